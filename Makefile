@@ -1,0 +1,181 @@
+# upqr - UnionPay-standard EMV QR payments SDK.
+#
+#   make            library (build/lib), CLI (build/bin/upqr)
+#   make check      unit + CLI tests, again under ASan+UBSan, valgrind, a
+#                   clang -Werror build and a fuzz smoke; last line "N passed, N failed"
+#   make bench      benchmarks -> build/bench/results.json
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each
+#   make demo       the end-to-end demonstration
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install missing Debian packages (run by every target that needs them)
+#
+# One tree of sources, several build flavours selected by BUILD and SAN:
+#   SAN=        plain -O2 build in build/
+#   SAN=asan    -fsanitize=address,undefined in build/asan
+#   SAN=fuzz    clang + libFuzzer instrumentation in build/fuzz
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+CC      ?= cc
+CXX     ?= c++
+CLANG   ?= clang-14
+BUILD   ?= build
+SAN     ?=
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+
+VERSION := $(shell sed -n 's/^\#define UPQR_VERSION_STRING "\(.*\)"/\1/p' include/upqr/common.h)
+SOMAJOR := 0
+
+# Libraries the SDK links against (pkg-config names); recursive so that
+# pkg-config runs after `make deps` has installed them.
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl
+CLI_PKGS  = jansson
+TEST_PKGS = cmocka
+PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) $(CLI_PKGS) $(TEST_PKGS))
+LIB_LIBS   = $(shell pkg-config --libs $(LIB_PKGS)) -lm
+CLI_LIBS   = $(shell pkg-config --libs $(CLI_PKGS))
+TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 -Wvla \
+	-Wstrict-prototypes -Wmissing-prototypes -Wundef -Wcast-qual
+OPT  := -O2 -g
+ifeq ($(SAN),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+ifeq ($(SAN),fuzz)
+  CC  := $(CLANG)
+  CXX := clang++-14
+  OPT := -O1 -g -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+endif
+
+CPPFLAGS_ALL := -Iinclude -Isdk -Itests/support -D_POSIX_C_SOURCE=200809L
+CFLAGS_ALL   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -fPIC -MMD -MP
+LDFLAGS_ALL  := $(SANFLAGS)
+
+SDK_SRCS   := $(wildcard sdk/*/*.c)
+CLI_SRCS   := $(wildcard tools/upqr/*.c)
+TEST_SRCS  := $(wildcard tests/unit/test_*.c)
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
+BENCH_SRCS := $(wildcard bench/bench_*.c)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+
+SDK_OBJS   := $(SDK_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+
+STATIC_LIB := $(BUILD)/lib/libupqr.a
+SHARED_REAL := $(BUILD)/lib/libupqr.so.$(VERSION)
+SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
+SHARED_LIB := $(BUILD)/lib/libupqr.so
+CLI_BIN    := $(BUILD)/bin/upqr
+
+.PHONY: all deps lib cli tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
+.DEFAULT_GOAL := all
+# Keep objects that only feed tests and fuzzers (make deletes intermediates).
+.SECONDARY:
+
+all: deps lib cli
+
+deps:
+	@sh scripts/deps.sh
+
+lib: $(STATIC_LIB) $(SHARED_LIB)
+cli: $(CLI_BIN)
+tests: $(TEST_BINS)
+
+# ---- compile -------------------------------------------------------------
+
+$(BUILD)/obj/sdk/%.o: sdk/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -DUPQR_BUILDING $(PKG_CFLAGS) $(CFLAGS_ALL) -fvisibility=hidden $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
+
+# ---- link ----------------------------------------------------------------
+
+$(STATIC_LIB): $(SDK_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED_REAL): $(SDK_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libupqr.so.$(SOMAJOR) -Wl,--no-undefined $(LDFLAGS_ALL) $(LDFLAGS) \
+		-o $@ $^ $(LIB_LIBS)
+
+$(SHARED_SO): $(SHARED_REAL)
+	ln -sf $(notdir $<) $@
+
+$(SHARED_LIB): $(SHARED_SO)
+	ln -sf $(notdir $<) $@
+
+$(CLI_BIN): $(CLI_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(CLI_LIBS) $(LIB_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(STATIC_LIB) $(TEST_LIBS) $(LIB_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+
+$(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# ---- check ---------------------------------------------------------------
+
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all tests
+	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
+	@$(MAKE) --no-print-directory clang-build
+	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) sh tests/run.sh
+
+# Everything once more with clang, warnings as errors (compile and link only).
+clang-build: deps
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) all tests
+
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
+
+# ---- bench, demo ---------------------------------------------------------
+
+bench: all $(BENCH_BINS)
+	@sh bench/run.sh $(BUILD)
+
+demo: all
+	@sh scripts/demo.sh $(BUILD)
+
+# ---- install -------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include/upqr $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/upqr.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/upqr/*.h $(DESTDIR)$(PREFIX)/include/upqr/
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf libupqr.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libupqr.so.$(SOMAJOR)
+	ln -sf libupqr.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libupqr.so
+	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@REQUIRES@|$(LIB_PKGS)|' upqr.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/upqr.pc
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,33 @@
+#!/bin/sh
+# run.sh BUILD - runs every bench program in BUILD/bench and gathers the
+# figures they report into BUILD/bench/results.json.
+#
+# A bench program prints human text, plus one line per figure:
+#   RESULT <name> <value> <unit>
+# Those lines are shown as a table and collected; nothing is asserted here.
+set -eu
+build=${1:-build}
+out=$build/bench/results.json
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+status=0
+for b in "$build"/bench/bench_*; do
+	[ -x "$b" ] || continue
+	echo "== $(basename "$b")"
+	if ! "$b" >"$tmp.out"; then
+		echo "bench: $(basename "$b") failed" >&2
+		status=1
+	fi
+	grep -v '^RESULT ' "$tmp.out" || true
+	grep '^RESULT ' "$tmp.out" | while read -r _ name value unit; do
+		printf '  %-34s %14s %s\n' "$name" "$value" "$unit"
+		printf '%s\t%s\t%s\n' "$name" "$value" "$unit" >>"$tmp"
+	done
+	rm -f "$tmp.out"
+done
+mkdir -p "$(dirname "$out")"
+awk -F '\t' 'BEGIN { printf "[" }
+	{ printf "%s\n  {\"name\": \"%s\", \"value\": %s, \"unit\": \"%s\"}", (NR > 1 ? "," : ""), $1, $2, $3 }
+	END { print "\n]" }' "$tmp" >"$out"
+echo "results: $out"
+exit $status

@@ -1,0 +1,11 @@
+/*
+ * upqr.h - the umbrella header of the upqr SDK: UnionPay-standard EMV QR
+ * payments (merchant- and consumer-presented codes, QR images, message
+ * security, acquirer API). Include this, link with -lupqr.
+ */
+#ifndef UPQR_H
+#define UPQR_H
+
+#include "upqr/common.h"
+
+#endif /* UPQR_H */

@@ -1,0 +1,37 @@
+#!/bin/sh
+# deps.sh - installs the Debian packages upqr needs, and only those missing.
+# Does nothing (and needs no privileges) when everything is present.
+set -eu
+
+# Build and link.
+PKGS="gcc make pkg-config libc6-dev
+libssl-dev openssl
+libqrencode-dev
+libzbar-dev
+libpng-dev libjpeg62-turbo-dev
+libjansson-dev"
+# Tests, sanitizers, fuzzing, image corpus.
+PKGS="$PKGS
+libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: missing packages and not root (no sudo): $missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,96 @@
+#!/bin/sh
+# run.sh - runs the whole suite and prints one closing line "N passed, N failed".
+#
+#   1. unit tests (cmocka, TAP output) and CLI tests of the plain build
+#   2. the same again built with ASan+UBSan (build/asan)
+#   3. unit tests of the plain build under valgrind (UPQR_TEST_QUICK=1)
+#   4. a short libFuzzer smoke of every fuzz target (build/fuzz)
+#
+# Each cmocka test case and each CLI check counts once; a binary that dies
+# without reporting counts as one failure. Logs of failures: build/test-logs/.
+set -u
+LOGS=build/test-logs
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+PASS=0
+FAIL=0
+FAILED_NAMES=""
+
+tally() { # $1 = TAP log, $2 = exit code, $3 = label
+	p=$(grep -c '^ok ' "$1" || true)
+	f=$(grep -c '^not ok ' "$1" || true)
+	# cmocka prints a group line "not ok - group" on failure; do not count it twice.
+	g=$(grep -c '^# not ok - ' "$1" || true)
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	PASS=$((PASS + p))
+	FAIL=$((FAIL + f))
+	: "$g"
+	if [ "$f" -ne 0 ]; then
+		FAILED_NAMES="$FAILED_NAMES $3"
+		cp "$1" "$LOGS/$(echo "$3" | tr '/ ' '__').log"
+		echo "FAIL $3 ($f failed; log in $LOGS)"
+		grep '^not ok ' "$1" | sed 's/^/    /'
+	else
+		echo "ok   $3 ($p passed)"
+	fi
+}
+
+run_units() { # $1 = build dir, $2 = label prefix, $3.. = wrapper
+	dir=$1; label=$2; shift 2
+	for t in "$dir"/tests/test_*; do
+		[ -x "$t" ] || continue
+		log=$(mktemp)
+		CMOCKA_MESSAGE_OUTPUT=TAP UPQR_BUILD="$dir" "$@" "$t" >"$log" 2>&1
+		tally "$log" $? "$label/$(basename "$t")"
+		rm -f "$log"
+	done
+}
+
+run_cli() { # $1 = build dir, $2 = label prefix
+	for s in tests/cli/test_*.sh; do
+		[ -f "$s" ] || continue
+		log=$(mktemp)
+		UPQR="$1/bin/upqr" UPQR_BUILD="$1" sh "$s" >"$log" 2>&1
+		tally "$log" $? "$2/$(basename "$s")"
+		rm -f "$log"
+	done
+}
+
+run_fuzz() {
+	for f in build/fuzz/fuzzers/fuzz_*; do
+		[ -x "$f" ] || continue
+		name=$(basename "$f")
+		log=$(mktemp)
+		if sh tests/fuzz/run.sh build/fuzz/fuzzers "$name" "${FUZZ_SMOKE_SECONDS:-10}" >"$log" 2>&1; then
+			echo "ok 1 - $name $(grep -o 'Done [0-9]* runs' "$log" | tail -1)" >>"$log"
+			tally "$log" 0 "fuzz/$name"
+		else
+			echo "not ok 1 - $name" >>"$log"
+			tally "$log" 1 "fuzz/$name"
+		fi
+		rm -f "$log"
+	done
+}
+
+echo "== unit and CLI tests (plain build)"
+run_units build plain
+run_cli build plain
+echo "== unit and CLI tests (ASan+UBSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_units build/asan asan
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_cli build/asan asan
+if command -v valgrind >/dev/null 2>&1; then
+	echo "== unit tests under valgrind"
+	UPQR_TEST_QUICK=1 run_units build valgrind valgrind -q --error-exitcode=99 \
+		--leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+fi
+echo "== fuzz smoke (${FUZZ_SMOKE_SECONDS:-10}s per target)"
+run_fuzz
+
+echo
+[ -n "$FAILED_NAMES" ] && echo "failed:$FAILED_NAMES"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

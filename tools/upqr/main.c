@@ -1,0 +1,40 @@
+/* main.c - `upqr`: the SDK's command-line front door. */
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+	{ "version", "print the upqr version", cli_cmd_version },
+};
+
+static int usage(FILE *out, int code)
+{
+	fprintf(out, "usage: upqr COMMAND [OPTIONS] ...\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nexit codes: 0 ok/valid, 1 invalid or refused, 2 usage, 3 I/O or network\n");
+	return code;
+}
+
+int cli_cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("upqr %s\n", upqr_version());
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr, CLI_USAGE);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+		return usage(stdout, CLI_OK);
+	if (!strcmp(argv[1], "--version"))
+		return cli_cmd_version(0, NULL);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "upqr: unknown command '%s'\n", argv[1]);
+	return usage(stderr, CLI_USAGE);
+}
