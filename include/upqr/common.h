@@ -193,6 +193,32 @@ UPQR_EXTERN uint16_t upqr_crc16(const void *data, size_t len);
 /** Continues a CRC: upqr_crc16(a||b) == upqr_crc16_update(upqr_crc16(a), b). */
 UPQR_EXTERN uint16_t upqr_crc16_update(uint16_t crc, const void *data, size_t len);
 
+/* ---- base64 (RFC 4648 §4, standard alphabet, padding required) --------- */
+
+/* Characters needed to encode n bytes (without the NUL). */
+#define UPQR_BASE64_ENCODED_LEN(n) ((((n) + 2) / 3) * 4)
+/* Upper bound of the bytes n base64 characters decode to. */
+#define UPQR_BASE64_DECODED_MAX(n) (((n) / 4) * 3)
+UPQR_EXTERN size_t upqr_base64_encoded_len(size_t n);
+UPQR_EXTERN size_t upqr_base64_decoded_max(size_t n);
+
+/*
+ * Encodes in[0..len) into out (NUL-terminated). *written receives the
+ * character count; out == NULL or a short buffer returns UPQR_EBUFSIZE with
+ * the count needed in *written (add 1 for the NUL).
+ */
+UPQR_EXTERN int upqr_base64_encode(char *out, size_t cap, size_t *written,
+		const uint8_t *in, size_t len);
+/*
+ * Strict decode: length a multiple of 4, only A-Z a-z 0-9 + /, '=' only as
+ * final padding, unused bits of the last character zero (so every byte
+ * string has exactly one accepted encoding), no whitespace. On malformed
+ * input returns UPQR_EBASE64 and stores the offset of the first bad
+ * character in *bad_offset (may be NULL). out == NULL asks for the size.
+ */
+UPQR_EXTERN int upqr_base64_decode(uint8_t *out, size_t cap, size_t *written,
+		const char *in, size_t len, size_t *bad_offset) UPQR_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

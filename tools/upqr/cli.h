@@ -41,7 +41,7 @@ char *cli_read_arg(const char *arg, size_t *len, bool trim);
 char *cli_read_file(const char *path, size_t *len);
 
 /* Prints a usage error to stderr and returns CLI_USAGE. */
-int cli_usage(const char *usage, const char *fmt, ...);
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Diagnostics as a JSON array of {code, severity, offset, path, message}. */
 json_t *cli_diag_json(const upqr_diag_list *list);
