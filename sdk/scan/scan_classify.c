@@ -1,0 +1,273 @@
+/*
+ * scan_classify.c - what a symbol's bytes are, and whether they pass their
+ * checks. A payment code is only ever reported valid after its own
+ * integrity check (MPM: CRC and TLV; CPM: base64 and BER-TLV; URL: exact
+ * grammar), so a misread or a forged look-alike stays invalid.
+ *
+ * The MPM check here is the scanner's own first line (UTF-8, TLV walk,
+ * required objects, CRC); the full rule set belongs to the MPM module.
+ */
+#include <string.h>
+
+#include "scan/scan_internal.h"
+
+const char *upqr_scan_kind_name(upqr_scan_kind kind)
+{
+	switch (kind) {
+	case UPQR_SCAN_KIND_MPM: return "mpm";
+	case UPQR_SCAN_KIND_CPM: return "cpm";
+	case UPQR_SCAN_KIND_UNIONPAY_URL: return "unionpay-url";
+	case UPQR_SCAN_KIND_OTHER: break;
+	}
+	return "other";
+}
+
+/*
+ * base64 of 85 05 "CPV": the EMV CPM magic prefix (a POI treats only data
+ * starting so as CPM). "hQVDUFYwMQ" is exact only when nothing follows
+ * "CPV01"; the 10th character also carries bits of the next byte.
+ */
+static const char CPM_PREFIX[] = "hQVDUFY";
+static const char URL_PREFIX[] = "https://qr.95516.com/"; /* scheme and host: any case */
+
+static bool is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alnum(uint8_t c)
+{
+	return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static bool prefix_nocase(const uint8_t *d, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	if (n < k)
+		return false;
+	for (size_t i = 0; i < k; i++) {
+		uint8_t a = d[i], b = (uint8_t)p[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (uint8_t)(a - 'A' + 'a');
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+static void fail(upqr_scan_symbol *s, int status, const char *code, size_t off, const char *path,
+		const char *msg)
+{
+	if (s->status == UPQR_OK)
+		s->status = status;
+	upqr__diag_add(&s->diags, UPQR_SEV_ERROR, code, off, path, "%s", msg);
+}
+
+/* ---- MPM ------------------------------------------------------------------ */
+
+static int two_digits(const uint8_t *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* Walks the root TLVs; lengths count characters (UTF-8 sequences), not bytes. */
+static void check_mpm(upqr_scan_symbol *s)
+{
+	const uint8_t *d = s->data;
+	size_t n = s->len, pos = 0, bad = 0, chars = 0;
+	if (!upqr__utf8_count(d, n, &chars, &bad)) {
+		fail(s, UPQR_EENCODING, "invalid_utf8", bad, "", "payload is not valid UTF-8");
+		return;
+	}
+	bool seen[100] = { false }, crc_last = false;
+	int first = -1;
+	while (pos < n) {
+		char path[3] = { 0 };
+		if (n - pos < 4 || !is_digit(d[pos]) || !is_digit(d[pos + 1]) || !is_digit(d[pos + 2]) ||
+				!is_digit(d[pos + 3])) {
+			fail(s, UPQR_ETLV, "tlv_malformed", pos, "", "bad ID or length field");
+			return;
+		}
+		int id = two_digits(d + pos), vlen = two_digits(d + pos + 2);
+		memcpy(path, d + pos, 2);
+		size_t vbytes = upqr__utf8_bytes_for(d + pos + 4, n - pos - 4, (size_t)vlen);
+		size_t have = 0;
+		upqr__utf8_count(d + pos + 4, vbytes, &have, NULL);
+		if (vlen == 0 || have < (size_t)vlen) {
+			fail(s, UPQR_ETLV, "tlv_malformed", pos, path, "value shorter than its length");
+			return;
+		}
+		if (first < 0)
+			first = id;
+		if (seen[id])
+			fail(s, UPQR_EINVALID, "duplicate_id", pos, path, "ID occurs twice at the root");
+		seen[id] = true;
+		if (id == 0 && (vlen != 2 || memcmp(d + pos + 4, "01", 2) != 0))
+			fail(s, UPQR_EINVALID, "pfi_invalid", pos, path, "payload format indicator is not 01");
+		crc_last = id == 63;
+		if (id == 63) {
+			if (vlen != 4 || pos + 8 != n) {
+				fail(s, UPQR_ETLV, "crc_malformed", pos, path, "CRC must be 4 characters and last");
+				return;
+			}
+			uint8_t want[2];
+			if (!upqr__hex_parse(want, 2, (const char *)d + pos + 4, 4)) {
+				fail(s, UPQR_ETLV, "crc_malformed", pos, path, "CRC is not hex");
+				return;
+			}
+			uint16_t got = upqr_crc16(d, pos + 4);
+			if (got != (uint16_t)(want[0] << 8 | want[1]))
+				fail(s, UPQR_ECHECKSUM, "crc_mismatch", pos, path, "CRC does not match the payload");
+		}
+		pos += 4 + vbytes;
+	}
+	if (first != 0)
+		fail(s, UPQR_EINVALID, "pfi_not_first", 0, "00", "payload format indicator must come first");
+	if (!crc_last)
+		fail(s, UPQR_EINVALID, "crc_missing", n, "63", "no CRC (ID 63) at the end");
+	static const int required[] = { 52, 53, 58, 59, 60 };
+	for (size_t i = 0; i < UPQR__ARRAY_LEN(required); i++)
+		if (!seen[required[i]]) {
+			char path[3] = { (char)('0' + required[i] / 10), (char)('0' + required[i] % 10), 0 };
+			fail(s, UPQR_EINVALID, "missing_mandatory", n, path, "a mandatory ID is absent");
+		}
+	bool account = false;
+	for (int id = 2; id <= 51; id++)
+		account = account || seen[id];
+	if (!account)
+		fail(s, UPQR_EINVALID, "missing_merchant_account", n, "",
+			"no merchant account information (IDs 02-51)");
+}
+
+/* ---- CPM ------------------------------------------------------------------ */
+
+/* One BER-TLV header at b[pos..n): tag bytes and definite length. */
+static bool ber_header(const uint8_t *b, size_t n, size_t *pos, unsigned *tag, size_t *vlen)
+{
+	size_t p = *pos;
+	if (p >= n)
+		return false;
+	unsigned t = b[p++];
+	if ((t & 0x1F) == 0x1F) {
+		int more = 0;
+		do {
+			if (p >= n || ++more > 2)
+				return false;
+			t = t << 8 | b[p];
+		} while (b[p++] & 0x80);
+	}
+	if (p >= n)
+		return false;
+	size_t l = b[p++];
+	if (l & 0x80) {
+		size_t k = l & 0x7F;
+		if (k == 0 || k > 2 || n - p < k)
+			return false;
+		l = 0;
+		while (k--)
+			l = l << 8 | b[p++];
+	}
+	if (l > n - p)
+		return false;
+	*pos = p;
+	*tag = t;
+	*vlen = l;
+	return true;
+}
+
+static void check_cpm(upqr_scan_symbol *s)
+{
+	uint8_t bin[UPQR_BASE64_DECODED_MAX(4096)];
+	size_t n = 0, bad = 0;
+	if (s->len > 4096 || upqr_base64_decode(bin, sizeof bin, &n, (const char *)s->data, s->len,
+			&bad) != UPQR_OK) {
+		fail(s, UPQR_EBASE64, "base64_invalid", s->len > 4096 ? 0 : bad, "",
+			"payload is not strict base64");
+		return;
+	}
+	size_t pos = 0, vlen = 0;
+	unsigned tag = 0;
+	bool app = false;
+	if (!ber_header(bin, n, &pos, &tag, &vlen) || tag != 0x85 || vlen != 5 ||
+			memcmp(bin + pos, "CPV01", 5) != 0) {
+		fail(s, UPQR_EINVALID, "cpm_pfi_invalid", 0, "85", "first object is not 85 \"CPV01\"");
+		return;
+	}
+	pos += vlen;
+	while (pos < n) {
+		size_t at = pos;
+		if (!ber_header(bin, n, &pos, &tag, &vlen)) {
+			fail(s, UPQR_ETLV, "tlv_malformed", at, "", "malformed BER-TLV after the format indicator");
+			return;
+		}
+		app = app || tag == 0x61;
+		pos += vlen;
+	}
+	if (!app)
+		fail(s, UPQR_EINVALID, "cpm_no_application", n, "61", "no application template (61)");
+}
+
+/* ---- UnionPay URL ------------------------------------------------------------ */
+
+#define URL_ID_MAX 64
+
+static void check_url(upqr_scan_symbol *s)
+{
+	const uint8_t *d = s->data;
+	size_t n = s->len, p = sizeof URL_PREFIX - 1, k = 0;
+	while (k < 8 && p + k < n && is_digit(d[p + k]))
+		k++;
+	if (k != 8 || p + 8 >= n || d[p + 8] != '/') {
+		fail(s, UPQR_EINVALID, "url_acquirer_invalid", p, "",
+			"path must start with an 8-digit acquirer code and '/'");
+		return;
+	}
+	size_t idp = p + 9, m = 0;
+	while (idp + m < n && is_alnum(d[idp + m]))
+		m++;
+	if (m == 0 || m > URL_ID_MAX || idp + m != n) {
+		fail(s, UPQR_EINVALID, "url_id_invalid", idp + m, "",
+			"the code id must be 1-64 letters or digits and end the URL");
+		return;
+	}
+	s->acquirer = (const char *)d + p;
+	s->acquirer_len = 8;
+	s->id = (const char *)d + idp;
+	s->id_len = m;
+}
+
+/* ---- entry ---------------------------------------------------------------- */
+
+static upqr_scan_kind kind_of(const uint8_t *d, size_t n)
+{
+	/* "00" "02": the EMV payload format indicator, first in every MPM payload. */
+	if (n >= 4 && memcmp(d, "0002", 4) == 0)
+		return UPQR_SCAN_KIND_MPM;
+	if (n >= sizeof CPM_PREFIX - 1 && memcmp(d, CPM_PREFIX, sizeof CPM_PREFIX - 1) == 0)
+		return UPQR_SCAN_KIND_CPM;
+	if (prefix_nocase(d, n, URL_PREFIX))
+		return UPQR_SCAN_KIND_UNIONPAY_URL;
+	return UPQR_SCAN_KIND_OTHER;
+}
+
+int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t diag_cap,
+		const uint8_t *data, size_t len)
+{
+	if (!out || (!data && len) || (!diag_storage && diag_cap))
+		return UPQR_EINVAL;
+	memset(out, 0, sizeof *out);
+	out->data = data ? data : (const uint8_t *)"";
+	out->len = len;
+	out->pass = "";
+	upqr_diag_list_init(&out->diags, diag_storage, diag_cap);
+	out->kind = kind_of(out->data, len);
+	switch (out->kind) {
+	case UPQR_SCAN_KIND_MPM: check_mpm(out); break;
+	case UPQR_SCAN_KIND_CPM: check_cpm(out); break;
+	case UPQR_SCAN_KIND_UNIONPAY_URL: check_url(out); break;
+	case UPQR_SCAN_KIND_OTHER: break;
+	}
+	out->valid = out->kind != UPQR_SCAN_KIND_OTHER && out->status == UPQR_OK &&
+		out->diags.errors == 0;
+	return UPQR_OK;
+}
