@@ -140,9 +140,16 @@ typedef struct upqr_scan_options {
 	int try_harder;
 	/* 1: run every pass and collect every distinct symbol (slow; for tools). */
 	int exhaustive;
+	/*
+	 * Most passes per scan, the plain one included; 0 = all of them. A frame
+	 * with no code runs every pass (about 20 ZBar passes: ~0.5-1 s on a
+	 * 720p frame), so live camera loops want a small number such as 4, or
+	 * try_harder = 0, and rely on the next frame.
+	 */
+	unsigned int max_passes;
 } upqr_scan_options;
 
-#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0 }
+#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0 }
 
 /** Fills *opts with defaults for that version; UPQR_EVERSION if unknown. */
 UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version);

@@ -294,14 +294,18 @@ static int run_pass(upqr_scanner *s, const upqr__gimg *orig, const pass_def *p)
 
 static int scan_grey_image(size_t *count, upqr_scanner *s, const upqr__gimg *img)
 {
+	size_t ran = 0;
 	for (size_t i = 0; i < UPQR__ARRAY_LEN(PASSES); i++) {
 		if (i > 0 && !s->opts.try_harder)
+			break;
+		if (s->opts.max_passes && ran >= s->opts.max_passes)
 			break;
 		if (!s->opts.exhaustive && have_valid_payment(s))
 			break;
 		if (!pass_applies(&PASSES[i], img))
 			continue;
 		int rc = run_pass(s, img, &PASSES[i]);
+		ran++;
 		if (rc != UPQR_OK)
 			return set_error(s, rc, "out of memory in scan pass %s", PASSES[i].name);
 	}

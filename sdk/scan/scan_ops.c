@@ -113,12 +113,18 @@ bool upqr__op_stretch(upqr__gimg *out, const upqr__gimg *in)
 /*
  * Local-mean threshold over a window about 1/8 of the image: survives glare,
  * shadows and vignetting that defeat ZBar's own thresholds. The integral
- * fits in 32 bits because the pixel cap keeps 255 * pixels < 2^32.
+ * is 32-bit: the pixel cap keeps 255 * pixels < 2^32 for every image a pass
+ * binarises (refused otherwise rather than overflowing).
  */
 bool upqr__op_binarize(upqr__gimg *out, const upqr__gimg *in)
 {
 	int w = in->w, h = in->h;
 	size_t iw = (size_t)w + 1;
+	if ((size_t)w * (size_t)h > UINT32_MAX / 255u) {
+		out->px = NULL;
+		out->w = out->h = 0;
+		return false;
+	}
 	uint32_t *sum = upqr__calloc(iw * ((size_t)h + 1), sizeof *sum);
 	if (!sum)
 		return false;

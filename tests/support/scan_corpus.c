@@ -14,6 +14,7 @@
 #include <qrencode.h>
 #include <zbar.h>
 
+#include "upqr.h"
 #include "scan_corpus.h"
 
 #define SC_PI 3.14159265358979323846
@@ -497,6 +498,85 @@ int sc_zbar_pass(const sc_img *img, int binary, const uint8_t *want, size_t want
 int sc_zbar_plain_reads(const sc_img *img, const uint8_t *want, size_t want_len)
 {
 	return sc_zbar_pass(img, 1, want, want_len, NULL, 0, NULL);
+}
+
+/* The upqr pass that read want (NULL if none); counts valid payloads with other bytes. */
+static const char *upqr_reads(upqr_scanner *s, const sc_img *img, const char *want, int *wrong)
+{
+	size_t count = 0;
+	int rc = upqr_scan_grey(&count, s, img->px, (size_t)img->w * (size_t)img->h,
+		(unsigned)img->w, (unsigned)img->h, (size_t)img->w);
+	if (rc != UPQR_OK)
+		return NULL;
+	const char *pass = NULL;
+	for (size_t i = 0; i < count; i++) {
+		const upqr_scan_symbol *sym = upqr_scanner_symbol(s, i);
+		int same = sym->len == strlen(want) && memcmp(sym->data, want, sym->len) == 0;
+		if (sym->valid && !same)
+			(*wrong)++;
+		if (sym->valid && same)
+			pass = sym->pass;
+	}
+	return pass;
+}
+
+static void count_pass(const char *pass, const char *names[32], int hits[32])
+{
+	for (int i = 0; names && i < 32; i++)
+		if (!names[i] || strcmp(names[i], pass) == 0) {
+			names[i] = pass;
+			hits[i]++;
+			return;
+		}
+}
+
+static void dump_png(const sc_img *img, const char *dir, int family, int k)
+{
+	uint8_t *png = NULL;
+	size_t n = 0;
+	char name[512];
+	snprintf(name, sizeof name, "%s/miss-%s-%d.png", dir, sc_family_name(family), k);
+	if (sc_png_encode(img, &png, &n) != 0)
+		return;
+	FILE *o = fopen(name, "wb");
+	if (o) {
+		fwrite(png, 1, n, o);
+		fclose(o);
+	}
+	free(png);
+}
+
+int sc_corpus_run(sc_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
+		char *const *payloads, size_t n_payloads, const char *pass_names[32], int pass_hits[32],
+		const char *dump_dir)
+{
+	upqr_scanner *s = NULL;
+	if (n_payloads == 0 || upqr_scanner_new(&s, NULL) != UPQR_OK)
+		return -1;
+	memset(stats, 0, sizeof(sc_stats) * SC_FAMILIES);
+	for (int f = 0; f < SC_FAMILIES; f++)
+		for (int k = 0; k < per_family; k++) {
+			const char *want = payloads[(size_t)(k + f) % n_payloads];
+			size_t len = strlen(want);
+			sc_img img;
+			if (sc_corpus_image(&img, f, k, seed, (const uint8_t *)want, len) != 0) {
+				upqr_scanner_free(s);
+				return -1;
+			}
+			int plain = sc_zbar_plain_reads(&img, (const uint8_t *)want, len);
+			const char *pass = upqr_reads(s, &img, want, &stats[f].wrong);
+			stats[f].total++;
+			stats[f].plain += plain;
+			stats[f].upqr += pass != NULL;
+			stats[f].upqr_only += pass != NULL && !plain;
+			if (pass)
+				count_pass(pass, pass_names, pass_hits);
+			else if (dump_dir)
+				dump_png(&img, dump_dir, f, k);
+			sc_img_free(&img);
+		}
+	upqr_scanner_free(s);
+	return 0;
 }
 
 char **sc_load_payloads(const char *path, size_t *n)

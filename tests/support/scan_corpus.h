@@ -84,6 +84,26 @@ int sc_zbar_plain_reads(const sc_img *img, const uint8_t *want, size_t want_len)
 int sc_zbar_pass(const sc_img *img, int binary, const uint8_t *want, size_t want_len,
 		uint8_t *first, size_t cap, size_t *first_len);
 
+/* Decode tallies of one family: images, read by upqr, read by a plain pass, wrong payloads. */
+typedef struct sc_stats {
+	int total;
+	int upqr;
+	int plain;
+	int wrong;     /* upqr returned a valid payment code with other bytes */
+	int upqr_only; /* read by upqr, missed by the plain pass */
+} sc_stats;
+
+/*
+ * Runs the corpus: per_family images of each family, payload k cycling
+ * through payloads, each scanned by upqr (grey frame, default options)
+ * and by one plain ZBar pass. pass_hits (may be NULL) counts which upqr
+ * pass read each image, indexed like pass_names (up to 32, filled in).
+ * dump_dir (may be NULL) receives the images upqr missed as PNG. 0 or -1.
+ */
+int sc_corpus_run(sc_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
+		char *const *payloads, size_t n_payloads, const char *pass_names[32], int pass_hits[32],
+		const char *dump_dir);
+
 /* Payloads of tests/data/scan-payloads.tsv (column 2), malloc'd; count in *n. */
 char **sc_load_payloads(const char *path, size_t *n);
 void sc_free_payloads(char **p, size_t n);

@@ -5,6 +5,7 @@
 
 static const cli_command commands[] = {
 	{ "version", "print the upqr version", cli_cmd_version },
+	{ "scan", "read QR payment codes from PNG/JPEG images", cli_cmd_scan },
 };
 
 static int usage(FILE *out, int code)

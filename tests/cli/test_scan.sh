@@ -1,0 +1,65 @@
+#!/bin/sh
+# upqr scan: human and JSON output, exit codes, hostile text.
+# Images in tests/data/scan-*: drawn with libqrencode by tests/support/scan_corpus.c
+# (Annex B.7 MPM, the same with its last CRC digit changed, CPM Annex B.1 light-on-dark,
+# a UnionPay link as JPEG q60, text with ANSI escapes, a blank picture, a PNG cut in half).
+. tests/cli/lib.sh
+D=tests/data
+
+expect_rc "valid MPM exits 0" 0 "$UPQR" scan $D/scan-mpm.png
+expect_out "kind and verdict" '^  mpm valid: 00020101021229300012D1560'
+expect_out "Chinese bytes intact" '最佳运输0202北京'
+expect_rc "bad CRC exits 1" 1 "$UPQR" scan $D/scan-mpm-badcrc.png
+expect_out "bad CRC is INVALID" 'mpm INVALID \(UPQR_ECHECKSUM\)'
+expect_out "bad CRC diagnostic" 'crc_mismatch'
+expect_rc "other text exits 1" 1 "$UPQR" scan $D/scan-other.png
+expect_out "escapes are not sent to the terminal" 'hello \\x1B\[31mred'
+if grep -q "$(printf '\033')" "$TMP/out"; then not_ok "raw ESC in output"; else ok "no raw ESC in output"; fi
+expect_rc "blank picture exits 1" 1 "$UPQR" scan $D/scan-blank.png
+expect_out "no symbols" '0 symbols'
+expect_rc "inverted CPM exits 0" 0 "$UPQR" scan $D/scan-cpm-inverted.png
+expect_out "CPM recognised" '^  cpm valid: hQVDUFYwMWEa'
+expect_rc "UnionPay link in a JPEG exits 0" 0 "$UPQR" scan $D/scan-url.jpg
+expect_out "link split into parts" 'acquirer 00010000, code id 62622847681799056315106438022626'
+expect_rc "truncated PNG exits 3" 3 "$UPQR" scan $D/scan-truncated.png
+expect_err "truncated PNG names the problem" 'scan-truncated.png: PNG: .*UPQR_EIMAGE'
+expect_rc "missing file exits 3" 3 "$UPQR" scan $D/scan-nope.png
+expect_err "missing file named" 'scan-nope.png'
+expect_rc "not an image exits 3" 3 "$UPQR" scan $D/scan-payloads.tsv
+expect_rc "no argument is usage" 2 "$UPQR" scan
+expect_rc "unknown option is usage" 2 "$UPQR" scan --frob $D/scan-mpm.png
+expect_rc "help exits 0" 0 "$UPQR" scan --help
+expect_out "help shows usage" 'upqr scan \[--json\] IMAGE'
+
+# JSON: one file -> one object.
+expect_rc "json valid exits 0" 0 "$UPQR" scan --json $D/scan-mpm.png
+expect_out "json file" '"file": "tests/data/scan-mpm.png"'
+expect_out "json kind" '"kind": "mpm"'
+expect_out "json valid" '"valid": true'
+expect_out "json text" '"text": "00020101021229300012D1560'
+if command -v python3 >/dev/null 2>&1; then
+	if python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); s=o["symbols"][0]; assert o["file"].endswith("scan-mpm.png"); assert s["kind"]=="mpm" and s["valid"] is True; assert "北京" in s["text"]; assert len(s["corners"])==4' "$TMP/out"; then
+		ok "json object parses with the documented fields"
+	else
+		not_ok "json object fields"
+	fi
+fi
+expect_rc "json bad CRC exits 1" 1 "$UPQR" scan --json $D/scan-mpm-badcrc.png
+expect_out "json invalid" '"valid": false'
+expect_out "json diagnostic" '"code": "crc_mismatch"'
+expect_rc "json link" 0 "$UPQR" scan --json $D/scan-url.jpg
+expect_out "json link decoded" '"acquirer": "00010000"'
+
+# Several files -> an array; a read failure wins the exit code.
+expect_rc "several files with a broken one exit 3" 3 "$UPQR" scan --json $D/scan-mpm.png $D/scan-truncated.png $D/scan-blank.png
+if command -v python3 >/dev/null 2>&1; then
+	if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert isinstance(a,list) and len(a)==3; assert a[0]["symbols"][0]["valid"]; assert "error" in a[1] and a[1]["symbols"]==[]; assert a[2]["symbols"]==[]' "$TMP/out"; then
+		ok "json array, one object per file, errors inline"
+	else
+		not_ok "json array"; sed 's/^/# /' "$TMP/out" | head -20
+	fi
+fi
+expect_rc "several files, one valid, exit 0" 0 "$UPQR" scan $D/scan-blank.png $D/scan-url.jpg
+expect_rc "several files, none valid, exit 1" 1 "$UPQR" scan $D/scan-blank.png $D/scan-mpm-badcrc.png
+no_sanitizer_report "scan"
+done_testing

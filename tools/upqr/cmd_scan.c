@@ -1,0 +1,151 @@
+/* cmd_scan.c - `upqr scan [--json] IMAGE...`: QR payment codes out of PNG/JPEG files. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char SCAN_USAGE[] = "upqr scan [--json] IMAGE...";
+
+/*
+ * Symbol text for a terminal: a QR code can carry escape sequences, so
+ * control characters and bytes that are not UTF-8 are shown as \xNN.
+ */
+static void print_safe(FILE *out, const uint8_t *d, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t k = 1;
+		if (d[i] >= 0x80) {
+			/* Length of a well-formed UTF-8 sequence starting here, or 0. */
+			k = d[i] >= 0xF0 ? 4 : d[i] >= 0xE0 ? 3 : d[i] >= 0xC2 ? 2 : 0;
+			for (size_t j = 1; k && j < k; j++)
+				if (i + j >= n || (d[i + j] & 0xC0) != 0x80)
+					k = 0;
+		}
+		if (k == 0 || (k == 1 && (d[i] < 0x20 || d[i] == 0x7F || d[i] == '\\'))) {
+			fprintf(out, d[i] == '\\' ? "\\\\" : "\\x%02X", d[i]);
+			i++;
+			continue;
+		}
+		fwrite(d + i, 1, k, out);
+		i += k;
+	}
+}
+
+/* The "decoded" object: the parts a kind has (null when there is nothing to add). */
+static json_t *decoded_json(const upqr_scan_symbol *sym)
+{
+	if (sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL && sym->acquirer)
+		return json_pack("{s:s%, s:s%}", "acquirer", sym->acquirer, sym->acquirer_len,
+			"id", sym->id, sym->id_len);
+	return json_null();
+}
+
+static json_t *symbol_json(const upqr_scan_symbol *sym)
+{
+	json_t *corners = json_array();
+	for (size_t i = 0; i < sym->corner_count; i++)
+		json_array_append_new(corners, json_pack("[i, i]", sym->corners[i].x, sym->corners[i].y));
+	json_t *o = json_object();
+	json_object_set_new(o, "text", cli_json_stringn((const char *)sym->data, sym->len));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)sym->len));
+	json_object_set_new(o, "kind", json_string(upqr_scan_kind_name(sym->kind)));
+	json_object_set_new(o, "valid", json_boolean(sym->valid));
+	json_object_set_new(o, "status", json_string(upqr_status_name(sym->status)));
+	json_object_set_new(o, "diagnostics", cli_diag_json(&sym->diags));
+	json_object_set_new(o, "decoded", decoded_json(sym));
+	json_object_set_new(o, "corners", corners);
+	json_object_set_new(o, "pass", json_string(sym->pass));
+	return o;
+}
+
+static void print_symbol(const upqr_scan_symbol *sym)
+{
+	printf("  %s %s", upqr_scan_kind_name(sym->kind),
+		sym->kind == UPQR_SCAN_KIND_OTHER ? "-" : sym->valid ? "valid" : "INVALID");
+	if (sym->kind != UPQR_SCAN_KIND_OTHER && !sym->valid)
+		printf(" (%s)", upqr_status_name(sym->status));
+	printf(": ");
+	print_safe(stdout, sym->data, sym->len);
+	putchar('\n');
+	if (sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL && sym->acquirer)
+		printf("    acquirer %.*s, code id %.*s\n", (int)sym->acquirer_len, sym->acquirer,
+			(int)sym->id_len, sym->id);
+	for (size_t i = 0; i < sym->diags.count; i++) {
+		const upqr_diag *d = &sym->diags.items[i];
+		printf("    %s: %s at offset %zu%s%s: %s\n", upqr_severity_name(d->severity), d->code,
+			d->offset, d->path[0] ? ", ID " : "", d->path, d->message);
+	}
+}
+
+/* Scans one file; returns its JSON object (json mode) and updates the tallies. */
+static json_t *scan_one(upqr_scanner *s, const char *path, bool json, bool *io_error,
+		bool *valid_found)
+{
+	size_t count = 0;
+	int rc = upqr_scan_file(&count, s, path);
+	json_t *o = json ? json_pack("{s:s}", "file", path) : NULL;
+	bool failed = rc != UPQR_OK && rc != UPQR_ENOSYMBOL;
+	if (failed) {
+		*io_error = true;
+		fprintf(stderr, "upqr: %s: %s (%s)\n", path, upqr_scanner_last_error(s),
+			upqr_status_name(rc));
+		if (o)
+			json_object_set_new(o, "error", json_string(upqr_scanner_last_error(s)));
+	}
+	json_t *arr = json_array();
+	if (!json && !failed)
+		printf("%s: %zu symbol%s\n", path, count, count == 1 ? "" : "s");
+	for (size_t i = 0; i < count; i++) {
+		const upqr_scan_symbol *sym = upqr_scanner_symbol(s, i);
+		*valid_found = *valid_found || sym->valid;
+		if (json)
+			json_array_append_new(arr, symbol_json(sym));
+		else
+			print_symbol(sym);
+	}
+	if (o)
+		json_object_set_new(o, "symbols", arr);
+	else
+		json_decref(arr);
+	return o;
+}
+
+int cli_cmd_scan(int argc, char **argv)
+{
+	bool json = false;
+	int first = 1;
+	for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
+		if (strcmp(argv[first], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[first], "--") == 0) {
+			first++;
+			break;
+		} else if (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
+			printf("usage: %s\n\nexit: 0 a valid payment code was found, 1 none, "
+				"2 usage, 3 a file could not be read\n", SCAN_USAGE);
+			return CLI_OK;
+		} else {
+			return cli_usage(SCAN_USAGE, "unknown option '%s'", argv[first]);
+		}
+	}
+	if (first >= argc)
+		return cli_usage(SCAN_USAGE, "no image given");
+	upqr_scanner *s = NULL;
+	if (upqr_scanner_new(&s, NULL) != UPQR_OK) {
+		fprintf(stderr, "upqr: out of memory\n");
+		return CLI_IO;
+	}
+	bool io_error = false, valid_found = false, many = argc - first > 1;
+	json_t *all = json && many ? json_array() : NULL;
+	for (int i = first; i < argc; i++) {
+		json_t *o = scan_one(s, argv[i], json, &io_error, &valid_found);
+		if (all)
+			json_array_append_new(all, o);
+		else if (o)
+			cli_json_print(o);
+	}
+	if (all)
+		cli_json_print(all);
+	upqr_scanner_free(s);
+	return io_error ? CLI_IO : valid_found ? CLI_OK : CLI_INVALID;
+}
