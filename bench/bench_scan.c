@@ -5,10 +5,12 @@
  *   zbar_raw_720p_ms      one plain ZBar pass (QR only, binary) on the same frame
  *   scan_720p_nocode_ms   upqr on a frame without a code (every pass runs: the worst case)
  *   scan_decode_rate_pct / zbar_raw_decode_rate_pct and per-family rates on the
- *   degraded corpus of tests/unit/test_scan_corpus.c (same seed, same images)
+ *   degraded corpus of tests/unit/test_scan_corpus.c (same seed, same images),
+ *   plus zxing_raw_decode_rate_pct when libzxing-dev is installed
  *
  * Runs from the project root (reads tests/data/scan-payloads.tsv).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,20 +105,27 @@ int main(void)
 	int hits[32] = { 0 };
 	if (sc_corpus_run(st, PER_FAMILY, CORPUS_SEED, payloads, np, names, hits, NULL) != 0)
 		return 1;
-	int tot = 0, up = 0, pl = 0, wrong = 0;
-	printf("degraded corpus (%d images per family; zxing-cpp not measured)\n", PER_FAMILY);
-	printf("  %-14s %8s %8s %6s\n", "family", "upqr%", "zbar%", "wrong");
+	int tot = 0, up = 0, pl = 0, zx = 0, wrong = 0;
+	bool have_zx = st[0].zxing >= 0;
+	printf("degraded corpus (%d images per family; zxing-cpp %s)\n", PER_FAMILY,
+		have_zx ? "1.4 default hints" : "not measured: libzxing-dev absent");
+	printf("  %-14s %8s %8s %8s %6s\n", "family", "upqr%", "zbar%", "zxing%", "wrong");
 	for (int f = 0; f < SC_FAMILIES; f++) {
-		printf("  %-14s %8.1f %8.1f %6d\n", sc_family_name(f), 100.0 * st[f].upqr / st[f].total,
-			100.0 * st[f].plain / st[f].total, st[f].wrong);
+		printf("  %-14s %8.1f %8.1f %8.1f %6d\n", sc_family_name(f), 100.0 * st[f].upqr / st[f].total,
+			100.0 * st[f].plain / st[f].total, have_zx ? 100.0 * st[f].zxing / st[f].total : -1.0,
+			st[f].wrong);
 		tot += st[f].total;
 		up += st[f].upqr;
 		pl += st[f].plain;
+		zx += st[f].zxing;
 		wrong += st[f].wrong;
 	}
-	printf("  %-14s %8.1f %8.1f %6d\n", "all", 100.0 * up / tot, 100.0 * pl / tot, wrong);
+	printf("  %-14s %8.1f %8.1f %8.1f %6d\n", "all", 100.0 * up / tot, 100.0 * pl / tot,
+		have_zx ? 100.0 * zx / tot : -1.0, wrong);
 	bench_result("scan_decode_rate_pct", 100.0 * up / tot, "%");
 	bench_result("zbar_raw_decode_rate_pct", 100.0 * pl / tot, "%");
+	if (have_zx)
+		bench_result("zxing_raw_decode_rate_pct", 100.0 * zx / tot, "%");
 	bench_result("scan_wrong_payloads", wrong, "count");
 	for (int f = 0; f < SC_FAMILIES; f++) {
 		char name[64];
@@ -126,6 +135,11 @@ int main(void)
 		bench_result(name, 100.0 * st[f].upqr / st[f].total, "%");
 		memcpy(name, "zbar", 4);
 		bench_result(name, 100.0 * st[f].plain / st[f].total, "%");
+		if (have_zx) {
+			char zname[80];
+			snprintf(zname, sizeof zname, "zxing%s", name + 4);
+			bench_result(zname, 100.0 * st[f].zxing / st[f].total, "%");
+		}
 	}
 	sc_free_payloads(payloads, np);
 	free(frame);

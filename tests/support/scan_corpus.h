@@ -84,6 +84,14 @@ int sc_zbar_plain_reads(const sc_img *img, const uint8_t *want, size_t want_len)
 int sc_zbar_pass(const sc_img *img, int binary, const uint8_t *want, size_t want_len,
 		uint8_t *first, size_t cap, size_t *first_len);
 
+/*
+ * One plain zxing-cpp call (tests/support/scan_zxing.cpp). Declared weak:
+ * it is only linked when libzxing-dev is installed; test &sc_zxing_plain_reads
+ * before calling.
+ */
+int sc_zxing_plain_reads(const sc_img *img, const uint8_t *want, size_t want_len)
+	__attribute__((weak));
+
 /* Decode tallies of one family: images, read by upqr, read by a plain pass, wrong payloads. */
 typedef struct sc_stats {
 	int total;
@@ -91,12 +99,13 @@ typedef struct sc_stats {
 	int plain;
 	int wrong;     /* upqr returned a valid payment code with other bytes */
 	int upqr_only; /* read by upqr, missed by the plain pass */
+	int zxing;     /* read by a plain zxing-cpp call; -1 when zxing is not linked */
 } sc_stats;
 
 /*
  * Runs the corpus: per_family images of each family, payload k cycling
  * through payloads, each scanned by upqr (grey frame, default options)
- * and by one plain ZBar pass. pass_hits (may be NULL) counts which upqr
+ * by one plain ZBar pass and by one plain zxing-cpp call. pass_hits (may be NULL) counts which upqr
  * pass read each image, indexed like pass_names (up to 32, filled in).
  * dump_dir (may be NULL) receives the images upqr missed as PNG. 0 or -1.
  */
