@@ -190,7 +190,7 @@ static int zbar_pass(upqr_scanner *s, const upqr__gimg *img, const upqr__xform *
  * size and angle trouble.
  */
 typedef enum pass_op {
-	OP_END = 0, OP_INVERT, OP_STRETCH, OP_BINARIZE, OP_BLUR1, OP_SHARPEN, OP_DEBLUR,
+	OP_END = 0, OP_INVERT, OP_STRETCH, OP_BINARIZE, OP_BLUR1, OP_SHARPEN, OP_DEBLUR, OP_RESHARPEN,
 	OP_HALF, OP_THIRD, OP_QUARTER, OP_DOUBLE, OP_ROT_P, OP_ROT_M,
 	OP_KEY_RIGHT, OP_KEY_DOWN, OP_KEY_LEFT, OP_KEY_UP
 } pass_op;
@@ -213,6 +213,8 @@ static const pass_def PASSES[] = {
 	{ "keystone-left", { OP_KEY_LEFT } },
 	{ "keystone-up", { OP_KEY_UP } },
 	{ "blur-binarize", { OP_BLUR1, OP_BINARIZE } },
+	/* Two box blurs (near-Gaussian) kill sensor noise; the unsharp mask restores the edges. */
+	{ "denoise", { OP_BLUR1, OP_BLUR1, OP_RESHARPEN } },
 	{ "double", { OP_DOUBLE } },
 	{ "stretch", { OP_STRETCH } },
 	{ "double-binarize", { OP_DOUBLE, OP_BINARIZE } },
@@ -239,6 +241,7 @@ static bool apply_op(upqr__gimg *out, const upqr__gimg *in, pass_op op, upqr__xf
 	case OP_SHARPEN: return upqr__op_sharpen(out, in, 2, 2);
 	/* Strong unsharp mask: heavy defocus (blur near half a module) still leaves readable edges. */
 	case OP_DEBLUR: return upqr__op_sharpen(out, in, 2, 5);
+	case OP_RESHARPEN: return upqr__op_sharpen(out, in, 2, 3);
 	case OP_HALF: return upqr__op_scale(out, in, 1, 2, t);
 	case OP_THIRD: return upqr__op_scale(out, in, 1, 3, t);
 	case OP_QUARTER: return upqr__op_scale(out, in, 1, 4, t);

@@ -50,6 +50,11 @@ expect_out "json diagnostic" '"code": "crc_mismatch"'
 expect_rc "json link" 0 "$UPQR" scan --json $D/scan-url.jpg
 expect_out "json link decoded" '"acquirer": "00010000"'
 
+# Standard input.
+if "$UPQR" scan - <$D/scan-url.jpg >"$TMP/out" 2>"$TMP/err"; then ok "stdin image exits 0"; else not_ok "stdin image"; fi
+expect_out "stdin named -" "^-: 1 symbol"
+if "$UPQR" scan - </dev/null >"$TMP/out" 2>"$TMP/err"; then not_ok "empty stdin"; elif [ $? -eq 3 ]; then ok "empty stdin exits 3"; else not_ok "empty stdin exit code"; fi
+
 # Several files -> an array; a read failure wins the exit code.
 expect_rc "several files with a broken one exit 3" 3 "$UPQR" scan --json $D/scan-mpm.png $D/scan-truncated.png $D/scan-blank.png
 if command -v python3 >/dev/null 2>&1; then

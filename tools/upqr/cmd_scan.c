@@ -1,9 +1,10 @@
 /* cmd_scan.c - `upqr scan [--json] IMAGE...`: QR payment codes out of PNG/JPEG files. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char SCAN_USAGE[] = "upqr scan [--json] IMAGE...";
+static const char SCAN_USAGE[] = "upqr scan [--json] IMAGE...  (IMAGE - reads stdin)";
 
 /*
  * Symbol text for a terminal: a QR code can carry escape sequences, so
@@ -82,12 +83,21 @@ static json_t *scan_one(upqr_scanner *s, const char *path, bool json, bool *io_e
 		bool *valid_found)
 {
 	size_t count = 0;
-	int rc = upqr_scan_file(&count, s, path);
+	int rc;
+	if (strcmp(path, "-") == 0) {
+		size_t len = 0;
+		char *data = cli_read_file("-", &len);
+		rc = data ? upqr_scan_image(&count, s, (const uint8_t *)data, len) : UPQR_EIO;
+		free(data);
+	} else {
+		rc = upqr_scan_file(&count, s, path);
+	}
 	json_t *o = json ? json_pack("{s:s}", "file", path) : NULL;
 	bool failed = rc != UPQR_OK && rc != UPQR_ENOSYMBOL;
 	if (failed) {
 		*io_error = true;
-		fprintf(stderr, "upqr: %s: %s (%s)\n", path, upqr_scanner_last_error(s),
+		fprintf(stderr, "upqr: %s: %s (%s)\n", path,
+			rc == UPQR_EIO && !strcmp(path, "-") ? "cannot read" : upqr_scanner_last_error(s),
 			upqr_status_name(rc));
 		if (o)
 			json_object_set_new(o, "error", json_string(upqr_scanner_last_error(s)));
@@ -115,6 +125,7 @@ int cli_cmd_scan(int argc, char **argv)
 	bool json = false;
 	int first = 1;
 	for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
+		/* "-" alone is stdin, an image argument. */
 		if (strcmp(argv[first], "--json") == 0) {
 			json = true;
 		} else if (strcmp(argv[first], "--") == 0) {
