@@ -192,7 +192,8 @@ static int zbar_pass(upqr_scanner *s, const upqr__gimg *img, const upqr__xform *
 typedef enum pass_op {
 	OP_END = 0, OP_INVERT, OP_STRETCH, OP_BINARIZE, OP_BLUR1, OP_SHARPEN, OP_DEBLUR, OP_RESHARPEN,
 	OP_HALF, OP_THIRD, OP_QUARTER, OP_DOUBLE, OP_ROT_P, OP_ROT_M,
-	OP_KEY_RIGHT, OP_KEY_DOWN, OP_KEY_LEFT, OP_KEY_UP
+	OP_KEY_RIGHT, OP_KEY_DOWN, OP_KEY_LEFT, OP_KEY_UP,
+	OP_KEY2_RIGHT, OP_KEY2_DOWN, OP_KEY2_LEFT, OP_KEY2_UP
 } pass_op;
 
 typedef struct pass_def {
@@ -226,6 +227,10 @@ static const pass_def PASSES[] = {
 	{ "rotate-15", { OP_ROT_M } },
 	{ "double-sharpen", { OP_DOUBLE, OP_SHARPEN } },
 	{ "third", { OP_THIRD } },
+	{ "keystone-right-35", { OP_KEY2_RIGHT } },
+	{ "keystone-down-35", { OP_KEY2_DOWN } },
+	{ "keystone-left-35", { OP_KEY2_LEFT } },
+	{ "keystone-up-35", { OP_KEY2_UP } },
 };
 
 /* Upscaling a big frame costs much and helps nothing: its modules are big enough. */
@@ -253,6 +258,11 @@ static bool apply_op(upqr__gimg *out, const upqr__gimg *in, pass_op op, upqr__xf
 	case OP_KEY_DOWN: return upqr__op_keystone(out, in, 1, 0.2, t);
 	case OP_KEY_LEFT: return upqr__op_keystone(out, in, 2, 0.2, t);
 	case OP_KEY_UP: return upqr__op_keystone(out, in, 3, 0.2, t);
+	/* Steeper views (45-60 degrees), tried last. */
+	case OP_KEY2_RIGHT: return upqr__op_keystone(out, in, 0, 0.35, t);
+	case OP_KEY2_DOWN: return upqr__op_keystone(out, in, 1, 0.35, t);
+	case OP_KEY2_LEFT: return upqr__op_keystone(out, in, 2, 0.35, t);
+	case OP_KEY2_UP: return upqr__op_keystone(out, in, 3, 0.35, t);
 	case OP_END: break;
 	}
 	return false;

@@ -66,5 +66,18 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 expect_rc "several files, one valid, exit 0" 0 "$UPQR" scan $D/scan-blank.png $D/scan-url.jpg
 expect_rc "several files, none valid, exit 1" 1 "$UPQR" scan $D/scan-blank.png $D/scan-mpm-badcrc.png
+# Pictures degraded by ImageMagick (an independent image pipeline from the corpus generator):
+# tilt, rotation plus defocus, light on dark. A plain ZBar pass reads none of the first two.
+if command -v convert >/dev/null 2>&1; then
+	convert $D/scan-mpm.png -filter point -resize 200% -bordercolor white -border 20 \
+		-virtual-pixel white -distort Perspective '0,0 20,15 347,0 330,60 0,347 0,347 347,347 330,290' "$TMP/tilt.png"
+	convert $D/scan-mpm.png -filter point -resize 200% -bordercolor white -border 20 \
+		-background white -rotate 33 -blur 0x2 "$TMP/rotblur.png"
+	convert $D/scan-mpm.png -filter point -resize 200% -negate -blur 0x1 -quality 30 "$TMP/neg.jpg"
+	for f in tilt.png rotblur.png neg.jpg; do
+		expect_rc "ImageMagick $f read" 0 "$UPQR" scan "$TMP/$f"
+		expect_out "ImageMagick $f is the valid MPM" '^  mpm valid: .*6304A13A$'
+	done
+fi
 no_sanitizer_report "scan"
 done_testing
