@@ -382,7 +382,7 @@ int sc_jpeg_roundtrip(sc_img *img, int quality)
 
 static const char *const FAMILY[SC_FAMILIES] = {
 	"rotation", "perspective", "blur", "noise", "low-contrast", "jpeg-q20",
-	"small-module", "glare", "inverted",
+	"small-module", "glare", "inverted", "combined",
 };
 
 const char *sc_family_name(int family)
@@ -425,6 +425,14 @@ int sc_corpus_image(sc_img *out, int family, int k, uint64_t seed, const uint8_t
 	case SC_JPEG20:
 		d.module_px = sc_uniform(&rng, 2.5, 4.0);
 		break;
+	case SC_COMBINED:
+		d.angle_deg = sc_uniform(&rng, -30, 30);
+		d.tilt = sc_uniform(&rng, 0, 0.25);
+		d.tilt_dir = sc_uniform(&rng, 0, 360);
+		d.dark = (int)sc_uniform(&rng, 40, 90);
+		d.light = (int)sc_uniform(&rng, 160, 220);
+		d.module_px = sc_uniform(&rng, 2.5, 4.5);
+		break;
 	default:
 		break;
 	}
@@ -458,6 +466,13 @@ int sc_corpus_image(sc_img *out, int family, int k, uint64_t seed, const uint8_t
 	case SC_INVERTED:
 		sc_gauss_blur(out, 0.6);
 		sc_invert(out);
+		break;
+	case SC_COMBINED:
+		/* A phone photo: some tilt and angle, soft focus, sensor noise, a mid-quality JPEG. */
+		sc_gauss_blur(out, d.module_px * sc_uniform(&rng, 0.2, 0.35));
+		sc_noise(out, sc_uniform(&rng, 8, 20), &rng);
+		if (sc_jpeg_roundtrip(out, 50) != 0)
+			return -1;
 		break;
 	default:
 		sc_gauss_blur(out, 0.6);

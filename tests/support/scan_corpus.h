@@ -61,7 +61,7 @@ double sc_uniform(uint64_t *state, double lo, double hi);
 
 enum {
 	SC_ROTATION, SC_PERSPECTIVE, SC_BLUR, SC_NOISE, SC_LOW_CONTRAST, SC_JPEG20,
-	SC_SMALL_MODULE, SC_GLARE, SC_INVERTED, SC_FAMILIES
+	SC_SMALL_MODULE, SC_GLARE, SC_INVERTED, SC_COMBINED, SC_FAMILIES
 };
 
 const char *sc_family_name(int family);
