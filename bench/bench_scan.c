@@ -94,9 +94,16 @@ int main(void)
 	upqr_scanner *s = NULL;
 	if (upqr_scanner_new(&s, NULL) != UPQR_OK)
 		return 1;
+	/* Alternate the two in rounds and keep each one's best round: the machine is shared. */
+	double best_up = 1e30, best_raw = 1e30;
 	time_upqr(s, frame, 3, 1);
-	bench_result("scan_720p_ms", time_upqr(s, frame, 40, 1), "ms");
-	bench_result("zbar_raw_720p_ms", time_zbar(frame, 40), "ms");
+	for (int r = 0; r < 5; r++) {
+		double a = time_upqr(s, frame, 10, 1), b = time_zbar(frame, 10);
+		best_up = a < best_up ? a : best_up;
+		best_raw = b < best_raw ? b : best_raw;
+	}
+	bench_result("scan_720p_ms", best_up, "ms");
+	bench_result("zbar_raw_720p_ms", best_raw, "ms");
 	bench_result("scan_720p_nocode_ms", time_upqr(s, empty, 3, 0), "ms");
 	upqr_scanner_free(s);
 

@@ -233,8 +233,12 @@ static const pass_def PASSES[] = {
 	{ "keystone-up-35", { OP_KEY2_UP } },
 };
 
-/* Upscaling a big frame costs much and helps nothing: its modules are big enough. */
-#define DOUBLE_MAX_SIDE 1600
+/*
+ * Upscaling a big frame costs four ZBar passes' time and rarely helps: a code
+ * a person aims at fills enough of a 720p or larger frame to have modules of
+ * 2 px or more.
+ */
+#define DOUBLE_MAX_SIDE 1024
 
 static bool apply_op(upqr__gimg *out, const upqr__gimg *in, pass_op op, upqr__xform *t)
 {
