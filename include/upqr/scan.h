@@ -142,7 +142,7 @@ typedef struct upqr_scan_options {
 	int exhaustive;
 	/*
 	 * Most passes per scan, the plain one included; 0 = all of them. A frame
-	 * with no code runs every pass (about 20 ZBar passes: ~0.5-1 s on a
+	 * with no code runs every pass (about 30 ZBar passes: ~0.5-1 s on a
 	 * 720p frame), so live camera loops want a small number such as 4, or
 	 * try_harder = 0, and rely on the next frame.
 	 */
