@@ -198,6 +198,7 @@ typedef struct jpeg_ctx {
 	struct jpeg_progress_mgr progress;
 	jmp_buf jmp;
 	upqr__gimg img;
+	uint8_t *row; /* CMYK scanline */
 	bool truncated;
 	char msg[96];
 } jpeg_ctx;
@@ -232,6 +233,21 @@ static void jpeg_on_progress(j_common_ptr cinfo)
 	}
 }
 
+/*
+ * CMYK to luma: R = (1-C)(1-K) and so on. Adobe files (the usual kind) store
+ * the channels inverted, so there 255 means no ink.
+ */
+static void cmyk_to_grey(uint8_t *dst, const uint8_t *src, unsigned w, bool adobe)
+{
+	for (unsigned x = 0; x < w; x++) {
+		unsigned v[4];
+		for (int k = 0; k < 4; k++)
+			v[k] = adobe ? src[4 * x + k] : 255u - src[4 * x + k];
+		unsigned r = v[0] * v[3] / 255, g = v[1] * v[3] / 255, b = v[2] * v[3] / 255;
+		dst[x] = (uint8_t)((77u * r + 150u * g + 29u * b) >> 8);
+	}
+}
+
 static int jpeg_decode_rows(jpeg_ctx *c, struct jpeg_decompress_struct *ci, size_t max_pixels)
 {
 	if (jpeg_read_header(ci, TRUE) != JPEG_HEADER_OK) {
@@ -243,20 +259,27 @@ static int jpeg_decode_rows(jpeg_ctx *c, struct jpeg_decompress_struct *ci, size
 			(unsigned)ci->image_width, (unsigned)ci->image_height);
 		return UPQR_ELIMIT;
 	}
-	ci->out_color_space = JCS_GRAYSCALE;
+	/* libjpeg cannot turn CMYK (print workflows) into grey itself: take CMYK and mix below. */
+	bool cmyk = ci->jpeg_color_space == JCS_CMYK || ci->jpeg_color_space == JCS_YCCK;
+	ci->out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
 	/* Bounds libjpeg's own working memory (coefficient buffers of progressive files). */
 	ci->mem->max_memory_to_use = 256L << 20;
 	jpeg_start_decompress(ci);
-	if (ci->output_components != 1 || ci->output_width != ci->image_width ||
+	if (ci->output_components != (cmyk ? 4 : 1) || ci->output_width != ci->image_width ||
 			ci->output_height != ci->image_height) {
 		snprintf(c->msg, sizeof c->msg, "JPEG: unexpected layout");
 		return UPQR_EIMAGE;
 	}
 	if (!upqr__gimg_alloc(&c->img, (int)ci->output_width, (int)ci->output_height))
 		return UPQR_ENOMEM;
+	if (cmyk && !(c->row = upqr__malloc((size_t)ci->output_width * 4)))
+		return UPQR_ENOMEM;
 	while (ci->output_scanline < ci->output_height) {
-		JSAMPROW row = c->img.px + (size_t)ci->output_scanline * ci->output_width;
+		uint8_t *dst = c->img.px + (size_t)ci->output_scanline * ci->output_width;
+		JSAMPROW row = cmyk ? c->row : dst;
 		jpeg_read_scanlines(ci, &row, 1);
+		if (cmyk)
+			cmyk_to_grey(dst, c->row, ci->output_width, ci->saw_Adobe_marker);
 	}
 	jpeg_finish_decompress(ci);
 	if (c->truncated) {
@@ -296,6 +319,8 @@ done:
 		set_err(err, errcap, c->msg[0] ? c->msg : "JPEG: cannot decode");
 	}
 out:
+	if (c)
+		upqr__free(c->row);
 	upqr__free(c);
 	upqr__free(ci);
 	return rc;

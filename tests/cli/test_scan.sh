@@ -74,9 +74,32 @@ if command -v convert >/dev/null 2>&1; then
 	convert $D/scan-mpm.png -filter point -resize 200% -bordercolor white -border 20 \
 		-background white -rotate 33 -blur 0x2 "$TMP/rotblur.png"
 	convert $D/scan-mpm.png -filter point -resize 200% -negate -blur 0x1 -quality 30 "$TMP/neg.jpg"
-	for f in tilt.png rotblur.png neg.jpg; do
+	# Every PNG and JPEG layout the decoder must turn into grey. Transparent pixels are black
+	# underneath, so only composing alpha over white shows the code; CMYK is Adobe-inverted.
+	S=$D/scan-mpm.png
+	convert $S -define png:color-type=2 -depth 16 PNG48:"$TMP/rgb16.png"
+	convert $S -type Palette PNG8:"$TMP/palette.png"
+	convert $S -interlace PNG "$TMP/interlaced.png"
+	convert $S -threshold 50% -depth 1 -define png:bit-depth=1 -define png:color-type=0 "$TMP/bilevel.png"
+	T="-transparent gray(235) -background black -alpha background"
+	# shellcheck disable=SC2086
+	convert $S $T -define png:color-type=4 "$TMP/greyalpha.png"
+	# shellcheck disable=SC2086
+	convert $S $T -define png:color-type=4 -interlace PNG "$TMP/greyalpha-interlaced.png"
+	# shellcheck disable=SC2086
+	convert $S $T PNG32:"$TMP/rgba.png"
+	convert $S -interlace JPEG -quality 90 "$TMP/progressive.jpg"
+	convert $S -colorspace sRGB -type TrueColor -quality 90 "$TMP/rgb.jpg"
+	convert $S -colorspace CMYK -quality 90 "$TMP/cmyk.jpg"
+	for f in tilt.png rotblur.png neg.jpg rgb16.png palette.png interlaced.png bilevel.png greyalpha.png \
+			greyalpha-interlaced.png rgba.png progressive.jpg rgb.jpg cmyk.jpg; do
 		expect_rc "ImageMagick $f read" 0 "$UPQR" scan "$TMP/$f"
 		expect_out "ImageMagick $f is the valid MPM" '^  mpm valid: .*6304A13A$'
+	done
+	# Layouts, unlike the degraded pictures, need no extra pass.
+	for f in rgb16.png palette.png greyalpha-interlaced.png rgba.png cmyk.jpg; do
+		expect_rc "$f json" 0 "$UPQR" scan --json "$TMP/$f"
+		expect_out "$f read by the plain pass" '"pass": "plain"'
 	done
 fi
 no_sanitizer_report "scan"
