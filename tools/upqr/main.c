@@ -5,6 +5,7 @@
 
 static const cli_command commands[] = {
 	{ "version", "print the upqr version", cli_cmd_version },
+	{ "mpm", "decode, validate, encode or re-amount merchant-presented payloads", cli_cmd_mpm },
 };
 
 static int usage(FILE *out, int code)
