@@ -413,6 +413,23 @@ static void consumer_request(dctx *c, const upqr_mpm_object *o)
 	}
 }
 
+/*
+ * 64/00 must be two letters; whether they are an assigned ISO 639-1 code is
+ * only a warning, since the spec does not ask readers to check the list.
+ * Real payloads use either case ("ZH", "ko").
+ */
+static void language_code(dctx *c, const upqr_mpm_object *o)
+{
+	unsigned a = (unsigned)(o->value[0] & ~0x20), b = (unsigned)(o->value[1] & ~0x20);
+	if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z') {
+		report(c, UPQR_SEV_ERROR, MPM_D_BAD_VALUE, o->offset, c->depth + 1,
+			"language preference must be an ISO 639 alpha-2 code");
+	} else if (!((upqr__iso639_rows[a - 'A'] >> (b - 'A')) & 1u)) {
+		report(c, UPQR_SEV_WARNING, MPM_D_UNKNOWN_LANGUAGE, o->offset, c->depth + 1,
+			"\"%c%c\" is not an ISO 639-1 language code", o->value[0], o->value[1]);
+	}
+}
+
 static void child_value(dctx *c, mpm_level lv, const upqr_mpm_object *o)
 {
 	upqr_mpm_fields *f = &c->p->fields;
@@ -424,12 +441,8 @@ static void child_value(dctx *c, mpm_level lv, const upqr_mpm_object *o)
 	} else if (lv == MPM_LV_LANGUAGE && o->id <= 2) {
 		upqr_mpm_str *slot = &f->language.preference + o->id;
 		*slot = view(o);
-		if (o->id == 0 && o->value_len == 2) {
-			unsigned a = (unsigned)(o->value[0] | 0x20), b = (unsigned)(o->value[1] | 0x20);
-			if (a < 'a' || a > 'z' || b < 'a' || b > 'z')
-				report(c, UPQR_SEV_ERROR, MPM_D_BAD_VALUE, o->offset, c->depth + 1,
-					"language preference must be an ISO 639 alpha-2 code");
-		}
+		if (o->id == 0 && o->value_len == 2)
+			language_code(c, o);
 	} else if (lv == MPM_LV_ACCOUNT && o->id == 0 && c->acct && c->depth == 1) {
 		c->acct->guid = view(o);
 		c->acct->network = upqr__mpm_guid_network(c->prof, o->value, o->value_len);

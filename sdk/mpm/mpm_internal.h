@@ -31,6 +31,7 @@
 #define MPM_D_BAD_PERCENTAGE   "bad_percentage"
 #define MPM_D_UNKNOWN_COUNTRY  "unknown_country"
 #define MPM_D_UNKNOWN_CURRENCY "unknown_currency"
+#define MPM_D_UNKNOWN_LANGUAGE "unknown_language"
 #define MPM_D_CRC_MISMATCH     "crc_mismatch"
 #define MPM_D_CRC_LOWERCASE    "crc_lowercase"
 #define MPM_D_RFU_ID           "rfu_id"
@@ -74,6 +75,7 @@ typedef struct upqr__currency {
 } upqr__currency;
 
 extern const uint32_t upqr__iso3166_rows[26];
+extern const uint32_t upqr__iso639_rows[26];   /* upper-cased ISO 639-1 */
 extern const upqr__currency upqr__iso4217[];
 extern const size_t upqr__iso4217_count;
 const upqr__currency *upqr__currency_find(unsigned numeric);

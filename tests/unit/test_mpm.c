@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "testutil.h"
 
@@ -224,6 +225,43 @@ static void test_never_reads_past_input(void **state)
 	}
 }
 
+/* A caller-defined profile: Pix (Brazil) as data plus a rule, no core change. */
+static void pix_rules(const upqr_mpm_profile *prof, const upqr_mpm_payload *p, bool generating,
+		upqr_diag_list *diags)
+{
+	(void)generating;
+	int *calls = prof->user;
+	(*calls)++;
+	for (size_t i = 0; i < p->fields.account_count; i++) {
+		upqr_mpm_str g = p->fields.accounts[i].guid;
+		if (g.ptr && g.len == 14 && strncasecmp(g.ptr, prof->guid_prefixes[0], 14) == 0)
+			return;
+	}
+	upqr_mpm_report(diags, UPQR_SEV_ERROR, "pix_key_missing", 0, "26",
+		"no br.gov.bcb.pix merchant account template");
+}
+
+static void test_custom_profile(void **state)
+{
+	(void)state;
+	static const char *const guids[] = { "br.gov.bcb.pix" };
+	int calls = 0;
+	upqr_mpm_profile pix = { UPQR_MPM_PROFILE_VERSION, "pix", 0, guids, 1,
+		UPQR_MPM_NET_OTHER, pix_rules, &calls };
+	static const char br[] = "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-426655440000"
+		"5204000053039865406123.455802BR5913FULANO DE TAL6008BRASILIA62070503***6304488D";
+	upqr_diag items[8];
+	upqr_diag_list dl;
+	upqr_diag_list_init(&dl, items, 8);
+	assert_int_equal(upqr_mpm_decode(&P, &pix, br, strlen(br), &dl), UPQR_OK);
+	assert_int_equal(calls, 1);
+	assert_ptr_equal(P.profile, &pix);
+	/* Annex B has no Pix template: the profile's own rule rejects it. */
+	assert_int_equal(upqr_mpm_decode(&P, &pix, ANNEX_B, strlen(ANNEX_B), &dl), UPQR_EINVALID);
+	assert_non_null(upqr_diag_list_find(&dl, "pix_key_missing"));
+	assert_int_equal(calls, 2);
+}
+
 static void test_bad_arguments(void **state)
 {
 	(void)state;
@@ -283,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_find_and_children),
 		cmocka_unit_test(test_zero_allocations),
 		cmocka_unit_test(test_never_reads_past_input),
+		cmocka_unit_test(test_custom_profile),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_limits_agree),
 		cmocka_unit_test(test_reference_tables),

@@ -206,6 +206,11 @@ static void test_bad_value(void **state)
 	assert_int_equal(decode(with_crc(BASE "62070903EMA")), UPQR_OK);
 	decode(with_crc(BASE "641400021Z0104ABCD"));
 	expect_err("bad_value", BASE_LEN + 4, "64.00");
+	/* Two letters but no ISO 639-1 code: a warning. "ko" and "ZH" are fine. */
+	decode(with_crc(BASE "64140002QQ0104ABCD"));
+	expect_warn_only("unknown_language", BASE_LEN + 4, "64.00");
+	assert_int_equal(decode(with_crc(BASE "64140002ko0104ABCD")), UPQR_OK);
+	assert_int_equal(P.warnings, 0);
 }
 
 static void test_bad_order(void **state)
