@@ -90,4 +90,17 @@ expect_rc "set-amount needs --amount" 2 "$UPQR" mpm set-amount "$ANNEX_B"
 expect_rc "set-amount refuses 0" 2 "$UPQR" mpm set-amount --amount 0 "$ANNEX_B"
 expect_rc "set-amount refuses an invalid payload" 1 "$UPQR" mpm set-amount --amount 5 "$BAD_CRC"
 expect_err "with diagnostics" 'crc_mismatch'
+# ---- the C quickstart in docs/mpm.md compiles against the public API and runs --
+awk '/compiled and run by tests\/cli\/test_mpm.sh/ {f=1; next} f && /^```c/ {g=1; next} g && /^```/ {exit} g' \
+	docs/mpm.md >"$TMP/quick.c"
+san=""
+case "$UPQR_BUILD" in *asan*) san="-fsanitize=address,undefined" ;; esac
+if cc -std=c11 -Wall -Wextra -Werror $san -Iinclude "$TMP/quick.c" "$UPQR_BUILD/lib/libupqr.a" \
+		-o "$TMP/quick" 2>"$TMP/err"; then
+	ok "docs quickstart compiles"
+	expect_rc "docs quickstart runs" 0 "$TMP/quick"
+	expect_out "and prints the decoded amount" 'NOODLE BAR: 12850 minor units of HKD'
+else
+	not_ok "docs quickstart compiles"; sed 's/^/# /' "$TMP/err" | head -20
+fi
 done_testing
