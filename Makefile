@@ -83,7 +83,7 @@ CLI_BIN    := $(BUILD)/bin/upqr
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
 
-all: deps lib cli
+all: deps lib cli samples
 
 deps:
 	@sh scripts/deps.sh
