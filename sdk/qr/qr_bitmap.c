@@ -108,9 +108,7 @@ int upqr_qr_pixels(uint8_t *out, size_t cap, size_t *written,
 {
 	upqr_qr_options o;
 	upqr__qr_view v;
-	int rc = upqr__qr_opts(&o, opts);
-	if (rc == UPQR_OK)
-		rc = upqr__qr_view_check(&v, modules, size);
+	int rc = upqr__qr_args(&o, &v, opts, modules, size);
 	if (rc != UPQR_OK)
 		return rc;
 	size_t side = upqr__qr_side(size, &o);
@@ -130,9 +128,7 @@ static int render_text(char *out, size_t cap, size_t *written, const upqr_qr_opt
 	upqr_qr_options o;
 	upqr__qr_view v;
 	upqr__buf b;
-	int rc = upqr__qr_opts(&o, opts);
-	if (rc == UPQR_OK)
-		rc = upqr__qr_view_check(&v, modules, size);
+	int rc = upqr__qr_args(&o, &v, opts, modules, size);
 	if (rc != UPQR_OK)
 		return rc;
 	upqr__buf_init(&b, out, cap);

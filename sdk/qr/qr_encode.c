@@ -78,6 +78,13 @@ int upqr__qr_view_check(upqr__qr_view *v, const uint8_t *modules, size_t size)
 	return UPQR_OK;
 }
 
+int upqr__qr_args(upqr_qr_options *o, upqr__qr_view *v, const upqr_qr_options *opts,
+		const uint8_t *modules, size_t size)
+{
+	int rc = upqr__qr_opts(o, opts);
+	return rc == UPQR_OK ? upqr__qr_view_check(v, modules, size) : rc;
+}
+
 /* True when a byte is outside the EMV common character set (ans). */
 static bool needs_eci(const uint8_t *p, size_t n)
 {

@@ -25,6 +25,9 @@ typedef struct upqr__qr_view {
 int upqr__qr_opts(upqr_qr_options *dst, const upqr_qr_options *src);
 /* Validates a caller's matrix and its size. */
 int upqr__qr_view_check(upqr__qr_view *v, const uint8_t *modules, size_t size);
+/* Both of the above: the common start of every modules -> image call. */
+int upqr__qr_args(upqr_qr_options *o, upqr__qr_view *v, const upqr_qr_options *opts,
+		const uint8_t *modules, size_t size);
 /* Pixels per side for a valid size and validated options. */
 size_t upqr__qr_side(size_t size, const upqr_qr_options *o);
 
