@@ -46,8 +46,12 @@ extern "C" {
 #define UPQR_QR_MARGIN_MIN 4
 #define UPQR_QR_MARGIN_MAX 64
 
+UPQR_EXTERN int upqr_qr_version_max(void);
 UPQR_EXTERN size_t upqr_qr_size_max(void);
 UPQR_EXTERN size_t upqr_qr_modules_max(void);
+UPQR_EXTERN unsigned int upqr_qr_scale_max(void);
+UPQR_EXTERN unsigned int upqr_qr_margin_min(void);
+UPQR_EXTERN unsigned int upqr_qr_margin_max(void);
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -114,6 +118,13 @@ typedef struct upqr_qr_info {
 	size_t image_side;    /* pixels per side of the pixel/PNG image: (size + 2*margin) * scale */
 } upqr_qr_info;
 
+/*
+ * Longest payload in bytes at that level (version 40) without ECI; one
+ * less when the payload needs the ECI. 0 for an unknown level.
+ * UPQR_QR_PAYLOAD_MAX == upqr_qr_payload_max(UPQR_QR_ECC_L).
+ */
+UPQR_EXTERN size_t upqr_qr_payload_max(upqr_qr_ecc ecc);
+
 /* ---- payload -> modules ------------------------------------------------- */
 
 /*
@@ -122,6 +133,9 @@ typedef struct upqr_qr_info {
  * zone. *written receives size*size; a NULL or short `modules` gives
  * UPQR_EBUFSIZE (info is filled either way; a buffer of
  * UPQR_QR_MODULES_MAX bytes always suffices). info may be NULL.
+ * The version is the smallest libqrencode finds; with ECI, libqrencode
+ * 4.1.1 over-reserves 16 bits while choosing it, so a payload within 2
+ * bytes of a version's capacity gets the next version (docs/qr.md).
  *
  * Returns UPQR_OK, UPQR_EINVAL (empty or NULL payload, bad options),
  * UPQR_EVERSION (unknown options version), UPQR_EENCODING (not UTF-8),

@@ -12,6 +12,11 @@
 
 #define ECI_UTF8 26u
 
+int upqr_qr_version_max(void)
+{
+	return UPQR_QR_VERSION_MAX;
+}
+
 size_t upqr_qr_size_max(void)
 {
 	return UPQR_QR_SIZE_MAX;
@@ -20,6 +25,28 @@ size_t upqr_qr_size_max(void)
 size_t upqr_qr_modules_max(void)
 {
 	return UPQR_QR_MODULES_MAX;
+}
+
+unsigned int upqr_qr_scale_max(void)
+{
+	return UPQR_QR_SCALE_MAX;
+}
+
+unsigned int upqr_qr_margin_min(void)
+{
+	return UPQR_QR_MARGIN_MIN;
+}
+
+unsigned int upqr_qr_margin_max(void)
+{
+	return UPQR_QR_MARGIN_MAX;
+}
+
+size_t upqr_qr_payload_max(upqr_qr_ecc ecc)
+{
+	/* Byte capacity of version 40 per level (ISO/IEC 18004 Table 7). */
+	static const size_t cap[4] = { UPQR_QR_PAYLOAD_MAX, 2331, 1663, 1273 };
+	return (unsigned)ecc <= UPQR_QR_ECC_H ? cap[ecc] : 0;
 }
 
 const char *upqr_qr_ecc_name(upqr_qr_ecc ecc)
@@ -96,12 +123,10 @@ static bool needs_eci(const uint8_t *p, size_t n)
 
 static int check_payload(const uint8_t *payload, size_t len, upqr_qr_ecc ecc)
 {
-	/* Byte capacity of version 40 per level (ISO/IEC 18004 Table 7). */
-	static const size_t cap[4] = { 2953, 2331, 1663, 1273 };
 	if (!payload || len == 0)
 		return UPQR_EINVAL;
 	/* Refused early so libqrencode never copies or sizes a huge input. */
-	if (len > cap[ecc])
+	if (len > upqr_qr_payload_max(ecc))
 		return UPQR_ETOOLARGE;
 	if (!upqr__utf8_count(payload, len, NULL, NULL))
 		return UPQR_EENCODING;

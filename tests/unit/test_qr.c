@@ -152,6 +152,12 @@ static void test_options_and_limits(void **state)
 	assert_int_equal(upqr_qr_options_init(&o, 0), UPQR_EVERSION);
 	assert_int_equal(upqr_qr_options_init(&o, UPQR_QR_OPTIONS_VERSION + 1), UPQR_EVERSION);
 	assert_int_equal(upqr_qr_options_init(NULL, UPQR_QR_OPTIONS_VERSION), UPQR_EINVAL);
+	assert_int_equal(upqr_qr_version_max(), UPQR_QR_VERSION_MAX);
+	assert_int_equal(upqr_qr_scale_max(), UPQR_QR_SCALE_MAX);
+	assert_int_equal(upqr_qr_margin_min(), UPQR_QR_MARGIN_MIN);
+	assert_int_equal(upqr_qr_margin_max(), UPQR_QR_MARGIN_MAX);
+	assert_int_equal(upqr_qr_payload_max(UPQR_QR_ECC_L), UPQR_QR_PAYLOAD_MAX);
+	assert_int_equal(upqr_qr_payload_max((upqr_qr_ecc)4), 0);
 	assert_int_equal(upqr_qr_size_max(), UPQR_QR_SIZE_MAX);
 	assert_int_equal(upqr_qr_modules_max(), UPQR_QR_MODULES_MAX);
 	assert_int_equal(UPQR_QR_MODULES_MAX, UPQR_QR_SIZE_MAX * UPQR_QR_SIZE_MAX);
@@ -293,7 +299,8 @@ static void test_capacity_edges(void **state)
 				UPQR_ETOOLARGE);
 		}
 	}
-	assert_int_equal(v40[0], UPQR_QR_PAYLOAD_MAX);
+	for (int lv = 0; lv < 4; lv++)
+		assert_int_equal(upqr_qr_payload_max((upqr_qr_ecc)lv), v40[lv]);
 }
 
 static void test_encode_refusals(void **state)
