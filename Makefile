@@ -71,6 +71,7 @@ TEST_SRCS  := $(wildcard tests/unit/test_*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+SAMPLE_SRCS := $(wildcard samples/*.c)
 
 SDK_OBJS   := $(SDK_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -78,6 +79,7 @@ SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+SAMPLE_BINS := $(SAMPLE_SRCS:samples/%.c=$(BUILD)/samples/%)
 
 STATIC_LIB := $(BUILD)/lib/libupqr.a
 SHARED_REAL := $(BUILD)/lib/libupqr.so.$(VERSION)
@@ -85,7 +87,7 @@ SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 
-.PHONY: all deps lib cli tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
+.PHONY: samples all deps lib cli tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -147,6 +149,13 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
+# Samples use the public API only: compiled against include/ alone.
+$(BUILD)/samples/%: samples/%.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+
+samples: $(SAMPLE_BINS)
+
 # ---- check ---------------------------------------------------------------
 
 check: deps
@@ -169,7 +178,7 @@ fuzz: deps
 bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(BUILD)
 
-demo: all
+demo: all samples
 	@sh scripts/demo.sh $(BUILD)
 
 # ---- install -------------------------------------------------------------

@@ -8,5 +8,6 @@
 
 #include "upqr/common.h"
 #include "upqr/qr.h"
+#include "upqr/mpm.h"
 
 #endif /* UPQR_H */
