@@ -7,6 +7,7 @@
 #define UPQR_H
 
 #include "upqr/common.h"
+#include "upqr/qr.h"
 #include "upqr/mpm.h"
 
 #endif /* UPQR_H */

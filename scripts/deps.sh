@@ -10,9 +10,9 @@ libqrencode-dev
 libzbar-dev
 libpng-dev libjpeg62-turbo-dev
 libjansson-dev"
-# Tests, sanitizers, fuzzing, image corpus.
+# Tests, sanitizers, fuzzing, image corpus; python3 checks JSON in CLI tests.
 PKGS="$PKGS
-libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick"
+libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3"
 
 missing=""
 for p in $PKGS; do

@@ -5,6 +5,7 @@
 
 static const cli_command commands[] = {
 	{ "version", "print the upqr version", cli_cmd_version },
+	{ "render", "draw a payload as a QR code (terminal, PNG, SVG)", cli_cmd_render },
 	{ "mpm", "decode, validate, encode or re-amount merchant-presented payloads", cli_cmd_mpm },
 };
 
