@@ -152,7 +152,8 @@ fuzz-bins: $(FUZZ_BINS)
 # Samples use the public API only: compiled against include/ alone.
 $(BUILD)/samples/%: samples/%.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -Iinclude $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+	$(SAY) CC $<
+	$(Q)$(CC) -Iinclude $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
 
 samples: $(SAMPLE_BINS)
 
