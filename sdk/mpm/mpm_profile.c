@@ -64,10 +64,9 @@ static bool digits(const char *s, size_t n)
 static void unionpay_rules(const upqr_mpm_profile *prof, const upqr_mpm_payload *p,
 		bool generating, upqr_diag_list *diags)
 {
-	(void)prof;
 	(void)generating;
 	const upqr_mpm_object *o = upqr_mpm_child(p, NULL, 15);
-	if (o && !(o->flags & UPQR_MPM_OBJ_TRUNCATED) &&
+	if (o && (prof->flags & UPQR_MPM_PF_UNIONPAY_ID15) && !(o->flags & UPQR_MPM_OBJ_TRUNCATED) &&
 			(o->value_len != 31 || !digits(o->value, 16)))
 		upqr_mpm_report(diags, UPQR_SEV_ERROR, MPM_D_UNIONPAY_ID, o->offset, "15",
 			"UnionPay ID 15 must be acquirer IIN (8 digits) + forwarding IIN (8 digits)"

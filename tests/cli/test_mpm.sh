@@ -56,6 +56,11 @@ if command -v python3 >/dev/null 2>&1; then
 	fi
 fi
 
+# A template whose children break keeps its text in the JSON (lossless).
+expect_rc "broken 62 exits 1" 1 "$UPQR" mpm decode --json "$(printf '%s' '000201010211153137210116372101160123456789ABCDE520459995303344' '5802HK5904SHOP6009Hong Kong6206X1234Z6304ABCD')"
+expect_out "its text is kept" '"value": "X1234Z"'
+expect_out "the problem is located" '"path": "62"'
+
 # ---- encode ------------------------------------------------------------------
 expect_rc "encode the UnionPay sample" 0 "$UPQR" mpm encode --profile unionpay samples/mpm-unionpay.json
 PAYLOAD=$(cat "$TMP/out")

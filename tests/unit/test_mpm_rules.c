@@ -473,8 +473,11 @@ static void test_unionpay_profile(void **state)
 	assert_int_equal(decode_n(up, p, strlen(p)), UPQR_EINVALID);
 	expect_err("bad_unionpay_id", 12, "15");
 	assert_false(P.fields.unionpay.present);
-	/* The same payload is valid EMVCo. */
+	/* The same payload is valid EMVCo, and under a UnionPay copy without the ID 15 rule. */
 	assert_int_equal(decode(p), UPQR_OK);
+	upqr_mpm_profile relaxed = *up;
+	relaxed.flags &= ~UPQR_MPM_PF_UNIONPAY_ID15;
+	assert_int_equal(decode_n(&relaxed, p, strlen(p)), UPQR_OK);
 	/* IINs are digits. */
 	p = with_crc(B_00 B_01 "1531" "3721011A" "37210116" "0123456789ABCDE" B_52 B_53 B_58 B_59 B_60);
 	decode_n(up, p, strlen(p));

@@ -68,6 +68,14 @@ static json_t *id_json(unsigned id)
 	return json_string(t);
 }
 
+static bool children_cover(const upqr_mpm_payload *p, const upqr_mpm_object *o)
+{
+	size_t bytes = 0;
+	for (size_t i = 0; i < o->child_count; i++)
+		bytes += 4 + (size_t)p->subs[o->first_child + i].value_len;
+	return bytes == o->value_len;
+}
+
 static json_t *objects_json(const upqr_mpm_payload *p, const upqr_mpm_object *list, size_t n,
 		int skip_id)
 {
@@ -81,7 +89,8 @@ static json_t *objects_json(const upqr_mpm_payload *p, const upqr_mpm_object *li
 		if (o->flags & UPQR_MPM_OBJ_TEMPLATE)
 			json_object_set_new(j, "objects", objects_json(p,
 				&p->subs[o->first_child], o->child_count, -1));
-		else
+		/* A template whose children could not all be read keeps its text too. */
+		if (!(o->flags & UPQR_MPM_OBJ_TEMPLATE) || !children_cover(p, o))
 			json_object_set_new(j, "value", cli_json_stringn(o->value, o->value_len));
 		json_array_append_new(arr, j);
 	}
