@@ -443,10 +443,25 @@ static void random_fields(upqr_mpm_fields_in *in, arena *a, upqr_mpm_value_in *s
 	in->merchant_city = rtext(slot(a), 15, 1);
 	if (rnd(2))
 		in->postal_code = rtext(slot(a), 10, 1);
-	/* 62: a few fixed sub-IDs, short enough to stay under 99 characters. */
-	for (unsigned i = 1; i <= 8; i++)
-		if (rnd(4) == 0)
+	/*
+	 * 62: a few fixed sub-IDs (ans), and sometimes a payment-system template
+	 * 50..99 whose sub-object is S (multi-byte); all under 99 characters.
+	 */
+	bool tpl62 = rnd(2);
+	for (unsigned i = 1, used = 0; i <= 8; i++)
+		if (rnd(4) == 0 && (!tpl62 || used++ < 3))
 			in->additional[i] = rtext(slot(a), 6, 1);
+	if (tpl62) {
+		ents[2].id = 50 + rnd(50);
+		ents[2].value = NULL;
+		ents[2].guid = rtext(slot(a), 10, 1);
+		ents[2].objects = subs + 5;
+		ents[2].object_count = 1;
+		subs[5].id = 1 + rnd(99);
+		subs[5].value = rtext(slot(a), 15, 0);
+		in->additional_templates = ents + 2;
+		in->additional_template_count = 1;
+	}
 	if (rnd(3) == 0)
 		in->additional[9] = (const char *[]){ "A", "ME", "EMA", "M" }[rnd(4)];
 	if (rnd(3) == 0) {
@@ -521,6 +536,17 @@ static void check_round_trip(const upqr_mpm_fields_in *in, const char *text, siz
 	assert_true(same(f->language.preference, in->language));
 	assert_true(same(f->language.merchant_name, in->alt_merchant_name));
 	assert_true(same(f->language.merchant_city, in->alt_merchant_city));
+	if (in->additional_template_count) {
+		const upqr_mpm_entry_in *t = in->additional_templates;
+		char path[12];
+		snprintf(path, sizeof path, "62.%02u.%02u", t->id, t->objects[0].id);
+		const upqr_mpm_object *o = upqr_mpm_find(&P, path);
+		assert_non_null(o);
+		assert_int_equal(o->value_len, strlen(t->objects[0].value));
+		assert_memory_equal(o->value, t->objects[0].value, o->value_len);
+		snprintf(path, sizeof path, "62.%02u.00", t->id);
+		assert_non_null(upqr_mpm_find(&P, path));
+	}
 	if (in->template_count) {
 		char path[8];
 		snprintf(path, sizeof path, "%02u.%02u", in->templates[0].id,
@@ -541,7 +567,7 @@ static void test_property_round_trip(void **state)
 	for (size_t r = 0; r < runs; r++) {
 		upqr_mpm_fields_in in;
 		upqr_mpm_value_in subs[6];
-		upqr_mpm_entry_in ents[2];
+		upqr_mpm_entry_in ents[3];
 		a.used = 0;
 		random_fields(&in, &a, subs, ents);
 		size_t n;
