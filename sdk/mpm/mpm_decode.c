@@ -65,6 +65,11 @@ static void report(dctx *c, upqr_severity sev, const char *code, size_t off,
 		size_t depth, const char *fmt, ...)
 {
 	char path[UPQR_DIAG_PATH_MAX], msg[UPQR_DIAG_MESSAGE_MAX];
+	if (c->d->count >= c->d->capacity) {
+		/* Only counted: skip the formatting (callers without a list pay nothing). */
+		upqr__diag_add(c->d, sev, code, off, "", "%s", "");
+		return;
+	}
 	upqr__mpm_path(path, c->ids, depth);
 	va_list ap;
 	va_start(ap, fmt);
@@ -94,7 +99,50 @@ static unsigned two_digits(const uint8_t *s)
 	return (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
 }
 
-/* Walks `chars` characters from pos without passing end. */
+/*
+ * Offset in s[0..n) of the first byte that is not well-formed UTF-8
+ * (Unicode Table 3-7: no overlong forms, no surrogates, nothing above
+ * U+10FFFF), or NO_OFFSET. Inline here because it runs on every non-ASCII
+ * root value.
+ */
+static size_t utf8_bad(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t b = s[i];
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 :
+			b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+		if (len == 0 || n - i < len)
+			return i;
+		uint8_t lo = 0x80, hi = 0xBF;
+		if (b == 0xE0)
+			lo = 0xA0;
+		else if (b == 0xED)
+			hi = 0x9F;
+		else if (b == 0xF0)
+			lo = 0x90;
+		else if (b == 0xF4)
+			hi = 0x8F;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k < len; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+		i += len;
+	}
+	return NO_OFFSET;
+}
+
+/*
+ * Walks `chars` characters from pos without passing end. A character
+ * starts at every byte that is not a continuation byte (10xxxxxx), so the
+ * end is found by counting lead bytes; validity is checked once, on root
+ * values (children lie inside them).
+ */
 static walk walk_value(const dctx *c, size_t pos, size_t end, unsigned chars)
 {
 	walk w = { 0, 0, 0, false, NO_OFFSET };
@@ -108,27 +156,24 @@ static walk walk_value(const dctx *c, size_t pos, size_t end, unsigned chars)
 		w.overrun = chars > avail;
 		return w;
 	}
-	/* Multi-byte text: count code points; an invalid byte counts as one. */
 	size_t i = 0, k = 0;
 	w.acc = 0;
-	while (k < chars && i < avail) {
-		w.acc |= cls[s[i]];
-		size_t m = 1;
-		if (s[i] >= 0x80) {
-			uint32_t cp;
-			m = upqr__utf8_next(s + i, avail - i, &cp);
-			if (m == 0) {
-				if (w.bad_utf8 == NO_OFFSET)
-					w.bad_utf8 = pos + i;
-				m = 1;
-			}
+	for (; i < avail; i++) {
+		uint8_t b = s[i];
+		if ((b & 0xC0) != 0x80) {
+			if (k == chars)
+				break;
+			k++;
 		}
-		i += m;
-		k++;
+		w.acc |= cls[b];
 	}
 	w.bytes = i;
 	w.chars = k;
 	w.overrun = k < chars;
+	if (c->depth == 0)
+		w.bad_utf8 = utf8_bad(s, i);
+	if (w.bad_utf8 != NO_OFFSET)
+		w.bad_utf8 += pos;
 	return w;
 }
 
