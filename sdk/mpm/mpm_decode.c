@@ -151,7 +151,8 @@ static walk walk_value(const dctx *c, size_t pos, size_t end, unsigned chars)
 	size_t n = chars < avail ? chars : avail;
 	for (size_t i = 0; i < n; i++)
 		w.acc |= cls[s[i]];
-	if (!(w.acc & C_NONASCII)) {
+	/* All ASCII, and not followed by a stray continuation byte of the last character. */
+	if (!(w.acc & C_NONASCII) && (n == avail || (s[n] & 0xC0) != 0x80)) {
 		w.bytes = w.chars = n;
 		w.overrun = chars > avail;
 		return w;

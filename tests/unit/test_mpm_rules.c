@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "core/core_internal.h"
 
 static upqr_mpm_payload P;
 static upqr_diag ITEMS[256];
@@ -137,6 +138,53 @@ static void test_bad_utf8(void **state)
 	expect_err("bad_utf8", BASE_LEN + 14, "64");
 	decode(with_crc(BASE "64110002ZH0101\xED\xA0\x80"));
 	expect_err("bad_utf8", BASE_LEN + 14, "64");
+}
+
+/* The decoder's UTF-8 check agrees with the core's strict decoder, byte for byte. */
+static void check_utf8_value(const uint8_t *v, size_t n)
+{
+	char body[128];
+	size_t lead = 0;
+	for (size_t i = 0; i < n; i++)
+		lead += (v[i] & 0xC0) != 0x80;
+	if (lead == 0)
+		return;
+	size_t k = (size_t)snprintf(body, sizeof body, "%s65%02zu", BASE, lead);
+	memcpy(body + k, v, n);
+	body[k + n] = 0;
+	size_t count, bad = 0;
+	bool valid = upqr__utf8_count(v, n, &count, &bad);
+	decode_n(NULL, body, k + n);
+	const upqr_diag *d = upqr_diag_list_find(&DL, "bad_utf8");
+	if (valid != (d == NULL) || (d && d->offset != k + bad)) {
+		dump();
+		fail_msg("UTF-8 verdicts differ for %02X %02X %02X %02X (n=%zu)", v[0],
+			n > 1 ? v[1] : 0, n > 2 ? v[2] : 0, n > 3 ? v[3] : 0, n);
+	}
+}
+
+static void test_utf8_agrees_with_core(void **state)
+{
+	(void)state;
+	uint8_t v[4];
+	for (unsigned x = 0; x < 65536; x++) {
+		v[0] = (uint8_t)(x >> 8);
+		v[1] = (uint8_t)x;
+		check_utf8_value(v, 2);
+	}
+	uint64_t rng = tu_seed();
+	for (size_t r = 0; r < tu_iterations(200000); r++) {
+		uint64_t x = tu_rand(&rng);
+		size_t n = 3 + (x & 1);
+		v[0] = (uint8_t)(0xE0 | ((x >> 8) & 0x1F)); /* E0..FF leads */
+		v[1] = (uint8_t)(x >> 16);
+		v[2] = (uint8_t)(x >> 24);
+		v[3] = (uint8_t)(x >> 32);
+		if (x & 2) /* mostly well-formed tails, so the range checks get exercised */
+			for (size_t i = 1; i < n; i++)
+				v[i] = (uint8_t)(0x80 | (v[i] & 0x3F));
+		check_utf8_value(v, n);
+	}
 }
 
 static void test_bad_format(void **state)
@@ -539,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_bad_length),
 		cmocka_unit_test(test_length_overrun),
 		cmocka_unit_test(test_bad_utf8),
+		cmocka_unit_test(test_utf8_agrees_with_core),
 		cmocka_unit_test(test_bad_format),
 		cmocka_unit_test(test_length_limit),
 		cmocka_unit_test(test_bad_value),
