@@ -254,6 +254,14 @@ UPQR_EXTERN void upqr_mpm_report(upqr_diag_list *diags, upqr_severity severity,
 UPQR_EXTERN int upqr_mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 		const char *payload, size_t len, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
+/*
+ * A payload on the heap (through the allocator hook), for callers that
+ * cannot hold ~30 KiB on their stack or size C structs (bindings). NULL on
+ * allocation failure. Free with upqr_mpm_payload_free (NULL is fine).
+ */
+UPQR_EXTERN upqr_mpm_payload *upqr_mpm_payload_new(void);
+UPQR_EXTERN void upqr_mpm_payload_free(upqr_mpm_payload *payload);
+
 /** True when the decode found no error. */
 UPQR_EXTERN bool upqr_mpm_valid(const upqr_mpm_payload *payload);
 

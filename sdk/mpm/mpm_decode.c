@@ -880,6 +880,19 @@ int upqr_mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 	return upqr__mpm_decode(out, profile, payload, len, diags, false);
 }
 
+upqr_mpm_payload *upqr_mpm_payload_new(void)
+{
+	upqr_mpm_payload *p = upqr__malloc(sizeof *p);
+	if (p)
+		reset(p, NULL, 0, upqr_mpm_profile_emvco());
+	return p;
+}
+
+void upqr_mpm_payload_free(upqr_mpm_payload *payload)
+{
+	upqr__free(payload);
+}
+
 bool upqr_mpm_valid(const upqr_mpm_payload *payload)
 {
 	return payload && payload->errors == 0 && payload->input != NULL;

@@ -277,6 +277,25 @@ static void test_bad_arguments(void **state)
 	assert_ptr_equal(upqr_mpm_profile_find("unionpay"), upqr_mpm_profile_unionpay());
 }
 
+static void test_payload_on_heap(void **state)
+{
+	(void)state;
+	tu_alloc_stats st = { 0, 0, 0 };
+	tu_alloc_install(&st);
+	assert_null(upqr_mpm_payload_new()); /* the hook is used, and failure is NULL */
+	st.fail_after = -1;
+	upqr_mpm_payload *p = upqr_mpm_payload_new();
+	assert_non_null(p);
+	assert_false(upqr_mpm_valid(p)); /* nothing decoded yet */
+	assert_int_equal(upqr_mpm_decode(p, NULL, ANNEX_B, strlen(ANNEX_B), NULL), UPQR_OK);
+	assert_true(upqr_mpm_valid(p));
+	upqr_mpm_payload_free(p);
+	upqr_mpm_payload_free(NULL);
+	tu_alloc_uninstall();
+	assert_int_equal(st.allocs, 1);
+	assert_int_equal(st.frees, 1);
+}
+
 static void test_limits_agree(void **state)
 {
 	(void)state;
@@ -323,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_never_reads_past_input),
 		cmocka_unit_test(test_custom_profile),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_payload_on_heap),
 		cmocka_unit_test(test_limits_agree),
 		cmocka_unit_test(test_reference_tables),
 	};
