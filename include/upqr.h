@@ -7,5 +7,6 @@
 #define UPQR_H
 
 #include "upqr/common.h"
+#include "upqr/sign.h"
 
 #endif /* UPQR_H */

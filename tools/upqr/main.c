@@ -5,6 +5,8 @@
 
 static const cli_command commands[] = {
 	{ "version", "print the upqr version", cli_cmd_version },
+	{ "sign", "sign ACP request fields (k=v lines) into a form body", cli_cmd_sign },
+	{ "verify", "verify a UnionPay response or notification", cli_cmd_verify },
 };
 
 static int usage(FILE *out, int code)
