@@ -40,6 +40,10 @@ unique_subject = no
 copy_extensions = none
 [ any ]
 commonName = supplied
+[ v3_root ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
 [ v3_ca ]
 basicConstraints = critical, CA:true
 keyUsage = critical, keyCertSign, cRLSign
@@ -68,10 +72,13 @@ issue() {
 		-md "${MD:-sha256}" 2>/dev/null
 }
 
+# Fixed validity dates everywhere, so that tests can verify "archived" messages
+# at fixed times whatever day the PKI was generated.
 key root
-openssl req -new -x509 -utf8 -key root.key -sha1 -days 7300 -out root.pem \
-	-subj "/C=CN/O=China Financial Certification Authority/CN=SIM TEST CS CA" \
-	-addext 'basicConstraints=critical,CA:true' -addext 'keyUsage=critical,keyCertSign,cRLSign'
+openssl req -new -utf8 -key root.key -subj "/C=CN/O=China Financial Certification Authority/CN=SIM TEST CS CA" \
+	-out ca/root.csr 2>/dev/null
+openssl ca -batch -config ca.cnf -selfsign -utf8 -preserveDN -notext -in ca/root.csr -out root.pem \
+	-keyfile root.key -extensions v3_root -startdate 20190101000000Z -enddate 20450101000000Z -md sha1 2>/dev/null
 key middle
 MD=sha1 issue middle "/C=CN/O=China Financial Certification Authority/CN=SIM TEST OCA1" middle root v3_ca \
 	20200101000000Z 20400101000000Z
@@ -87,7 +94,7 @@ issue upop_sign_notyet "$(leaf_dn "041@8310000000083040@$UP@00016495")" upop mid
 cp upop.key upop_sign.key
 
 key rogue
-openssl req -new -x509 -utf8 -key rogue.key -days 3650 -out rogue.pem \
+openssl req -new -x509 -utf8 -key rogue.key -days 7300 -out rogue.pem \
 	-subj "$(leaf_dn "041@8310000000083040@$UP@00016495")"
 
 key merchant
