@@ -12,7 +12,7 @@
 #define SIGN_USAGE "upqr sign (--pfx FILE --password-file FILE | --key FILE --cert FILE) " \
 	"[--version 5.1.0|5.0.0] [--sign-method 01|11|12] [--secure-key-file FILE] < fields"
 #define VERIFY_USAGE "upqr verify [--root FILE --middle FILE] [--cert-dir DIR] [--at TIME] " \
-	"[--test-env] [--format form|response] [--secure-key-file FILE] < message"
+	"[--test-env] [--format form|response] [--secure-key-file FILE] [--json] < message"
 
 /* Reads a small secret file (password, secure key); one trailing newline dropped. */
 static char *read_secret(const char *path, size_t *len)
@@ -209,6 +209,7 @@ typedef struct verify_args {
 	upqr_verifier_options o;
 	int64_t at;
 	bool response;
+	bool json;
 	const char *sk_file;
 } verify_args;
 
@@ -218,6 +219,10 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--test-env")) {
 			va->o.test_env = 1;
+			continue;
+		}
+		if (!strcmp(a, "--json")) {
+			va->json = true;
 			continue;
 		}
 		if (!v)
@@ -260,6 +265,39 @@ static int parse_message(upqr_acp_field *fields, size_t *count, char *scratch, c
 	return rc;
 }
 
+/* A plain card number in a field is shown masked (first 6 / last 4), never in full. */
+static json_t *field_value_json(const upqr_acp_field *f)
+{
+	bool digits = f->value_len >= 12 && f->value_len <= UPQR_ACP_PAN_MAX;
+	for (size_t i = 0; digits && i < f->value_len; i++)
+		digits = f->value[i] >= '0' && f->value[i] <= '9';
+	bool pan = digits && f->key_len == 5 && !memcmp(f->key, "accNo", 5);
+	if (!pan)
+		return cli_json_stringn(f->value, f->value_len);
+	char masked[UPQR_ACP_PAN_MAX + 1];
+	size_t n;
+	if (upqr_acp_mask_pan(masked, sizeof masked, &n, f->value, f->value_len) != UPQR_OK)
+		return json_null();
+	return json_string(masked);
+}
+
+/* {"verified", "status", "error", "fields": {key: value}} */
+static void print_json(const upqr_acp_field *fields, size_t count, int rc, const char *err)
+{
+	json_t *obj = json_object(), *fj = json_object();
+	json_object_set_new(obj, "verified", json_boolean(rc == UPQR_OK));
+	json_object_set_new(obj, "status", json_string(upqr_status_name(rc)));
+	json_object_set_new(obj, "error", json_string(err));
+	for (size_t i = 0; i < count; i++) {
+		char *key = strndup(fields[i].key, fields[i].key_len);
+		if (key)
+			json_object_set_new(fj, key, field_value_json(&fields[i]));
+		free(key);
+	}
+	json_object_set_new(obj, "fields", fj);
+	cli_json_print(obj);
+}
+
 static int verify_stdin(upqr_verifier *v, const verify_args *va)
 {
 	size_t len, count = 0;
@@ -271,13 +309,16 @@ static int verify_stdin(upqr_verifier *v, const verify_args *va)
 	int code = CLI_IO;
 	if (scratch) {
 		int rc = parse_message(fields, &count, scratch, msg, len, va->response);
-		if (!rc)
+		bool parsed = rc == UPQR_OK;
+		if (parsed)
 			rc = upqr_verifier_verify(v, fields, count, va->at);
-		if (!rc)
+		const char *err = *upqr_verifier_last_error(v) ? upqr_verifier_last_error(v) : upqr_strerror(rc);
+		if (parsed && va->json)
+			print_json(fields, count, rc, rc ? err : "");
+		else if (!rc)
 			printf("verified\n");
-		else if (rc != UPQR_EINVALID || *upqr_verifier_last_error(v))
-			fprintf(stderr, "upqr: verify: %s: %s\n", upqr_status_name(rc),
-				*upqr_verifier_last_error(v) ? upqr_verifier_last_error(v) : upqr_strerror(rc));
+		if (rc && parsed) /* parse errors were reported with their diagnostics */
+			fprintf(stderr, "upqr: verify: %s: %s\n", upqr_status_name(rc), err);
 		code = rc ? CLI_INVALID : CLI_OK;
 	}
 	free(scratch);
@@ -287,7 +328,7 @@ static int verify_stdin(upqr_verifier *v, const verify_args *va)
 
 int cli_cmd_verify(int argc, char **argv)
 {
-	verify_args va = { UPQR_VERIFIER_OPTIONS_INIT, UPQR_VERIFY_NOW, false, NULL };
+	verify_args va = { UPQR_VERIFIER_OPTIONS_INIT, UPQR_VERIFY_NOW, false, false, NULL };
 	int code = parse_verify_args(argc, argv, &va);
 	if (code)
 		return code;
