@@ -115,8 +115,10 @@ static int parse_p12_legacy(upqr_signer *s, PKCS12 *p12, const char *pass)
 
 static int load_pfx(upqr_signer *s, const upqr_signer_options *o)
 {
+	if (!o->pfx_path && o->pfx_len > INT32_MAX)
+		return UPQR_ELIMIT;
 	BIO *bio = o->pfx_path ? BIO_new_file(o->pfx_path, "rb")
-		: BIO_new_mem_buf(o->pfx_data, o->pfx_len > INT32_MAX ? -1 : (int)o->pfx_len);
+		: BIO_new_mem_buf(o->pfx_data, (int)o->pfx_len);
 	if (!bio)
 		return UPQR_EIO;
 	PKCS12 *p12 = d2i_PKCS12_bio(bio, NULL);

@@ -198,6 +198,27 @@ static void test_legacy_pfx_own_context(void **state)
 	upqr_signer_free(b);
 }
 
+static void test_pfx_in_memory(void **state)
+{
+	(void)state;
+	size_t len;
+	char *der = slurp(UPENV "acp_test_sign.pfx", &len);
+	upqr_signer_options o = UPQR_SIGNER_OPTIONS_INIT;
+	o.pfx_data = (const uint8_t *)der;
+	o.pfx_len = len;
+	o.password = "000000";
+	upqr_signer *s = NULL;
+	assert_int_equal(upqr_signer_new(&s, &o), UPQR_OK);
+	assert_string_equal(upqr_signer_cert_id(s), "69903319369");
+	upqr_signer_free(s);
+	o.pfx_len = len / 2;
+	assert_int_equal(upqr_signer_new(&s, &o), UPQR_EKEY);
+	o.pfx_len = len;
+	o.pfx_path = UPENV "acp_test_sign.pfx";
+	assert_int_equal(upqr_signer_new(&s, &o), UPQR_EINVAL); /* path and buffer: which one? */
+	free(der);
+}
+
 static void test_cert_id_is_decimal_serial(void **state)
 {
 	(void)state;
@@ -772,6 +793,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unionpay_test_pfx),
 		cmocka_unit_test(test_legacy_pfx_own_context),
+		cmocka_unit_test(test_pfx_in_memory),
 		cmocka_unit_test(test_cert_id_is_decimal_serial),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_kat_01_510),

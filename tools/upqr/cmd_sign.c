@@ -77,7 +77,7 @@ static int parse_lines(upqr_acp_field *fields, size_t *count, char *text, size_t
 static int parse_sign_args(int argc, char **argv, upqr_signer_options *o, const char **pw_file,
 		const char **sk_file)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			return cli_usage(SIGN_USAGE, "%s needs a value", a);
@@ -97,7 +97,6 @@ static int parse_sign_args(int argc, char **argv, upqr_signer_options *o, const 
 			o->sign_method = (upqr_acp_sign_method)atoi(v);
 		else
 			return cli_usage(SIGN_USAGE, "bad option or value: %s %s", a, v);
-		i++;
 	}
 	if (o->sign_method == UPQR_ACP_SIGN_RSA && !o->pfx_path && !o->key_pem_path)
 		return cli_usage(SIGN_USAGE, "signMethod 01 needs --pfx or --key/--cert");
@@ -215,8 +214,9 @@ typedef struct verify_args {
 
 static int parse_verify_args(int argc, char **argv, verify_args *va)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1, step; i < argc; i += step) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		step = 1;
 		if (!strcmp(a, "--test-env")) {
 			va->o.test_env = 1;
 			continue;
@@ -225,6 +225,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 			va->json = true;
 			continue;
 		}
+		step = 2;
 		if (!v)
 			return cli_usage(VERIFY_USAGE, "%s needs a value", a);
 		if (!strcmp(a, "--root"))
@@ -241,7 +242,6 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 			va->response = !strcmp(v, "response");
 		else
 			return cli_usage(VERIFY_USAGE, "bad option or value: %s %s", a, v);
-		i++;
 	}
 	if (!!va->o.root_cert_path != !!va->o.middle_cert_path)
 		return cli_usage(VERIFY_USAGE, "--root and --middle go together");
