@@ -83,8 +83,10 @@ UPQR_EXTERN int upqr_acp_form_encode(char *out, size_t cap, size_t *written,
 
 /*
  * Writes the string to sign: every field except `signature`, sorted by key
- * bytes, `k=v` joined with '&', raw values. Duplicate keys -> UPQR_EINVALID.
- * NUL-terminated; size query as upqr_acp_form_encode.
+ * bytes, `k=v` joined with '&', raw values. Duplicate keys -> UPQR_EINVALID;
+ * longer than UPQR_ACP_MESSAGE_MAX -> UPQR_ELIMIT. NUL-terminated; size
+ * query as upqr_acp_form_encode. (Signing and verification stream this
+ * string into the digest; they never build it in memory.)
  */
 UPQR_EXTERN int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
 		const upqr_acp_field *fields, size_t count);

@@ -84,18 +84,57 @@ size_t upqr__digest_hex(upqr__digests *d, const EVP_MD *md, char *hex, const voi
 	return 2 * n;
 }
 
-int upqr__secure_key_sign(upqr__digests *d, const EVP_MD *md, char *hex, size_t *hex_len,
-		const char *str, size_t str_len, const char *key_hex)
+/* Gathers the many small pieces of a string to sign: one EVP_DigestUpdate per piece costs more than the hashing. */
+typedef struct digest_stream {
+	EVP_MD_CTX *ctx;
+	bool ok;
+	size_t used;
+	uint8_t buf[4096];
+} digest_stream;
+
+static void flush_digest(digest_stream *st)
+{
+	if (st->used && EVP_DigestUpdate(st->ctx, st->buf, st->used) != 1)
+		st->ok = false;
+	st->used = 0;
+}
+
+static void emit_digest(void *arg, const void *piece, size_t len)
+{
+	digest_stream *st = arg;
+	if (len > sizeof st->buf - st->used)
+		flush_digest(st);
+	if (len > sizeof st->buf) {
+		if (EVP_DigestUpdate(st->ctx, piece, len) != 1)
+			st->ok = false;
+		return;
+	}
+	memcpy(st->buf + st->used, piece, len);
+	st->used += len;
+}
+
+int upqr__fields_digest_hex(upqr__digests *d, const EVP_MD *md, char *hex, size_t *hex_len,
+		const upqr_acp_field *fields, size_t count, const char *suffix)
 {
 	uint8_t dig[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	if (!md)
 		return UPQR_EUNSUPPORTED;
-	if (EVP_DigestInit_ex2(d->ctx, md, NULL) != 1 ||
-			EVP_DigestUpdate(d->ctx, str, str_len) != 1 ||
-			EVP_DigestUpdate(d->ctx, "&", 1) != 1 ||
-			EVP_DigestUpdate(d->ctx, key_hex, strlen(key_hex)) != 1 ||
-			EVP_DigestFinal_ex(d->ctx, dig, &n) != 1)
+	digest_stream st;
+	st.ctx = d->ctx;
+	st.ok = EVP_DigestInit_ex2(d->ctx, md, NULL) == 1;
+	st.used = 0;
+	int rc = upqr__string_to_sign_each(fields, count, emit_digest, &st);
+	if (rc)
+		return rc;
+	if (suffix) {
+		/* The key digest goes straight to OpenSSL so that no copy of it is left on the stack. */
+		flush_digest(&st);
+		if (EVP_DigestUpdate(d->ctx, "&", 1) != 1 || EVP_DigestUpdate(d->ctx, suffix, strlen(suffix)) != 1)
+			st.ok = false;
+	}
+	flush_digest(&st);
+	if (!st.ok || EVP_DigestFinal_ex(d->ctx, dig, &n) != 1)
 		return UPQR_ECRYPTO;
 	hex_lower(hex, dig, n);
 	*hex_len = 2 * (size_t)n;

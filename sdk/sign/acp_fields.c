@@ -1,7 +1,7 @@
 /*
  * acp_fields.c - ACP message fields: the two wire formats (raw responses and
  * URL-encoded forms), the string to sign and card-number masking. No
- * OpenSSL here, and no allocation except upqr__string_to_sign_alloc.
+ * OpenSSL here, and no allocation.
  */
 #include <string.h>
 
@@ -302,47 +302,44 @@ static int sorted_index(size_t *idx, size_t *n, const upqr_acp_field *fields, si
 	return UPQR_OK;
 }
 
-int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
-		const upqr_acp_field *fields, size_t count)
+int upqr__string_to_sign_each(const upqr_acp_field *fields, size_t count,
+		void (*emit)(void *arg, const void *piece, size_t len), void *arg)
 {
-	size_t idx[UPQR_ACP_FIELDS_MAX], n;
-	if (!written || !fields_ok(fields, count))
+	size_t idx[UPQR_ACP_FIELDS_MAX], n, total = 0;
+	if (!fields_ok(fields, count))
 		return UPQR_EINVAL;
 	int rc = sorted_index(idx, &n, fields, count);
 	if (rc)
 		return rc;
-	upqr__buf b;
-	upqr__buf_init(&b, out, cap);
+	for (size_t i = 0; i < n; i++)
+		total += fields[idx[i]].key_len + fields[idx[i]].value_len + 2;
+	if (total > UPQR_ACP_MESSAGE_MAX)
+		return UPQR_ELIMIT;
 	for (size_t i = 0; i < n; i++) {
 		const upqr_acp_field *f = &fields[idx[i]];
 		if (i)
-			upqr__buf_putc(&b, '&');
-		upqr__buf_put(&b, f->key, f->key_len);
-		upqr__buf_putc(&b, '=');
-		upqr__buf_put(&b, f->value, f->value_len);
+			emit(arg, "&", 1);
+		emit(arg, f->key, f->key_len);
+		emit(arg, "=", 1);
+		emit(arg, f->value, f->value_len);
 	}
-	return upqr__buf_finish(&b, written, true);
+	return UPQR_OK;
 }
 
-int upqr__string_to_sign_alloc(char **out, size_t *len, const upqr_acp_field *fields, size_t count)
+static void emit_buf(void *arg, const void *piece, size_t len)
 {
-	size_t need = 0;
-	*out = NULL;
-	int rc = upqr_acp_string_to_sign(NULL, 0, &need, fields, count);
-	if (rc != UPQR_EBUFSIZE)
-		return rc == UPQR_OK ? UPQR_EINTERNAL : rc;
-	if (need > UPQR_ACP_MESSAGE_MAX)
-		return UPQR_ELIMIT;
-	char *s = upqr__malloc(need + 1);
-	if (!s)
-		return UPQR_ENOMEM;
-	rc = upqr_acp_string_to_sign(s, need + 1, len, fields, count);
-	if (rc) {
-		upqr__free(s);
-		return rc;
-	}
-	*out = s;
-	return UPQR_OK;
+	upqr__buf_put(arg, piece, len);
+}
+
+int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
+		const upqr_acp_field *fields, size_t count)
+{
+	if (!written)
+		return UPQR_EINVAL;
+	upqr__buf b;
+	upqr__buf_init(&b, out, cap);
+	int rc = upqr__string_to_sign_each(fields, count, emit_buf, &b);
+	return rc ? rc : upqr__buf_finish(&b, written, true);
 }
 
 int upqr_acp_mask_pan(char *out, size_t cap, size_t *written, const char *pan, size_t len)

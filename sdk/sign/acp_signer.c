@@ -285,37 +285,35 @@ const char *upqr_signer_encrypt_cert_id(const upqr_signer *s)
 	return s ? s->enc_cert_id : "";
 }
 
-static int sign_rsa(upqr_signer *s, uint8_t *sig, size_t *sig_len, const char *str, size_t len)
+static int sign_rsa(upqr_signer *s, char *out, size_t cap, size_t *written,
+		const upqr_acp_field *fields, size_t count)
 {
 	const EVP_MD *md = upqr__version_md(&s->dig, s->acp_version);
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	uint8_t dig[EVP_MAX_MD_SIZE];
+	uint8_t dig[EVP_MAX_MD_SIZE], sig[RSA_BYTES_MAX];
+	size_t hex_len, sig_len = sizeof sig;
+	int rc = upqr__fields_digest_hex(&s->dig, md, hex, &hex_len, fields, count, NULL);
+	if (rc)
+		return upqr__set_error(s->err, rc, "cannot digest the string to sign: %s", upqr_strerror(rc));
 	/* UnionPay signs the lower-case hex text of the digest, hashed once more by RSA's DigestInfo. */
-	size_t hex_len = upqr__digest_hex(&s->dig, md, hex, str, len);
-	size_t dig_len = hex_len ? upqr__digest(&s->dig, md, dig, hex, hex_len) : 0;
-	*sig_len = RSA_BYTES_MAX;
-	if (!dig_len || EVP_PKEY_sign(s->sign_ctx, sig, sig_len, dig, dig_len) != 1) {
+	size_t dig_len = upqr__digest(&s->dig, md, dig, hex, hex_len);
+	if (!dig_len || EVP_PKEY_sign(s->sign_ctx, sig, &sig_len, dig, dig_len) != 1) {
 		ERR_clear_error();
 		return upqr__set_error(s->err, UPQR_ECRYPTO, "RSA signing failed");
 	}
-	return UPQR_OK;
+	return upqr_base64_encode(out, cap, written, sig, sig_len);
 }
 
-static int sign_str(upqr_signer *s, char *out, size_t cap, size_t *written, const char *str, size_t len)
+static int sign_secure_key(upqr_signer *s, char *out, size_t cap, size_t *written,
+		const upqr_acp_field *fields, size_t count)
 {
-	if (s->method == UPQR_ACP_SIGN_RSA) {
-		uint8_t sig[RSA_BYTES_MAX];
-		size_t sig_len;
-		int rc = sign_rsa(s, sig, &sig_len, str, len);
-		return rc ? rc : upqr_base64_encode(out, cap, written, sig, sig_len);
-	}
 	bool sm3 = s->method == UPQR_ACP_SIGN_SM3;
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
 	size_t hex_len;
-	int rc = upqr__secure_key_sign(&s->dig, sm3 ? s->dig.sm3 : s->dig.sha256, hex, &hex_len,
-		str, len, sm3 ? s->sk.sm3_hex : s->sk.sha256_hex);
+	int rc = upqr__fields_digest_hex(&s->dig, sm3 ? s->dig.sm3 : s->dig.sha256, hex, &hex_len,
+		fields, count, sm3 ? s->sk.sm3_hex : s->sk.sha256_hex);
 	if (rc)
-		return upqr__set_error(s->err, rc, "secure-key digest failed");
+		return upqr__set_error(s->err, rc, "cannot digest the string to sign: %s", upqr_strerror(rc));
 	upqr__buf b;
 	upqr__buf_init(&b, out, cap);
 	upqr__buf_put(&b, hex, hex_len);
@@ -328,14 +326,8 @@ int upqr_signer_sign(char *out, size_t cap, size_t *written, upqr_signer *s,
 	if (!s || !written)
 		return UPQR_EINVAL;
 	s->err[0] = 0;
-	char *str;
-	size_t len;
-	int rc = upqr__string_to_sign_alloc(&str, &len, fields, count);
-	if (rc)
-		return upqr__set_error(s->err, rc, "cannot build the string to sign: %s", upqr_strerror(rc));
-	rc = sign_str(s, out, cap, written, str, len);
-	upqr__free_secret(str, len);
-	return rc;
+	return s->method == UPQR_ACP_SIGN_RSA ? sign_rsa(s, out, cap, written, fields, count)
+		: sign_secure_key(s, out, cap, written, fields, count);
 }
 
 static const char *method_text(upqr_acp_sign_method m)

@@ -420,16 +420,14 @@ static int decode_sig(upqr_verifier *v, uint8_t *sig, size_t *sig_len, const upq
 static int verify_rsa_sig(upqr_verifier *v, vcert *c, upqr_acp_version ver, const uint8_t *sig,
 		size_t sig_len, const upqr_acp_field *fields, size_t count)
 {
-	char *str, hex[2 * EVP_MAX_MD_SIZE + 1];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
 	uint8_t dig[EVP_MAX_MD_SIZE];
-	size_t len;
-	int rc = upqr__string_to_sign_alloc(&str, &len, fields, count);
-	if (rc)
-		return upqr__set_error(v->err, rc, "cannot build the string to sign: %s", upqr_strerror(rc));
+	size_t hex_len;
 	const EVP_MD *md = upqr__version_md(&v->dig, ver);
-	size_t hex_len = upqr__digest_hex(&v->dig, md, hex, str, len);
-	size_t dig_len = hex_len ? upqr__digest(&v->dig, md, dig, hex, hex_len) : 0;
-	upqr__free(str);
+	int rc = upqr__fields_digest_hex(&v->dig, md, hex, &hex_len, fields, count, NULL);
+	if (rc)
+		return upqr__set_error(v->err, rc, "cannot digest the string to sign: %s", upqr_strerror(rc));
+	size_t dig_len = upqr__digest(&v->dig, md, dig, hex, hex_len);
 	if (!dig_len)
 		return upqr__set_error(v->err, UPQR_ECRYPTO, "digest failed");
 	if (EVP_PKEY_verify(c->ctx[ver], sig, sig_len, dig, dig_len) != 1) {
@@ -477,16 +475,12 @@ static int verify_secure_key(upqr_verifier *v, const upqr_acp_field *fields, siz
 			sm3 ? "12" : "11");
 	if (sm3 && !v->dig.sm3)
 		return upqr__set_error(v->err, UPQR_EUNSUPPORTED, "SM3 is not available in this OpenSSL");
-	char *str, hex[2 * EVP_MAX_MD_SIZE + 1];
-	size_t len, hex_len;
-	int rc = upqr__string_to_sign_alloc(&str, &len, fields, count);
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	size_t hex_len;
+	int rc = upqr__fields_digest_hex(&v->dig, sm3 ? v->dig.sm3 : v->dig.sha256, hex, &hex_len,
+		fields, count, sm3 ? v->sk.sm3_hex : v->sk.sha256_hex);
 	if (rc)
-		return upqr__set_error(v->err, rc, "cannot build the string to sign: %s", upqr_strerror(rc));
-	rc = upqr__secure_key_sign(&v->dig, sm3 ? v->dig.sm3 : v->dig.sha256, hex, &hex_len, str, len,
-		sm3 ? v->sk.sm3_hex : v->sk.sha256_hex);
-	upqr__free(str);
-	if (rc)
-		return upqr__set_error(v->err, rc, "digest failed");
+		return upqr__set_error(v->err, rc, "cannot digest the string to sign: %s", upqr_strerror(rc));
 	/* The length is public (fixed by the method); the content is compared in constant time. */
 	bool ok = sigf->value_len == hex_len && CRYPTO_memcmp(sigf->value, hex, hex_len) == 0;
 	upqr_memzero(hex, sizeof hex);

@@ -22,10 +22,12 @@ bool upqr__field_is(const upqr_acp_field *f, const char *name);
 bool upqr__value_is(const upqr_acp_field *f, const char *text);
 
 /*
- * The string to sign in a fresh upqr__malloc'd NUL-terminated buffer.
- * Returns a status; *out is NULL on failure.
+ * Streams the string to sign to emit() piece by piece (no copy, no
+ * allocation): sorted, `signature` left out, duplicates -> UPQR_EINVALID,
+ * longer than UPQR_ACP_MESSAGE_MAX -> UPQR_ELIMIT (checked before emitting).
  */
-int upqr__string_to_sign_alloc(char **out, size_t *len, const upqr_acp_field *fields, size_t count);
+int upqr__string_to_sign_each(const upqr_acp_field *fields, size_t count,
+		void (*emit)(void *arg, const void *piece, size_t len), void *arg);
 
 /* Digests prepared once per handle so that no call re-fetches an algorithm. */
 typedef struct upqr__digests {
@@ -44,11 +46,12 @@ size_t upqr__digest_hex(upqr__digests *d, const EVP_MD *md, char *hex,
 size_t upqr__digest(upqr__digests *d, const EVP_MD *md, uint8_t *out,
 		const void *data, size_t len);
 /*
- * signMethod 11/12: lower-case hex of md(str + "&" + hex(md(secure key))).
+ * Lower-case hex of md(string to sign of fields, then suffix if not NULL):
+ * signMethod 01 hashes the string, 11/12 the string + "&" + hex(md(key)).
  * hex must hold 2 * EVP_MAX_MD_SIZE + 1 bytes.
  */
-int upqr__secure_key_sign(upqr__digests *d, const EVP_MD *md, char *hex, size_t *hex_len,
-		const char *str, size_t str_len, const char *key_hex);
+int upqr__fields_digest_hex(upqr__digests *d, const EVP_MD *md, char *hex, size_t *hex_len,
+		const upqr_acp_field *fields, size_t count, const char *suffix);
 /* The digest used with RSA for the version: SHA-256 (5.1.0) or SHA-1 (5.0.0). */
 const EVP_MD *upqr__version_md(const upqr__digests *d, upqr_acp_version v);
 
