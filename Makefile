@@ -90,10 +90,12 @@ lib: $(STATIC_LIB) $(SHARED_LIB)
 cli: $(CLI_BIN)
 tests: $(TEST_BINS)
 
-# Test PKI for the sign tests and the simulator: generated once, never committed.
+# Test PKI for the sign tests and the simulator: generated when missing (or
+# when the script changes), never committed.
 PKI_STAMP := build/pki/.done
 pki: $(PKI_STAMP)
-$(PKI_STAMP):
+$(PKI_STAMP): scripts/gen-test-pki.sh
+	rm -rf build/pki
 	sh scripts/gen-test-pki.sh build/pki
 
 # ---- compile -------------------------------------------------------------

@@ -14,6 +14,7 @@
 #   rogue.{pem,key}              self-signed, UnionPay CN: must never verify
 #   merchant.{key,pem,pfx}       merchant signing key; PKCS#12 password 000000
 #   merchant_legacy.pfx          same, RC2-40/3DES bags (needs the legacy provider)
+#   merchant_enc.key             the merchant key as encrypted PEM (password 000000)
 #   enc.{key,pem}                UnionPay sensitive-information encryption cert
 set -eu
 dir=${1:-build/pki}
@@ -104,6 +105,7 @@ openssl pkcs12 -export -inkey merchant.key -in merchant.pem -certfile chain.pem 
 	-name merchant -out merchant.pfx
 openssl pkcs12 -export -legacy -inkey merchant.key -in merchant.pem -certfile chain.pem \
 	-passout pass:000000 -name merchant -out merchant_legacy.pfx 2>/dev/null || :
+openssl pkey -in merchant.key -aes256 -passout pass:000000 -out merchant_enc.key
 
 key enc
 issue enc "$(leaf_dn "041@8310000000083040@$UP@00000002")" enc middle encleaf 20200101000000Z 20391231000000Z

@@ -136,20 +136,62 @@ static int load_pfx(upqr_signer *s, const upqr_signer_options *o)
 	return rc;
 }
 
-static int load_pem(upqr_signer *s, const upqr_signer_options *o)
+/*
+ * Hands the configured password to OpenSSL for an encrypted PEM key. Without
+ * this callback OpenSSL would prompt on the terminal, which a library must
+ * never do: no password means the key cannot be decrypted.
+ */
+static int pem_password(char *buf, int size, int rwflag, void *u)
 {
-	BIO *bio = BIO_new_file(o->key_pem_path, "rb");
+	(void)rwflag;
+	size_t n = u ? strlen(u) : 0;
+	if (!u || n > (size_t)size)
+		return -1;
+	memcpy(buf, u, n);
+	return (int)n;
+}
+
+/* Largest PEM key file read (an RSA-8192 key in PEM is about 6.5 KiB). */
+#define PEM_KEY_MAX (64 * 1024)
+
+/* Reads the key file into upqr memory, so that it is wiped after parsing. */
+static int read_key_file(const char *path, char **out, size_t *len)
+{
+	BIO *bio = BIO_new_file(path, "rb");
 	if (!bio)
 		return UPQR_EIO;
-	/* The password (if any) decrypts an encrypted PEM key; OpenSSL wipes its copies. */
-	s->pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)(uintptr_t)o->password);
+	char *buf = upqr__malloc(PEM_KEY_MAX + 1);
+	int n = buf ? BIO_read(bio, buf, PEM_KEY_MAX + 1) : 0;
 	BIO_free(bio);
-	if (!s->pkey) {
-		unsigned long e = ERR_peek_last_error();
-		return ERR_GET_REASON(e) == PEM_R_BAD_DECRYPT || ERR_GET_REASON(e) == PEM_R_BAD_PASSWORD_READ
-			? UPQR_EPASSWORD : UPQR_EKEY;
+	if (!buf)
+		return UPQR_ENOMEM;
+	if (n <= 0 || n > PEM_KEY_MAX) {
+		upqr__free_secret(buf, PEM_KEY_MAX + 1);
+		return n <= 0 ? UPQR_EKEY : UPQR_ELIMIT;
 	}
-	int rc;
+	buf[n] = 0;
+	*out = buf;
+	*len = (size_t)n;
+	return UPQR_OK;
+}
+
+static int load_pem(upqr_signer *s, const upqr_signer_options *o)
+{
+	char *pem;
+	size_t len;
+	int rc = read_key_file(o->key_pem_path, &pem, &len);
+	if (rc)
+		return rc;
+	/* Decrypt failures surface as several different OpenSSL errors (and a wrong
+	 * password can even pass the padding check), so ask the file instead. */
+	bool encrypted = strstr(pem, "ENCRYPTED") != NULL;
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio)
+		s->pkey = PEM_read_bio_PrivateKey(bio, NULL, pem_password, (void *)(uintptr_t)o->password);
+	BIO_free(bio);
+	upqr__free_secret(pem, PEM_KEY_MAX + 1);
+	if (!s->pkey)
+		return !bio ? UPQR_ENOMEM : encrypted ? UPQR_EPASSWORD : UPQR_EKEY;
 	X509 *cert = upqr__cert_load_file(o->cert_pem_path, &rc);
 	if (!cert)
 		return rc;

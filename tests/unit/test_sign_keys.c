@@ -219,6 +219,22 @@ static void test_pfx_in_memory(void **state)
 	free(der);
 }
 
+static void test_encrypted_pem_key(void **state)
+{
+	(void)state;
+	static const char *const pw[] = { "000000", "000001", NULL };
+	static const int want[] = { UPQR_OK, UPQR_EPASSWORD, UPQR_EPASSWORD };
+	for (size_t i = 0; i < 3; i++) {
+		upqr_signer_options o = UPQR_SIGNER_OPTIONS_INIT;
+		o.key_pem_path = PKI "merchant_enc.key";
+		o.cert_pem_path = PKI "merchant.pem";
+		o.password = pw[i]; /* NULL: fails at once, never prompts on a terminal */
+		upqr_signer *s = NULL;
+		assert_int_equal(upqr_signer_new(&s, &o), want[i]);
+		upqr_signer_free(s);
+	}
+}
+
 static void test_cert_id_is_decimal_serial(void **state)
 {
 	(void)state;
@@ -794,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_unionpay_test_pfx),
 		cmocka_unit_test(test_legacy_pfx_own_context),
 		cmocka_unit_test(test_pfx_in_memory),
+		cmocka_unit_test(test_encrypted_pem_key),
 		cmocka_unit_test(test_cert_id_is_decimal_serial),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_kat_01_510),
