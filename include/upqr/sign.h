@@ -48,6 +48,7 @@ typedef struct upqr_acp_field {
 #define UPQR_ACP_PAN_MAX 19
 UPQR_EXTERN size_t upqr_acp_fields_max(void);
 UPQR_EXTERN size_t upqr_acp_message_max(void);
+UPQR_EXTERN size_t upqr_acp_pan_max(void);
 
 /*
  * Parses a synchronous gateway response: `k=v&k=v`, values NOT URL-decoded,
@@ -157,8 +158,11 @@ UPQR_EXTERN int upqr_signer_options_init(upqr_signer_options *opts, unsigned int
  * legacy ciphers (RC2-40) are opened with OpenSSL's legacy provider loaded
  * into a library context owned by this handle, never the global one.
  * Returns UPQR_EPASSWORD (wrong password), UPQR_EIO (unreadable file),
- * UPQR_EKEY (no key / no matching certificate / not RSA), UPQR_ECERT,
- * UPQR_EINVAL (inconsistent options), UPQR_EVERSION, UPQR_ENOMEM. On
+ * UPQR_EKEY (no key / no matching certificate / not RSA 2048..8192),
+ * UPQR_ECERT, UPQR_EUNSUPPORTED (SM3 or a legacy cipher unavailable),
+ * UPQR_ELIMIT (key file or buffer too large), UPQR_EINVAL (inconsistent
+ * options), UPQR_EVERSION, UPQR_ENOMEM. An encrypted PEM key never causes
+ * a terminal prompt: without a password it fails with UPQR_EPASSWORD. On
  * failure *out is NULL; detail text is not available (no handle), so the
  * status is the diagnosis.
  */
@@ -219,6 +223,7 @@ typedef struct upqr_verifier upqr_verifier;
 /* Default and largest size of the verified-certificate cache. */
 #define UPQR_VERIFIER_CACHE_DEFAULT 8
 #define UPQR_VERIFIER_CACHE_MAX 64
+UPQR_EXTERN size_t upqr_verifier_cache_max(void);
 
 #define UPQR_VERIFIER_OPTIONS_VERSION 1
 typedef struct upqr_verifier_options {

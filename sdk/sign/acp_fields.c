@@ -20,6 +20,11 @@ size_t upqr_acp_message_max(void)
 	return UPQR_ACP_MESSAGE_MAX;
 }
 
+size_t upqr_acp_pan_max(void)
+{
+	return UPQR_ACP_PAN_MAX;
+}
+
 size_t upqr_acp_signature_max(void)
 {
 	return UPQR_ACP_SIGNATURE_MAX;

@@ -237,6 +237,11 @@ const char *upqr_verifier_last_error(const upqr_verifier *v)
 	return v ? v->err : "";
 }
 
+size_t upqr_verifier_cache_max(void)
+{
+	return UPQR_VERIFIER_CACHE_MAX;
+}
+
 size_t upqr_verifier_cache_count(const upqr_verifier *v)
 {
 	return v ? v->cache_n : 0;

@@ -217,6 +217,8 @@ static void test_limits(void **state)
 	assert_int_equal(upqr_acp_fields_max(), UPQR_ACP_FIELDS_MAX);
 	assert_int_equal(upqr_acp_message_max(), UPQR_ACP_MESSAGE_MAX);
 	assert_int_equal(upqr_acp_signature_max(), UPQR_ACP_SIGNATURE_MAX);
+	assert_int_equal(upqr_acp_pan_max(), UPQR_ACP_PAN_MAX);
+	assert_int_equal(upqr_verifier_cache_max(), UPQR_VERIFIER_CACHE_MAX);
 	assert_int_equal(UPQR_ACP_SIGNATURE_MAX, UPQR_BASE64_ENCODED_LEN(8192 / 8));
 }
 
