@@ -82,6 +82,16 @@ verify $ROOTS --format response --test-env; check "test CN accepted with --test-
 response $PKI/upop_sign.key $PKI/upop_sign.pem ord012 >"$TMP/msg"
 verify --root $UP/acp_test_root.cer --middle $UP/acp_test_middle.cer --format response
 check "UnionPay's real test chain does not vouch for the simulator's certificate" 1 UPQR_ECERT_UNTRUSTED
+# UnionPay's real SHA-1 test chain vouches for the test merchant's certificate (so the chain is
+# built under OpenSSL 3), whose CN then is not UnionPay's; it expired on 2026-11-26.
+openssl pkcs12 -in $UP/acp_test_sign.pfx -passin pass:000000 -nokeys -clcerts 2>/dev/null |
+	sed -n '/BEGIN/,/END/p' >"$TMP/upleaf.pem"
+openssl pkcs12 -in $UP/acp_test_sign.pfx -passin pass:000000 -nocerts -nodes 2>/dev/null >"$TMP/upleaf.key"
+response "$TMP/upleaf.key" "$TMP/upleaf.pem" ord016 >"$TMP/msg"
+UPROOTS="--root $UP/acp_test_root.cer --middle $UP/acp_test_middle.cer"
+verify $UPROOTS --format response --test-env --at 2024-01-01T00:00:00Z; check "real test chain holds, CN refused" 1 UPQR_ECERT_CN
+verify $UPROOTS --format response --test-env; check "real test merchant certificate expired now" 1 UPQR_ECERT_EXPIRED
+response $PKI/upop_sign.key $PKI/upop_sign.pem ord017 >"$TMP/msg"
 openssl x509 -in $PKI/root.pem -outform DER -out "$TMP/root.der"
 openssl x509 -in $PKI/middle.pem -outform DER -out "$TMP/middle.der"
 verify --root "$TMP/root.der" --middle "$TMP/middle.der" --format response; check "DER trust anchors" 0
