@@ -87,12 +87,12 @@ SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 
-.PHONY: samples all deps lib cli tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
+.PHONY: samples all deps lib cli pki tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
 
-all: deps lib cli samples
+all: deps lib cli pki samples
 
 deps:
 	@sh scripts/deps.sh
@@ -100,6 +100,14 @@ deps:
 lib: $(STATIC_LIB) $(SHARED_LIB)
 cli: $(CLI_BIN)
 tests: $(TEST_BINS)
+
+# Test PKI for the sign tests and the simulator: generated when missing (or
+# when the script changes), never committed.
+PKI_STAMP := build/pki/.done
+pki: $(PKI_STAMP)
+$(PKI_STAMP): scripts/gen-test-pki.sh
+	rm -rf build/pki
+	sh scripts/gen-test-pki.sh build/pki
 
 # ---- compile -------------------------------------------------------------
 

@@ -9,5 +9,6 @@
 #include "upqr/common.h"
 #include "upqr/qr.h"
 #include "upqr/mpm.h"
+#include "upqr/sign.h"
 
 #endif /* UPQR_H */

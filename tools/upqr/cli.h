@@ -56,5 +56,7 @@ json_t *cli_json_stringn(const char *s, size_t n);
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_render(int argc, char **argv);
 int cli_cmd_mpm(int argc, char **argv);
+int cli_cmd_sign(int argc, char **argv);
+int cli_cmd_verify(int argc, char **argv);
 
 #endif
