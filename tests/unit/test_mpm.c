@@ -296,6 +296,61 @@ static void test_payload_on_heap(void **state)
 	assert_int_equal(st.frees, 1);
 }
 
+static void test_amount_helpers(void **state)
+{
+	(void)state;
+	int64_t v;
+	char buf[32];
+	size_t n;
+	assert_int_equal(upqr_mpm_amount_parse(&v, "98.73", 5, 2), UPQR_OK);
+	assert_int_equal(v, 9873);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "98.", 3, 2), UPQR_OK);
+	assert_int_equal(v, 9800);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "98", 2, 0), UPQR_OK);
+	assert_int_equal(v, 98);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "1.5", 3, 3), UPQR_OK);   /* BHD */
+	assert_int_equal(v, 1500);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "9999999999999", 13, 4), UPQR_OK);
+	assert_int_equal(v, 99999999999990000);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "1.230", 5, 2), UPQR_OK);
+	assert_int_equal(v, 123);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "1.235", 5, 2), UPQR_ELIMIT);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "1,5", 3, 2), UPQR_EINVALID);
+	assert_int_equal(upqr_mpm_amount_parse(&v, ".", 1, 2), UPQR_EINVALID);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "", 0, 2), UPQR_EINVALID);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "12345678901234", 14, 2), UPQR_EINVALID);
+	assert_int_equal(upqr_mpm_amount_parse(&v, "1", 1, 5), UPQR_EINVAL);
+	assert_int_equal(upqr_mpm_amount_parse(NULL, "1", 1, 2), UPQR_EINVAL);
+	assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, 2372, 2), UPQR_OK);
+	assert_string_equal(buf, "23.72");
+	assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, 5, 2), UPQR_OK);
+	assert_string_equal(buf, "0.05");
+	assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, 0, 3), UPQR_OK);
+	assert_string_equal(buf, "0.000");
+	assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, 25698, 0), UPQR_OK);
+	assert_string_equal(buf, "25698");
+	assert_int_equal(n, 5);
+	assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, INT64_MAX, 4), UPQR_OK);
+	assert_string_equal(buf, "922337203685477.5807");
+	assert_int_equal(upqr_mpm_amount_format(NULL, 0, &n, 12345, 2), UPQR_EBUFSIZE);
+	assert_int_equal(n, 6);
+	assert_int_equal(upqr_mpm_amount_format(buf, 6, &n, 12345, 2), UPQR_EBUFSIZE);
+	assert_int_equal(upqr_mpm_amount_format(buf, 7, &n, 12345, 2), UPQR_OK);
+	assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, -1, 2), UPQR_EINVAL);
+	assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, 1, -1), UPQR_EINVAL);
+	/* Round trip for every exponent. */
+	uint64_t rng = tu_seed();
+	for (size_t i = 0; i < tu_iterations(20000); i++) {
+		int e = (int)(tu_rand(&rng) % 5);
+		int64_t m = (int64_t)(tu_rand(&rng) % 1000000000000ull);
+		assert_int_equal(upqr_mpm_amount_format(buf, sizeof buf, &n, m, e), UPQR_OK);
+		if (n > 13)
+			continue;
+		assert_int_equal(upqr_mpm_amount_parse(&v, buf, n, e), UPQR_OK);
+		assert_int_equal(v, m);
+	}
+}
+
 static void test_limits_agree(void **state)
 {
 	(void)state;
@@ -343,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_custom_profile),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_payload_on_heap),
+		cmocka_unit_test(test_amount_helpers),
 		cmocka_unit_test(test_limits_agree),
 		cmocka_unit_test(test_reference_tables),
 	};
