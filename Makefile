@@ -56,12 +56,22 @@ CPPFLAGS_ALL := -Iinclude -Isdk -Itests/support -D_POSIX_C_SOURCE=200809L
 CFLAGS_ALL   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -fPIC -MMD -MP
 LDFLAGS_ALL  := $(SANFLAGS)
 
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+  Q :=
+  SAY := @true
+else
+  Q := @
+  SAY := @printf '  %-6s %s\n'
+endif
+
 SDK_SRCS   := $(wildcard sdk/*/*.c)
 CLI_SRCS   := $(wildcard tools/upqr/*.c)
 TEST_SRCS  := $(wildcard tests/unit/test_*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+SAMPLE_SRCS := $(wildcard samples/*.c)
 
 # Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
 # Debian's libzxing-dev is installed). The SDK itself never links zxing.
@@ -76,6 +86,7 @@ SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+SAMPLE_BINS := $(SAMPLE_SRCS:samples/%.c=$(BUILD)/samples/%)
 
 STATIC_LIB := $(BUILD)/lib/libupqr.a
 SHARED_REAL := $(BUILD)/lib/libupqr.so.$(VERSION)
@@ -83,12 +94,12 @@ SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 
-.PHONY: all deps lib cli tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
+.PHONY: samples all deps lib cli pki tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
 
-all: deps lib cli
+all: deps lib cli pki samples
 
 deps:
 	@sh scripts/deps.sh
@@ -97,56 +108,75 @@ lib: $(STATIC_LIB) $(SHARED_LIB)
 cli: $(CLI_BIN)
 tests: $(TEST_BINS)
 
+# Test PKI for the sign tests and the simulator: generated when missing (or
+# when the script changes), never committed.
+PKI_STAMP := build/pki/.done
+pki: $(PKI_STAMP)
+$(PKI_STAMP): scripts/gen-test-pki.sh
+	rm -rf build/pki
+	sh scripts/gen-test-pki.sh build/pki
+
 # ---- compile -------------------------------------------------------------
 
 $(BUILD)/obj/sdk/%.o: sdk/%.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -DUPQR_BUILDING $(PKG_CFLAGS) $(CFLAGS_ALL) -fvisibility=hidden $(CFLAGS) -c $< -o $@
+	$(SAY) CC $<
+	$(Q)$(CC) $(CPPFLAGS_ALL) -DUPQR_BUILDING $(PKG_CFLAGS) $(CFLAGS_ALL) -fvisibility=hidden $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
+	$(SAY) CC $<
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.cpp | deps
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS_ALL) $(shell pkg-config --cflags zxing) -std=c++17 $(OPT) -Wall -Wextra -Werror \
+	$(SAY) CXX $<
+	$(Q)$(CXX) $(CPPFLAGS_ALL) $(shell pkg-config --cflags zxing) -std=c++17 $(OPT) -Wall -Wextra -Werror \
 		$(SANFLAGS) -fPIC -MMD -MP $(CXXFLAGS) -c $< -o $@
 
 # ---- link ----------------------------------------------------------------
 
 $(STATIC_LIB): $(SDK_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(SHARED_REAL): $(SDK_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libupqr.so.$(SOMAJOR) -Wl,--no-undefined $(LDFLAGS_ALL) $(LDFLAGS) \
+	$(Q)$(CC) -shared -Wl,-soname,libupqr.so.$(SOMAJOR) -Wl,--no-undefined $(LDFLAGS_ALL) $(LDFLAGS) \
 		-o $@ $^ $(LIB_LIBS)
 
 $(SHARED_SO): $(SHARED_REAL)
-	ln -sf $(notdir $<) $@
+	$(Q)ln -sf $(notdir $<) $@
 
 $(SHARED_LIB): $(SHARED_SO)
-	ln -sf $(notdir $<) $@
+	$(Q)ln -sf $(notdir $<) $@
 
 $(CLI_BIN): $(CLI_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(CLI_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(CLI_LIBS) $(LIB_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB) $(TEST_LIBS) $(LIB_LIBS) $(TEST_CXX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB) $(TEST_LIBS) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
 
 fuzz-bins: $(FUZZ_BINS)
+
+# Samples use the public API only: compiled against include/ alone.
+$(BUILD)/samples/%: samples/%.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(SAY) CC $<
+	$(Q)$(CC) -Iinclude $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+
+samples: $(SAMPLE_BINS)
 
 # ---- check ---------------------------------------------------------------
 
@@ -170,7 +200,7 @@ fuzz: deps
 bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(BUILD)
 
-demo: all
+demo: all samples
 	@sh scripts/demo.sh $(BUILD)
 
 # ---- install -------------------------------------------------------------

@@ -7,6 +7,9 @@
 #define UPQR_H
 
 #include "upqr/common.h"
+#include "upqr/qr.h"
+#include "upqr/mpm.h"
+#include "upqr/sign.h"
 #include "upqr/scan.h"
 
 #endif /* UPQR_H */

@@ -84,8 +84,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_cli build/asan asan
 if command -v valgrind >/dev/null 2>&1; then
 	echo "== unit tests under valgrind"
-	UPQR_TEST_QUICK=1 run_units build valgrind valgrind -q --error-exitcode=99 \
-		--suppressions=tests/valgrind.supp \
+	UPQR_TEST_QUICK=1 run_units build valgrind valgrind -q --error-exitcode=99 --suppressions=tests/valgrind.supp \
 		--leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 fi
 echo "== fuzz smoke (${FUZZ_SMOKE_SECONDS:-10}s per target)"

@@ -54,6 +54,10 @@ json_t *cli_json_stringn(const char *s, size_t n);
 
 /* Handlers, one per module file (cmd_*.c). */
 int cli_cmd_version(int argc, char **argv);
+int cli_cmd_render(int argc, char **argv);
+int cli_cmd_mpm(int argc, char **argv);
+int cli_cmd_sign(int argc, char **argv);
+int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_scan(int argc, char **argv);
 
 #endif

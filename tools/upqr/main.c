@@ -5,6 +5,10 @@
 
 static const cli_command commands[] = {
 	{ "version", "print the upqr version", cli_cmd_version },
+	{ "render", "draw a payload as a QR code (terminal, PNG, SVG)", cli_cmd_render },
+	{ "mpm", "decode, validate, encode or re-amount merchant-presented payloads", cli_cmd_mpm },
+	{ "sign", "sign ACP request fields (k=v lines) into a form body", cli_cmd_sign },
+	{ "verify", "verify a UnionPay response or notification", cli_cmd_verify },
 	{ "scan", "read QR payment codes from PNG/JPEG images", cli_cmd_scan },
 };
 

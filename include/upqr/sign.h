@@ -1,0 +1,289 @@
+/*
+ * upqr/sign.h - message security for UnionPay's ACP gateway (versions 5.1.0
+ * and 5.0.0): the string to sign, signMethod 01 (RSA certificates), 11
+ * (SHA-256 with a secure key) and 12 (SM3 with a secure key), certificate
+ * chain and subject checks, sensitive-field encryption and the two wire
+ * formats (URL-encoded forms, raw `k=v&k=v` responses).
+ *
+ * Everything fails closed: a message is only reported as verified when its
+ * certificate chains to the configured root and middle certificates at the
+ * given time, the certificate belongs to China UnionPay, and the signature
+ * matches every field. Each failed check has its own status code.
+ *
+ * Thread-safety: the field functions are pure and may run on any thread.
+ * A signer or verifier handle is used by one thread at a time; different
+ * handles are independent (each has its own OpenSSL contexts and cache).
+ */
+#ifndef UPQR_SIGN_H
+#define UPQR_SIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "upqr/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- fields and wire formats ------------------------------------------- */
+
+/*
+ * One message field as a view: key and value are NOT NUL-terminated and
+ * point into the caller's input (or scratch buffer). A field array is in
+ * message order; signing sorts internally and never reorders it.
+ */
+typedef struct upqr_acp_field {
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+} upqr_acp_field;
+
+/* Most fields a message may have; parsers stop with UPQR_ELIMIT beyond it. */
+#define UPQR_ACP_FIELDS_MAX 128
+/* Largest message body (and string to sign) accepted, in bytes. */
+#define UPQR_ACP_MESSAGE_MAX (256u * 1024u)
+/* Characters of a masked card number at most (PANs are at most 19 digits). */
+#define UPQR_ACP_PAN_MAX 19
+UPQR_EXTERN size_t upqr_acp_fields_max(void);
+UPQR_EXTERN size_t upqr_acp_message_max(void);
+UPQR_EXTERN size_t upqr_acp_pan_max(void);
+
+/*
+ * Parses a synchronous gateway response: `k=v&k=v`, values NOT URL-decoded,
+ * each pair split on its first '=', '&' inside {...} or [...] kept in the
+ * value, an outer {...} around the whole body removed. Fields are views into
+ * body (no allocation). Empty keys, duplicate keys, unbalanced brackets ->
+ * UPQR_EINVALID with diagnostics; more than cap fields -> UPQR_ELIMIT;
+ * body longer than UPQR_ACP_MESSAGE_MAX -> UPQR_ELIMIT. diags may be NULL.
+ */
+UPQR_EXTERN int upqr_acp_parse_response(upqr_acp_field *fields, size_t cap, size_t *count,
+		const char *body, size_t len, upqr_diag_list *diags) UPQR_WARN_UNUSED;
+
+/*
+ * Parses an asynchronous notification body (application/x-www-form-urlencoded):
+ * '+' is a space, %XX must be two hex digits (strict), %00 is refused.
+ * Decoded keys and values are written to scratch (needs at most len bytes)
+ * and the fields point there. Pass the POST body only: parameters of the
+ * notification URL's own query string are not part of the signed set.
+ * Errors as upqr_acp_parse_response; scratch too small -> UPQR_EBUFSIZE.
+ */
+UPQR_EXTERN int upqr_acp_parse_form(upqr_acp_field *fields, size_t cap, size_t *count,
+		char *scratch, size_t scratch_cap, const char *body, size_t len,
+		upqr_diag_list *diags) UPQR_WARN_UNUSED;
+
+/*
+ * Writes fields as an application/x-www-form-urlencoded body in the given
+ * order: every byte outside A-Z a-z 0-9 - . _ ~ is percent-encoded (space as
+ * %20), so base64 '+', '/' and '=' survive the trip. NUL-terminated;
+ * out == NULL or too small -> UPQR_EBUFSIZE with the size in *written.
+ */
+UPQR_EXTERN int upqr_acp_form_encode(char *out, size_t cap, size_t *written,
+		const upqr_acp_field *fields, size_t count);
+
+/*
+ * Writes the string to sign: every field except `signature`, sorted by key
+ * bytes, `k=v` joined with '&', raw values. Duplicate keys -> UPQR_EINVALID;
+ * longer than UPQR_ACP_MESSAGE_MAX -> UPQR_ELIMIT. NUL-terminated; size
+ * query as upqr_acp_form_encode. (Signing and verification stream this
+ * string into the digest; they never build it in memory.)
+ */
+UPQR_EXTERN int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
+		const upqr_acp_field *fields, size_t count);
+
+/* The first field named key (NUL-terminated), or NULL. Borrowed from fields. */
+UPQR_EXTERN const upqr_acp_field *upqr_acp_field_get(const upqr_acp_field *fields,
+		size_t count, const char *key);
+
+/*
+ * Masks a card number for display: first 6 and last 4 digits kept, the rest
+ * '*'; numbers shorter than 13 characters are masked entirely. Use it for
+ * every printed form of a decrypted accNo. NUL-terminated output.
+ */
+UPQR_EXTERN int upqr_acp_mask_pan(char *out, size_t cap, size_t *written,
+		const char *pan, size_t len);
+
+/* ---- common enums ------------------------------------------------------ */
+
+typedef enum upqr_acp_version {
+	UPQR_ACP_5_1_0 = 0,   /* SHA-256; signPubKeyCert checked against root + middle */
+	UPQR_ACP_5_0_0 = 1    /* SHA-1; UnionPay certs from a directory, by certId */
+} upqr_acp_version;
+
+typedef enum upqr_acp_sign_method {
+	UPQR_ACP_SIGN_RSA = 1,      /* "01": RSA certificate signature */
+	UPQR_ACP_SIGN_SHA256 = 11,  /* "11": SHA-256 with the secure key */
+	UPQR_ACP_SIGN_SM3 = 12      /* "12": SM3 with the secure key */
+} upqr_acp_sign_method;
+
+/* Longest signature text: base64 of a 8192-bit RSA signature. */
+#define UPQR_ACP_SIGNATURE_MAX 1368
+UPQR_EXTERN size_t upqr_acp_signature_max(void);
+
+/* ---- signer: the merchant's key ------------------------------------------ */
+
+typedef struct upqr_signer upqr_signer;
+
+#define UPQR_SIGNER_OPTIONS_VERSION 1
+typedef struct upqr_signer_options {
+	unsigned int version;              /* UPQR_SIGNER_OPTIONS_VERSION */
+	upqr_acp_version acp_version;      /* default 5.1.0 */
+	upqr_acp_sign_method sign_method;  /* default 01 */
+	/* Merchant key and certificate (needed for 01 and for decryption):
+	 * a PKCS#12 file or buffer with its password, or PEM key + cert files. */
+	const char *pfx_path;
+	const uint8_t *pfx_data;
+	size_t pfx_len;
+	const char *password;              /* read during _new only, never kept or logged */
+	const char *key_pem_path;
+	const char *cert_pem_path;
+	/* Shared secret for signMethod 11/12 (copied; wiped on free). */
+	const uint8_t *secure_key;
+	size_t secure_key_len;
+	/* UnionPay's sensitive-information encryption certificate (PEM or DER); optional. */
+	const char *encrypt_cert_path;
+} upqr_signer_options;
+
+#define UPQR_SIGNER_OPTIONS_INIT \
+	{ UPQR_SIGNER_OPTIONS_VERSION, UPQR_ACP_5_1_0, UPQR_ACP_SIGN_RSA, \
+	  NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL }
+
+/* Fills opts with defaults; unknown version -> UPQR_EVERSION. */
+UPQR_EXTERN int upqr_signer_options_init(upqr_signer_options *opts, unsigned int version);
+
+/*
+ * Loads the merchant key. A PKCS#12 may hold several certificates: the one
+ * whose public key matches the private key is used. Bags encrypted with
+ * legacy ciphers (RC2-40) are opened with OpenSSL's legacy provider loaded
+ * into a library context owned by this handle, never the global one.
+ * Returns UPQR_EPASSWORD (wrong password), UPQR_EIO (unreadable file),
+ * UPQR_EKEY (no key / no matching certificate / not RSA 2048..8192),
+ * UPQR_ECERT, UPQR_EUNSUPPORTED (SM3 or a legacy cipher unavailable),
+ * UPQR_ELIMIT (key file or buffer too large), UPQR_EINVAL (inconsistent
+ * options), UPQR_EVERSION, UPQR_ENOMEM. An encrypted PEM key never causes
+ * a terminal prompt: without a password it fails with UPQR_EPASSWORD. On
+ * failure *out is NULL; detail text is not available (no handle), so the
+ * status is the diagnosis.
+ */
+UPQR_EXTERN int upqr_signer_new(upqr_signer **out, const upqr_signer_options *opts) UPQR_WARN_UNUSED;
+/* Frees the handle and wipes its key material. Accepts NULL. */
+UPQR_EXTERN void upqr_signer_free(upqr_signer *signer);
+/* Text of the last failure on this handle ("" if none); valid until the next call on it. */
+UPQR_EXTERN const char *upqr_signer_last_error(const upqr_signer *signer);
+/* certId: the merchant certificate's serial in decimal ("" without a certificate). Borrowed. */
+UPQR_EXTERN const char *upqr_signer_cert_id(const upqr_signer *signer);
+/* encryptCertId: the encryption certificate's serial in decimal ("" if none configured). */
+UPQR_EXTERN const char *upqr_signer_encrypt_cert_id(const upqr_signer *signer);
+
+/*
+ * Computes the `signature` value over fields with the handle's version and
+ * method (01: base64; 11/12: lower-case hex). The fields must already hold
+ * certId (01) and everything else that is sent. NUL-terminated output; at
+ * most UPQR_ACP_SIGNATURE_MAX characters.
+ */
+UPQR_EXTERN int upqr_signer_sign(char *out, size_t cap, size_t *written, upqr_signer *signer,
+		const upqr_acp_field *fields, size_t count) UPQR_WARN_UNUSED;
+
+/*
+ * Builds a complete request body: refuses empty values and fields named
+ * `signature` (UPQR_EINVALID), adds `certId` for 01 (an existing certId must
+ * match the key), refuses `signMethod`/`version` fields that contradict the
+ * handle, signs, and writes the URL-encoded form body (fields in the given
+ * order, certId and signature appended). Size query as usual.
+ */
+UPQR_EXTERN int upqr_signer_build_request(char *out, size_t cap, size_t *written,
+		upqr_signer *signer, const upqr_acp_field *fields, size_t count) UPQR_WARN_UNUSED;
+
+/*
+ * Encrypts a sensitive value (accNo, PIN block, customerInfo's
+ * encryptedInfo) for UnionPay: RSA PKCS#1 v1.5 with the encryption
+ * certificate, base64. Send upqr_signer_encrypt_cert_id() as encryptCertId.
+ * No encryption certificate configured -> UPQR_ECERT_UNKNOWN.
+ */
+UPQR_EXTERN int upqr_signer_encrypt(char *out, size_t cap, size_t *written, upqr_signer *signer,
+		const uint8_t *plain, size_t len) UPQR_WARN_UNUSED;
+
+/*
+ * Decrypts a base64 RSA PKCS#1 v1.5 value UnionPay encrypted for the
+ * merchant (e.g. accNo in a response) with the merchant key. The output is
+ * secret: mask card numbers (upqr_acp_mask_pan) before printing and wipe
+ * the buffer after use. Bad base64 -> UPQR_EBASE64; bad ciphertext ->
+ * UPQR_ECRYPTO. out == NULL asks for the size bound.
+ */
+UPQR_EXTERN int upqr_signer_decrypt(uint8_t *out, size_t cap, size_t *written, upqr_signer *signer,
+		const char *b64, size_t len) UPQR_WARN_UNUSED;
+
+/* ---- verifier: UnionPay's signatures ------------------------------------- */
+
+typedef struct upqr_verifier upqr_verifier;
+
+/* Pass as `at` to check certificates against the current clock. */
+#define UPQR_VERIFY_NOW INT64_MIN
+/* Default and largest size of the verified-certificate cache. */
+#define UPQR_VERIFIER_CACHE_DEFAULT 8
+#define UPQR_VERIFIER_CACHE_MAX 64
+UPQR_EXTERN size_t upqr_verifier_cache_max(void);
+
+#define UPQR_VERIFIER_OPTIONS_VERSION 1
+typedef struct upqr_verifier_options {
+	unsigned int version;           /* UPQR_VERIFIER_OPTIONS_VERSION */
+	/* 5.1.0 trust: UnionPay's root and middle CA certificates (PEM or DER). */
+	const char *root_cert_path;
+	const char *middle_cert_path;
+	/* 5.0.0: a directory of UnionPay signing certificates, looked up by certId. */
+	const char *cert_dir;
+	/* Test environment: also accept the CN form `…@00040000:SIGN@…`. Never set in production. */
+	int test_env;
+	/* Shared secret to verify signMethod 11/12 (copied; wiped on free); NULL refuses 11/12. */
+	const uint8_t *secure_key;
+	size_t secure_key_len;
+	/* Verified certificates kept, keyed by their PEM text; 0 = default, at most CACHE_MAX. */
+	size_t cache_size;
+} upqr_verifier_options;
+
+#define UPQR_VERIFIER_OPTIONS_INIT \
+	{ UPQR_VERIFIER_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, 0 }
+
+UPQR_EXTERN int upqr_verifier_options_init(upqr_verifier_options *opts, unsigned int version);
+
+/*
+ * Loads the trust configuration. Needs root + middle (5.1.0) and/or a
+ * cert_dir (5.0.0), or a secure key. Returns UPQR_EIO, UPQR_ECERT,
+ * UPQR_EINVAL, UPQR_EVERSION, UPQR_ENOMEM.
+ */
+UPQR_EXTERN int upqr_verifier_new(upqr_verifier **out, const upqr_verifier_options *opts) UPQR_WARN_UNUSED;
+UPQR_EXTERN void upqr_verifier_free(upqr_verifier *verifier);
+/* Names the failed check of the last call, e.g. "certificate expired at ..." ("" if none). */
+UPQR_EXTERN const char *upqr_verifier_last_error(const upqr_verifier *verifier);
+
+/*
+ * Verifies a parsed response or notification. The message's `version`
+ * selects 5.1.0 (signPubKeyCert, SHA-256) or 5.0.0 (certId, SHA-1);
+ * `signMethod` selects 01, 11 or 12 (11/12 only when a secure key is
+ * configured; compared in constant time). at: Unix seconds at which the
+ * certificates must be valid, or UPQR_VERIFY_NOW.
+ * Returns UPQR_OK only when everything holds, otherwise the first failed
+ * check: UPQR_ESIG_MISSING, UPQR_EBASE64, UPQR_ECERT (no or unparsable
+ * certificate), UPQR_ECERT_UNTRUSTED, UPQR_ECERT_EXPIRED,
+ * UPQR_ECERT_NOTYET, UPQR_ECERT_CN, UPQR_ECERT_UNKNOWN (5.0.0 certId),
+ * UPQR_ESIG_DIGEST, UPQR_EUNSUPPORTED (version or method), UPQR_EINVALID
+ * (duplicate keys, missing signMethod/version).
+ */
+UPQR_EXTERN int upqr_verifier_verify(upqr_verifier *verifier, const upqr_acp_field *fields,
+		size_t count, int64_t at) UPQR_WARN_UNUSED;
+
+/*
+ * Checks one UnionPay signing certificate (PEM text, CRLF tolerated): chain
+ * to root + middle at time at, then the subject CN. Same codes as above.
+ */
+UPQR_EXTERN int upqr_verifier_check_cert(upqr_verifier *verifier, const char *pem, size_t len,
+		int64_t at) UPQR_WARN_UNUSED;
+
+/* Number of certificates in the verified-certificate cache. */
+UPQR_EXTERN size_t upqr_verifier_cache_count(const upqr_verifier *verifier);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UPQR_SIGN_H */

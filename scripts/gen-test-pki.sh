@@ -1,0 +1,114 @@
+#!/bin/sh
+# gen-test-pki.sh DIR - generates a private test PKI that mirrors UnionPay's
+# (spec/acquirer.md §2.3, §6.6) with the openssl command line. Nothing here is
+# secret or committed: `make` runs it once into build/pki.
+#
+#   root.pem, middle.pem         "SIM TEST CS CA" -> "SIM TEST OCA1", SHA-1-signed
+#                                like the real CFCA chain (needs auth level 1)
+#   upop_sign.{pem,key}          UnionPay signing leaf, CN 041@…@中国银联股份有限公司@…
+#   upop_sign_testcn.pem         same key, test-environment CN (…@00040000:SIGN@…)
+#   upop_sign_wrongorg.pem       same key, another organisation in field 3
+#   upop_sign_short.pem          same key, CN with only two '@' fields
+#   upop_sign_expired.pem        same key, valid 2020-01-01 .. 2021-01-01
+#   upop_sign_notyet.pem         same key, valid from 2099-01-01
+#   rogue.{pem,key}              self-signed, UnionPay CN: must never verify
+#   merchant.{key,pem,pfx}       merchant signing key; PKCS#12 password 000000
+#   merchant_legacy.pfx          same, RC2-40/3DES bags (needs the legacy provider)
+#   merchant_enc.key             the merchant key as encrypted PEM (password 000000)
+#   enc.{key,pem}                UnionPay sensitive-information encryption cert
+set -eu
+dir=${1:-build/pki}
+[ -f "$dir/.done" ] && exit 0
+rm -rf "$dir"
+mkdir -p "$dir/ca"
+cd "$dir"
+export OPENSSL_CONF=/dev/null
+
+UP='中国银联股份有限公司'
+key() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" 2>/dev/null; }
+
+cat >ca.cnf <<CNF
+[ ca ]
+default_ca = sim
+[ sim ]
+dir = ca
+database = ca/index.txt
+new_certs_dir = ca
+serial = ca/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+[ any ]
+commonName = supplied
+[ v3_root ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ v3_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ leaf ]
+basicConstraints = CA:false
+keyUsage = critical, digitalSignature, nonRepudiation
+extendedKeyUsage = clientAuth, emailProtection
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ encleaf ]
+basicConstraints = CA:false
+keyUsage = critical, keyEncipherment, dataEncipherment
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+: >ca/index.txt
+echo 1046900150 >ca/serial
+
+# issue NAME SUBJECT KEY ISSUER EXT START END
+issue() {
+	openssl req -new -utf8 -key "$3.key" -subj "$2" -out "ca/$1.csr" 2>/dev/null
+	openssl ca -batch -config ca.cnf -utf8 -preserveDN -notext -in "ca/$1.csr" -out "$1.pem" \
+		-cert "$4.pem" -keyfile "$4.key" -extensions "$5" -startdate "$6" -enddate "$7" \
+		-md "${MD:-sha256}" 2>/dev/null
+}
+
+# Fixed validity dates everywhere, so that tests can verify "archived" messages
+# at fixed times whatever day the PKI was generated.
+key root
+openssl req -new -utf8 -key root.key -subj "/C=CN/O=China Financial Certification Authority/CN=SIM TEST CS CA" \
+	-out ca/root.csr 2>/dev/null
+openssl ca -batch -config ca.cnf -selfsign -utf8 -preserveDN -notext -in ca/root.csr -out root.pem \
+	-keyfile root.key -extensions v3_root -startdate 20190101000000Z -enddate 20450101000000Z -md sha1 2>/dev/null
+key middle
+MD=sha1 issue middle "/C=CN/O=China Financial Certification Authority/CN=SIM TEST OCA1" middle root v3_ca \
+	20200101000000Z 20400101000000Z
+
+key upop
+leaf_dn() { echo "/C=cn/O=CFCA OCA1/OU=Local RA OCA1/OU=Enterprises/CN=$1"; }
+issue upop_sign "$(leaf_dn "041@8310000000083040@$UP@00016495")" upop middle leaf 20200101000000Z 20391231000000Z
+issue upop_sign_testcn "$(leaf_dn '041@Z1200040000:SIGN@00040000:SIGN@00000002')" upop middle leaf 20200101000000Z 20391231000000Z
+issue upop_sign_wrongorg "$(leaf_dn '041@8310000000083040@某某支付有限公司@00016495')" upop middle leaf 20200101000000Z 20391231000000Z
+issue upop_sign_short "$(leaf_dn "041@$UP")" upop middle leaf 20200101000000Z 20391231000000Z
+issue upop_sign_expired "$(leaf_dn "041@8310000000083040@$UP@00016495")" upop middle leaf 20200101000000Z 20210101000000Z
+issue upop_sign_notyet "$(leaf_dn "041@8310000000083040@$UP@00016495")" upop middle leaf 20990101000000Z 20991231000000Z
+cp upop.key upop_sign.key
+
+key rogue
+openssl req -new -x509 -utf8 -key rogue.key -days 7300 -out rogue.pem \
+	-subj "$(leaf_dn "041@8310000000083040@$UP@00016495")"
+
+key merchant
+issue merchant "$(leaf_dn '041@Z2014-11-11@700000000000001:SIGN@00000003')" merchant middle leaf 20200101000000Z 20391231000000Z
+cat middle.pem root.pem >chain.pem
+openssl pkcs12 -export -inkey merchant.key -in merchant.pem -certfile chain.pem -passout pass:000000 \
+	-name merchant -out merchant.pfx
+openssl pkcs12 -export -legacy -inkey merchant.key -in merchant.pem -certfile chain.pem \
+	-passout pass:000000 -name merchant -out merchant_legacy.pfx 2>/dev/null || :
+openssl pkey -in merchant.key -aes256 -passout pass:000000 -out merchant_enc.key
+
+key enc
+issue enc "$(leaf_dn "041@8310000000083040@$UP@00000002")" enc middle encleaf 20200101000000Z 20391231000000Z
+
+rm -f ca/*.csr
+touch .done
