@@ -5,8 +5,9 @@
  * frame, an Android NV21 frame or an iOS BGRA frame, finds every QR symbol
  * with ZBar and tells what each one is:
  *
- *   UPQR_SCAN_KIND_MPM           EMV merchant-presented payload ("000201..."),
- *                                CRC re-checked and structure validated
+ *   UPQR_SCAN_KIND_MPM           EMV merchant-presented payload ("0002..."),
+ *                                validated by upqr_mpm_decode() (every EMVCo rule
+ *                                and the profile's) and its CRC re-checked
  *   UPQR_SCAN_KIND_CPM           EMV consumer-presented payload (base64 text
  *                                starting "hQVDUFY", base64 of 85 05 "CPV"), base64 and
  *                                BER-TLV checked (first object 85 "CPV01")
@@ -35,6 +36,7 @@
 #include <stdint.h>
 
 #include "upqr/common.h"
+#include "upqr/mpm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,8 +91,9 @@ typedef struct upqr_scan_point {
  * convenience; the bytes may contain NULs themselves).
  * valid: 1 for a payment code that passed every check, 0 otherwise
  * (always 0 for UPQR_SCAN_KIND_OTHER). status says why it failed
- * (UPQR_ECHECKSUM, UPQR_EENCODING, UPQR_EINVALID, UPQR_ETLV, UPQR_EBASE64),
- * diags has the details. corners: the symbol's outline in image
+ * (UPQR_ECHECKSUM: only the CRC is wrong; UPQR_EINVALID; UPQR_ELIMIT;
+ * UPQR_ETLV and UPQR_EBASE64 for CPM), diags has the details (MPM: the
+ * codes of upqr_mpm_decode, see docs/mpm.md). corners: the symbol's outline in image
  * coordinates (corner_count of them, normally 4). pass: the name of the
  * scan pass that read it ("plain", "invert", "binarize", ...).
  * For UPQR_SCAN_KIND_UNIONPAY_URL, acquirer/acquirer_len (8 digits) and
@@ -115,12 +118,25 @@ typedef struct upqr_scan_symbol {
 /*
  * Classifies and validates a payload without an image: fills *out exactly
  * as a scan would (out->data points at the caller's bytes; corners empty;
- * pass ""), with diagnostics stored in diag_storage[0..diag_cap). Useful to
- * check text that came from another reader. Returns UPQR_OK (see
- * out->valid) or UPQR_EINVAL. No allocation; thread-safe.
+ * pass ""), with diagnostics stored in diag_storage[0..diag_cap). MPM
+ * payloads are checked under `profile` (NULL: EMVCo). Useful to check text
+ * that came from another reader. Returns UPQR_OK (see out->valid),
+ * UPQR_EINVAL, or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
+ * allocated and freed here). Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage,
-		size_t diag_cap, const uint8_t *data, size_t len);
+		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len);
+
+/*
+ * Decodes an MPM symbol further: named fields (merchant, amount, UnionPay
+ * ID 15 parts, language template...) into *out, every problem into diags
+ * (may be NULL). The views in *out point into sym->data, so they live as
+ * long as the symbol. Same as upqr_mpm_decode(out, profile, sym->data,
+ * sym->len, diags); UPQR_EINVAL when sym is not UPQR_SCAN_KIND_MPM.
+ * Thread-safe.
+ */
+UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symbol *sym,
+		const upqr_mpm_profile *profile, upqr_diag_list *diags);
 
 /* ---- the scanner -------------------------------------------------------- */
 
@@ -147,9 +163,11 @@ typedef struct upqr_scan_options {
 	 * try_harder = 0, and rely on the next frame.
 	 */
 	unsigned int max_passes;
+	/* Rules MPM payloads are checked under; NULL = EMVCo (upqr_mpm_profile_emvco()). */
+	const upqr_mpm_profile *mpm_profile;
 } upqr_scan_options;
 
-#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0 }
+#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0, NULL }
 
 /** Fills *opts with defaults for that version; UPQR_EVERSION if unknown. */
 UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version);

@@ -26,6 +26,7 @@ struct upqr_scanner {
 	unsigned int magic;
 	upqr_scan_options opts;
 	zbar_image_scanner_t *zbar;
+	upqr_mpm_payload *mpm_work; /* MPM decoder's scratch (about 30 KiB) */
 	scan_slot slots[UPQR_SCAN_MAX_SYMBOLS];
 	size_t count;
 	char err[ERR_MAX];
@@ -76,7 +77,11 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 	s->magic = SCAN_MAGIC;
 	s->opts = o;
 	s->zbar = zbar_image_scanner_create();
-	if (!s->zbar) {
+	s->mpm_work = upqr__malloc(sizeof *s->mpm_work);
+	if (!s->zbar || !s->mpm_work) {
+		if (s->zbar)
+			zbar_image_scanner_destroy(s->zbar);
+		upqr__free(s->mpm_work);
 		upqr__free(s);
 		return UPQR_ENOMEM;
 	}
@@ -103,6 +108,7 @@ void upqr_scanner_free(upqr_scanner *s)
 		return;
 	clear_results(s);
 	zbar_image_scanner_destroy(s->zbar);
+	upqr__free(s->mpm_work);
 	s->magic = 0;
 	upqr__free(s);
 }
@@ -150,7 +156,8 @@ static int add_symbol(upqr_scanner *s, const zbar_symbol_t *zs, const upqr__xfor
 		return UPQR_ENOMEM;
 	memcpy(slot->bytes, d, n);
 	slot->bytes[n] = 0;
-	upqr_scan_classify(&slot->sym, slot->diag, UPQR_SCAN_DIAG_MAX, slot->bytes, n);
+	upqr__scan_classify(&slot->sym, slot->diag, UPQR_SCAN_DIAG_MAX, s->opts.mpm_profile,
+		s->mpm_work, slot->bytes, n);
 	slot->sym.pass = pass;
 	unsigned pts = zbar_symbol_get_loc_size(zs);
 	for (unsigned i = 0; i < pts && i < 4; i++) {

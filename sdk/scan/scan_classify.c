@@ -4,8 +4,8 @@
  * integrity check (MPM: CRC and TLV; CPM: base64 and BER-TLV; URL: exact
  * grammar), so a misread or a forged look-alike stays invalid.
  *
- * The MPM check here is the scanner's own first line (UTF-8, TLV walk,
- * required objects, CRC); the full rule set belongs to the MPM module.
+ * MPM payloads go through the MPM module's decoder (upqr/mpm.h) and a CRC
+ * re-check of our own.
  */
 #include <string.h>
 
@@ -65,78 +65,31 @@ static void fail(upqr_scan_symbol *s, int status, const char *code, size_t off, 
 
 /* ---- MPM ------------------------------------------------------------------ */
 
-static int two_digits(const uint8_t *p)
+/* The last 8 characters are "6304" + 4 hex digits that match the CRC of everything before. */
+static bool crc_matches(const uint8_t *d, size_t n)
 {
-	return (p[0] - '0') * 10 + (p[1] - '0');
+	uint8_t want[2];
+	return n >= 8 && memcmp(d + n - 8, "6304", 4) == 0 &&
+		upqr__hex_parse(want, 2, (const char *)d + n - 4, 4) &&
+		upqr_crc16(d, n - 4) == (uint16_t)(want[0] << 8 | want[1]);
 }
 
-/* Walks the root TLVs; lengths count characters (UTF-8 sequences), not bytes. */
-static void check_mpm(upqr_scan_symbol *s)
+/*
+ * The MPM module's decoder is the authority (every EMVCo rule, the profile's
+ * rules, diagnostics). The CRC is then re-checked here on the raw bytes, so
+ * a valid verdict never rests on one implementation alone.
+ */
+static void check_mpm(upqr_scan_symbol *s, const upqr_mpm_profile *profile,
+		upqr_mpm_payload *work)
 {
-	const uint8_t *d = s->data;
-	size_t n = s->len, pos = 0, bad = 0, chars = 0;
-	if (!upqr__utf8_count(d, n, &chars, &bad)) {
-		fail(s, UPQR_EENCODING, "invalid_utf8", bad, "", "payload is not valid UTF-8");
+	int rc = upqr_mpm_decode(work, profile, (const char *)s->data, s->len, &s->diags);
+	if (rc != UPQR_OK) {
+		s->status = rc == UPQR_EINVAL ? UPQR_EINVALID : rc;
 		return;
 	}
-	bool seen[100] = { false }, crc_last = false;
-	int first = -1;
-	while (pos < n) {
-		char path[3] = { 0 };
-		if (n - pos < 4 || !is_digit(d[pos]) || !is_digit(d[pos + 1]) || !is_digit(d[pos + 2]) ||
-				!is_digit(d[pos + 3])) {
-			fail(s, UPQR_ETLV, "tlv_malformed", pos, "", "bad ID or length field");
-			return;
-		}
-		int id = two_digits(d + pos), vlen = two_digits(d + pos + 2);
-		memcpy(path, d + pos, 2);
-		size_t vbytes = upqr__utf8_bytes_for(d + pos + 4, n - pos - 4, (size_t)vlen);
-		size_t have = 0;
-		upqr__utf8_count(d + pos + 4, vbytes, &have, NULL);
-		if (vlen == 0 || have < (size_t)vlen) {
-			fail(s, UPQR_ETLV, "tlv_malformed", pos, path, "value shorter than its length");
-			return;
-		}
-		if (first < 0)
-			first = id;
-		if (seen[id])
-			fail(s, UPQR_EINVALID, "duplicate_id", pos, path, "ID occurs twice at the root");
-		seen[id] = true;
-		if (id == 0 && (vlen != 2 || memcmp(d + pos + 4, "01", 2) != 0))
-			fail(s, UPQR_EINVALID, "pfi_invalid", pos, path, "payload format indicator is not 01");
-		crc_last = id == 63;
-		if (id == 63) {
-			if (vlen != 4 || pos + 8 != n) {
-				fail(s, UPQR_ETLV, "crc_malformed", pos, path, "CRC must be 4 characters and last");
-				return;
-			}
-			uint8_t want[2];
-			if (!upqr__hex_parse(want, 2, (const char *)d + pos + 4, 4)) {
-				fail(s, UPQR_ETLV, "crc_malformed", pos, path, "CRC is not hex");
-				return;
-			}
-			uint16_t got = upqr_crc16(d, pos + 4);
-			if (got != (uint16_t)(want[0] << 8 | want[1]))
-				fail(s, UPQR_ECHECKSUM, "crc_mismatch", pos, path, "CRC does not match the payload");
-		}
-		pos += 4 + vbytes;
-	}
-	if (first != 0)
-		fail(s, UPQR_EINVALID, "pfi_not_first", 0, "00", "payload format indicator must come first");
-	if (!crc_last)
-		fail(s, UPQR_EINVALID, "crc_missing", n, "63", "no CRC (ID 63) at the end");
-	static const int required[] = { 52, 53, 58, 59, 60 };
-	for (size_t i = 0; i < UPQR__ARRAY_LEN(required); i++)
-		if (!seen[required[i]]) {
-			char path[3] = { (char)('0' + required[i] / 10), (char)('0' + required[i] % 10), 0 };
-			fail(s, UPQR_EINVALID, "missing_mandatory", n, path, "a mandatory ID is absent");
-		}
-	bool account = false;
-	for (int id = 2; id <= 51; id++)
-		account = account || seen[id];
-	if (!account)
-		fail(s, UPQR_EINVALID, "missing_merchant_account", n, "",
-			"no merchant account information (IDs 02-51)");
+	if (!crc_matches(s->data, s->len))
+		fail(s, UPQR_ECHECKSUM, "crc_mismatch", s->len < 4 ? 0 : s->len - 4, "63",
+			"CRC does not match the payload");
 }
 
 /* ---- CPM ------------------------------------------------------------------ */
@@ -250,11 +203,9 @@ static upqr_scan_kind kind_of(const uint8_t *d, size_t n)
 	return UPQR_SCAN_KIND_OTHER;
 }
 
-int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t diag_cap,
-		const uint8_t *data, size_t len)
+int upqr__scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t diag_cap,
+		const upqr_mpm_profile *profile, upqr_mpm_payload *work, const uint8_t *data, size_t len)
 {
-	if (!out || (!data && len) || (!diag_storage && diag_cap))
-		return UPQR_EINVAL;
 	memset(out, 0, sizeof *out);
 	out->data = data ? data : (const uint8_t *)"";
 	out->len = len;
@@ -262,7 +213,7 @@ int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t di
 	upqr_diag_list_init(&out->diags, diag_storage, diag_cap);
 	out->kind = kind_of(out->data, len);
 	switch (out->kind) {
-	case UPQR_SCAN_KIND_MPM: check_mpm(out); break;
+	case UPQR_SCAN_KIND_MPM: check_mpm(out, profile, work); break;
 	case UPQR_SCAN_KIND_CPM: check_cpm(out); break;
 	case UPQR_SCAN_KIND_UNIONPAY_URL: check_url(out); break;
 	case UPQR_SCAN_KIND_OTHER: break;
@@ -270,4 +221,26 @@ int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t di
 	out->valid = out->kind != UPQR_SCAN_KIND_OTHER && out->status == UPQR_OK &&
 		out->diags.errors == 0;
 	return UPQR_OK;
+}
+
+int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t diag_cap,
+		const upqr_mpm_profile *profile, const uint8_t *data, size_t len)
+{
+	if (!out || (!data && len) || (!diag_storage && diag_cap))
+		return UPQR_EINVAL;
+	upqr_mpm_payload *work = NULL;
+	if (kind_of(data ? data : (const uint8_t *)"", len) == UPQR_SCAN_KIND_MPM &&
+			!(work = upqr__malloc(sizeof *work)))
+		return UPQR_ENOMEM;
+	int rc = upqr__scan_classify(out, diag_storage, diag_cap, profile, work, data, len);
+	upqr__free(work);
+	return rc;
+}
+
+int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symbol *sym,
+		const upqr_mpm_profile *profile, upqr_diag_list *diags)
+{
+	if (!out || !sym || sym->kind != UPQR_SCAN_KIND_MPM)
+		return UPQR_EINVAL;
+	return upqr_mpm_decode(out, profile, (const char *)sym->data, sym->len, diags);
 }

@@ -9,6 +9,11 @@ D=tests/data
 expect_rc "valid MPM exits 0" 0 "$UPQR" scan $D/scan-mpm.png
 expect_out "kind and verdict" '^  mpm valid: 00020101021229300012D1560'
 expect_out "Chinese bytes intact" '最佳运输0202北京'
+expect_out "merchant summary" '^    merchant BEST TRANSPORT, BEIJING; amount 23.72 CNY$'
+expect_rc "unionpay profile" 0 "$UPQR" scan --profile unionpay $D/scan-mpm.png
+expect_out "unionpay profile warns" 'warning: no_unionpay_account'
+expect_rc "unknown profile is usage" 2 "$UPQR" scan --profile visa $D/scan-mpm.png
+expect_rc "profile without a name is usage" 2 "$UPQR" scan --profile
 expect_rc "bad CRC exits 1" 1 "$UPQR" scan $D/scan-mpm-badcrc.png
 expect_out "bad CRC is INVALID" 'mpm INVALID \(UPQR_ECHECKSUM\)'
 expect_out "bad CRC diagnostic" 'crc_mismatch'
@@ -29,7 +34,7 @@ expect_rc "not an image exits 3" 3 "$UPQR" scan $D/scan-payloads.tsv
 expect_rc "no argument is usage" 2 "$UPQR" scan
 expect_rc "unknown option is usage" 2 "$UPQR" scan --frob $D/scan-mpm.png
 expect_rc "help exits 0" 0 "$UPQR" scan --help
-expect_out "help shows usage" 'upqr scan \[--json\] IMAGE'
+expect_out "help shows usage" 'upqr scan \[--json\] \[--profile emvco\|unionpay\] IMAGE'
 
 # JSON: one file -> one object.
 expect_rc "json valid exits 0" 0 "$UPQR" scan --json $D/scan-mpm.png
@@ -44,11 +49,42 @@ if command -v python3 >/dev/null 2>&1; then
 		not_ok "json object fields"
 	fi
 fi
+if command -v python3 >/dev/null 2>&1; then
+	# "decoded" is exactly what `upqr mpm decode --json` prints for the same payload.
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["symbols"][0]["text"])' "$TMP/out" >"$TMP/payload"
+	cp "$TMP/out" "$TMP/scan.json"
+	run "$UPQR" mpm decode --json - <"$TMP/payload"
+	if python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["symbols"][0]["decoded"]; b=json.load(open(sys.argv[2])); assert a==b, (a,b); assert a["fields"]["amount_minor"]==2372' "$TMP/scan.json" "$TMP/out"; then
+		ok "json decoded equals upqr mpm decode --json"
+	else
+		not_ok "json decoded differs from mpm decode"
+	fi
+fi
 expect_rc "json bad CRC exits 1" 1 "$UPQR" scan --json $D/scan-mpm-badcrc.png
 expect_out "json invalid" '"valid": false'
 expect_out "json diagnostic" '"code": "crc_mismatch"'
 expect_rc "json link" 0 "$UPQR" scan --json $D/scan-url.jpg
 expect_out "json link decoded" '"acquirer": "00010000"'
+
+# Round trip through the renderer, every ECC level, 8-bit and 1-bit PNG.
+P=$(awk -F '\t' '$1 == "mpm" { print $2; exit }' $D/scan-payloads.tsv)
+for ecc in L M Q H; do
+	for depth in 8 1; do
+		if "$UPQR" render --format png --ecc $ecc --png-depth $depth "$P" >"$TMP/r.png" 2>"$TMP/err" &&
+			"$UPQR" scan --json "$TMP/r.png" >"$TMP/out" 2>"$TMP/err"; then
+			ok "render ECC $ecc depth $depth -> scan exits 0"
+		else
+			not_ok "render ECC $ecc depth $depth -> scan"
+		fi
+		if grep -qF "\"text\": \"$P\"" "$TMP/out" && grep -qF '"valid": true' "$TMP/out"; then
+			ok "render ECC $ecc depth $depth: same bytes, valid"
+		else
+			not_ok "render ECC $ecc depth $depth: same bytes"
+		fi
+	done
+done
+"$UPQR" render --format png "$P" | "$UPQR" scan - >"$TMP/out" 2>"$TMP/err"
+if [ $? -eq 0 ]; then ok "render | scan - exits 0"; else not_ok "render | scan -"; fi
 
 # Standard input.
 if "$UPQR" scan - <$D/scan-url.jpg >"$TMP/out" 2>"$TMP/err"; then ok "stdin image exits 0"; else not_ok "stdin image"; fi

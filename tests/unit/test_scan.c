@@ -89,7 +89,8 @@ static void test_options_and_handle(void **state)
 static upqr_scan_symbol classify(const char *text, upqr_diag *d, size_t cap)
 {
 	upqr_scan_symbol sym;
-	assert_int_equal(upqr_scan_classify(&sym, d, cap, (const uint8_t *)text, strlen(text)), UPQR_OK);
+	assert_int_equal(upqr_scan_classify(&sym, d, cap, NULL, (const uint8_t *)text, strlen(text)),
+		UPQR_OK);
 	return sym;
 }
 
@@ -134,18 +135,14 @@ static void test_classify_mpm(void **state)
 	memcpy(bad, ANNEX_B7, sizeof ANNEX_B7);
 	bad[60] = bad[60] == '1' ? '2' : '1';
 	expect_invalid(bad, UPQR_SCAN_KIND_MPM, UPQR_ECHECKSUM, "crc_mismatch");
-	/* Structure errors. */
-	expect_invalid("000201010211", UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "crc_missing");
-	expect_invalid("0002010102116304", UPQR_SCAN_KIND_MPM, UPQR_ETLV, "tlv_malformed");
-	expect_invalid("00020101021163041234X", UPQR_SCAN_KIND_MPM, UPQR_ETLV, "crc_malformed");
-	expect_invalid("0002010102116304ZZZZ", UPQR_SCAN_KIND_MPM, UPQR_ETLV, "crc_malformed");
-	expect_invalid("00020101AB", UPQR_SCAN_KIND_MPM, UPQR_ETLV, "tlv_malformed");
+	/* Structure errors: the MPM module's diagnostics. */
+	expect_invalid("000201010211", UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "missing_mandatory");
+	expect_invalid("0002010102116304", UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "length_overrun");
+	expect_invalid("00020101021163041234X", UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "bad_id");
+	expect_invalid("0002010102116304ZZZZ", UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "bad_format");
+	expect_invalid("00020101AB", UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "bad_length");
 	char *p = with_crc("000202010211");
-	expect_invalid(p, UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "pfi_invalid");
-	free(p);
-	p = with_crc("000201010211");
-	expect_invalid(p, UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "missing_mandatory");
-	expect_invalid(p, UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "missing_merchant_account");
+	expect_invalid(p, UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "bad_value");
 	free(p);
 	p = with_crc("0002010002015204411153031565802CN5901A6001B1502AB");
 	expect_invalid(p, UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "duplicate_id");
@@ -155,13 +152,24 @@ static void test_classify_mpm(void **state)
 	assert_int_equal(sym.valid, 1);
 	free(p);
 	/* Invalid UTF-8 (a Shift-JIS byte pair where UTF-8 belongs). */
-	expect_invalid("00020164040002\x96\x6b", UPQR_SCAN_KIND_MPM, UPQR_EENCODING, "invalid_utf8");
-	/* Length counts characters: a Chinese value of 2 characters is 6 bytes. */
-	p = with_crc("0002015204411153031565802CN5901A6002北京1502AB");
+	expect_invalid("00020164040002\x96\x6b", UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "bad_utf8");
+	/* Length counts characters: template 64 of 12 characters is 18 bytes. */
+	p = with_crc("0002015204411153031565802CN5901A6001B1502AB64120002ZH0102北京");
 	assert_int_equal(classify(p, d, 8).valid, 1);
 	free(p);
-	p = with_crc("0002015204411153031565802CN5901A6003北京1502AB");
+	p = with_crc("0002015204411153031565802CN5901A6001B1502AB64130002ZH0103北京");
 	assert_int_equal(classify(p, d, 8).valid, 0);
+	free(p);
+	/* CRC-valid but against the rules (city of 16 characters: phannaly/emv-qr-code README). */
+	expect_invalid("00020101021252044131153137210116372101160123456789ABCDE6016Banteay Meanchey"
+		"5913Kuntheas Shop5802KH540510.005303840621201081234567863041FF2",
+		UPQR_SCAN_KIND_MPM, UPQR_EINVALID, "length_limit");
+	/* The UnionPay profile adds its rules (ID 15 must be 8N + 8N + 15 ans). */
+	p = with_crc("0002015204411153031565802CN5901A6001B1502AB");
+	assert_int_equal(upqr_scan_classify(&sym, d, 8, upqr_mpm_profile_unionpay(),
+		(const uint8_t *)p, strlen(p)), UPQR_OK);
+	assert_int_equal(sym.valid, 0);
+	assert_non_null(upqr_diag_list_find(&sym.diags, "bad_unionpay_id"));
 	free(p);
 	/* A full diagnostics list still leaves the symbol invalid. */
 	p = with_crc("000202");
@@ -170,9 +178,10 @@ static void test_classify_mpm(void **state)
 	assert_true(sym.diags.errors > 0);
 	assert_int_equal(sym.diags.count, 0);
 	free(p);
-	assert_int_equal(upqr_scan_classify(NULL, NULL, 0, NULL, 0), UPQR_EINVAL);
-	assert_int_equal(upqr_scan_classify(&sym, NULL, 0, NULL, 3), UPQR_EINVAL);
-	assert_int_equal(upqr_scan_classify(&sym, NULL, 0, NULL, 0), UPQR_OK);
+	assert_int_equal(upqr_scan_classify(NULL, NULL, 0, NULL, NULL, 0), UPQR_EINVAL);
+	assert_int_equal(upqr_scan_classify(&sym, NULL, 0, NULL, NULL, 3), UPQR_EINVAL);
+	assert_int_equal(upqr_scan_classify(&sym, NULL, 4, NULL, (const uint8_t *)"x", 1), UPQR_EINVAL);
+	assert_int_equal(upqr_scan_classify(&sym, NULL, 0, NULL, NULL, 0), UPQR_OK);
 	assert_int_equal(sym.kind, UPQR_SCAN_KIND_OTHER);
 }
 
@@ -640,32 +649,94 @@ static char *random_mpm(uint64_t *rng, bool chinese)
 	return with_crc(body);
 }
 
+/* upqr_qr_render as PNG (8-bit or 1-bit), malloc'd. */
+static uint8_t *render_png(const char *payload, upqr_qr_ecc ecc, unsigned depth, unsigned scale,
+		size_t *len)
+{
+	upqr_qr_options o;
+	assert_int_equal(upqr_qr_options_init(&o, UPQR_QR_OPTIONS_VERSION), UPQR_OK);
+	o.ecc = ecc;
+	o.png_bit_depth = depth;
+	o.scale = scale;
+	size_t need = 0;
+	assert_int_equal(upqr_qr_render(NULL, 0, &need, NULL, UPQR_QR_FORMAT_PNG, &o,
+		(const uint8_t *)payload, strlen(payload)), UPQR_EBUFSIZE);
+	uint8_t *png = malloc(need);
+	assert_int_equal(upqr_qr_render(png, need, len, NULL, UPQR_QR_FORMAT_PNG, &o,
+		(const uint8_t *)payload, strlen(payload)), UPQR_OK);
+	return png;
+}
+
+/* Random valid payloads, ASCII and with a Chinese template 64: render -> PNG -> scan -> same bytes. */
 static void test_round_trip(void **state)
 {
 	(void)state;
 	upqr_scanner *s = new_scanner();
 	uint64_t rng = tu_seed();
 	size_t iters = tu_iterations(40);
+	upqr_mpm_payload *mpm = malloc(sizeof *mpm);
 	for (size_t i = 0; i < iters; i++) {
 		char *p = random_mpm(&rng, i % 2);
 		upqr_diag d[8];
 		upqr_scan_symbol chk;
-		assert_int_equal(upqr_scan_classify(&chk, d, 8, (const uint8_t *)p, strlen(p)), UPQR_OK);
+		assert_int_equal(upqr_scan_classify(&chk, d, 8, NULL, (const uint8_t *)p, strlen(p)), UPQR_OK);
 		if (!chk.valid)
 			fail_msg("generator made an invalid payload: %s (%s)", p, d[0].code);
-		sc_img img = draw(p, (int)(i % 4));
-		uint8_t *png = NULL;
+		/* Every ECC level for both kinds of payload; 1-bit PNGs on alternate rounds. */
+		upqr_qr_ecc ecc = (upqr_qr_ecc)((i / 2) % 4);
 		size_t png_len = 0, count = 0;
-		assert_int_equal(sc_png_encode(&img, &png, &png_len), 0);
+		uint8_t *png = render_png(p, ecc, (i / 8) % 2 ? 1 : 8, 2 + (unsigned)(i % 3), &png_len);
 		assert_int_equal(upqr_scan_image(&count, s, png, png_len), UPQR_OK);
 		const upqr_scan_symbol *sym = only_symbol(s, p);
 		assert_int_equal(sym->kind, UPQR_SCAN_KIND_MPM);
 		assert_int_equal(sym->valid, 1);
+		assert_string_equal(sym->pass, "plain");
+		/* Decoding further gives the fields, as views into the symbol's bytes. */
+		assert_int_equal(upqr_scan_symbol_mpm(mpm, sym, NULL, NULL), UPQR_OK);
+		assert_int_equal(mpm->fields.currency_numeric, 156);
+		assert_true(mpm->fields.merchant_name.ptr >= (const char *)sym->data &&
+			mpm->fields.merchant_name.ptr < (const char *)sym->data + sym->len);
+		assert_int_equal(mpm->fields.language.preference.ptr != NULL, i % 2);
 		free(png);
 		free(p);
-		sc_img_free(&img);
 	}
+	/* Not an MPM symbol: nothing to decode further. */
+	upqr_scan_symbol other;
+	assert_int_equal(upqr_scan_classify(&other, NULL, 0, NULL, (const uint8_t *)URL, strlen(URL)), UPQR_OK);
+	assert_int_equal(upqr_scan_symbol_mpm(mpm, &other, NULL, NULL), UPQR_EINVAL);
+	assert_int_equal(upqr_scan_symbol_mpm(mpm, NULL, NULL, NULL), UPQR_EINVAL);
+	free(mpm);
 	upqr_scanner_free(s);
+}
+
+/* The same payload under the UnionPay profile: its rules decide validity. */
+static void test_profile_option(void **state)
+{
+	(void)state;
+	/* Annex B.7 has no UnionPay account: a warning only, still valid. */
+	size_t png_len = 0, count = 0;
+	uint8_t *png = render_png(ANNEX_B7, UPQR_QR_ECC_M, 8, 3, &png_len);
+	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
+	o.mpm_profile = upqr_mpm_profile_unionpay();
+	upqr_scanner *s = NULL;
+	assert_int_equal(upqr_scanner_new(&s, &o), UPQR_OK);
+	assert_int_equal(upqr_scan_image(&count, s, png, png_len), UPQR_OK);
+	const upqr_scan_symbol *sym = only_symbol(s, ANNEX_B7);
+	assert_int_equal(sym->valid, 1);
+	assert_non_null(upqr_diag_list_find(&sym->diags, "no_unionpay_account"));
+	free(png);
+	/* A malformed ID 15 is an error under UnionPay rules only. */
+	char *p = with_crc("0002015204411153031565802CN5901A6001B1502AB");
+	png = render_png(p, UPQR_QR_ECC_L, 8, 3, &png_len);
+	assert_int_equal(upqr_scan_image(&count, s, png, png_len), UPQR_OK);
+	assert_int_equal(only_symbol(s, p)->valid, 0);
+	upqr_scanner_free(s);
+	s = new_scanner();
+	assert_int_equal(upqr_scan_image(&count, s, png, png_len), UPQR_OK);
+	assert_int_equal(only_symbol(s, p)->valid, 1);
+	upqr_scanner_free(s);
+	free(png);
+	free(p);
 }
 
 int main(void)
@@ -684,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_several_symbols),
 		cmocka_unit_test(test_alloc_failure),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_profile_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,12 @@ void cli_json_print(json_t *value);
 /* A JSON string from bytes that may not be NUL-terminated (invalid UTF-8 becomes hex "0x..."). */
 json_t *cli_json_stringn(const char *s, size_t n);
 
+/*
+ * The `upqr mpm decode --json` object of a decoded payload ({valid, objects,
+ * fields, diagnostics}; docs/mpm.md), shared with `upqr scan --json`.
+ */
+json_t *cli_mpm_decode_json(const upqr_mpm_payload *p, const upqr_diag_list *dl);
+
 /* Handlers, one per module file (cmd_*.c). */
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_render(int argc, char **argv);

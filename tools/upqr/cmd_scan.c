@@ -4,7 +4,11 @@
 
 #include "cli.h"
 
-static const char SCAN_USAGE[] = "upqr scan [--json] IMAGE...  (IMAGE - reads stdin)";
+static const char SCAN_USAGE[] =
+	"upqr scan [--json] [--profile emvco|unionpay] IMAGE...  (IMAGE - reads stdin)";
+
+/* Diagnostics kept for the "decoded" object, as many as `upqr mpm decode` keeps. */
+#define MPM_DIAG_CAP 256
 
 /*
  * Symbol text for a terminal: a QR code can carry escape sequences, so
@@ -32,16 +36,33 @@ static void print_safe(FILE *out, const uint8_t *d, size_t n)
 	}
 }
 
+/* The MPM payload decoded in full, as `upqr mpm decode --json` shows it. */
+static json_t *mpm_json(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
+{
+	upqr_mpm_payload *p = malloc(sizeof *p);
+	upqr_diag *items = calloc(MPM_DIAG_CAP, sizeof *items);
+	json_t *j = NULL;
+	upqr_diag_list dl;
+	upqr_diag_list_init(&dl, items, items ? MPM_DIAG_CAP : 0);
+	if (p && upqr_scan_symbol_mpm(p, sym, profile, &dl) != UPQR_EINVAL)
+		j = cli_mpm_decode_json(p, &dl);
+	free(items);
+	free(p);
+	return j ? j : json_null();
+}
+
 /* The "decoded" object: the parts a kind has (null when there is nothing to add). */
-static json_t *decoded_json(const upqr_scan_symbol *sym)
+static json_t *decoded_json(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
 {
 	if (sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL && sym->acquirer)
 		return json_pack("{s:s%, s:s%}", "acquirer", sym->acquirer, sym->acquirer_len,
 			"id", sym->id, sym->id_len);
+	if (sym->kind == UPQR_SCAN_KIND_MPM)
+		return mpm_json(sym, profile);
 	return json_null();
 }
 
-static json_t *symbol_json(const upqr_scan_symbol *sym)
+static json_t *symbol_json(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
 {
 	json_t *corners = json_array();
 	for (size_t i = 0; i < sym->corner_count; i++)
@@ -53,13 +74,34 @@ static json_t *symbol_json(const upqr_scan_symbol *sym)
 	json_object_set_new(o, "valid", json_boolean(sym->valid));
 	json_object_set_new(o, "status", json_string(upqr_status_name(sym->status)));
 	json_object_set_new(o, "diagnostics", cli_diag_json(&sym->diags));
-	json_object_set_new(o, "decoded", decoded_json(sym));
+	json_object_set_new(o, "decoded", decoded_json(sym, profile));
 	json_object_set_new(o, "corners", corners);
 	json_object_set_new(o, "pass", json_string(sym->pass));
 	return o;
 }
 
-static void print_symbol(const upqr_scan_symbol *sym)
+/* One line of what a merchant code asks for: who, where, how much. */
+static void print_mpm_summary(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
+{
+	upqr_mpm_payload *p = malloc(sizeof *p);
+	if (!p)
+		return;
+	if (upqr_scan_symbol_mpm(p, sym, profile, NULL) != UPQR_EINVAL) {
+		const upqr_mpm_fields *f = &p->fields;
+		printf("    merchant %.*s, %.*s", (int)f->merchant_name.len,
+			f->merchant_name.ptr ? f->merchant_name.ptr : "", (int)f->merchant_city.len,
+			f->merchant_city.ptr ? f->merchant_city.ptr : "");
+		if (f->amount.ptr)
+			printf("; amount %.*s %s", (int)f->amount.len, f->amount.ptr,
+				f->currency_alpha ? f->currency_alpha : "");
+		else
+			printf("; amount entered by the payer");
+		putchar('\n');
+	}
+	free(p);
+}
+
+static void print_symbol(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
 {
 	printf("  %s %s", upqr_scan_kind_name(sym->kind),
 		sym->kind == UPQR_SCAN_KIND_OTHER ? "-" : sym->valid ? "valid" : "INVALID");
@@ -71,6 +113,8 @@ static void print_symbol(const upqr_scan_symbol *sym)
 	if (sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL && sym->acquirer)
 		printf("    acquirer %.*s, code id %.*s\n", (int)sym->acquirer_len, sym->acquirer,
 			(int)sym->id_len, sym->id);
+	if (sym->kind == UPQR_SCAN_KIND_MPM && sym->valid)
+		print_mpm_summary(sym, profile);
 	for (size_t i = 0; i < sym->diags.count; i++) {
 		const upqr_diag *d = &sym->diags.items[i];
 		printf("    %s: %s at offset %zu%s%s: %s\n", upqr_severity_name(d->severity), d->code,
@@ -79,8 +123,8 @@ static void print_symbol(const upqr_scan_symbol *sym)
 }
 
 /* Scans one file; returns its JSON object (json mode) and updates the tallies. */
-static json_t *scan_one(upqr_scanner *s, const char *path, bool json, bool *io_error,
-		bool *valid_found)
+static json_t *scan_one(upqr_scanner *s, const upqr_mpm_profile *profile, const char *path,
+		bool json, bool *io_error, bool *valid_found)
 {
 	size_t count = 0;
 	int rc;
@@ -109,9 +153,9 @@ static json_t *scan_one(upqr_scanner *s, const char *path, bool json, bool *io_e
 		const upqr_scan_symbol *sym = upqr_scanner_symbol(s, i);
 		*valid_found = *valid_found || sym->valid;
 		if (json)
-			json_array_append_new(arr, symbol_json(sym));
+			json_array_append_new(arr, symbol_json(sym, profile));
 		else
-			print_symbol(sym);
+			print_symbol(sym, profile);
 	}
 	if (o)
 		json_object_set_new(o, "symbols", arr);
@@ -123,11 +167,16 @@ static json_t *scan_one(upqr_scanner *s, const char *path, bool json, bool *io_e
 int cli_cmd_scan(int argc, char **argv)
 {
 	bool json = false;
+	const upqr_mpm_profile *profile = upqr_mpm_profile_emvco();
 	int first = 1;
 	for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
 		/* "-" alone is stdin, an image argument. */
 		if (strcmp(argv[first], "--json") == 0) {
 			json = true;
+		} else if (strcmp(argv[first], "--profile") == 0) {
+			if (first + 1 >= argc || !(profile = upqr_mpm_profile_find(argv[first + 1])))
+				return cli_usage(SCAN_USAGE, "--profile takes emvco or unionpay");
+			first++;
 		} else if (strcmp(argv[first], "--") == 0) {
 			first++;
 			break;
@@ -141,15 +190,17 @@ int cli_cmd_scan(int argc, char **argv)
 	}
 	if (first >= argc)
 		return cli_usage(SCAN_USAGE, "no image given");
+	upqr_scan_options opts = UPQR_SCAN_OPTIONS_INIT;
+	opts.mpm_profile = profile;
 	upqr_scanner *s = NULL;
-	if (upqr_scanner_new(&s, NULL) != UPQR_OK) {
+	if (upqr_scanner_new(&s, &opts) != UPQR_OK) {
 		fprintf(stderr, "upqr: out of memory\n");
 		return CLI_IO;
 	}
 	bool io_error = false, valid_found = false, many = argc - first > 1;
 	json_t *all = json && many ? json_array() : NULL;
 	for (int i = first; i < argc; i++) {
-		json_t *o = scan_one(s, argv[i], json, &io_error, &valid_found);
+		json_t *o = scan_one(s, profile, argv[i], json, &io_error, &valid_found);
 		if (all)
 			json_array_append_new(all, o);
 		else if (o)
