@@ -7,5 +7,6 @@
 #define UPQR_H
 
 #include "upqr/common.h"
+#include "upqr/cpm.h"
 
 #endif /* UPQR_H */
