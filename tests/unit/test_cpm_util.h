@@ -25,4 +25,15 @@ static inline size_t unhex(uint8_t *out, const char *hex)
 	return n;
 }
 
+/* A key handle from 32 hex digits; fails the test on error. */
+static inline upqr_emv_key *key_hex(upqr_emv_key_type type, const char *hex)
+{
+	uint8_t k[16];
+	assert_int_equal(unhex(k, hex), 16);
+	upqr_emv_key *key = NULL;
+	assert_int_equal(upqr_emv_key_new(&key, type, k, 16), UPQR_OK);
+	upqr_memzero(k, sizeof k);
+	return key;
+}
+
 #endif
