@@ -9,12 +9,20 @@
 
 #define NONE UPQR_BERTLV_NONE
 
+/* Where the data objects the reader needs sit in one template (first occurrence). */
+typedef struct tindex {
+	uint16_t aid, label, track2, pan, psn, t63, t64;
+} tindex;
+
 typedef struct dctx {
 	upqr_cpm *cpm;
 	const upqr_cpm_options *opts;
 	upqr_diag_list *diags;
 	size_t errors;
+	tindex ix[3];   /* app[0], app[1], common */
 } dctx;
+
+#define COMMON_IX 2
 
 #define DERR(c, code, off, path, ...) \
 	((c)->errors++, upqr__diag_add((c)->diags, UPQR_SEV_ERROR, (code), (off), (path), __VA_ARGS__))
@@ -83,12 +91,11 @@ int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version)
 
 bool upqr__luhn_ok(const char *d, size_t n)
 {
+	static const uint8_t doubled[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
 	unsigned int sum = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned int v = (unsigned int)(d[n - 1 - i] - '0');
-		if (i & 1)
-			v = v * 2 > 9 ? v * 2 - 9 : v * 2;
-		sum += v;
+		sum += (i & 1) ? doubled[v] : v;
 	}
 	return n > 0 && sum % 10 == 0;
 }
@@ -229,31 +236,56 @@ static void check_shape(dctx *c)
 	}
 }
 
-/* Spec lengths (CPM Table 6.1 + EMV Book 3) of the data objects it names. */
-static const struct { uint32_t tag; uint8_t min, max; } field_lengths[] = {
-	{ UPQR__TAG_LABEL, 1, 16 }, { UPQR__TAG_TRACK2, 1, 19 }, { UPQR__TAG_PAN, 1, 10 },
-	{ 0x5F20, 2, 26 }, { 0x5F2D, 2, 8 }, { UPQR__TAG_PSN, 1, 1 },
-	{ UPQR__TAG_APP_VERSION, 2, 2 }, { UPQR__TAG_TRID, 6, 6 }, { UPQR__TAG_PAR, 29, 29 },
-	{ UPQR__TAG_LAST4, 2, 2 },
-};
+/* Spec lengths (CPM Table 6.1 + EMV Book 3) of the data objects it names; false for others. */
+static bool field_limits(uint32_t tag, unsigned int *min, unsigned int *max)
+{
+	switch (tag) {
+	case UPQR__TAG_LABEL: *min = 1; *max = 16; return true;
+	case UPQR__TAG_TRACK2: *min = 1; *max = 19; return true;
+	case UPQR__TAG_PAN: *min = 1; *max = 10; return true;
+	case 0x5F20: *min = 2; *max = 26; return true;
+	case 0x5F2D: *min = 2; *max = 8; return true;
+	case UPQR__TAG_PSN: *min = 1; *max = 1; return true;
+	case UPQR__TAG_APP_VERSION: *min = 2; *max = 2; return true;
+	case UPQR__TAG_TRID: *min = 6; *max = 6; return true;
+	case UPQR__TAG_PAR: *min = 29; *max = 29; return true;
+	case UPQR__TAG_LAST4: *min = 2; *max = 2; return true;
+	default: return false;
+	}
+}
 
 static void check_field(dctx *c, uint16_t i)
 {
 	const upqr_bertlv_node *n = &c->cpm->nodes[i];
-	for (size_t k = 0; k < UPQR__ARRAY_LEN(field_lengths); k++) {
-		if (field_lengths[k].tag != n->tag)
-			continue;
-		if (n->length < field_lengths[k].min || n->length > field_lengths[k].max)
-			NODE_ERR(c, "field_length", i, "length %zu outside %u..%u", n->length,
-					field_lengths[k].min, field_lengths[k].max);
-		return;
-	}
+	unsigned int min, max;
+	if (field_limits(n->tag, &min, &max) && (n->length < min || n->length > max))
+		NODE_ERR(c, "field_length", i, "length %zu outside %u..%u", n->length, min, max);
 }
 
-static void check_template(dctx *c, uint16_t t)
+static void index_child(tindex *x, const upqr_bertlv_node *n, uint16_t i)
+{
+	uint16_t *slot;
+	switch (n->tag) {
+	case UPQR__TAG_AID: slot = &x->aid; break;
+	case UPQR__TAG_LABEL: slot = &x->label; break;
+	case UPQR__TAG_TRACK2: slot = &x->track2; break;
+	case UPQR__TAG_PAN: slot = &x->pan; break;
+	case UPQR__TAG_PSN: slot = &x->psn; break;
+	case UPQR__TAG_APP_TRANSPARENT: slot = &x->t63; break;
+	case UPQR__TAG_COMMON_TRANSPARENT: slot = &x->t64; break;
+	default: return;
+	}
+	if (*slot == NONE)
+		*slot = i;
+}
+
+/* One pass over a template: field lengths, duplicates, and its index. */
+static void check_template(dctx *c, uint16_t t, tindex *x)
 {
 	const upqr_cpm *cpm = c->cpm;
+	x->aid = x->label = x->track2 = x->pan = x->psn = x->t63 = x->t64 = NONE;
 	for (uint16_t i = cpm->nodes[t].first_child; i != NONE; i = cpm->nodes[i].next) {
+		index_child(x, &cpm->nodes[i], i);
 		if (cpm->nodes[i].constructed)
 			continue;
 		check_field(c, i);
@@ -265,30 +297,29 @@ static void check_template(dctx *c, uint16_t t)
 	}
 	if (cpm->nodes[t].tag != UPQR__TAG_APP_TEMPLATE)
 		return;
-	uint16_t a = upqr_bertlv_find(cpm->nodes, cpm->node_count, t, UPQR__TAG_AID);
-	if (a == NONE)
+	if (x->aid == NONE)
 		NODE_ERR(c, "aid_missing", t, "Application Template without ADF Name '4F'");
-	else if (cpm->nodes[a].length < 5 || cpm->nodes[a].length > UPQR_CPM_AID_MAX)
-		NODE_ERR(c, "aid_length", a, "ADF Name is %zu bytes (5..16 allowed)", cpm->nodes[a].length);
+	else if (cpm->nodes[x->aid].length < 5 || cpm->nodes[x->aid].length > UPQR_CPM_AID_MAX)
+		NODE_ERR(c, "aid_length", x->aid, "ADF Name is %zu bytes (5..16 allowed)", cpm->nodes[x->aid].length);
 }
 
-static bool app_aid(const upqr_cpm *cpm, size_t k, upqr_cpm_bytes *out)
+static bool app_aid(const dctx *c, size_t k, upqr_cpm_bytes *out)
 {
-	uint16_t a = upqr_bertlv_find(cpm->nodes, cpm->node_count, cpm->app[k], UPQR__TAG_AID);
-	if (a == NONE || cpm->nodes[a].length < 5 || cpm->nodes[a].length > UPQR_CPM_AID_MAX)
+	uint16_t a = c->ix[k].aid;
+	if (a == NONE || c->cpm->nodes[a].length < 5 || c->cpm->nodes[a].length > UPQR_CPM_AID_MAX)
 		return false;
-	out->ptr = cpm->nodes[a].value;
-	out->len = cpm->nodes[a].length;
+	out->ptr = c->cpm->nodes[a].value;
+	out->len = c->cpm->nodes[a].length;
 	return true;
 }
 
 /* The application whose AID comes first in the candidate list; -1 if none. */
-static int select_by_list(const upqr_cpm *cpm, const upqr_cpm_aid *list, size_t n)
+static int select_by_list(const dctx *c, const upqr_cpm_aid *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < cpm->app_count; k++) {
+		for (size_t k = 0; k < c->cpm->app_count; k++) {
 			upqr_cpm_bytes aid;
-			if (app_aid(cpm, k, &aid) && aid_matches(&list[i], aid.ptr, aid.len))
+			if (app_aid(c, k, &aid) && aid_matches(&list[i], aid.ptr, aid.len))
 				return (int)k;
 		}
 	return -1;
@@ -305,20 +336,20 @@ static void select_app(dctx *c)
 	if (any) {
 		for (size_t k = 0; k < cpm->app_count && sel < 0; k++) {
 			upqr_cpm_bytes aid;
-			if (app_aid(cpm, k, &aid))
+			if (app_aid(c, k, &aid))
 				sel = (int)k;
 		}
 	} else {
-		sel = select_by_list(cpm, o->aids, o->aid_count);
+		sel = select_by_list(c, o->aids, o->aid_count);
 		if (sel < 0 && o->unionpay_aids)
-			sel = select_by_list(cpm, unionpay_aids, UPQR__ARRAY_LEN(unionpay_aids));
+			sel = select_by_list(c, unionpay_aids, UPQR__ARRAY_LEN(unionpay_aids));
 	}
 	if (sel < 0) {
 		NODE_ERR(c, "aid_not_selected", cpm->app[0], "no Application Template has an accepted AID");
 		return;
 	}
 	cpm->selected = sel;
-	app_aid(cpm, (size_t)sel, &cpm->aid);
+	app_aid(c, (size_t)sel, &cpm->aid);
 	cpm->aid_name = upqr_cpm_aid_name(cpm->aid.ptr, cpm->aid.len);
 }
 
@@ -337,6 +368,10 @@ static void check_cross_duplicates(dctx *c, uint16_t app)
 }
 
 /* ---- card data ---------------------------------------------------------- */
+
+/* A data object of the POI data: the selected '61', else '62'. */
+#define POI(c, field) ((c)->ix[(c)->cpm->selected].field != NONE ? (c)->ix[(c)->cpm->selected].field \
+		: (c)->ix[COMMON_IX].field)
 
 static uint16_t find_poi(const upqr_cpm *cpm, uint32_t tag)
 {
@@ -420,7 +455,7 @@ static void luhn_warning(dctx *c, uint16_t i)
 static void read_card_data(dctx *c)
 {
 	upqr_cpm *cpm = c->cpm;
-	uint16_t t2 = find_poi(cpm, UPQR__TAG_TRACK2), pn = find_poi(cpm, UPQR__TAG_PAN);
+	uint16_t t2 = POI(c, track2), pn = POI(c, pan);
 	if (t2 == NONE && pn == NONE) {
 		NODE_ERR(c, "pan_missing", cpm->app[cpm->selected], "neither Track 2 '57' nor PAN '5A' is present");
 		return;
@@ -447,12 +482,12 @@ static void read_card_data(dctx *c)
 static void read_fields(dctx *c)
 {
 	upqr_cpm *cpm = c->cpm;
-	uint16_t i = find_poi(cpm, UPQR__TAG_LABEL);
+	uint16_t i = POI(c, label);
 	if (i != NONE) {
 		cpm->label.ptr = cpm->nodes[i].value;
 		cpm->label.len = cpm->nodes[i].length;
 	}
-	i = find_poi(cpm, UPQR__TAG_PSN);
+	i = POI(c, psn);
 	if (i != NONE && cpm->nodes[i].length == 1) {
 		uint8_t v = cpm->nodes[i].value[0];
 		if ((v >> 4) <= 9 && (v & 15) <= 9)
@@ -460,11 +495,7 @@ static void read_fields(dctx *c)
 		else
 			NODE_ERR(c, "field_format", i, "PAN Sequence Number is not two BCD digits");
 	}
-	cpm->transparent = upqr_bertlv_find(cpm->nodes, cpm->node_count, cpm->app[cpm->selected],
-			UPQR__TAG_APP_TRANSPARENT);
-	if (cpm->transparent == NONE && cpm->common != NONE)
-		cpm->transparent = upqr_bertlv_find(cpm->nodes, cpm->node_count, cpm->common,
-				UPQR__TAG_COMMON_TRANSPARENT);
+	cpm->transparent = c->ix[cpm->selected].t63 != NONE ? c->ix[cpm->selected].t63 : c->ix[COMMON_IX].t64;
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -473,7 +504,12 @@ static int apply_rules(upqr_cpm *cpm, const upqr_cpm_options *opts, upqr_diag_li
 {
 	static const uint32_t opaque[] = { UPQR__TAG_APP_TRANSPARENT, UPQR__TAG_COMMON_TRANSPARENT };
 	const upqr_bertlv_options to = { UPQR_BERTLV_OPTIONS_VERSION, 0, opaque, UPQR__ARRAY_LEN(opaque) };
-	dctx c = { cpm, opts, diags, 0 };
+	dctx c;
+	c.cpm = cpm;
+	c.opts = opts;
+	c.diags = diags;
+	c.errors = 0;
+	memset(c.ix, 0xFF, sizeof c.ix); /* every slot NONE, also for an absent '62' */
 	int rc = upqr_bertlv_parse(cpm->nodes, UPQR_CPM_NODES_MAX, &cpm->node_count, &to,
 			cpm->binary, cpm->binary_len, diags);
 	if (rc != UPQR_OK)
@@ -483,9 +519,9 @@ static int apply_rules(upqr_cpm *cpm, const upqr_cpm_options *opts, upqr_diag_li
 		return rc;
 	check_shape(&c);
 	for (size_t k = 0; k < cpm->app_count; k++)
-		check_template(&c, cpm->app[k]);
+		check_template(&c, cpm->app[k], &c.ix[k]);
 	if (cpm->common != NONE)
-		check_template(&c, cpm->common);
+		check_template(&c, cpm->common, &c.ix[COMMON_IX]);
 	select_app(&c);
 	if (cpm->selected >= 0) {
 		check_cross_duplicates(&c, cpm->app[cpm->selected]);

@@ -54,5 +54,6 @@ json_t *cli_json_stringn(const char *s, size_t n);
 
 /* Handlers, one per module file (cmd_*.c). */
 int cli_cmd_version(int argc, char **argv);
+int cli_cmd_cpm(int argc, char **argv);
 
 #endif

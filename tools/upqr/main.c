@@ -5,6 +5,7 @@
 
 static const cli_command commands[] = {
 	{ "version", "print the upqr version", cli_cmd_version },
+	{ "cpm", "consumer-presented codes: decode, generate, verify", cli_cmd_cpm },
 };
 
 static int usage(FILE *out, int code)
