@@ -465,7 +465,19 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
 UPQR_EXTERN size_t upqr_cpm_generated_max(void);
 
 #define UPQR_CPM_PROFILE_VERSION 1u
-/* The token profile of one card in the wallet. Strings are NUL-terminated; all are copied. */
+/*
+ * The token profile of one card in the wallet. Strings are NUL-terminated
+ * and only read during the call.
+ *
+ * Profile JSON (the file `upqr cpm generate --profile` reads; one member
+ * per field below, same names): "aid" hex; "label"; "pan", "expiry",
+ * "service_code", "discretionary" or instead "track2"; "psn" integer;
+ * "app_version" 4 hex digits; "token_requestor_id"; "par"; "last4";
+ * "aip" 4 hex digits; "currency", "country" integers; "cvn" "tdes"|"aes";
+ * "dki" integer; "cvr" 6 hex digits; and the key: "mk" (32 hex digits),
+ * or for tests "imk" + "mk_option" "A"|"B" (TDES). Unknown members are
+ * refused. Example: tests/data/cpm-profile.json; full table: docs/cpm.md.
+ */
 typedef struct upqr_cpm_profile {
 	unsigned int version;
 	const uint8_t *aid;          /* '4F', 5..16 bytes */
