@@ -89,45 +89,26 @@ int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version)
 
 /* ---- digits ------------------------------------------------------------- */
 
-bool upqr__luhn_ok(const char *d, size_t n)
+/* Digits of the PAN at the start of v, or 0 when it is not well-formed (rules: upqr__pan_digits). */
+static size_t pan_count(const uint8_t *v, size_t len, bool track2)
 {
-	static const uint8_t doubled[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
-	unsigned int sum = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned int v = (unsigned int)(d[n - 1 - i] - '0');
-		sum += (i & 1) ? doubled[v] : v;
-	}
-	return n > 0 && sum % 10 == 0;
+	size_t n = 0;
+	while (n < 2 * len && upqr__nibble(v, n) <= 9)
+		n++;
+	if (n > UPQR_CPM_PAN_MAX)
+		return 0;
+	if (n == 2 * len)
+		return track2 ? 0 : n; /* Track 2 needs its separator; a '5A' may simply end */
+	return upqr__nibble(v, n) == (track2 ? 0xDu : 0xFu) ? n : 0;
 }
 
 size_t upqr__pan_digits(char out[UPQR_CPM_PAN_MAX + 1], const uint8_t *v, size_t len, bool track2)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < 2 * len; i++) {
-		unsigned int x = upqr__nibble(v, i);
-		if (x > 9) {
-			if (track2 ? x != 0xD : x != 0xF)
-				break;
-			out[n] = 0;
-			return n;
-		}
-		if (n >= UPQR_CPM_PAN_MAX)
-			break;
-		out[n++] = (char)('0' + x);
-	}
-	/* Track 2 needs its separator; a '5A' may simply end. */
-	out[n] = 0;
-	if (!track2 && n == 2 * len)
-		return n;
-	out[0] = 0;
-	return 0;
-}
-
-static void mask_pan(char *out, const char *pan, size_t n)
-{
+	size_t n = pan_count(v, len, track2);
 	for (size_t i = 0; i < n; i++)
-		out[i] = (n > 10 && (i < 6 || i >= n - 4)) ? pan[i] : '*';
+		out[i] = (char)('0' + upqr__nibble(v, i));
 	out[n] = 0;
+	return n;
 }
 
 /* ---- paths -------------------------------------------------------------- */
@@ -411,31 +392,66 @@ static const char *parse_track2_tail(upqr_cpm *cpm, const uint8_t *v, size_t nib
 	return NULL;
 }
 
-static bool take_pan(dctx *c, uint16_t i, bool track2, char pan[UPQR_CPM_PAN_MAX + 1])
+/* Validates a '57' / '5A'; returns its PAN's digit count, 0 when broken (reported). */
+static size_t take_pan(dctx *c, uint16_t i, bool track2)
 {
 	upqr_cpm *cpm = c->cpm;
 	const upqr_bertlv_node *n = &cpm->nodes[i];
-	size_t len = upqr__pan_digits(pan, n->value, n->length, track2);
+	size_t len = pan_count(n->value, n->length, track2);
 	if (len < 12) {
 		if (track2)
 			NODE_ERR(c, "track2_invalid", i, "Track 2 PAN is not 12..19 digits before the 'D' separator");
 		else
 			NODE_ERR(c, "pan_invalid", i, "PAN is not 12..19 digits with 'F' padding only at the end");
-		return false;
+		return 0;
 	}
 	if (!track2) {
 		for (size_t k = len; k < 2 * n->length; k++)
 			if (upqr__nibble(n->value, k) != 0xF) {
 				NODE_ERR(c, "pan_invalid", i, "PAN padding is not all 'F'");
-				return false;
+				return 0;
 			}
 	} else {
 		const char *bad = parse_track2_tail(cpm, n->value, 2 * n->length, len + 1);
 		if (bad) {
 			NODE_ERR(c, "track2_invalid", i, "Track 2: %s", bad);
-			return false;
+			return 0;
 		}
 	}
+	return len;
+}
+
+/*
+ * One pass over the PAN nibbles: the masked text and the Luhn check. Luhn
+ * doubles every second digit from the right, so both parities are summed
+ * and the length picks one at the end.
+ */
+static void fill_pan(upqr_cpm *cpm, const uint8_t *v, size_t n)
+{
+	static const uint8_t doubled[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
+	unsigned int even = 0, odd = 0; /* sums with the even / odd positions doubled */
+	char *out = cpm->pan_masked;
+	for (size_t i = 0; i < n; i += 2) {
+		unsigned int hi = v[i / 2] >> 4, lo = i + 1 < n ? v[i / 2] & 15u : 0u;
+		even += doubled[hi] + lo;
+		odd += hi + doubled[lo];
+		out[i] = (char)('0' + hi);
+		out[i + 1] = (char)('0' + lo);
+	}
+	if (n > 10)
+		memset(out + 6, '*', n - 10);
+	else
+		memset(out, '*', n);
+	out[n] = 0;
+	cpm->pan_len = n;
+	cpm->pan_luhn_ok = ((n & 1) ? odd : even) % 10 == 0;
+}
+
+static bool same_pan(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (upqr__nibble(a, i) != upqr__nibble(b, i))
+			return false;
 	return true;
 }
 
@@ -460,23 +476,18 @@ static void read_card_data(dctx *c)
 		NODE_ERR(c, "pan_missing", cpm->app[cpm->selected], "neither Track 2 '57' nor PAN '5A' is present");
 		return;
 	}
-	char a[UPQR_CPM_PAN_MAX + 1] = "", b[UPQR_CPM_PAN_MAX + 1] = "";
-	bool ok_a = t2 != NONE && take_pan(c, t2, true, a);
-	bool ok_b = pn != NONE && take_pan(c, pn, false, b);
-	const char *pan = ok_a ? a : ok_b ? b : NULL;
-	if (ok_a && ok_b && strcmp(a, b) != 0)
+	size_t na = t2 != NONE ? take_pan(c, t2, true) : 0;
+	size_t nb = pn != NONE ? take_pan(c, pn, false) : 0;
+	if (na && nb && (na != nb || !same_pan(cpm->nodes[t2].value, cpm->nodes[pn].value, na)))
 		NODE_ERR(c, "pan_conflict", pn, "PAN '5A' differs from the PAN in Track 2 '57'");
-	if (pan) {
-		cpm->track2_node = ok_a ? t2 : NONE;
-		cpm->pan_node = ok_a ? NONE : pn;
-		cpm->pan_len = strlen(pan);
-		mask_pan(cpm->pan_masked, pan, cpm->pan_len);
-		cpm->pan_luhn_ok = upqr__luhn_ok(pan, cpm->pan_len);
-		if (!cpm->pan_luhn_ok)
-			luhn_warning(c, ok_a ? t2 : pn);
-	}
-	upqr_memzero(a, sizeof a);
-	upqr_memzero(b, sizeof b);
+	if (!na && !nb)
+		return;
+	uint16_t src = na ? t2 : pn;
+	cpm->track2_node = na ? t2 : NONE;
+	cpm->pan_node = na ? NONE : pn;
+	fill_pan(cpm, cpm->nodes[src].value, na ? na : nb);
+	if (!cpm->pan_luhn_ok)
+		luhn_warning(c, src);
 }
 
 static void read_fields(dctx *c)

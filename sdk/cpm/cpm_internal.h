@@ -44,9 +44,6 @@ static inline unsigned int upqr__nibble(const uint8_t *v, size_t i)
 	return (v[i / 2] >> ((i & 1) ? 0 : 4)) & 0x0F;
 }
 
-/* True when digits[0..n) passes the Luhn (mod 10) check. */
-bool upqr__luhn_ok(const char *digits, size_t n);
-
 /*
  * Extracts the PAN digits of a '57' (track2 = true: up to the 'D'
  * separator) or '5A' (up to 'F' padding) value into out (NUL-terminated).
