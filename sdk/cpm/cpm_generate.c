@@ -212,7 +212,9 @@ static int check_txn(gen *g, const upqr_cpm_txn *t)
 		m = (unsigned int)tm.tm_mon + 1;
 		d = (unsigned int)tm.tm_mday;
 	}
-	if (y < 2000 || y > 2099 || m < 1 || m > 12 || d < 1 || d > 31)
+	static const uint8_t mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 2000 || y > 2099 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+			(m == 2 && d == 29 && y % 4 != 0))
 		return bad(g, "date");
 	bcd(g->date, 3, (uint64_t)(y % 100) * 10000 + m * 100 + d);
 	if (t->un_set)
@@ -318,10 +320,9 @@ static int build(gen *g, upqr__buf *out, const upqr_cpm_profile *p, const upqr_c
 	return rc;
 }
 
-static int check_args(char *out, size_t *written, uint16_t *atc, upqr_emv_key *mk,
-		const upqr_cpm_profile *p, const upqr_cpm_txn *t)
+static int check_args(size_t *written, uint16_t *atc, upqr_emv_key *mk, const upqr_cpm_profile *p,
+		const upqr_cpm_txn *t)
 {
-	(void)out;
 	if (!written || !atc || !upqr__key_ok(mk) || !p || !t)
 		return UPQR_EINVAL;
 	*written = 0;
@@ -342,7 +343,7 @@ static int check_args(char *out, size_t *written, uint16_t *atc, upqr_emv_key *m
 int upqr_cpm_generate(char *out, size_t cap, size_t *written, uint16_t *atc, upqr_emv_key *mk,
 		const upqr_cpm_profile *p, const upqr_cpm_txn *t)
 {
-	int rc = check_args(out, written, atc, mk, p, t);
+	int rc = check_args(written, atc, mk, p, t);
 	if (rc != UPQR_OK)
 		return rc;
 	gen g;

@@ -303,12 +303,19 @@ static void test_profile_checks(void **state)
 	EXPECT_BAD(t.amount = -2, "amount");
 	EXPECT_BAD(t.month = 13, "date");
 	EXPECT_BAD(t.year = 1999, "date");
+	EXPECT_BAD((t.month = 4, t.day = 31), "date");
+	EXPECT_BAD((t.year = 2027, t.month = 2, t.day = 29), "date");
 	golden_profile(&p, &t);
 	p.version = 2;
 	assert_int_equal(upqr_cpm_generate(out, sizeof out, &n, &atc, mk, &p, &t), UPQR_EVERSION);
 	golden_profile(&p, &t);
 	p.cvn = UPQR_CPM_CVN_AES;
 	assert_int_equal(upqr_cpm_generate(out, sizeof out, &n, &atc, mk, &p, &t), UPQR_EKEY);
+	golden_profile(&p, &t);
+	t.year = 2028;
+	t.month = 2;
+	t.day = 29;
+	assert_int_equal(upqr_cpm_generate(out, sizeof out, &n, &atc, mk, &p, &t), UPQR_OK);
 	/* Today's date and a random UN are the defaults. */
 	golden_profile(&p, &t);
 	t.year = 0;
