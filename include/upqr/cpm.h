@@ -214,7 +214,7 @@ typedef struct upqr_cpm_options {
 UPQR_EXTERN int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version);
 
 /*
- * A decoded CPM. Large (about 8 KiB) and self-contained: the decoded bytes
+ * A decoded CPM. Large (about 10 KiB) and self-contained: the decoded bytes
  * live in `binary` and every view points into it, so do NOT copy the
  * struct by value (the copy's views would point into the original).
  */
@@ -283,7 +283,9 @@ UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_
 /**
  * The binary payload as upper-case hex (NUL-terminated), with the PAN
  * digits of every '57' and '5A' beyond the first 6 and last 4 replaced by
- * '*'. The hex of node i starts at out + 2 * nodes[i].offset.
+ * '*' (an unreadable '57'/'5A' entirely), and likewise any other copy of
+ * the payload's PAN digits (e.g. inside opaque '63' bytes). The hex of
+ * node i starts at out + 2 * nodes[i].offset.
  * *written gets 2 * binary_len; short buffer -> UPQR_EBUFSIZE.
  */
 UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
