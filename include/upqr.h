@@ -10,5 +10,6 @@
 #include "upqr/qr.h"
 #include "upqr/mpm.h"
 #include "upqr/sign.h"
+#include "upqr/cpm.h"
 
 #endif /* UPQR_H */
