@@ -64,6 +64,7 @@ int cli_cmd_render(int argc, char **argv);
 int cli_cmd_mpm(int argc, char **argv);
 int cli_cmd_sign(int argc, char **argv);
 int cli_cmd_verify(int argc, char **argv);
+int cli_cmd_cpm(int argc, char **argv);
 int cli_cmd_scan(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ static const cli_command commands[] = {
 	{ "mpm", "decode, validate, encode or re-amount merchant-presented payloads", cli_cmd_mpm },
 	{ "sign", "sign ACP request fields (k=v lines) into a form body", cli_cmd_sign },
 	{ "verify", "verify a UnionPay response or notification", cli_cmd_verify },
+	{ "cpm", "consumer-presented codes: decode, generate, verify", cli_cmd_cpm },
 	{ "scan", "read QR payment codes from PNG/JPEG images", cli_cmd_scan },
 };
 

@@ -1,0 +1,616 @@
+/*
+ * upqr/cpm.h - EMVCo consumer-presented mode (CPM): the code a wallet shows
+ * and the merchant scans. Reading (base64 -> BER-TLV -> reader rules -> AID
+ * selection -> Track 2), and the BER-TLV reader it is built on.
+ *
+ * Thread-safety: every function here is reentrant; the only state is in
+ * caller-owned structs, which one thread uses at a time.
+ */
+#ifndef UPQR_CPM_H
+#define UPQR_CPM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "upqr/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================
+ * BER-TLV (EMV Book 3 Annex B)
+ * ======================================================================
+ *
+ * What is accepted, exactly:
+ * - Tags of 1 to 4 bytes: a first byte whose low five bits are all ones is
+ *   followed by bytes with b8 = 1 while more follow. A first byte of '00'
+ *   is rejected: Annex B lets '00' filler sit between objects in card
+ *   records, but a CPM is built fresh, and accepting filler would give one
+ *   payload many encodings.
+ * - Lengths in the short form ('00'..'7F'), or the long form '81 xx'
+ *   (xx >= '80') or '82 xx xx' (>= '0100'). EMV length fields are at most
+ *   three bytes, so '83' and longer are rejected (tlv_length_too_long);
+ *   '80' (BER indefinite length, which EMV does not use) is rejected
+ *   (tlv_length_indefinite); a long form that a shorter form could express
+ *   is rejected (tlv_length_nonminimal), so each structure has exactly one
+ *   encoding.
+ * - Constructed objects (b6 of the first tag byte set) are parsed
+ *   recursively up to a nesting depth limit; a child that runs past its
+ *   parent's end is an error (tlv_truncated).
+ * - "Opaque" tags (for the CPM: the transparent templates '63' and '64')
+ *   are constructed but their content belongs to the issuer: it is parsed
+ *   into children when it is well-formed, and otherwise kept as plain
+ *   bytes with a warning (tlv_opaque_content), never an error.
+ *
+ * The reader never reads outside data[0..len), never allocates, and its
+ * results are views into data.
+ */
+
+#define UPQR_BERTLV_NONE 0xFFFFu      /* "no node" in parent/child/next links */
+#define UPQR_BERTLV_DEPTH_MAX 8u      /* deepest nesting accepted (top level = depth 0) */
+#define UPQR_BERTLV_TAG_BYTES_MAX 4u
+#define UPQR_BERTLV_NODES_MAX 0xFFFEu /* node indexes are 16-bit */
+UPQR_EXTERN unsigned int upqr_bertlv_depth_max(void);
+UPQR_EXTERN unsigned int upqr_bertlv_tag_bytes_max(void);
+
+/*
+ * One data object. Nodes are stored in document (pre-order) order; the
+ * tree is linked through indexes into the same array.
+ */
+typedef struct upqr_bertlv_node {
+	uint32_t tag;            /* the tag bytes big-endian: '9F26' is 0x9F26 */
+	const uint8_t *value;    /* view into the parsed buffer */
+	size_t length;           /* value length in bytes */
+	size_t offset;           /* offset of the first tag byte in the parsed buffer */
+	uint16_t parent;         /* UPQR_BERTLV_NONE at the top level */
+	uint16_t first_child;    /* UPQR_BERTLV_NONE for primitives and empty templates */
+	uint16_t next;           /* next sibling, or UPQR_BERTLV_NONE */
+	uint8_t tag_len;         /* 1..4 */
+	uint8_t header_len;      /* tag + length bytes: the object spans [offset, offset + header_len + length) */
+	uint8_t depth;           /* 0 at the top level */
+	uint8_t constructed;     /* 1 when b6 of the first tag byte is set */
+	uint8_t opaque;          /* 1 for an opaque tag (its children, if any, were parsed leniently) */
+	uint8_t reserved;
+} upqr_bertlv_node;
+
+#define UPQR_BERTLV_OPTIONS_VERSION 1u
+typedef struct upqr_bertlv_options {
+	unsigned int version;
+	unsigned int max_depth;        /* 1..UPQR_BERTLV_DEPTH_MAX; 0 means UPQR_BERTLV_DEPTH_MAX */
+	const uint32_t *opaque_tags;   /* constructed tags whose content is kept even if malformed */
+	size_t opaque_count;
+} upqr_bertlv_options;
+#define UPQR_BERTLV_OPTIONS_INIT { UPQR_BERTLV_OPTIONS_VERSION, 0u, NULL, 0u }
+/** Fills opts with the defaults of `version`; UPQR_EVERSION for an unknown one. */
+UPQR_EXTERN int upqr_bertlv_options_init(upqr_bertlv_options *opts, unsigned int version);
+
+/**
+ * Parses data[0..len) as a sequence of BER-TLV objects into nodes[0..cap).
+ * *count receives the nodes stored. opts may be NULL (defaults), diags may
+ * be NULL. Diagnostic offsets are byte offsets into data; paths are the
+ * tags from the top, e.g. "61.63.9F26".
+ *
+ * Returns UPQR_OK; UPQR_ETLV for malformed input (see diags: tlv_truncated,
+ * tlv_tag_invalid, tlv_tag_too_long, tlv_length_indefinite,
+ * tlv_length_nonminimal, tlv_length_too_long, tlv_too_deep); UPQR_ELIMIT
+ * when more than cap (or UPQR_BERTLV_NODES_MAX) objects are present
+ * (tlv_too_many_objects); UPQR_EINVAL / UPQR_EVERSION for bad arguments.
+ * No allocation; reentrant.
+ */
+UPQR_EXTERN int upqr_bertlv_parse(upqr_bertlv_node *nodes, size_t cap, size_t *count,
+		const upqr_bertlv_options *opts, const uint8_t *data, size_t len,
+		upqr_diag_list *diags) UPQR_WARN_UNUSED;
+
+/**
+ * Index of the first child of `parent` (UPQR_BERTLV_NONE: the top level)
+ * with that tag, or UPQR_BERTLV_NONE.
+ */
+UPQR_EXTERN uint16_t upqr_bertlv_find(const upqr_bertlv_node *nodes, size_t count,
+		uint16_t parent, uint32_t tag);
+
+/* ======================================================================
+ * CPM decoding and validation
+ * ======================================================================
+ *
+ * Steps, in the order of the EMVCo CPM specification (v1.0 §3-§5); the
+ * first five stop the decode:
+ *  1. strict base64 (RFC 4648 §4, standard alphabet, '=' padding, no
+ *     whitespace, canonical)                            -> base64_invalid
+ *  2. BER-TLV (above), '63'/'64' opaque                 -> tlv_*
+ *  3. the first object is '85'                          -> pfi_missing
+ *  4. '85' is "CPV01"                                   -> pfi_invalid / pfi_version_unsupported
+ *  5. at least one '61'                                 -> app_template_missing
+ * then, all reported:
+ *  - shape: '85', one or two '61', an optional '62', then any other
+ *    objects (kept, unchecked)        -> template_order, app_template_count,
+ *                                        common_template_count, pfi_duplicate
+ *  - in each '61': '4F' present with 5..16 bytes     -> aid_missing, aid_length
+ *  - no primitive twice in one template              -> duplicate_tag
+ *  - known data objects have their spec lengths      -> field_length
+ *  - an application template is selected (see AID selection)
+ *                                                    -> aid_not_selected
+ *  - the same primitive in the selected '61' and '62' -> duplicate_tag
+ *  - '57' or '5A' in the selected '61' or '62'       -> pan_missing
+ *  - Track 2: PAN (12..19 digits) 'D' YYMM (month 01..12) service code (3
+ *    digits) discretionary digits, at most one 'F' pad at the end
+ *                                                    -> track2_invalid
+ *  - '5A': 12..19 digits, 'F' padding only at the end -> pan_invalid
+ *  - PAN Luhn check digit -> pan_luhn, a WARNING (pan_luhn_ok = 0): the
+ *    EMVCo Annex B examples themselves carry a non-Luhn PAN
+ *  - '57' and '5A' both present with different PANs  -> pan_conflict
+ *  - unknown tags are kept; '63'/'64' content is opaque (never an error).
+ *
+ * Diagnostic offsets: for base64_invalid and payload_too_long, the
+ * character offset into the base64 text; for every other code, the byte
+ * offset into the DECODED binary payload (out->binary), which is what a
+ * TLV dump shows. Paths are tag paths such as "61.4F" or "62.5A".
+ * Messages never contain a full PAN.
+ *
+ * PAN masking: the decoded struct holds the PAN only masked (first 6 and
+ * last 4 digits); the full PAN is produced only by upqr_cpm_pan(), which a
+ * caller calls explicitly. upqr_cpm_hex_masked() gives the binary payload
+ * as hex with the PAN digits of every '57'/'5A' replaced by '*'.
+ */
+
+#define UPQR_CPM_TEXT_MAX 1024u    /* base64 characters accepted (spec: readers need 512) */
+#define UPQR_CPM_BINARY_MAX 768u   /* = UPQR_BASE64_DECODED_MAX(UPQR_CPM_TEXT_MAX) */
+#define UPQR_CPM_NODES_MAX 192u    /* data objects in one payload */
+#define UPQR_CPM_PAN_MAX 19u       /* PAN digits */
+#define UPQR_CPM_DISCRETIONARY_MAX 24u
+#define UPQR_CPM_AID_MAX 16u
+UPQR_EXTERN size_t upqr_cpm_text_max(void);
+UPQR_EXTERN size_t upqr_cpm_binary_max(void);
+UPQR_EXTERN size_t upqr_cpm_nodes_max(void);
+UPQR_EXTERN size_t upqr_cpm_pan_max(void);
+UPQR_EXTERN size_t upqr_cpm_discretionary_max(void);
+UPQR_EXTERN size_t upqr_cpm_aid_max(void);
+
+/* A view: len bytes at ptr (ptr is NULL when absent). */
+typedef struct upqr_cpm_bytes {
+	const uint8_t *ptr;
+	size_t len;
+} upqr_cpm_bytes;
+
+/*
+ * One terminal-side AID for application selection. With `partial`, an ADF
+ * Name ('4F') longer than aid with aid as its prefix also matches (EMV
+ * partial selection); otherwise only an exact match does.
+ */
+typedef struct upqr_cpm_aid {
+	const uint8_t *aid;   /* 5..16 bytes */
+	size_t len;
+	int partial;
+	const char *name;     /* for display; may be NULL */
+} upqr_cpm_aid;
+
+/*
+ * UnionPay's AIDs (RID A000000333), partial selection allowed:
+ *   A000000333010101 UnionPay Debit, ...02 UnionPay Credit,
+ *   ...03 UnionPay Quasi-credit, ...06 UnionPay Electronic Cash,
+ *   ...08 UnionPay US Common Debit.
+ * Returns the static table and stores its length in *count.
+ */
+UPQR_EXTERN const upqr_cpm_aid *upqr_cpm_unionpay_aids(size_t *count);
+/** Name of a built-in AID matching aid exactly or by partial selection, or NULL. */
+UPQR_EXTERN const char *upqr_cpm_aid_name(const uint8_t *aid, size_t len);
+
+#define UPQR_CPM_OPTIONS_VERSION 1u
+/*
+ * Application selection. The candidate list is aids[0..aid_count) then,
+ * with unionpay_aids, the built-in UnionPay AIDs; earlier entries have
+ * priority (the merchant's choice when two templates are eligible). With
+ * an empty list every template with a valid '4F' is eligible and the first
+ * one is selected.
+ */
+typedef struct upqr_cpm_options {
+	unsigned int version;
+	const upqr_cpm_aid *aids;
+	size_t aid_count;
+	int unionpay_aids;
+} upqr_cpm_options;
+#define UPQR_CPM_OPTIONS_INIT { UPQR_CPM_OPTIONS_VERSION, NULL, 0u, 0 }
+/** Fills opts with the defaults of `version`; UPQR_EVERSION for an unknown one. */
+UPQR_EXTERN int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version);
+
+/*
+ * A decoded CPM. Large (about 10 KiB) and self-contained: the decoded bytes
+ * live in `binary` and every view points into it, so do NOT copy the
+ * struct by value (the copy's views would point into the original).
+ */
+typedef struct upqr_cpm {
+	uint8_t binary[UPQR_CPM_BINARY_MAX];
+	size_t binary_len;
+	upqr_bertlv_node nodes[UPQR_CPM_NODES_MAX];
+	size_t node_count;
+
+	int valid;              /* 1 when no error was found */
+	unsigned int version;   /* 1 for "CPV01", 0 if unknown */
+	size_t app_count;       /* application templates '61' found (0..2 stored) */
+	uint16_t app[2];        /* node indexes of the '61's */
+	uint16_t common;        /* node index of '62', or UPQR_BERTLV_NONE */
+	int selected;           /* index into app[] of the selected template, -1 if none */
+	uint16_t transparent;   /* '63' of the selected '61', else '64' of '62', or NONE */
+
+	/* fields of the selected template (and '62'), views into binary */
+	upqr_cpm_bytes aid;     /* '4F' */
+	const char *aid_name;   /* built-in name such as "UnionPay Debit", or NULL */
+	upqr_cpm_bytes label;   /* '50' */
+	uint16_t track2_node;   /* '57' used, or NONE */
+	uint16_t pan_node;      /* '5A' used, or NONE */
+	size_t pan_len;         /* PAN digits, 0 if none */
+	char pan_masked[UPQR_CPM_PAN_MAX + 1];  /* e.g. "626360******3672" */
+	int pan_luhn_ok;
+	char expiry[5];         /* YYMM from Track 2, "" if absent */
+	char service_code[4];   /* from Track 2, "" if absent */
+	char discretionary[UPQR_CPM_DISCRETIONARY_MAX + 1];
+	int psn;                /* '5F34' as a number 0..99, -1 if absent */
+} upqr_cpm;
+
+/**
+ * Decodes and validates a base64 CPM text[0..len) into *out.
+ * opts may be NULL (any AID). diags may be NULL.
+ *
+ * Returns UPQR_OK when the payload is valid (out->valid == 1);
+ * UPQR_EBASE64 (not base64), UPQR_ETLV (not BER-TLV), UPQR_EINVALID (a
+ * reader rule is broken), UPQR_ELIMIT (longer than UPQR_CPM_TEXT_MAX or
+ * more than UPQR_CPM_NODES_MAX objects); UPQR_EINVAL / UPQR_EVERSION for
+ * bad arguments. On failure *out still holds whatever was decoded.
+ * No allocation; reentrant.
+ */
+UPQR_EXTERN int upqr_cpm_decode(upqr_cpm *out, const upqr_cpm_options *opts,
+		const char *text, size_t len, upqr_diag_list *diags) UPQR_WARN_UNUSED;
+
+/** As upqr_cpm_decode for an already decoded binary payload (copied into out->binary). */
+UPQR_EXTERN int upqr_cpm_decode_binary(upqr_cpm *out, const upqr_cpm_options *opts,
+		const uint8_t *data, size_t len, upqr_diag_list *diags) UPQR_WARN_UNUSED;
+
+/**
+ * Looks a tag up in the payment data of *cpm: the selected '61', then
+ * '62', then the transparent template. UPQR_OK with the view in *out,
+ * or UPQR_ENOTFOUND (out->ptr = NULL).
+ */
+UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag);
+
+/**
+ * The FULL PAN as digits (NUL-terminated) - call this only when the full
+ * value is really needed; every other output is masked. *written gets the
+ * digit count; short buffer -> UPQR_EBUFSIZE (needs *written + 1).
+ * UPQR_ENOTFOUND when the payload has no PAN.
+ */
+UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
+
+/**
+ * The binary payload as upper-case hex (NUL-terminated), with the PAN
+ * digits of every '57' and '5A' beyond the first 6 and last 4 replaced by
+ * '*' (an unreadable '57'/'5A' entirely), and likewise any other copy of
+ * the payload's PAN digits (e.g. inside opaque '63' bytes). The hex of
+ * node i starts at out + 2 * nodes[i].offset.
+ * *written gets 2 * binary_len; short buffer -> UPQR_EBUFSIZE.
+ */
+UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
+
+/* ======================================================================
+ * EMV cryptography (OpenSSL 3, default provider only)
+ * ======================================================================
+ *
+ * Long-lived keys (issuer master key IMK, card master key MK) live in an
+ * opaque upqr_emv_key: its bytes and OpenSSL key schedules are wiped when
+ * it is freed, and it caches the OpenSSL objects the hot path needs (the
+ * fetched ciphers, a context keyed once with the key, a scratch context,
+ * the CMAC context), so an ARQC costs only the cipher calls themselves.
+ * Ephemeral session keys are plain 16-byte arrays the caller wipes with
+ * upqr_memzero(). A handle is used by one thread at a time.
+ *
+ * Single DES (needed by ISO 9797-1 MAC algorithm 3) is the legacy provider
+ * only in OpenSSL 3; upqr runs it as DES-EDE3 with the key repeated
+ * (K||K||K), which is single DES, from the default provider.
+ */
+
+typedef enum upqr_emv_key_type {
+	UPQR_EMV_KEY_TDES = 1,    /* double-length DES key, 16 bytes */
+	UPQR_EMV_KEY_AES128 = 2   /* AES-128 key, 16 bytes */
+} upqr_emv_key_type;
+
+typedef struct upqr_emv_key upqr_emv_key;
+
+/**
+ * Makes a key handle from 16 key bytes (copied; the caller may wipe its
+ * copy). Returns UPQR_OK, UPQR_EKEY (wrong length or type), UPQR_ENOMEM,
+ * UPQR_ECRYPTO (OpenSSL could not provide the ciphers).
+ */
+UPQR_EXTERN int upqr_emv_key_new(upqr_emv_key **out, upqr_emv_key_type type,
+		const uint8_t *key, size_t len) UPQR_WARN_UNUSED;
+/** Wipes and frees the key. Accepts NULL. */
+UPQR_EXTERN void upqr_emv_key_free(upqr_emv_key *key);
+/** The key's type. */
+UPQR_EXTERN upqr_emv_key_type upqr_emv_key_get_type(const upqr_emv_key *key);
+/** Text of the last failure on this handle ("" if none); never holds key bytes or a PAN. */
+UPQR_EXTERN const char *upqr_emv_key_last_error(const upqr_emv_key *key);
+/** Key check value: the first 3 bytes of the key encrypting a zero block (DES-EDE or AES-128-ECB). */
+UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[3], upqr_emv_key *key);
+
+typedef enum upqr_emv_mk_option {
+	UPQR_EMV_MK_OPTION_A = 1,  /* EMV Book 2 A1.4.1 */
+	UPQR_EMV_MK_OPTION_B = 2   /* A1.4.2: SHA-1 + decimalisation for PANs over 16 digits */
+} upqr_emv_mk_option;
+
+/**
+ * ICC master key from the issuer master key (TDES): Y = the rightmost 16
+ * digits of PAN || PSN (PSN as two digits, "00" when psn < 0), left-padded
+ * with '0'; MK = 3DES(IMK)[Y] || 3DES(IMK)[Y xor FF..FF], odd parity.
+ * Option B first replaces Y, for PANs over 16 digits, by the first 16
+ * decimal digits of SHA-1(PAN || PSN, BCD, '0'-prefixed to even length)
+ * (then hex letters a..f as 0..5). mk receives 16 bytes: wipe them.
+ */
+UPQR_EXTERN int upqr_emv_derive_icc_mk(uint8_t mk[16], upqr_emv_key *imk, const char *pan,
+		size_t pan_len, int psn, upqr_emv_mk_option option) UPQR_WARN_UNUSED;
+
+/**
+ * EMV common session key (Book 2 A1.3.1) under a master key handle:
+ * TDES: r is 8 bytes (for the AC: ATC || 00 x 6); SK = 3DES(MK)[r with
+ * byte 2 := F0] || 3DES(MK)[r with byte 2 := 0F], odd parity.
+ * AES-128: r is 16 bytes (for the AC: ATC || 00 x 14); SK = AES(MK)[r].
+ */
+UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[16], upqr_emv_key *mk,
+		const uint8_t *r, size_t r_len) UPQR_WARN_UNUSED;
+
+/**
+ * ISO/IEC 9797-1 MAC algorithm 3 with DES, padding method 1 (zeros, none
+ * if aligned; one zero block for empty data) or 2 ('80' then zeros).
+ * key_len 16: K1 = key[0..8), K2 = key[8..16) single DES (the EMV AC);
+ * key_len 32: K1, K2 are two double-length 3DES keys. Creates its OpenSSL
+ * objects per call (the ARQC functions below use cached ones).
+ */
+UPQR_EXTERN int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len,
+		int padding, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
+/** AES-CMAC (RFC 4493, EVP_MAC "CMAC") with a 16-byte key; 16-byte result. */
+UPQR_EXTERN int upqr_emv_aes_cmac(uint8_t mac[16], const uint8_t key[16],
+		const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
+/** ARPC method 1: 3DES(key)[ARQC xor (ARC || 00 x 6)]. Which key (MK or SK) is scheme-defined. */
+UPQR_EXTERN int upqr_emv_arpc_method1(uint8_t arpc[8], upqr_emv_key *key, const uint8_t arqc[8],
+		const uint8_t arc[2]) UPQR_WARN_UNUSED;
+/** ARPC method 2: leftmost 4 bytes of MAC alg. 3, padding 2, under sk over ARQC || CSU || pad (0..8 bytes). */
+UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], const uint8_t arqc[8],
+		const uint8_t csu[4], const uint8_t *pad, size_t pad_len) UPQR_WARN_UNUSED;
+
+/* ======================================================================
+ * CPM generation (wallet) and verification (acquirer / issuer)
+ * ======================================================================
+ *
+ * The payload upqr generates (tags in this order; lengths in BER-TLV):
+ *
+ *   85 05 "CPV01"
+ *   61 {                                  Application Template
+ *     4F  AID                             profile.aid (5..16 bytes)
+ *     50  label                           profile.label, if set
+ *     57  Track 2 equivalent data         PAN 'D' YYMM service-code
+ *                                         discretionary, 'F'-padded to whole bytes
+ *     5F34 PSN (1 byte BCD)               if profile.psn >= 0
+ *     9F08 application version (2)        if profile.app_version >= 0
+ *     9F19 token requestor ID (6, n11)    if set ('0' + 11 digits, BCD)
+ *     9F24 PAR (29, an)                   if set
+ *     9F25 last 4 PAN digits (2, n4)      if set
+ *     63 {                                Application Specific Transparent Template
+ *       9F26 application cryptogram (8)   the ARQC
+ *       9F27 CID (1)                      '80' (ARQC)
+ *       9F10 issuer application data (7)  see IAD below
+ *       9F36 ATC (2)
+ *       82   AIP (2)                      profile.aip
+ *       9F37 unpredictable number (4)     the wallet's own UN
+ *       9F02 amount authorised (6, n12)   only when the code carries an amount
+ *       5F2A transaction currency (2, n3) profile.currency, e.g. 0156
+ *       9F1A terminal country code (2, n3) profile.country, e.g. 0156
+ *       9A   transaction date (3, YYMMDD)
+ *       9C   transaction type (1)         txn.type, '00' purchase
+ *     }
+ *   }
+ *
+ * IAD ('9F10'), 7 bytes, shaped like the Visa/PBOC format:
+ *   byte 0    '06'  length of what follows
+ *   byte 1    DKI   derivation key index (profile.dki)
+ *   byte 2    CVN   cryptogram version: 'A1' = TDES, 'A2' = AES-128 (upqr-defined
+ *                   values; UnionPay/PBOC CVNs such as '01' are proprietary and
+ *                   are reported as unsupported, never as a mismatch)
+ *   byte 3    '03'  CVR length
+ *   bytes 4-6 CVR   (profile.cvr; default A0 00 00: ARQC in the first GENERATE AC)
+ *
+ * Cryptogram input (37 bytes): the EMV common core CDOL1 order with what a
+ * wallet knows, zeros elsewhere. Each element comes from the tag named,
+ * looked up in the decoded payload (selected '61', then '62', then the
+ * transparent template). Only '9F02' may be absent (then zeros); the
+ * verifier requires every other one with exactly the length shown:
+ *   offset len  tag    content
+ *    0      6   9F02   amount authorised (n12 BCD), zeros if the code has none
+ *    6      6   9F03   amount other: zeros
+ *   12      2   9F1A   terminal country code
+ *   14      5   95     TVR: zeros
+ *   19      2   5F2A   transaction currency code
+ *   21      3   9A     transaction date YYMMDD
+ *   24      1   9C     transaction type
+ *   25      4   9F37   unpredictable number (the wallet's)
+ *   29      2   82     AIP
+ *   31      2   9F36   ATC
+ *   33      4   9F10   IAD bytes 3..6 ('03' || CVR)
+ *
+ * Keys and cryptogram:
+ *   MK  = the card's ICC master key for AC; an issuer derives it from the
+ *         IMK with upqr_emv_derive_icc_mk (option A or B) over the PAN from
+ *         '57'/'5A' and the PSN from '5F34' ("00" when absent).
+ *   CVN A1 (TDES): SK = EMV common session key with R = ATC || 00 x 6;
+ *         AC = ISO 9797-1 MAC algorithm 3, padding method 2, under SK.
+ *   CVN A2 (AES-128): SK = AES(MK)[ATC || 00 x 14];
+ *         AC = leftmost 8 bytes of AES-CMAC(SK, input).
+ *
+ * What the ARQC protects, and what it does not: the PAN and PSN (through
+ * the key: MK derivation or the issuer's key lookup by PAN; an absent PSN
+ * means 00; option A uses only the rightmost 16 digits of PAN || PSN, so
+ * the issuer must pick its IMK by BIN, or use option B), the 37 input
+ * bytes, the CVN/CVR and the CID. NOT protected, because the EMV input
+ * does not contain them: '4F', '50', '9F08', '9F19', '9F24', '9F25', the
+ * expiry, service code and discretionary data of '57', the DKI, unknown
+ * tags, and which template a data object sits in. A verifier that relies
+ * on those must check them against its own records.
+ *
+ * Counter contract: the ATC must never repeat for a profile. Generation
+ * takes the last ATC used (0 for a fresh profile) in *atc, uses *atc + 1,
+ * and stores it back only when a payload was produced; 65535 is the last
+ * one and further generation is refused (UPQR_ELIMIT), never wrapped. The
+ * caller persists *atc before showing the code.
+ */
+
+#define UPQR_CPM_CVN_TDES 0xA1u
+#define UPQR_CPM_CVN_AES 0xA2u
+#define UPQR_CPM_IAD_LEN 7u
+#define UPQR_CPM_AC_INPUT_LEN 37u
+#define UPQR_CPM_GENERATED_MAX 512u   /* base64 characters of a generated payload, at most */
+UPQR_EXTERN size_t upqr_cpm_generated_max(void);
+
+#define UPQR_CPM_PROFILE_VERSION 1u
+/*
+ * The token profile of one card in the wallet. Strings are NUL-terminated
+ * and only read during the call.
+ *
+ * Profile JSON (the file `upqr cpm generate --profile` reads; one member
+ * per field below, same names): "aid" hex; "label"; "pan", "expiry",
+ * "service_code", "discretionary" or instead "track2"; "psn" integer;
+ * "app_version" 4 hex digits; "token_requestor_id"; "par"; "last4";
+ * "aip" 4 hex digits; "currency", "country" integers; "cvn" "tdes"|"aes";
+ * "dki" integer; "cvr" 6 hex digits; and the key: "mk" (32 hex digits),
+ * or for tests "imk" + "mk_option" "A"|"B" (TDES). Unknown members are
+ * refused. Example: tests/data/cpm-profile.json; full table: docs/cpm.md.
+ */
+typedef struct upqr_cpm_profile {
+	unsigned int version;
+	const uint8_t *aid;          /* '4F', 5..16 bytes */
+	size_t aid_len;
+	const char *label;           /* '50', 1..16 printable ASCII, or NULL */
+	const char *pan;             /* token PAN, 12..19 digits; or NULL when track2 is given */
+	const char *expiry;          /* "YYMM", with pan */
+	const char *service_code;    /* 3 digits, with pan; NULL = "201" */
+	const char *discretionary;   /* digits, with pan; NULL = none */
+	const char *track2;          /* instead of pan..discretionary: "<PAN>D<YYMM><SSS><digits>" */
+	int psn;                     /* '5F34' 0..99, or -1 to omit (then "00" for key derivation) */
+	long app_version;            /* '9F08' 0..65535, or -1 to omit */
+	const char *token_requestor_id; /* '9F19', 11 digits, or NULL */
+	const char *par;             /* '9F24', 29 upper-case letters/digits, or NULL */
+	const char *last4;           /* '9F25', 4 digits, or NULL */
+	uint8_t aip[2];              /* '82' */
+	unsigned int currency;       /* ISO 4217 numeric, default 156 (CNY) */
+	unsigned int country;        /* ISO 3166-1 numeric, default 156 (China) */
+	unsigned int cvn;            /* UPQR_CPM_CVN_TDES (default) or UPQR_CPM_CVN_AES */
+	uint8_t dki;                 /* IAD byte 1 */
+	uint8_t cvr[3];              /* IAD bytes 4..6, default A0 00 00 */
+} upqr_cpm_profile;
+#define UPQR_CPM_PROFILE_INIT { UPQR_CPM_PROFILE_VERSION, NULL, 0u, NULL, NULL, NULL, NULL, NULL, NULL, \
+	-1, -1L, NULL, NULL, NULL, { 0u, 0u }, 156u, 156u, UPQR_CPM_CVN_TDES, 0u, { 0xA0u, 0u, 0u } }
+UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version);
+
+#define UPQR_CPM_TXN_VERSION 1u
+/* The per-code values. */
+typedef struct upqr_cpm_txn {
+	unsigned int version;
+	int64_t amount;     /* minor units 0..999999999999, or -1: the code carries no amount */
+	int un_set;         /* 1: use un; 0: 4 random bytes from OpenSSL's RAND_bytes */
+	uint8_t un[4];
+	unsigned int year;  /* transaction date 2000..2099; 0 = today (UTC) */
+	unsigned int month;
+	unsigned int day;
+	uint8_t type;       /* '9C', 0x00 purchase */
+} upqr_cpm_txn;
+#define UPQR_CPM_TXN_INIT { UPQR_CPM_TXN_VERSION, -1, 0, { 0u, 0u, 0u, 0u }, 0u, 0u, 0u, 0u }
+UPQR_EXTERN int upqr_cpm_txn_init(upqr_cpm_txn *txn, unsigned int version);
+
+/**
+ * Builds a CPM for one code: takes the last used ATC in *atc, computes the
+ * ARQC under mk (the card's MK: TDES for CVN A1, AES-128 for A2), and
+ * writes the base64 text (NUL-terminated) to out. *written receives its
+ * length; out == NULL or a short buffer returns UPQR_EBUFSIZE with the
+ * length needed (add 1 for the NUL) and does NOT consume the ATC.
+ * On success *atc is the ATC the code carries.
+ *
+ * Returns UPQR_OK; UPQR_ELIMIT when *atc is 65535 (counter exhausted);
+ * UPQR_EINVAL for a profile or txn field out of range (the key's last
+ * error names the field); UPQR_EKEY when mk does not fit the CVN;
+ * UPQR_EVERSION; UPQR_ECRYPTO. Allocates nothing itself.
+ */
+UPQR_EXTERN int upqr_cpm_generate(char *out, size_t cap, size_t *written, uint16_t *atc,
+		upqr_emv_key *mk, const upqr_cpm_profile *profile, const upqr_cpm_txn *txn) UPQR_WARN_UNUSED;
+
+typedef enum upqr_cpm_key_role {
+	UPQR_CPM_KEY_ICC_MK = 0,       /* the key is the card's MK for AC */
+	UPQR_CPM_KEY_IMK_OPTION_A = 1, /* the issuer master key; MK by option A */
+	UPQR_CPM_KEY_IMK_OPTION_B = 2  /* the issuer master key; MK by option B */
+} upqr_cpm_key_role;
+
+/* What the verifier read from the cryptogram data (for replay checks and ARPCs). */
+typedef struct upqr_cpm_cryptogram {
+	unsigned int cvn;
+	uint8_t dki;
+	uint16_t atc;
+	uint8_t arqc[8];
+	uint8_t cid;
+} upqr_cpm_cryptogram;
+
+/**
+ * Recomputes the ARQC of a decoded CPM under key and compares it in
+ * constant time (CRYPTO_memcmp). info may be NULL.
+ * Returns UPQR_OK (match), UPQR_EMISMATCH (mismatch), UPQR_EUNSUPPORTED
+ * (the IAD is not upqr's format or the CVN is unknown, e.g. UnionPay's
+ * proprietary CVN '01'), UPQR_EINVALID (cpm not valid, or a cryptogram
+ * element is missing or has the wrong length, or CID is not '80'),
+ * UPQR_EKEY (key type does not fit the CVN; option A/B need TDES),
+ * UPQR_ECRYPTO. Details in upqr_emv_key_last_error(key).
+ */
+UPQR_EXTERN int upqr_cpm_verify(upqr_cpm_cryptogram *info, upqr_emv_key *key, upqr_cpm_key_role role,
+		const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+
+/**
+ * ARPC for the response to a verified CPM, under the AC session key
+ * (EMV common session key of the code's ATC). method 1: arc (2 bytes),
+ * 8-byte ARPC, TDES only. method 2: csu (4 bytes) + pad (0..8 bytes),
+ * 4-byte ARPC (MAC alg. 3 for TDES, AES-CMAC for AES). *written receives
+ * the length. Returns as upqr_cpm_verify for the cryptogram data, or
+ * UPQR_EUNSUPPORTED for method 1 with AES.
+ */
+UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
+		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad,
+		size_t pad_len) UPQR_WARN_UNUSED;
+
+/* ---- replay: a caller-owned table of the last ATC per card ------------- */
+
+/*
+ * One card: a 16-byte digest (SHA-256 of "PAN/PSN", so the table holds no
+ * PAN) and the highest ATC accepted for it.
+ */
+typedef struct upqr_cpm_replay_entry {
+	uint8_t id[16];
+	uint16_t last_atc;
+} upqr_cpm_replay_entry;
+
+typedef struct upqr_cpm_replay {
+	upqr_cpm_replay_entry *entries;
+	size_t capacity;
+	size_t count;
+} upqr_cpm_replay;
+
+/** Points the table at caller storage, empty. */
+UPQR_EXTERN void upqr_cpm_replay_init(upqr_cpm_replay *table, upqr_cpm_replay_entry *storage, size_t cap);
+
+/**
+ * Accepts the code's ATC for its card only if it is greater than the last
+ * one accepted, and records it. Call it after upqr_cpm_verify matched
+ * (a forged code must not advance the counter).
+ * Returns UPQR_OK (recorded), UPQR_EREPLAY (ATC not greater), UPQR_ELIMIT
+ * (table full, nothing recorded), UPQR_EINVALID (no PAN or ATC).
+ */
+UPQR_EXTERN int upqr_cpm_replay_check(upqr_cpm_replay *table, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+
+/** The same for a PAN (digits), PSN (-1 = none) and ATC the caller already has. */
+UPQR_EXTERN int upqr_cpm_replay_check_atc(upqr_cpm_replay *table, const char *pan, size_t pan_len,
+		int psn, uint16_t atc) UPQR_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UPQR_CPM_H */

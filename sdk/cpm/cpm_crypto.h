@@ -1,0 +1,65 @@
+/*
+ * cpm_crypto.h - the key handle's insides and the crypto steps shared by
+ * generation and verification. Not installed.
+ */
+#ifndef UPQR_CPM_CRYPTO_H
+#define UPQR_CPM_CRYPTO_H
+
+#include <openssl/evp.h>
+
+#include "cpm_internal.h"
+
+/*
+ * A key plus its OpenSSL objects. With type 0 it is a bare engine (no
+ * key, no `keyed` context) for the stateless entry points.
+ */
+struct upqr_emv_key {
+	uint32_t magic;
+	upqr_emv_key_type type;
+	uint8_t key[16];
+	EVP_CIPHER *ede3_ecb, *ede3_cbc, *aes_ecb;
+	EVP_CIPHER_CTX *keyed;    /* ECB encryption under key, keyed once at creation */
+	EVP_CIPHER_CTX *scratch;  /* re-keyed by each step that needs another key */
+	EVP_MAC *cmac;
+	EVP_MAC_CTX *mac;         /* CMAC with AES-128-CBC set once */
+	char error[96];
+};
+
+bool upqr__key_ok(const upqr_emv_key *k);
+/* ECB encryption of whole blocks under the handle's own key. */
+int upqr__keyed_encrypt(upqr_emv_key *k, uint8_t *out, const uint8_t *in, size_t n);
+/* DES (key_len 8) or 3DES (16) ECB under a raw key, on e's scratch context. */
+int upqr__des_ecb(upqr_emv_key *e, uint8_t *out, const uint8_t *key, size_t key_len, int enc,
+		const uint8_t *in, size_t n);
+int upqr__session_key_raw(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t mk[16],
+		const uint8_t *r, size_t r_len);
+int upqr__mac_alg3(upqr_emv_key *e, uint8_t mac[8], const uint8_t *key, size_t key_len, int padding,
+		const uint8_t *d, size_t n);
+int upqr__cmac(upqr_emv_key *e, uint8_t mac[16], const uint8_t key[16], const uint8_t *d, size_t n);
+int upqr__arpc2(upqr_emv_key *e, uint8_t arpc[4], upqr_emv_key_type type, const uint8_t sk[16],
+		const uint8_t arqc[8], const uint8_t csu[4], const uint8_t *pad, size_t pad_len);
+
+/* Sets the handle's last-error text (never key bytes or a PAN). */
+void upqr__key_error(upqr_emv_key *k, const char *fmt, ...) UPQR__PRINTF(2, 3);
+
+/* The values of the cryptogram input (layout in upqr/cpm.h), already encoded. */
+typedef struct upqr__ac_data {
+	uint8_t amount[6];
+	uint8_t country[2];
+	uint8_t currency[2];
+	uint8_t date[3];
+	uint8_t type;
+	uint8_t un[4];
+	uint8_t aip[2];
+	uint8_t atc[2];
+	uint8_t cvr[4];   /* IAD bytes 3..6: '03' || CVR */
+} upqr__ac_data;
+
+/* The AC session key of `atc` for CVN A1/A2, from an MK or an IMK (role). */
+int upqr__cpm_session_key(uint8_t sk[16], upqr_emv_key *key, upqr_cpm_key_role role, unsigned int cvn,
+		const char *pan, size_t pan_len, int psn, uint16_t atc);
+/* The ARQC over the 37-byte input built from a. */
+int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, upqr_cpm_key_role role, unsigned int cvn,
+		const char *pan, size_t pan_len, int psn, uint16_t atc, const upqr__ac_data *a);
+
+#endif /* UPQR_CPM_CRYPTO_H */
