@@ -9,8 +9,9 @@
  *                                validated by upqr_mpm_decode() (every EMVCo rule
  *                                and the profile's) and its CRC re-checked
  *   UPQR_SCAN_KIND_CPM           EMV consumer-presented payload (base64 text
- *                                starting "hQVDUFY", base64 of 85 05 "CPV"), base64 and
- *                                BER-TLV checked (first object 85 "CPV01")
+ *                                starting "hQVDUFY", base64 of 85 05 "CPV"),
+ *                                validated by upqr_cpm_decode(); the bytes carry
+ *                                the card number: mask before showing them
  *   UPQR_SCAN_KIND_UNIONPAY_URL  https://qr.95516.com/<8-digit acquirer>/<id>
  *   UPQR_SCAN_KIND_OTHER         anything else
  *
@@ -36,6 +37,7 @@
 #include <stdint.h>
 
 #include "upqr/common.h"
+#include "upqr/cpm.h"
 #include "upqr/mpm.h"
 
 #ifdef __cplusplus
@@ -92,8 +94,9 @@ typedef struct upqr_scan_point {
  * valid: 1 for a payment code that passed every check, 0 otherwise
  * (always 0 for UPQR_SCAN_KIND_OTHER). status says why it failed
  * (UPQR_ECHECKSUM: only the CRC is wrong; UPQR_EINVALID; UPQR_ELIMIT;
- * UPQR_ETLV and UPQR_EBASE64 for CPM), diags has the details (MPM: the
- * codes of upqr_mpm_decode, see docs/mpm.md). corners: the symbol's outline in image
+ * UPQR_ETLV and UPQR_EBASE64 for CPM), diags has the details (the codes of
+ * upqr_mpm_decode and upqr_cpm_decode, see docs/mpm.md and upqr/cpm.h; CPM
+ * messages never hold a full PAN). corners: the symbol's outline in image
  * coordinates (corner_count of them, normally 4). pass: the name of the
  * scan pass that read it ("plain", "invert", "binarize", ...).
  * For UPQR_SCAN_KIND_UNIONPAY_URL, acquirer/acquirer_len (8 digits) and
@@ -122,7 +125,7 @@ typedef struct upqr_scan_symbol {
  * payloads are checked under `profile` (NULL: EMVCo). Useful to check text
  * that came from another reader. Returns UPQR_OK (see out->valid),
  * UPQR_EINVAL, or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
- * allocated and freed here). Thread-safe.
+ * allocated and freed here; a CPM one ~10 KiB). Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage,
 		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len);
@@ -137,6 +140,15 @@ UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storag
  */
 UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symbol *sym,
 		const upqr_mpm_profile *profile, upqr_diag_list *diags);
+
+/*
+ * Decodes a CPM symbol further (AID, masked PAN, Track 2, cryptogram data)
+ * into *out; opts may be NULL (any AID). Same as upqr_cpm_decode(out, opts,
+ * sym->data, sym->len, diags); UPQR_EINVAL when sym is not
+ * UPQR_SCAN_KIND_CPM. Thread-safe.
+ */
+UPQR_EXTERN int upqr_scan_symbol_cpm(upqr_cpm *out, const upqr_scan_symbol *sym,
+		const upqr_cpm_options *opts, upqr_diag_list *diags);
 
 /* ---- the scanner -------------------------------------------------------- */
 

@@ -26,7 +26,7 @@ struct upqr_scanner {
 	unsigned int magic;
 	upqr_scan_options opts;
 	zbar_image_scanner_t *zbar;
-	upqr_mpm_payload *mpm_work; /* MPM decoder's scratch (about 30 KiB) */
+	upqr__scan_work *work; /* the MPM/CPM decoders' scratch */
 	scan_slot slots[UPQR_SCAN_MAX_SYMBOLS];
 	size_t count;
 	char err[ERR_MAX];
@@ -77,11 +77,11 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 	s->magic = SCAN_MAGIC;
 	s->opts = o;
 	s->zbar = zbar_image_scanner_create();
-	s->mpm_work = upqr__malloc(sizeof *s->mpm_work);
-	if (!s->zbar || !s->mpm_work) {
+	s->work = upqr__malloc(sizeof *s->work);
+	if (!s->zbar || !s->work) {
 		if (s->zbar)
 			zbar_image_scanner_destroy(s->zbar);
-		upqr__free(s->mpm_work);
+		upqr__free(s->work);
 		upqr__free(s);
 		return UPQR_ENOMEM;
 	}
@@ -108,7 +108,7 @@ void upqr_scanner_free(upqr_scanner *s)
 		return;
 	clear_results(s);
 	zbar_image_scanner_destroy(s->zbar);
-	upqr__free(s->mpm_work);
+	upqr__free(s->work);
 	s->magic = 0;
 	upqr__free(s);
 }
@@ -157,7 +157,7 @@ static int add_symbol(upqr_scanner *s, const zbar_symbol_t *zs, const upqr__xfor
 	memcpy(slot->bytes, d, n);
 	slot->bytes[n] = 0;
 	upqr__scan_classify(&slot->sym, slot->diag, UPQR_SCAN_DIAG_MAX, s->opts.mpm_profile,
-		s->mpm_work, slot->bytes, n);
+		s->work, slot->bytes, n);
 	slot->sym.pass = pass;
 	unsigned pts = zbar_symbol_get_loc_size(zs);
 	for (unsigned i = 0; i < pts && i < 4; i++) {

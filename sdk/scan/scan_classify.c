@@ -5,7 +5,7 @@
  * grammar), so a misread or a forged look-alike stays invalid.
  *
  * MPM payloads go through the MPM module's decoder (upqr/mpm.h) and a CRC
- * re-check of our own.
+ * re-check of our own; CPM payloads through the CPM module's (upqr/cpm.h).
  */
 #include <string.h>
 
@@ -94,70 +94,12 @@ static void check_mpm(upqr_scan_symbol *s, const upqr_mpm_profile *profile,
 
 /* ---- CPM ------------------------------------------------------------------ */
 
-/* One BER-TLV header at b[pos..n): tag bytes and definite length. */
-static bool ber_header(const uint8_t *b, size_t n, size_t *pos, unsigned *tag, size_t *vlen)
+/* The CPM module's decoder: strict base64, BER-TLV, the EMVCo reader rules in order. */
+static void check_cpm(upqr_scan_symbol *s, upqr_cpm *work)
 {
-	size_t p = *pos;
-	if (p >= n)
-		return false;
-	unsigned t = b[p++];
-	if ((t & 0x1F) == 0x1F) {
-		int more = 0;
-		do {
-			if (p >= n || ++more > 2)
-				return false;
-			t = t << 8 | b[p];
-		} while (b[p++] & 0x80);
-	}
-	if (p >= n)
-		return false;
-	size_t l = b[p++];
-	if (l & 0x80) {
-		size_t k = l & 0x7F;
-		if (k == 0 || k > 2 || n - p < k)
-			return false;
-		l = 0;
-		while (k--)
-			l = l << 8 | b[p++];
-	}
-	if (l > n - p)
-		return false;
-	*pos = p;
-	*tag = t;
-	*vlen = l;
-	return true;
-}
-
-static void check_cpm(upqr_scan_symbol *s)
-{
-	uint8_t bin[UPQR_BASE64_DECODED_MAX(4096)];
-	size_t n = 0, bad = 0;
-	if (s->len > 4096 || upqr_base64_decode(bin, sizeof bin, &n, (const char *)s->data, s->len,
-			&bad) != UPQR_OK) {
-		fail(s, UPQR_EBASE64, "base64_invalid", s->len > 4096 ? 0 : bad, "",
-			"payload is not strict base64");
-		return;
-	}
-	size_t pos = 0, vlen = 0;
-	unsigned tag = 0;
-	bool app = false;
-	if (!ber_header(bin, n, &pos, &tag, &vlen) || tag != 0x85 || vlen != 5 ||
-			memcmp(bin + pos, "CPV01", 5) != 0) {
-		fail(s, UPQR_EINVALID, "cpm_pfi_invalid", 0, "85", "first object is not 85 \"CPV01\"");
-		return;
-	}
-	pos += vlen;
-	while (pos < n) {
-		size_t at = pos;
-		if (!ber_header(bin, n, &pos, &tag, &vlen)) {
-			fail(s, UPQR_ETLV, "tlv_malformed", at, "", "malformed BER-TLV after the format indicator");
-			return;
-		}
-		app = app || tag == 0x61;
-		pos += vlen;
-	}
-	if (!app)
-		fail(s, UPQR_EINVALID, "cpm_no_application", n, "61", "no application template (61)");
+	int rc = upqr_cpm_decode(work, NULL, (const char *)s->data, s->len, &s->diags);
+	if (rc != UPQR_OK || !work->valid)
+		s->status = rc == UPQR_OK || rc == UPQR_EINVAL || rc == UPQR_EVERSION ? UPQR_EINVALID : rc;
 }
 
 /* ---- UnionPay URL ------------------------------------------------------------ */
@@ -204,7 +146,7 @@ static upqr_scan_kind kind_of(const uint8_t *d, size_t n)
 }
 
 int upqr__scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t diag_cap,
-		const upqr_mpm_profile *profile, upqr_mpm_payload *work, const uint8_t *data, size_t len)
+		const upqr_mpm_profile *profile, upqr__scan_work *work, const uint8_t *data, size_t len)
 {
 	memset(out, 0, sizeof *out);
 	out->data = data ? data : (const uint8_t *)"";
@@ -213,8 +155,8 @@ int upqr__scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t d
 	upqr_diag_list_init(&out->diags, diag_storage, diag_cap);
 	out->kind = kind_of(out->data, len);
 	switch (out->kind) {
-	case UPQR_SCAN_KIND_MPM: check_mpm(out, profile, work); break;
-	case UPQR_SCAN_KIND_CPM: check_cpm(out); break;
+	case UPQR_SCAN_KIND_MPM: check_mpm(out, profile, &work->mpm); break;
+	case UPQR_SCAN_KIND_CPM: check_cpm(out, &work->cpm); break;
 	case UPQR_SCAN_KIND_UNIONPAY_URL: check_url(out); break;
 	case UPQR_SCAN_KIND_OTHER: break;
 	}
@@ -228,13 +170,22 @@ int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t di
 {
 	if (!out || (!data && len) || (!diag_storage && diag_cap))
 		return UPQR_EINVAL;
-	upqr_mpm_payload *work = NULL;
-	if (kind_of(data ? data : (const uint8_t *)"", len) == UPQR_SCAN_KIND_MPM &&
+	upqr__scan_work *work = NULL;
+	upqr_scan_kind kind = kind_of(data ? data : (const uint8_t *)"", len);
+	if ((kind == UPQR_SCAN_KIND_MPM || kind == UPQR_SCAN_KIND_CPM) &&
 			!(work = upqr__malloc(sizeof *work)))
 		return UPQR_ENOMEM;
 	int rc = upqr__scan_classify(out, diag_storage, diag_cap, profile, work, data, len);
 	upqr__free(work);
 	return rc;
+}
+
+int upqr_scan_symbol_cpm(upqr_cpm *out, const upqr_scan_symbol *sym,
+		const upqr_cpm_options *opts, upqr_diag_list *diags)
+{
+	if (!out || !sym || sym->kind != UPQR_SCAN_KIND_CPM)
+		return UPQR_EINVAL;
+	return upqr_cpm_decode(out, opts, (const char *)sym->data, sym->len, diags);
 }
 
 int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symbol *sym,

@@ -65,11 +65,17 @@ int upqr__decode_png(upqr__gimg *out, const uint8_t *data, size_t len, size_t ma
 int upqr__decode_jpeg(upqr__gimg *out, const uint8_t *data, size_t len, size_t max_pixels,
 		char *err, size_t errcap);
 
+/* The decoders' work areas (MPM about 30 KiB, CPM about 10 KiB; one is used at a time). */
+typedef union upqr__scan_work {
+	upqr_mpm_payload mpm;
+	upqr_cpm cpm;
+} upqr__scan_work;
+
 /*
- * upqr_scan_classify with a caller-provided MPM work area (needed only for
- * MPM payloads; the scanner keeps one so scanning does not allocate it).
+ * upqr_scan_classify with a caller-provided work area (needed only for MPM
+ * and CPM payloads; the scanner keeps one so scanning does not allocate it).
  */
 int upqr__scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t diag_cap,
-		const upqr_mpm_profile *profile, upqr_mpm_payload *work, const uint8_t *data, size_t len);
+		const upqr_mpm_profile *profile, upqr__scan_work *work, const uint8_t *data, size_t len);
 
 #endif /* UPQR_SCAN_INTERNAL_H */

@@ -23,7 +23,15 @@ if grep -q "$(printf '\033')" "$TMP/out"; then not_ok "raw ESC in output"; else 
 expect_rc "blank picture exits 1" 1 "$UPQR" scan $D/scan-blank.png
 expect_out "no symbols" '0 symbols'
 expect_rc "inverted CPM exits 0" 0 "$UPQR" scan $D/scan-cpm-inverted.png
-expect_out "CPM recognised" '^  cpm valid: hQVDUFYwMWEa'
+expect_out "CPM recognised, text withheld" '^  cpm valid: \(48 characters, not shown'
+expect_out "CPM card masked" '^    AID A0000000555555, card 123456\*\*\*\*\*\*3458$'
+if grep -q 'hQVDUFYwMWEa\|1234567890123458' "$TMP/out"; then not_ok "CPM text or PAN printed"; else ok "no CPM text or full PAN printed"; fi
+expect_rc "--show-pan prints the CPM" 0 "$UPQR" scan --show-pan $D/scan-cpm-inverted.png
+expect_out "CPM text with --show-pan" '^  cpm valid: hQVDUFYwMWEaTwegAAAAVVVVVw8SNFZ4kBI0WNGRIgESNF8=$'
+expect_rc "CPM json" 0 "$UPQR" scan --json $D/scan-cpm-inverted.png
+expect_out "CPM json text null" '"text": null'
+expect_out "CPM json decoded masked" '"value": "4F07A0000000555555570F123456\*\*\*\*\*\*3458D'
+if grep -q '1234567890123458\|hQVDUFYwMWEa' "$TMP/out"; then not_ok "CPM json leaks the PAN"; else ok "CPM json has no full PAN"; fi
 expect_rc "UnionPay link in a JPEG exits 0" 0 "$UPQR" scan $D/scan-url.jpg
 expect_out "link split into parts" 'acquirer 00010000, code id 62622847681799056315106438022626'
 expect_rc "truncated PNG exits 3" 3 "$UPQR" scan $D/scan-truncated.png
@@ -34,7 +42,7 @@ expect_rc "not an image exits 3" 3 "$UPQR" scan $D/scan-payloads.tsv
 expect_rc "no argument is usage" 2 "$UPQR" scan
 expect_rc "unknown option is usage" 2 "$UPQR" scan --frob $D/scan-mpm.png
 expect_rc "help exits 0" 0 "$UPQR" scan --help
-expect_out "help shows usage" 'upqr scan \[--json\] \[--profile emvco\|unionpay\] IMAGE'
+expect_out "help shows usage" 'upqr scan \[--json\] \[--profile emvco\|unionpay\] \[--show-pan\] IMAGE'
 
 # JSON: one file -> one object.
 expect_rc "json valid exits 0" 0 "$UPQR" scan --json $D/scan-mpm.png
@@ -58,6 +66,15 @@ if command -v python3 >/dev/null 2>&1; then
 		ok "json decoded equals upqr mpm decode --json"
 	else
 		not_ok "json decoded differs from mpm decode"
+	fi
+	# ... and for a consumer code, what `upqr cpm decode --json` prints (PAN masked in both).
+	run "$UPQR" scan --json $D/scan-cpm-inverted.png
+	cp "$TMP/out" "$TMP/scan.json"
+	run "$UPQR" cpm decode --json hQVDUFYwMWEaTwegAAAAVVVVVw8SNFZ4kBI0WNGRIgESNF8=
+	if python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["symbols"][0]["decoded"]; b=json.load(open(sys.argv[2])); assert a==b, (a,b)' "$TMP/scan.json" "$TMP/out"; then
+		ok "json decoded equals upqr cpm decode --json"
+	else
+		not_ok "json decoded differs from cpm decode"
 	fi
 fi
 expect_rc "json bad CRC exits 1" 1 "$UPQR" scan --json $D/scan-mpm-badcrc.png

@@ -196,15 +196,23 @@ static void test_classify_cpm(void **state)
 	sym = classify("hQVDUFYwMWETTwegAAAAVVVVUAhQcm9kdWN0MWETTwegAAAAZmZmUAhQcm9kdWN0MmJJWggSNFZ4kBI0WF8g"
 		"DkNBUkRIT0xERVIvRU1WXy0IcnVlc2RlZW5kIZ8QBwYBCgMAAACfJghYT9OF+iNLzJ82AgABnzcEbVjvEw==", d, 8);
 	assert_int_equal(sym.valid, 1);
-	/* Base64 broken, BER-TLV broken, wrong version, no 61. */
+	/* The CPM module's verdicts: base64 broken, BER-TLV broken, wrong version, no 61. */
 	expect_invalid("hQVDUFYwMWEaTwegAAAAVVVVVw8SNFZ4kBI0WNGRIgESNF8", UPQR_SCAN_KIND_CPM,
 		UPQR_EBASE64, "base64_invalid");
-	expect_invalid("hQVDUFYwMWEa", UPQR_SCAN_KIND_CPM, UPQR_ETLV, "tlv_malformed");
-	expect_invalid("hQVDUFYwMg==", UPQR_SCAN_KIND_CPM, UPQR_EINVALID, "cpm_pfi_invalid");
-	expect_invalid("hQVDUFYwMQ==", UPQR_SCAN_KIND_CPM, UPQR_EINVALID, "cpm_no_application");
-	expect_invalid("hQVDUFYwMWIA", UPQR_SCAN_KIND_CPM, UPQR_EINVALID, "cpm_no_application");
-	/* Long-form lengths and two-byte tags walk correctly. */
-	expect_invalid("hQVDUFYwMZ8mgQE=", UPQR_SCAN_KIND_CPM, UPQR_ETLV, "tlv_malformed");
+	expect_invalid("hQVDUFYwMWEa", UPQR_SCAN_KIND_CPM, UPQR_ETLV, "tlv_truncated");
+	expect_invalid("hQVDUFYwMg==", UPQR_SCAN_KIND_CPM, UPQR_EINVALID, "pfi_version_unsupported");
+	expect_invalid("hQVDUFYwMQ==", UPQR_SCAN_KIND_CPM, UPQR_EINVALID, "app_template_missing");
+	expect_invalid("hQVDUFYwMWIA", UPQR_SCAN_KIND_CPM, UPQR_EINVALID, "app_template_missing");
+	expect_invalid("hQVDUFYwMZ8mgQE=", UPQR_SCAN_KIND_CPM, UPQR_ETLV, "tlv_length_nonminimal");
+	/* Decoding further: AID and the PAN, masked. */
+	upqr_cpm *cpm = malloc(sizeof *cpm);
+	sym = classify(CPM_B1, d, 8);
+	assert_int_equal(upqr_scan_symbol_cpm(cpm, &sym, NULL, NULL), UPQR_OK);
+	assert_int_equal(cpm->valid, 1);
+	assert_string_equal(cpm->pan_masked, "123456******3458");
+	sym = classify(URL, d, 8);
+	assert_int_equal(upqr_scan_symbol_cpm(cpm, &sym, NULL, NULL), UPQR_EINVAL);
+	free(cpm);
 }
 
 static void test_classify_url(void **state)

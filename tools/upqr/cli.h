@@ -57,6 +57,11 @@ json_t *cli_json_stringn(const char *s, size_t n);
  * fields, diagnostics}; docs/mpm.md), shared with `upqr scan --json`.
  */
 json_t *cli_mpm_decode_json(const upqr_mpm_payload *p, const upqr_diag_list *dl);
+/*
+ * The `upqr cpm decode --json` object of a decoded CPM ({valid, tlv, fields,
+ * diagnostics}); the PAN masked unless show_pan. Shared with `upqr scan --json`.
+ */
+json_t *cli_cpm_decode_json(const upqr_cpm *cpm, bool show_pan, const upqr_diag_list *diags);
 
 /* Handlers, one per module file (cmd_*.c). */
 int cli_cmd_version(int argc, char **argv);

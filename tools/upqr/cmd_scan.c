@@ -5,7 +5,15 @@
 #include "cli.h"
 
 static const char SCAN_USAGE[] =
-	"upqr scan [--json] [--profile emvco|unionpay] IMAGE...  (IMAGE - reads stdin)";
+	"upqr scan [--json] [--profile emvco|unionpay] [--show-pan] IMAGE...  (IMAGE - reads stdin)";
+
+typedef struct scan_cli {
+	bool json;
+	bool show_pan; /* print consumer codes (they carry the card number) in full */
+	const upqr_mpm_profile *profile;
+	bool io_error;
+	bool valid_found;
+} scan_cli;
 
 /* Diagnostics kept for the "decoded" object, as many as `upqr mpm decode` keeps. */
 #define MPM_DIAG_CAP 256
@@ -51,30 +59,53 @@ static json_t *mpm_json(const upqr_scan_symbol *sym, const upqr_mpm_profile *pro
 	return j ? j : json_null();
 }
 
+/* The CPM decoded in full, as `upqr cpm decode --json` shows it (PAN masked by default). */
+static json_t *cpm_json(const upqr_scan_symbol *sym, bool show_pan)
+{
+	upqr_cpm *c = malloc(sizeof *c);
+	upqr_diag items[32];
+	upqr_diag_list dl;
+	upqr_diag_list_init(&dl, items, 32);
+	json_t *j = NULL;
+	if (c && upqr_scan_symbol_cpm(c, sym, NULL, &dl) != UPQR_EINVAL)
+		j = cli_cpm_decode_json(c, show_pan, &dl);
+	free(c);
+	return j ? j : json_null();
+}
+
 /* The "decoded" object: the parts a kind has (null when there is nothing to add). */
-static json_t *decoded_json(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
+static json_t *decoded_json(const upqr_scan_symbol *sym, const scan_cli *cli)
 {
 	if (sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL && sym->acquirer)
 		return json_pack("{s:s%, s:s%}", "acquirer", sym->acquirer, sym->acquirer_len,
 			"id", sym->id, sym->id_len);
 	if (sym->kind == UPQR_SCAN_KIND_MPM)
-		return mpm_json(sym, profile);
+		return mpm_json(sym, cli->profile);
+	if (sym->kind == UPQR_SCAN_KIND_CPM)
+		return cpm_json(sym, cli->show_pan);
 	return json_null();
 }
 
-static json_t *symbol_json(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
+/* A consumer code's text is its card number in base64: shown only on request. */
+static bool hide_text(const upqr_scan_symbol *sym, const scan_cli *cli)
+{
+	return sym->kind == UPQR_SCAN_KIND_CPM && !cli->show_pan;
+}
+
+static json_t *symbol_json(const upqr_scan_symbol *sym, const scan_cli *cli)
 {
 	json_t *corners = json_array();
 	for (size_t i = 0; i < sym->corner_count; i++)
 		json_array_append_new(corners, json_pack("[i, i]", sym->corners[i].x, sym->corners[i].y));
 	json_t *o = json_object();
-	json_object_set_new(o, "text", cli_json_stringn((const char *)sym->data, sym->len));
+	json_object_set_new(o, "text", hide_text(sym, cli) ? json_null() :
+		cli_json_stringn((const char *)sym->data, sym->len));
 	json_object_set_new(o, "bytes", json_integer((json_int_t)sym->len));
 	json_object_set_new(o, "kind", json_string(upqr_scan_kind_name(sym->kind)));
 	json_object_set_new(o, "valid", json_boolean(sym->valid));
 	json_object_set_new(o, "status", json_string(upqr_status_name(sym->status)));
 	json_object_set_new(o, "diagnostics", cli_diag_json(&sym->diags));
-	json_object_set_new(o, "decoded", decoded_json(sym, profile));
+	json_object_set_new(o, "decoded", decoded_json(sym, cli));
 	json_object_set_new(o, "corners", corners);
 	json_object_set_new(o, "pass", json_string(sym->pass));
 	return o;
@@ -101,20 +132,42 @@ static void print_mpm_summary(const upqr_scan_symbol *sym, const upqr_mpm_profil
 	free(p);
 }
 
-static void print_symbol(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
+/* The card behind a consumer code, masked: AID name and first-6/last-4 PAN. */
+static void print_cpm_summary(const upqr_scan_symbol *sym)
+{
+	upqr_cpm *c = malloc(sizeof *c);
+	if (c && upqr_scan_symbol_cpm(c, sym, NULL, NULL) != UPQR_EINVAL && c->pan_len) {
+		printf("    ");
+		if (c->aid_name)
+			printf("%s", c->aid_name);
+		else
+			for (size_t i = 0, n = c->aid.ptr ? c->aid.len : 0; i < n; i++)
+				printf("%s%02X", i ? "" : "AID ", c->aid.ptr[i]);
+		printf(", card %s\n", c->pan_masked);
+	}
+	free(c);
+}
+
+static void print_symbol(const upqr_scan_symbol *sym, const scan_cli *cli)
 {
 	printf("  %s %s", upqr_scan_kind_name(sym->kind),
 		sym->kind == UPQR_SCAN_KIND_OTHER ? "-" : sym->valid ? "valid" : "INVALID");
 	if (sym->kind != UPQR_SCAN_KIND_OTHER && !sym->valid)
 		printf(" (%s)", upqr_status_name(sym->status));
 	printf(": ");
-	print_safe(stdout, sym->data, sym->len);
+	if (hide_text(sym, cli))
+		printf("(%zu characters, not shown: they carry the card number; --show-pan shows them)",
+			sym->len);
+	else
+		print_safe(stdout, sym->data, sym->len);
 	putchar('\n');
 	if (sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL && sym->acquirer)
 		printf("    acquirer %.*s, code id %.*s\n", (int)sym->acquirer_len, sym->acquirer,
 			(int)sym->id_len, sym->id);
 	if (sym->kind == UPQR_SCAN_KIND_MPM && sym->valid)
-		print_mpm_summary(sym, profile);
+		print_mpm_summary(sym, cli->profile);
+	if (sym->kind == UPQR_SCAN_KIND_CPM)
+		print_cpm_summary(sym);
 	for (size_t i = 0; i < sym->diags.count; i++) {
 		const upqr_diag *d = &sym->diags.items[i];
 		printf("    %s: %s at offset %zu%s%s: %s\n", upqr_severity_name(d->severity), d->code,
@@ -123,9 +176,9 @@ static void print_symbol(const upqr_scan_symbol *sym, const upqr_mpm_profile *pr
 }
 
 /* Scans one file; returns its JSON object (json mode) and updates the tallies. */
-static json_t *scan_one(upqr_scanner *s, const upqr_mpm_profile *profile, const char *path,
-		bool json, bool *io_error, bool *valid_found)
+static json_t *scan_one(upqr_scanner *s, scan_cli *cli, const char *path)
 {
+	bool json = cli->json;
 	size_t count = 0;
 	int rc;
 	if (strcmp(path, "-") == 0) {
@@ -139,7 +192,7 @@ static json_t *scan_one(upqr_scanner *s, const upqr_mpm_profile *profile, const 
 	json_t *o = json ? json_pack("{s:s}", "file", path) : NULL;
 	bool failed = rc != UPQR_OK && rc != UPQR_ENOSYMBOL;
 	if (failed) {
-		*io_error = true;
+		cli->io_error = true;
 		fprintf(stderr, "upqr: %s: %s (%s)\n", path,
 			rc == UPQR_EIO && !strcmp(path, "-") ? "cannot read" : upqr_scanner_last_error(s),
 			upqr_status_name(rc));
@@ -151,11 +204,11 @@ static json_t *scan_one(upqr_scanner *s, const upqr_mpm_profile *profile, const 
 		printf("%s: %zu symbol%s\n", path, count, count == 1 ? "" : "s");
 	for (size_t i = 0; i < count; i++) {
 		const upqr_scan_symbol *sym = upqr_scanner_symbol(s, i);
-		*valid_found = *valid_found || sym->valid;
+		cli->valid_found = cli->valid_found || sym->valid;
 		if (json)
-			json_array_append_new(arr, symbol_json(sym, profile));
+			json_array_append_new(arr, symbol_json(sym, cli));
 		else
-			print_symbol(sym, profile);
+			print_symbol(sym, cli);
 	}
 	if (o)
 		json_object_set_new(o, "symbols", arr);
@@ -166,15 +219,16 @@ static json_t *scan_one(upqr_scanner *s, const upqr_mpm_profile *profile, const 
 
 int cli_cmd_scan(int argc, char **argv)
 {
-	bool json = false;
-	const upqr_mpm_profile *profile = upqr_mpm_profile_emvco();
+	scan_cli cli = { .profile = upqr_mpm_profile_emvco() };
 	int first = 1;
 	for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
 		/* "-" alone is stdin, an image argument. */
 		if (strcmp(argv[first], "--json") == 0) {
-			json = true;
+			cli.json = true;
+		} else if (strcmp(argv[first], "--show-pan") == 0) {
+			cli.show_pan = true;
 		} else if (strcmp(argv[first], "--profile") == 0) {
-			if (first + 1 >= argc || !(profile = upqr_mpm_profile_find(argv[first + 1])))
+			if (first + 1 >= argc || !(cli.profile = upqr_mpm_profile_find(argv[first + 1])))
 				return cli_usage(SCAN_USAGE, "--profile takes emvco or unionpay");
 			first++;
 		} else if (strcmp(argv[first], "--") == 0) {
@@ -191,16 +245,16 @@ int cli_cmd_scan(int argc, char **argv)
 	if (first >= argc)
 		return cli_usage(SCAN_USAGE, "no image given");
 	upqr_scan_options opts = UPQR_SCAN_OPTIONS_INIT;
-	opts.mpm_profile = profile;
+	opts.mpm_profile = cli.profile;
 	upqr_scanner *s = NULL;
 	if (upqr_scanner_new(&s, &opts) != UPQR_OK) {
 		fprintf(stderr, "upqr: out of memory\n");
 		return CLI_IO;
 	}
-	bool io_error = false, valid_found = false, many = argc - first > 1;
-	json_t *all = json && many ? json_array() : NULL;
+	bool many = argc - first > 1;
+	json_t *all = cli.json && many ? json_array() : NULL;
 	for (int i = first; i < argc; i++) {
-		json_t *o = scan_one(s, profile, argv[i], json, &io_error, &valid_found);
+		json_t *o = scan_one(s, &cli, argv[i]);
 		if (all)
 			json_array_append_new(all, o);
 		else if (o)
@@ -209,5 +263,5 @@ int cli_cmd_scan(int argc, char **argv)
 	if (all)
 		cli_json_print(all);
 	upqr_scanner_free(s);
-	return io_error ? CLI_IO : valid_found ? CLI_OK : CLI_INVALID;
+	return cli.io_error ? CLI_IO : cli.valid_found ? CLI_OK : CLI_INVALID;
 }
