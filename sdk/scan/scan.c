@@ -118,6 +118,11 @@ const char *upqr_scanner_last_error(const upqr_scanner *s)
 	return s && s->magic == SCAN_MAGIC ? s->err : "";
 }
 
+void *upqr__scanner_zbar(const upqr_scanner *s)
+{
+	return s && s->magic == SCAN_MAGIC ? s->zbar : NULL;
+}
+
 const upqr_scan_symbol *upqr_scanner_symbol(const upqr_scanner *s, size_t i)
 {
 	if (!s || s->magic != SCAN_MAGIC || i >= s->count)

@@ -78,4 +78,7 @@ typedef union upqr__scan_work {
 int upqr__scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t diag_cap,
 		const upqr_mpm_profile *profile, upqr__scan_work *work, const uint8_t *data, size_t len);
 
+/* The handle's ZBar scanner (a zbar_image_scanner_t *), for tests that check its configuration. */
+void *upqr__scanner_zbar(const upqr_scanner *scanner);
+
 #endif /* UPQR_SCAN_INTERNAL_H */

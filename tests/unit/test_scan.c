@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zbar.h>
+
+#include "scan/scan_internal.h"
 #include "scan_corpus.h"
 #include "testutil.h"
 
@@ -531,6 +534,82 @@ static void test_broken_images(void **state)
 	upqr_scanner_free(s);
 }
 
+/* ---- only QR ---------------------------------------------------------------------- */
+
+/* An EAN-13 barcode (95 modules of 3 px, 33 px quiet zones, 80 px high), malloc'd. */
+static sc_img draw_ean13(const char *digits)
+{
+	static const char *const L[10] = { "0001101", "0011001", "0010011", "0111101", "0100011",
+		"0110001", "0101111", "0111011", "0110111", "0001011" };
+	static const char *const G[10] = { "0100111", "0110011", "0011011", "0100001", "0011101",
+		"0111001", "0000101", "0010001", "0001001", "0010111" };
+	static const char *const PARITY[10] = { "LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG",
+		"LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL" };
+	char bits[96] = "101";
+	for (int i = 1; i <= 6; i++) {
+		int d = digits[i] - '0';
+		strcat(bits, PARITY[digits[0] - '0'][i - 1] == 'L' ? L[d] : G[d]);
+	}
+	strcat(bits, "01010");
+	for (int i = 7; i <= 12; i++) {
+		char r[8];
+		for (int k = 0; k < 7; k++)
+			r[k] = L[digits[i] - '0'][k] == '1' ? '0' : '1';
+		r[7] = 0;
+		strcat(bits, r);
+	}
+	strcat(bits, "101");
+	sc_img img = { malloc((95 * 3 + 66) * 80), 95 * 3 + 66, 80 };
+	for (int y = 0; y < img.h; y++)
+		for (int x = 0; x < img.w; x++) {
+			int m = (x - 33) / 3;
+			img.px[y * img.w + x] = x >= 33 && m < 95 && bits[m] == '1' ? 20 : 235;
+		}
+	return img;
+}
+
+/* Only the QR decoder runs: a clean EAN-13 that ZBar's defaults read is not a symbol for upqr. */
+static void test_only_qr(void **state)
+{
+	(void)state;
+	sc_img ean = draw_ean13("5901234123457");
+	zbar_image_scanner_t *all = zbar_image_scanner_create();
+	zbar_image_scanner_set_config(all, ZBAR_NONE, ZBAR_CFG_ENABLE, 1);
+	zbar_image_t *zi = zbar_image_create();
+	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_set_size(zi, (unsigned)ean.w, (unsigned)ean.h);
+	zbar_image_set_data(zi, ean.px, (unsigned long)ean.w * (unsigned long)ean.h, NULL);
+	assert_int_equal(zbar_scan_image(all, zi), 1);
+	assert_int_equal(zbar_symbol_get_type(zbar_image_first_symbol(zi)), ZBAR_EAN13);
+	zbar_image_destroy(zi);
+	zbar_image_scanner_destroy(all);
+	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
+	o.exhaustive = 1;
+	upqr_scanner *s = NULL;
+	assert_int_equal(upqr_scanner_new(&s, &o), UPQR_OK);
+	/*
+	 * The decoders themselves are off, not just their results filtered. (Not
+	 * PDF417: Debian's ZBar is built without it and crashes when asked.)
+	 */
+	zbar_image_scanner_t *z = upqr__scanner_zbar(s);
+	static const zbar_symbol_type_t off[] = { ZBAR_EAN13, ZBAR_EAN8, ZBAR_I25, ZBAR_CODE39,
+		ZBAR_CODE93, ZBAR_CODE128, ZBAR_DATABAR, ZBAR_CODABAR, ZBAR_SQCODE };
+	int v = -1;
+	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
+		assert_int_equal(zbar_image_scanner_get_config(z, off[i], ZBAR_CFG_ENABLE, &v), 0);
+		assert_int_equal(v, 0);
+	}
+	assert_int_equal(zbar_image_scanner_get_config(z, ZBAR_QRCODE, ZBAR_CFG_ENABLE, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(zbar_image_scanner_get_config(z, ZBAR_QRCODE, ZBAR_CFG_BINARY, &v), 0);
+	assert_int_equal(v, 1);
+	size_t count = 9;
+	assert_int_equal(scan_img(&count, s, &ean), UPQR_ENOSYMBOL);
+	assert_int_equal(count, 0);
+	upqr_scanner_free(s);
+	sc_img_free(&ean);
+}
+
 /* ---- passes, several symbols, allocation failure --------------------------------- */
 
 static void test_passes(void **state)
@@ -759,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_camera_frames),
 		cmocka_unit_test(test_no_symbol_and_caps),
 		cmocka_unit_test(test_broken_images),
+		cmocka_unit_test(test_only_qr),
 		cmocka_unit_test(test_passes),
 		cmocka_unit_test(test_several_symbols),
 		cmocka_unit_test(test_alloc_failure),
