@@ -290,6 +290,13 @@ static bool pass_applies(const pass_def *p, const upqr__gimg *img)
 	for (size_t i = 0; i < UPQR__ARRAY_LEN(p->ops) && p->ops[i] != OP_END; i++) {
 		if (p->ops[i] == OP_DOUBLE && side > DOUBLE_MAX_SIDE)
 			return false;
+		/*
+		 * A rotated canvas of a long thin picture can be several times its
+		 * area (16384 x 1024 turned 15 degrees is 84 Mpx): rotate only pictures
+		 * whose canvas stays under twice their size.
+		 */
+		if ((p->ops[i] == OP_ROT_P || p->ops[i] == OP_ROT_M) && side > 3 * small)
+			return false;
 		/* Shrinking below ~21 modules' worth of pixels cannot leave a readable symbol. */
 		if ((p->ops[i] == OP_HALF && small < 84) || (p->ops[i] == OP_THIRD && small < 126) ||
 				(p->ops[i] == OP_QUARTER && small < 168))
