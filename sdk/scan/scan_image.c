@@ -39,6 +39,7 @@ typedef struct png_ctx {
 	size_t pos;
 	upqr__gimg img;
 	uint8_t *row;
+	size_t alloc_cap;
 	char msg[96];
 } png_ctx;
 
@@ -64,9 +65,19 @@ static void png_on_read(png_structp png, png_bytep out, size_t n)
 	c->pos += n;
 }
 
+/*
+ * libpng allocates a chunk's declared length before reading it, and in
+ * Debian's build the chunk size limit does not stop an ancillary chunk: a
+ * 57-byte file declaring a 2 GB tEXt made it allocate 2 GB (found by
+ * fuzz_scan_image). No chunk can be longer than the file, and libpng's own
+ * buffers (rows, zlib) stay far below 8 MiB, so anything larger is refused
+ * (libpng then fails with "out of memory" -> UPQR_EIMAGE).
+ */
 static png_voidp png_on_malloc(png_structp png, png_alloc_size_t n)
 {
-	(void)png;
+	const png_ctx *c = png_get_mem_ptr(png);
+	if (c && n > c->alloc_cap)
+		return NULL;
 	return upqr__malloc(n);
 }
 
@@ -157,9 +168,10 @@ int upqr__decode_png(upqr__gimg *out, const uint8_t *data, size_t len, size_t ma
 		return UPQR_ENOMEM;
 	c->data = data;
 	c->len = len;
+	c->alloc_cap = (8u << 20) + len;
 	int rc = UPQR_EIMAGE;
 	png_structp png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, c, png_on_error,
-			png_on_warning, NULL, png_on_malloc, png_on_free);
+			png_on_warning, c, png_on_malloc, png_on_free);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
 	if (!png || !info) {
 		rc = UPQR_ENOMEM;

@@ -610,6 +610,51 @@ static void test_only_qr(void **state)
 	sc_img_free(&ean);
 }
 
+/* An allocator that remembers the largest request (through upqr's hook, libpng's included). */
+static size_t biggest;
+static void *max_alloc(size_t n, void *u)
+{
+	(void)u;
+	biggest = n > biggest ? n : biggest;
+	return malloc(n);
+}
+static void *max_realloc(void *p, size_t n, void *u)
+{
+	(void)u;
+	biggest = n > biggest ? n : biggest;
+	return realloc(p, n);
+}
+static void max_free(void *p, void *u)
+{
+	(void)u;
+	free(p);
+}
+
+/*
+ * fuzz_scan_image found it: a 57-byte PNG whose tEXt chunk declares 2 GB made
+ * libpng allocate 2 GB before noticing the file ends. Now refused early.
+ */
+static void test_png_chunk_bomb(void **state)
+{
+	(void)state;
+	static const uint8_t bomb[] = {
+		0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R',
+		0, 0, 0, 0x3a, 0, 0, 0, 0x3a, 0x08, 0x04, 0, 0, 0x01, 0x3c, 0xb5, 0xb2, 0x35,
+		0, 0, 0, 0x02, 'b', 'K', 'G', 'D', 0, 0, 0xaa, 0x8d, 0x85, 0x5d,
+		0x7e, 0x00, 0x02, 0x25, 't', 'E', 'X', 't', 0x45, 0xae,
+	};
+	static const upqr_allocator a = { max_alloc, max_realloc, max_free, NULL };
+	assert_int_equal(upqr_set_allocator(&a), UPQR_OK);
+	biggest = 0;
+	upqr_scanner *s = new_scanner();
+	size_t count = 0;
+	assert_int_equal(upqr_scan_image(&count, s, bomb, sizeof bomb), UPQR_EIMAGE);
+	upqr_scanner_free(s);
+	assert_int_equal(upqr_set_allocator(NULL), UPQR_OK);
+	/* The scanner's own work area (~30 KiB) and libpng's buffers: nothing near 2 GB. */
+	assert_true(biggest < (1u << 20));
+}
+
 /* ---- passes, several symbols, allocation failure --------------------------------- */
 
 static void test_passes(void **state)
@@ -838,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_camera_frames),
 		cmocka_unit_test(test_no_symbol_and_caps),
 		cmocka_unit_test(test_broken_images),
+		cmocka_unit_test(test_png_chunk_bomb),
 		cmocka_unit_test(test_only_qr),
 		cmocka_unit_test(test_passes),
 		cmocka_unit_test(test_several_symbols),
