@@ -568,7 +568,9 @@ typedef struct upqr_cpm_cryptogram {
 
 /**
  * Recomputes the ARQC of a decoded CPM under key and compares it in
- * constant time (CRYPTO_memcmp). info may be NULL.
+ * constant time (CRYPTO_memcmp). info may be NULL. This is the ARQC layer
+ * only: it covers the per-code data, not the static elements (see above);
+ * with the token record at hand, use upqr_cpm_verify_token.
  * Returns UPQR_OK (match), UPQR_EMISMATCH (mismatch), UPQR_EUNSUPPORTED
  * (the IAD is not upqr's format or the CVN is unknown, e.g. UnionPay's
  * proprietary CVN '01'), UPQR_EINVALID (cpm not valid, or a cryptogram
