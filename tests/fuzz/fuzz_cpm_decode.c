@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpm_golden.h"
 #include "upqr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,25 +47,6 @@ static void check(const upqr_cpm *cpm, int rc, const upqr_diag_list *diags)
 /* tests/data/cpm-generated.tsv golden_tdes, made from tests/data/cpm-profile.json. */
 static const char golden[] = "hQVDUFYwMWGBpU8IoAAAAzMBAQFQDlVuaW9uUGF5IERlYml0VwxiUJRwAAAAFNMBIgFfNAEAnwgCADCfGQYFASNFZ4mfJB1RMVoyWDNDNFY1QjZON004TDlLMEoxSDJHM0Y0RJ8lAgAUY0SfJghOQWYNQPKHNJ8nAYCfEAcGAaEDoAAAnzYCAAGCAnwAnzcEESIzRJ8CBgAAAAEjRV8qAgFWnxoCAVaaAyYRJ5wBAA==";
 
-static void golden_record(upqr_cpm_profile *p)
-{
-	static const uint8_t aid[] = { 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01 };
-	if (upqr_cpm_profile_init(p, UPQR_CPM_PROFILE_VERSION) != UPQR_OK)
-		abort();
-	p->aid = aid;
-	p->aid_len = sizeof aid;
-	p->label = "UnionPay Debit";
-	p->pan = "6250947000000014";
-	p->expiry = "3012";
-	p->psn = 0;
-	p->app_version = 0x0030;
-	p->token_requestor_id = "50123456789";
-	p->par = "Q1Z2X3C4V5B6N7M8L9K0J1H2G3F4D";
-	p->last4 = "0014";
-	p->aip[0] = 0x7C;
-	p->dki = 1;
-}
-
 static void check_record(const upqr_cpm *cpm, upqr_diag_list *diags)
 {
 	static upqr_emv_key *imk;
@@ -75,7 +57,8 @@ static void check_record(const upqr_cpm *cpm, upqr_diag_list *diags)
 			upqr_cpm_decode(&ref, NULL, golden, strlen(golden), NULL) != UPQR_OK))
 		abort();
 	upqr_cpm_profile p;
-	golden_record(&p);
+	if (cpm_golden_record(&p) != UPQR_OK)
+		abort();
 	upqr_diag_list_clear(diags);
 	int rc = upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, cpm, diags);
 	if (rc == UPQR_OK && (cpm->binary_len != ref.binary_len || memcmp(cpm->binary, ref.binary, ref.binary_len)))

@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpm_golden.h"
 #include "test_cpm_util.h"
 
 #define IMK "0123456789ABCDEFFEDCBA9876543210"
-
-static const uint8_t aid_debit[] = { 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01 };
 
 /* The card MK for pan/psn under imk (freed here). */
 static upqr_emv_key *mk_under(upqr_emv_key *imk, const char *pan, int psn, upqr_emv_mk_option opt)
@@ -34,19 +33,7 @@ static upqr_emv_key *card_mk(const char *pan, int psn, upqr_emv_mk_option opt)
 
 static void golden_profile(upqr_cpm_profile *p, upqr_cpm_txn *t)
 {
-	assert_int_equal(upqr_cpm_profile_init(p, UPQR_CPM_PROFILE_VERSION), UPQR_OK);
-	p->aid = aid_debit;
-	p->aid_len = sizeof aid_debit;
-	p->label = "UnionPay Debit";
-	p->pan = "6250947000000014";
-	p->expiry = "3012";
-	p->psn = 0;
-	p->app_version = 0x0030;
-	p->token_requestor_id = "50123456789";
-	p->par = "Q1Z2X3C4V5B6N7M8L9K0J1H2G3F4D";
-	p->last4 = "0014";
-	p->aip[0] = 0x7C;
-	p->dki = 1;
+	assert_int_equal(cpm_golden_record(p), UPQR_OK);
 	assert_int_equal(upqr_cpm_txn_init(t, UPQR_CPM_TXN_VERSION), UPQR_OK);
 	t->amount = 12345;
 	t->un_set = 1;
