@@ -13,8 +13,7 @@
 
 #include "cpm_crypto.h"
 
-#define NONE UPQR_BERTLV_NONE
-/* Data objects in a generated payload: 2 + 9 card data + '63' + 11 in it. */
+/* Data objects in a generated payload: '85', '61', 8 card data, '63' and its 11: at most 22. */
 #define GEN_NODES_MAX 32u
 
 /* The per-code values the record cannot know, read from the payload. */
