@@ -73,6 +73,13 @@ BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 SAMPLE_SRCS := $(wildcard samples/*.c)
 
+# Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
+# Debian's libzxing-dev is installed). The SDK itself never links zxing.
+ifeq ($(shell pkg-config --exists zxing 2>/dev/null && command -v $(CXX) >/dev/null && echo yes),yes)
+  TEST_CXX_OBJS := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(wildcard tests/support/*.cpp))
+  TEST_CXX_LIBS := $(shell pkg-config --libs zxing) -lstdc++
+endif
+
 SDK_OBJS   := $(SDK_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -121,6 +128,12 @@ $(BUILD)/obj/%.o: %.c | deps
 	$(SAY) CC $<
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/%.o: %.cpp | deps
+	@mkdir -p $(dir $@)
+	$(SAY) CXX $<
+	$(Q)$(CXX) $(CPPFLAGS_ALL) $(shell pkg-config --cflags zxing) -std=c++17 $(OPT) -Wall -Wextra -Werror \
+		$(SANFLAGS) -fPIC -MMD -MP $(CXXFLAGS) -c $< -o $@
+
 # ---- link ----------------------------------------------------------------
 
 $(STATIC_LIB): $(SDK_OBJS)
@@ -143,13 +156,13 @@ $(CLI_BIN): $(CLI_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(CLI_LIBS) $(LIB_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(STATIC_LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(STATIC_LIB) $(TEST_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB) $(TEST_LIBS) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC_LIB)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 	@mkdir -p $(dir $@)

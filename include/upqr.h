@@ -11,5 +11,6 @@
 #include "upqr/mpm.h"
 #include "upqr/sign.h"
 #include "upqr/cpm.h"
+#include "upqr/scan.h"
 
 #endif /* UPQR_H */

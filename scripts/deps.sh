@@ -10,9 +10,11 @@ libqrencode-dev
 libzbar-dev
 libpng-dev libjpeg62-turbo-dev
 libjansson-dev"
-# Tests, sanitizers, fuzzing, image corpus; python3 checks JSON in CLI tests.
+# Tests, sanitizers, fuzzing, image corpus; python3 checks JSON in CLI tests;
+# zxing-cpp is the scan tests' comparison engine only.
 PKGS="$PKGS
-libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3"
+libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3
+g++ libzxing-dev"
 
 missing=""
 for p in $PKGS; do

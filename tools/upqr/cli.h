@@ -52,6 +52,17 @@ void cli_json_print(json_t *value);
 /* A JSON string from bytes that may not be NUL-terminated (invalid UTF-8 becomes hex "0x..."). */
 json_t *cli_json_stringn(const char *s, size_t n);
 
+/*
+ * The `upqr mpm decode --json` object of a decoded payload ({valid, objects,
+ * fields, diagnostics}; docs/mpm.md), shared with `upqr scan --json`.
+ */
+json_t *cli_mpm_decode_json(const upqr_mpm_payload *p, const upqr_diag_list *dl);
+/*
+ * The `upqr cpm decode --json` object of a decoded CPM ({valid, tlv, fields,
+ * diagnostics}); the PAN masked unless show_pan. Shared with `upqr scan --json`.
+ */
+json_t *cli_cpm_decode_json(const upqr_cpm *cpm, bool show_pan, const upqr_diag_list *diags);
+
 /* Handlers, one per module file (cmd_*.c). */
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_render(int argc, char **argv);
@@ -59,5 +70,6 @@ int cli_cmd_mpm(int argc, char **argv);
 int cli_cmd_sign(int argc, char **argv);
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_cpm(int argc, char **argv);
+int cli_cmd_scan(int argc, char **argv);
 
 #endif

@@ -240,6 +240,30 @@ static int decode_input(upqr_cpm *cpm, const decode_args *a, upqr_diag_list *dia
 	return rc;
 }
 
+/* The payload as hex, the PAN masked unless show_pan; cap >= 2 * UPQR_CPM_BINARY_MAX + 1. */
+static void payload_hex(char *hex, size_t cap, const upqr_cpm *cpm, bool show_pan)
+{
+	size_t n;
+	if (show_pan)
+		for (size_t i = 0; i < cpm->binary_len; i++)
+			snprintf(hex + 2 * i, 3, "%02X", cpm->binary[i]);
+	else if (upqr_cpm_hex_masked(hex, cap, &n, cpm) != UPQR_OK)
+		hex[0] = 0;
+	hex[2 * cpm->binary_len] = 0;
+}
+
+json_t *cli_cpm_decode_json(const upqr_cpm *cpm, bool show_pan, const upqr_diag_list *diags)
+{
+	char *hex = malloc(2 * UPQR_CPM_BINARY_MAX + 1);
+	if (!hex)
+		return json_null();
+	payload_hex(hex, 2 * UPQR_CPM_BINARY_MAX + 1, cpm, show_pan);
+	view v = { cpm, hex };
+	json_t *j = decode_json(&v, show_pan, diags);
+	free(hex);
+	return j;
+}
+
 static int cpm_decode(int argc, char **argv)
 {
 	decode_args *a = calloc(1, sizeof *a);
@@ -276,13 +300,7 @@ static int cpm_decode(int argc, char **argv)
 		goto out;
 	}
 	char hex[2 * UPQR_CPM_BINARY_MAX + 1];
-	size_t n;
-	if (a->show_pan)
-		for (size_t i = 0; i < cpm->binary_len; i++)
-			snprintf(hex + 2 * i, 3, "%02X", cpm->binary[i]);
-	else if (upqr_cpm_hex_masked(hex, sizeof hex, &n, cpm) != UPQR_OK)
-		hex[0] = 0;
-	hex[2 * cpm->binary_len] = 0;
+	payload_hex(hex, sizeof hex, cpm, a->show_pan);
 	view v = { cpm, hex };
 	if (a->json) {
 		cli_json_print(decode_json(&v, a->show_pan, &diags));

@@ -267,6 +267,16 @@ static void print_human(const upqr_mpm_payload *p)
 		printf("  %-26s %04X (computed %04X)\n", "CRC", p->crc_stated, p->crc_computed);
 }
 
+json_t *cli_mpm_decode_json(const upqr_mpm_payload *p, const upqr_diag_list *dl)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "valid", json_boolean(upqr_mpm_valid(p)));
+	json_object_set_new(j, "objects", objects_json(p, p->objects, p->count, -1));
+	json_object_set_new(j, "fields", fields_json(p));
+	json_object_set_new(j, "diagnostics", cli_diag_json(dl));
+	return j;
+}
+
 static int cmd_decode(int argc, char **argv)
 {
 	mpm_opts o = { 0 };
@@ -294,12 +304,7 @@ static int cmd_decode(int argc, char **argv)
 	if (rc == UPQR_EINVAL) {
 		fprintf(stderr, "upqr: %s\n", upqr_strerror(rc));
 	} else if (o.json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "valid", json_boolean(upqr_mpm_valid(p)));
-		json_object_set_new(j, "objects", objects_json(p, p->objects, p->count, -1));
-		json_object_set_new(j, "fields", fields_json(p));
-		json_object_set_new(j, "diagnostics", cli_diag_json(&dl));
-		cli_json_print(j);
+		cli_json_print(cli_mpm_decode_json(p, &dl));
 	} else {
 		print_human(p);
 		cli_diag_print(stderr, &dl);

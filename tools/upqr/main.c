@@ -10,6 +10,7 @@ static const cli_command commands[] = {
 	{ "sign", "sign ACP request fields (k=v lines) into a form body", cli_cmd_sign },
 	{ "verify", "verify a UnionPay response or notification", cli_cmd_verify },
 	{ "cpm", "consumer-presented codes: decode, generate, verify", cli_cmd_cpm },
+	{ "scan", "read QR payment codes from PNG/JPEG images", cli_cmd_scan },
 };
 
 static int usage(FILE *out, int code)

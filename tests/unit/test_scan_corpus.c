@@ -1,0 +1,71 @@
+/*
+ * test_scan_corpus.c - the degraded-corpus decode rates: upqr against one
+ * plain ZBar pass on the same camera-like images (tests/support/scan_corpus.c).
+ * Asserted: upqr reads >= 97% overall, at least as many as the plain ZBar
+ * pass and (when libzxing-dev is installed) a plain zxing-cpp call in every
+ * family, and never returns a wrong payload as valid.
+ * UPQR_TEST_QUICK: 4 images per family instead of 40. UPQR_SCAN_DUMP=DIR
+ * writes the images upqr missed there.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_corpus.h"
+#include "testutil.h"
+
+#define PER_FAMILY 40
+#define CORPUS_SEED 20261127u
+
+static void test_degraded_corpus(void **state)
+{
+	(void)state;
+	size_t np = 0;
+	char **payloads = sc_load_payloads("tests/data/scan-payloads.tsv", &np);
+	assert_non_null(payloads);
+	assert_true(np >= 5);
+	sc_stats st[SC_FAMILIES];
+	const char *names[32] = { 0 };
+	int hits[32] = { 0 };
+	int per = getenv("UPQR_TEST_QUICK") ? 4 : PER_FAMILY;
+	assert_int_equal(sc_corpus_run(st, per, CORPUS_SEED, payloads, np, names, hits,
+		getenv("UPQR_SCAN_DUMP")), 0);
+	int tot = 0, up = 0, pl = 0, zx = 0, wrong = 0;
+	printf("# %-14s %6s %8s %8s %8s %6s\n", "family", "images", "upqr%", "zbar%", "zxing%", "wrong");
+	for (int f = 0; f < SC_FAMILIES; f++) {
+		printf("# %-14s %6d %8.1f %8.1f %8.1f %6d\n", sc_family_name(f), st[f].total,
+			100.0 * st[f].upqr / st[f].total, 100.0 * st[f].plain / st[f].total,
+			st[f].zxing < 0 ? -1.0 : 100.0 * st[f].zxing / st[f].total, st[f].wrong);
+		tot += st[f].total;
+		up += st[f].upqr;
+		pl += st[f].plain;
+		zx += st[f].zxing;
+		wrong += st[f].wrong;
+	}
+	printf("# %-14s %6d %8.1f %8.1f %8.1f %6d\n", "all", tot, 100.0 * up / tot, 100.0 * pl / tot,
+		st[0].zxing < 0 ? -1.0 : 100.0 * zx / tot, wrong);
+	if (st[0].zxing < 0)
+		printf("# zxing-cpp: not measured (libzxing-dev not installed)\n");
+	for (int i = 0; i < 32 && names[i]; i++)
+		printf("# pass %-18s read %d\n", names[i], hits[i]);
+	for (int f = 0; f < SC_FAMILIES; f++)
+		if (st[f].upqr < st[f].plain)
+			fail_msg("%s: upqr read %d, a plain ZBar pass %d", sc_family_name(f), st[f].upqr,
+				st[f].plain);
+	for (int f = 0; f < SC_FAMILIES; f++)
+		if (st[f].upqr < st[f].zxing)
+			fail_msg("%s: upqr read %d, a plain zxing-cpp call %d", sc_family_name(f),
+				st[f].upqr, st[f].zxing);
+	assert_int_equal(wrong, 0);
+	if (up * 100 < tot * 97)
+		fail_msg("upqr read %d of %d (< 97%%)", up, tot);
+	sc_free_payloads(payloads, np);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_degraded_corpus),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
