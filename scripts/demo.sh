@@ -36,5 +36,38 @@ echo
 if [ -x "$build/samples/mpm_sample" ]; then
 	echo "== 6. the same through the C API (samples/mpm_sample.c)"
 	"$build/samples/mpm_sample" "$payload"
+	echo
 fi
+
+out=$build/demo
+mkdir -p "$out"
+echo "== 7. the merchant's screen: upqr render (PNG to $out/merchant.png, and the terminal)"
+"$upqr" render --ecc M -o "$out/merchant.png" "$repriced"
+"$upqr" render --format txt --margin 4 "$repriced"
+echo
+echo "== 8. the consumer's wallet scans it: upqr scan --profile unionpay $out/merchant.png"
+"$upqr" scan --profile unionpay "$out/merchant.png"
+echo
+
+echo "== 9. consumer-presented: the wallet makes a one-time code (ATC 7) with its ARQC"
+profile=samples/cpm-wallet.json
+code=$("$upqr" cpm generate --profile "$profile" --atc 7 --amount 9900)
+echo "$code"
+"$upqr" render -o "$out/wallet.png" "$code"
+echo
+echo "== 10. the merchant's camera reads the phone: upqr scan $out/wallet.png (PAN masked)"
+"$upqr" scan "$out/wallet.png"
+echo
+echo "== 11. the issuer checks it against the token record and its keys: upqr cpm verify"
+"$upqr" cpm verify --profile "$profile" "$code"
+echo
+echo "== 12. one changed character in the code is refused"
+c=$(printf '%s' "$code" | cut -c60)
+[ "$c" = A ] && n=B || n=A
+tampered=$(printf '%s' "$code" | sed "s/./$n/60")
+if "$upqr" cpm verify --profile "$profile" "$tampered" >/dev/null 2>&1; then
+	echo "demo: a tampered code verified" >&2
+	exit 1
+fi
+echo "refused (exit 1)"
 echo "demo: ok"

@@ -85,6 +85,7 @@ typedef enum upqr_status {
 	UPQR_EMISMATCH = -23,    /* a cryptogram does not match */
 	UPQR_ECRYPTO = -24,      /* the crypto backend failed */
 	UPQR_EKEY = -25,         /* a key has the wrong length or form */
+	UPQR_ERECORD = -26,      /* a payload disagrees with the issuer's own record of it */
 
 	/* images (-40 .. -59) */
 	UPQR_EIMAGE = -40,       /* the image is broken or of an unknown format */

@@ -449,8 +449,22 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
  * bytes, the CVN/CVR and the CID. NOT protected, because the EMV input
  * does not contain them: '4F', '50', '9F08', '9F19', '9F24', '9F25', the
  * expiry, service code and discretionary data of '57', the DKI, unknown
- * tags, and which template a data object sits in. A verifier that relies
- * on those must check them against its own records.
+ * tags, and which template a data object sits in.
+ *
+ * So verification has two layers, as at a real issuer or token service:
+ *  1. the token record: the issuer holds the same profile the wallet was
+ *     provisioned with (its token vault). upqr_cpm_verify_token rebuilds
+ *     the exact payload the generator emits from that record plus the
+ *     code's per-code values (AC, ATC, UN, amount or its absence, date,
+ *     type) and requires the decoded payload to be identical to it: every
+ *     static element byte for byte ('4F', '50', '57' whole, '5F34', '9F08',
+ *     '9F19', '9F24', '9F25', '9F10' with DKI and CVN, '82', '5F2A',
+ *     '9F1A', CID '80'), the same set of data objects (no extra or unknown
+ *     tag, none missing) in the same templates and order -> UPQR_ERECORD;
+ *  2. the ARQC over the per-code data, as upqr_cpm_verify -> UPQR_EMISMATCH.
+ * Together, no byte of a generated payload can change and still verify.
+ * upqr_cpm_verify alone remains for codes from other generators, where
+ * the caller checks the static data itself.
  *
  * Counter contract: the ATC must never repeat for a profile. Generation
  * takes the last ATC used (0 for a fresh profile) in *atc, uses *atc + 1,
@@ -554,7 +568,9 @@ typedef struct upqr_cpm_cryptogram {
 
 /**
  * Recomputes the ARQC of a decoded CPM under key and compares it in
- * constant time (CRYPTO_memcmp). info may be NULL.
+ * constant time (CRYPTO_memcmp). info may be NULL. This is the ARQC layer
+ * only: it covers the per-code data, not the static elements (see above);
+ * with the token record at hand, use upqr_cpm_verify_token.
  * Returns UPQR_OK (match), UPQR_EMISMATCH (mismatch), UPQR_EUNSUPPORTED
  * (the IAD is not upqr's format or the CVN is unknown, e.g. UnionPay's
  * proprietary CVN '01'), UPQR_EINVALID (cpm not valid, or a cryptogram
@@ -564,6 +580,28 @@ typedef struct upqr_cpm_cryptogram {
  */
 UPQR_EXTERN int upqr_cpm_verify(upqr_cpm_cryptogram *info, upqr_emv_key *key, upqr_cpm_key_role role,
 		const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+
+/**
+ * Verifies a decoded CPM against the issuer's token record (the profile the
+ * wallet generates from; only its data fields are read, never a key) and
+ * then its ARQC (layers above). Intended for payloads made by
+ * upqr_cpm_generate: the record must describe exactly what was emitted.
+ * info may be NULL; it is filled only when the record check passed.
+ * diags may be NULL; a record mismatch adds one "record_mismatch" error
+ * whose path names the element (e.g. "61.9F24"), at the payload offset
+ * where it differs. Messages name elements, never values (no PAN).
+ * Primitive values are compared in constant time (CRYPTO_memcmp).
+ *
+ * Returns UPQR_OK (record and ARQC match); UPQR_ERECORD (a static element,
+ * or the set, order or placement of the data objects, differs from what
+ * the record's token generates; the key's last error names it);
+ * UPQR_EMISMATCH (ARQC mismatch); UPQR_EINVAL (NULL argument, or record
+ * fails the generator's profile checks: last error names the field);
+ * UPQR_EVERSION; otherwise as upqr_cpm_verify. Reentrant; the key handle
+ * is used by one thread at a time.
+ */
+UPQR_EXTERN int upqr_cpm_verify_token(upqr_cpm_cryptogram *info, upqr_emv_key *key, upqr_cpm_key_role role,
+		const upqr_cpm_profile *record, const upqr_cpm *cpm, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /**
  * ARPC for the response to a verified CPM, under the AC session key

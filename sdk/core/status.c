@@ -28,6 +28,7 @@ static const struct status_text status_table[] = {
 	{ UPQR_EMISMATCH, "UPQR_EMISMATCH", "cryptogram mismatch" },
 	{ UPQR_ECRYPTO, "UPQR_ECRYPTO", "cryptographic operation failed" },
 	{ UPQR_EKEY, "UPQR_EKEY", "invalid key" },
+	{ UPQR_ERECORD, "UPQR_ERECORD", "payload does not match the issuer's record" },
 	{ UPQR_EIMAGE, "UPQR_EIMAGE", "invalid or unsupported image" },
 	{ UPQR_ETOOLARGE, "UPQR_ETOOLARGE", "payload too large for a QR symbol" },
 	{ UPQR_ENOSYMBOL, "UPQR_ENOSYMBOL", "no QR symbol found" },

@@ -62,4 +62,30 @@ int upqr__cpm_session_key(uint8_t sk[16], upqr_emv_key *key, upqr_cpm_key_role r
 int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, upqr_cpm_key_role role, unsigned int cvn,
 		const char *pan, size_t pan_len, int psn, uint16_t atc, const upqr__ac_data *a);
 
+/* Generated binary payloads stay far below this (about 200 bytes). */
+#define UPQR__CPM_GEN_BIN_MAX 384u
+
+/* Generation state: the profile's Track 2 and the encoded per-code values. */
+typedef struct upqr__cpm_gen {
+	upqr_emv_key *key;    /* for error text (and, generating, the MK) */
+	char t2[40];          /* Track 2 as nibble text: digits and one 'D' */
+	size_t t2_len;
+	size_t pan_len;       /* digits before the 'D' */
+	uint8_t date[3];
+	uint8_t un[4];
+	bool has_amount;      /* the code carries '9F02' */
+	upqr__ac_data ac;
+} upqr__cpm_gen;
+
+/* Checks a profile and fills g->t2; UPQR_EINVAL naming the field in g->key's error. */
+int upqr__cpm_check_profile(upqr__cpm_gen *g, const upqr_cpm_profile *p);
+/* The cryptogram input values that come from the profile: country, currency, AIP, '03' || CVR. */
+void upqr__cpm_static_ac(upqr__ac_data *a, const upqr_cpm_profile *p);
+/*
+ * Appends the payload the generator emits for profile p, the per-code
+ * values in g (ac, has_amount) and the cryptogram ac. The one place that
+ * layout is written, so a verifier can rebuild what it expects.
+ */
+int upqr__cpm_build(upqr__buf *out, const upqr__cpm_gen *g, const upqr_cpm_profile *p, const uint8_t ac[8]);
+
 #endif /* UPQR_CPM_CRYPTO_H */

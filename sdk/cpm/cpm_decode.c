@@ -113,15 +113,15 @@ size_t upqr__pan_digits(char out[UPQR_CPM_PAN_MAX + 1], const uint8_t *v, size_t
 
 /* ---- paths -------------------------------------------------------------- */
 
-static void node_path(char out[UPQR_DIAG_PATH_MAX], const upqr_cpm *cpm, uint16_t idx)
+void upqr__node_path(char out[UPQR_DIAG_PATH_MAX], const upqr_bertlv_node *nodes, uint16_t idx)
 {
 	uint16_t chain[UPQR_BERTLV_DEPTH_MAX + 1];
 	size_t n = 0, o = 0;
-	for (uint16_t i = idx; i != NONE && n < UPQR__ARRAY_LEN(chain); i = cpm->nodes[i].parent)
+	for (uint16_t i = idx; i != NONE && n < UPQR__ARRAY_LEN(chain); i = nodes[i].parent)
 		chain[n++] = i;
 	out[0] = 0;
 	while (n > 0) {
-		const upqr_bertlv_node *c = &cpm->nodes[chain[--n]];
+		const upqr_bertlv_node *c = &nodes[chain[--n]];
 		int w = snprintf(out + o, UPQR_DIAG_PATH_MAX - o, "%s%0*X", o ? "." : "",
 				(int)c->tag_len * 2, (unsigned int)c->tag);
 		if (w < 0 || (size_t)w >= UPQR_DIAG_PATH_MAX - o)
@@ -132,7 +132,7 @@ static void node_path(char out[UPQR_DIAG_PATH_MAX], const upqr_cpm *cpm, uint16_
 
 #define NODE_ERR(c, code, idx, ...) do { \
 	char path_[UPQR_DIAG_PATH_MAX]; \
-	node_path(path_, (c)->cpm, (idx)); \
+	upqr__node_path(path_, (c)->cpm->nodes, (idx)); \
 	DERR(c, code, (c)->cpm->nodes[idx].offset, path_, __VA_ARGS__); \
 } while (0)
 
@@ -463,7 +463,7 @@ static bool same_pan(const uint8_t *a, const uint8_t *b, size_t n)
 static void luhn_warning(dctx *c, uint16_t i)
 {
 	char path[UPQR_DIAG_PATH_MAX];
-	node_path(path, c->cpm, i);
+	upqr__node_path(path, c->cpm->nodes, i);
 	upqr__diag_add(c->diags, UPQR_SEV_WARNING, "pan_luhn", c->cpm->nodes[i].offset, path,
 			"PAN %s fails the Luhn check", c->cpm->pan_masked);
 }

@@ -10,9 +10,6 @@
 
 #include "cpm_crypto.h"
 
-/* Generated binary payloads stay far below this (about 200 bytes). */
-#define BIN_MAX 384u
-
 size_t upqr_cpm_generated_max(void)
 {
 	return UPQR_CPM_GENERATED_MAX;
@@ -99,15 +96,7 @@ static size_t pack_nibbles(uint8_t *out, const char *s, size_t n)
 
 /* ---- profile checks ----------------------------------------------------- */
 
-typedef struct gen {
-	upqr_emv_key *key;
-	char t2[40];          /* Track 2 as nibble text: digits and one 'D' */
-	size_t t2_len;
-	size_t pan_len;       /* digits before the 'D' */
-	uint8_t date[3];
-	uint8_t un[4];
-	upqr__ac_data ac;
-} gen;
+typedef upqr__cpm_gen gen;
 
 static int bad(gen *g, const char *field)
 {
@@ -173,7 +162,7 @@ static bool text_ok(const char *s, size_t min, size_t max, bool digits_only, boo
 	return true;
 }
 
-static int check_profile(gen *g, const upqr_cpm_profile *p)
+int upqr__cpm_check_profile(gen *g, const upqr_cpm_profile *p)
 {
 	if (!p->aid || p->aid_len < 5 || p->aid_len > UPQR_CPM_AID_MAX)
 		return bad(g, "aid");
@@ -226,51 +215,51 @@ static int check_txn(gen *g, const upqr_cpm_txn *t)
 
 /* ---- building ----------------------------------------------------------- */
 
-static void fill_ac_data(gen *g, const upqr_cpm_profile *p, const upqr_cpm_txn *t, uint16_t atc)
+void upqr__cpm_static_ac(upqr__ac_data *a, const upqr_cpm_profile *p)
 {
-	upqr__ac_data *a = &g->ac;
-	memset(a, 0, sizeof *a);
-	if (t->amount >= 0)
-		bcd(a->amount, 6, (uint64_t)t->amount);
 	bcd(a->country, 2, p->country);
 	bcd(a->currency, 2, p->currency);
-	memcpy(a->date, g->date, 3);
-	a->type = t->type;
-	memcpy(a->un, g->un, 4);
 	memcpy(a->aip, p->aip, 2);
-	a->atc[0] = (uint8_t)(atc >> 8);
-	a->atc[1] = (uint8_t)atc;
 	a->cvr[0] = 0x03;
 	memcpy(a->cvr + 1, p->cvr, 3);
 }
 
-/* The '63' template's content, with the AC computed over the same values. */
-static int build_transparent(gen *g, upqr__buf *b, const upqr_cpm_profile *p, const upqr_cpm_txn *t)
+static void fill_ac_data(gen *g, const upqr_cpm_profile *p, const upqr_cpm_txn *t, uint16_t atc)
+{
+	upqr__ac_data *a = &g->ac;
+	memset(a, 0, sizeof *a);
+	g->has_amount = t->amount >= 0;
+	if (g->has_amount)
+		bcd(a->amount, 6, (uint64_t)t->amount);
+	upqr__cpm_static_ac(a, p);
+	memcpy(a->date, g->date, 3);
+	a->type = t->type;
+	memcpy(a->un, g->un, 4);
+	a->atc[0] = (uint8_t)(atc >> 8);
+	a->atc[1] = (uint8_t)atc;
+}
+
+/* The '63' template's content around the AC given. */
+static void build_transparent(const gen *g, upqr__buf *b, const upqr_cpm_profile *p, const uint8_t ac[8])
 {
 	const upqr__ac_data *a = &g->ac;
 	uint8_t iad[UPQR_CPM_IAD_LEN] = { 0x06, p->dki, (uint8_t)p->cvn, 0x03, p->cvr[0], p->cvr[1], p->cvr[2] };
-	uint8_t ac[8], cid = 0x80;
-	int rc = upqr__cpm_ac(ac, g->key, UPQR_CPM_KEY_ICC_MK, p->cvn, g->t2, g->pan_len,
-			p->psn, (uint16_t)(a->atc[0] << 8 | a->atc[1]), a);
-	if (rc != UPQR_OK)
-		return rc;
+	uint8_t cid = 0x80;
 	put_tlv(b, UPQR__TAG_AC, ac, 8);
 	put_tlv(b, UPQR__TAG_CID, &cid, 1);
 	put_tlv(b, UPQR__TAG_IAD, iad, sizeof iad);
 	put_tlv(b, UPQR__TAG_ATC, a->atc, 2);
 	put_tlv(b, UPQR__TAG_AIP, a->aip, 2);
 	put_tlv(b, UPQR__TAG_UN, a->un, 4);
-	if (t->amount >= 0)
+	if (g->has_amount)
 		put_tlv(b, UPQR__TAG_AMOUNT, a->amount, 6);
 	put_tlv(b, UPQR__TAG_CURRENCY, a->currency, 2);
 	put_tlv(b, UPQR__TAG_COUNTRY, a->country, 2);
 	put_tlv(b, UPQR__TAG_TXN_DATE, a->date, 3);
 	put_tlv(b, UPQR__TAG_TXN_TYPE, &a->type, 1);
-	upqr_memzero(ac, sizeof ac);
-	return UPQR_OK;
 }
 
-static void build_card_data(gen *g, upqr__buf *b, const upqr_cpm_profile *p)
+static void build_card_data(const gen *g, upqr__buf *b, const upqr_cpm_profile *p)
 {
 	uint8_t v[20];
 	put_tlv(b, UPQR__TAG_AID, p->aid, p->aid_len);
@@ -300,23 +289,33 @@ static void build_card_data(gen *g, upqr__buf *b, const upqr_cpm_profile *p)
 	upqr_memzero(v, sizeof v);
 }
 
-static int build(gen *g, upqr__buf *out, const upqr_cpm_profile *p, const upqr_cpm_txn *t)
+int upqr__cpm_build(upqr__buf *out, const gen *g, const upqr_cpm_profile *p, const uint8_t ac[8])
 {
-	uint8_t tt[128], app[BIN_MAX];
+	uint8_t tt[128], app[UPQR__CPM_GEN_BIN_MAX];
 	upqr__buf bt, ba;
 	upqr__buf_init(&bt, tt, sizeof tt);
 	upqr__buf_init(&ba, app, sizeof app);
-	int rc = build_transparent(g, &bt, p, t);
-	if (rc == UPQR_OK) {
-		build_card_data(g, &ba, p);
-		put_tlv(&ba, UPQR__TAG_APP_TRANSPARENT, tt, bt.len);
-		put_tlv(out, UPQR__TAG_PFI, "CPV01", 5);
-		put_tlv(out, UPQR__TAG_APP_TEMPLATE, app, ba.len);
-		if (!upqr__buf_fits(&bt) || !upqr__buf_fits(&ba) || !upqr__buf_fits(out))
-			rc = UPQR_EINTERNAL;
-	}
+	build_transparent(g, &bt, p, ac);
+	build_card_data(g, &ba, p);
+	put_tlv(&ba, UPQR__TAG_APP_TRANSPARENT, tt, bt.len);
+	put_tlv(out, UPQR__TAG_PFI, "CPV01", 5);
+	put_tlv(out, UPQR__TAG_APP_TEMPLATE, app, ba.len);
+	int rc = upqr__buf_fits(&bt) && upqr__buf_fits(&ba) && upqr__buf_fits(out) ? UPQR_OK : UPQR_EINTERNAL;
 	upqr_memzero(app, sizeof app);
 	upqr_memzero(tt, sizeof tt);
+	return rc;
+}
+
+/* The ARQC over the values in g->ac, then the payload around it. */
+static int build(gen *g, upqr__buf *out, const upqr_cpm_profile *p)
+{
+	const upqr__ac_data *a = &g->ac;
+	uint8_t ac[8];
+	int rc = upqr__cpm_ac(ac, g->key, UPQR_CPM_KEY_ICC_MK, p->cvn, g->t2, g->pan_len,
+			p->psn, (uint16_t)(a->atc[0] << 8 | a->atc[1]), a);
+	if (rc == UPQR_OK)
+		rc = upqr__cpm_build(out, g, p, ac);
+	upqr_memzero(ac, sizeof ac);
 	return rc;
 }
 
@@ -350,15 +349,15 @@ int upqr_cpm_generate(char *out, size_t cap, size_t *written, uint16_t *atc, upq
 	memset(&g, 0, sizeof g);
 	g.key = mk;
 	uint16_t next = (uint16_t)(*atc + 1);
-	uint8_t bin[BIN_MAX];
+	uint8_t bin[UPQR__CPM_GEN_BIN_MAX];
 	upqr__buf b;
 	upqr__buf_init(&b, bin, sizeof bin);
-	rc = check_profile(&g, p);
+	rc = upqr__cpm_check_profile(&g, p);
 	if (rc == UPQR_OK)
 		rc = check_txn(&g, t);
 	if (rc == UPQR_OK) {
 		fill_ac_data(&g, p, t, next);
-		rc = build(&g, &b, p, t);
+		rc = build(&g, &b, p);
 	}
 	if (rc == UPQR_OK) {
 		rc = upqr_base64_encode(out, cap, written, bin, b.len);

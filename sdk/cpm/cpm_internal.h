@@ -51,4 +51,7 @@ static inline unsigned int upqr__nibble(const uint8_t *v, size_t i)
  */
 size_t upqr__pan_digits(char out[UPQR_CPM_PAN_MAX + 1], const uint8_t *v, size_t len, bool track2);
 
+/* The tag path of nodes[idx] from the top, e.g. "61.63.9F26" (diagnostic paths). */
+void upqr__node_path(char out[UPQR_DIAG_PATH_MAX], const upqr_bertlv_node *nodes, uint16_t idx);
+
 #endif /* UPQR_CPM_INTERNAL_H */

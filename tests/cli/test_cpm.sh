@@ -92,4 +92,39 @@ expect_rc "--imk and --mk together is a usage error" 2 "$UPQR" cpm verify --imk 
 expect_rc "short key is a usage error" 2 "$UPQR" cpm verify --imk 0123 "$GOLD"
 expect_rc "--aes with --imk is a usage error" 2 "$UPQR" cpm verify --aes --imk "$IMK" "$GOLD"
 no_sanitizer_report "verify"
+
+# ---- verify against the token record (--profile)
+PROF=tests/data/cpm-profile.json
+expect_rc "verify --profile (key from the record)" 0 "$UPQR" cpm verify --profile "$PROF" "$GOLD"
+expect_out "record and ARQC match" '^match$'
+expect_rc "verify --profile with --imk" 0 "$UPQR" cpm verify --profile "$PROF" --imk "$IMK" "$GOLD"
+expect_rc "verify --profile AES record" 0 "$UPQR" cpm verify --profile tests/data/cpm-profile-aes.json "$PA"
+expect_rc "AES record with --mk (type from the record)" 0 "$UPQR" cpm verify --profile tests/data/cpm-profile-aes.json \
+	--mk 00112233445566778899AABBCCDDEEFF "$PA"
+sed 's/"par": "Q1Z2X3C4V5B6N7M8L9K0J1H2G3F4D"/"par": "Q1Z2X3C4V5B6N7M8L9K0J1H2G3F4E"/' "$PROF" >"$TMP/par.json"
+expect_rc "another PAR in the record: the ARQC alone still matches" 0 "$UPQR" cpm verify --imk "$IMK" "$GOLD"
+expect_rc "another PAR in the record exits 1" 1 "$UPQR" cpm verify --profile "$TMP/par.json" "$GOLD"
+expect_out "names the record element" "^mismatch: token record: '61.9F24' \\(PAR\\)"
+expect_err "stderr names the element" "record_mismatch at offset [0-9]+, ID 61.9F24"
+sed 's/"pan": "6250947000000014"/"pan": "6250947000000022"/' "$PROF" >"$TMP/pan.json"
+expect_rc "another PAN in the record (key from --imk)" 1 "$UPQR" cpm verify --profile "$TMP/pan.json" --imk "$IMK" "$GOLD"
+expect_err "PAN difference named as track 2" "ID 61.57"
+if grep -q -e 6250947000000014 -e 6250947000000022 "$TMP/out" "$TMP/err"; then not_ok "a record mismatch leaks a PAN"
+else ok "a record mismatch never shows a full PAN"; fi
+expect_rc "record mismatch --json" 1 "$UPQR" cpm verify --json --profile "$TMP/par.json" "$GOLD"
+expect_out "json result" '"result": "mismatch"'
+expect_out "json failed layer" '"failed": "record"'
+expect_out "json element" '"element": "61.9F24"'
+expect_out "json masks the PAN" '"pan": "625094\*\*\*\*\*\*0014"'
+expect_rc "ARQC mismatch with the right record" 1 "$UPQR" cpm verify --json --profile "$PROF" \
+	--imk FEDCBA98765432100123456789ABCDEF "$GOLD"
+expect_out "json failed: arqc" '"failed": "arqc"'
+expect_rc "ARQC mismatch, text" 1 "$UPQR" cpm verify --profile "$PROF" --imk FEDCBA98765432100123456789ABCDEF "$GOLD"
+expect_out "prints the ARQC mismatch" '^mismatch: ARQC mismatch$'
+expect_err "stderr names the ARQC" 'ARQC mismatch'
+expect_rc "a code of another token" 1 "$UPQR" cpm verify --profile "$PROF" "$PA"
+expect_rc "missing record file" 3 "$UPQR" cpm verify --profile "$TMP/none.json" "$GOLD"
+expect_rc "unusable record is a usage error" 2 "$UPQR" cpm verify --profile "$TMP/typo.json" "$GOLD"
+expect_rc "no key and no record is a usage error" 2 "$UPQR" cpm verify "$GOLD"
+no_sanitizer_report "verify --profile"
 done_testing

@@ -1,11 +1,14 @@
 /*
  * fuzz_cpm_decode.c - CPM decode never misbehaves: status and diagnostics
  * agree, views stay in the struct, a valid payload re-encodes to the same
- * text (strict base64), and no masked output leaks the full PAN.
+ * text (strict base64), and no masked output leaks the full PAN. Every
+ * valid payload is also verified against the token record of the golden
+ * code (tests/data/cpm-profile.json): only that exact code may verify.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpm_golden.h"
 #include "upqr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,6 +44,32 @@ static void check(const upqr_cpm *cpm, int rc, const upqr_diag_list *diags)
 	check_masking(cpm, diags);
 }
 
+/* tests/data/cpm-generated.tsv golden_tdes, made from tests/data/cpm-profile.json. */
+static const char golden[] = "hQVDUFYwMWGBpU8IoAAAAzMBAQFQDlVuaW9uUGF5IERlYml0VwxiUJRwAAAAFNMBIgFfNAEAnwgCADCfGQYFASNFZ4mfJB1RMVoyWDNDNFY1QjZON004TDlLMEoxSDJHM0Y0RJ8lAgAUY0SfJghOQWYNQPKHNJ8nAYCfEAcGAaEDoAAAnzYCAAGCAnwAnzcEESIzRJ8CBgAAAAEjRV8qAgFWnxoCAVaaAyYRJ5wBAA==";
+
+static void check_record(const upqr_cpm *cpm, upqr_diag_list *diags)
+{
+	static upqr_emv_key *imk;
+	static upqr_cpm ref;
+	static const uint8_t k[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF,
+		0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10 };
+	if (!imk && (upqr_emv_key_new(&imk, UPQR_EMV_KEY_TDES, k, 16) != UPQR_OK ||
+			upqr_cpm_decode(&ref, NULL, golden, strlen(golden), NULL) != UPQR_OK))
+		abort();
+	upqr_cpm_profile p;
+	if (cpm_golden_record(&p) != UPQR_OK)
+		abort();
+	upqr_diag_list_clear(diags);
+	int rc = upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, cpm, diags);
+	if (rc == UPQR_OK && (cpm->binary_len != ref.binary_len || memcmp(cpm->binary, ref.binary, ref.binary_len)))
+		abort();
+	if (rc != UPQR_OK && rc != UPQR_ERECORD && rc != UPQR_EMISMATCH)
+		abort();
+	if ((rc == UPQR_ERECORD) != (diags->errors == 1) || strstr(upqr_emv_key_last_error(imk), p.pan) ||
+			(diags->count && strstr(diags->items[0].message, p.pan)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static upqr_cpm cpm;
@@ -55,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (upqr_base64_encode(text, sizeof text, &n, cpm.binary, cpm.binary_len) != UPQR_OK ||
 				n != size || memcmp(text, data, size) != 0)
 			abort();
+		check_record(&cpm, &diags);
 	}
 	/* The same bytes as a binary payload, with UnionPay-only selection. */
 	upqr_cpm_options o = UPQR_CPM_OPTIONS_INIT;

@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpm_golden.h"
 #include "test_cpm_util.h"
 
 #define IMK "0123456789ABCDEFFEDCBA9876543210"
-
-static const uint8_t aid_debit[] = { 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01 };
 
 /* The card MK for pan/psn under imk (freed here). */
 static upqr_emv_key *mk_under(upqr_emv_key *imk, const char *pan, int psn, upqr_emv_mk_option opt)
@@ -34,19 +33,7 @@ static upqr_emv_key *card_mk(const char *pan, int psn, upqr_emv_mk_option opt)
 
 static void golden_profile(upqr_cpm_profile *p, upqr_cpm_txn *t)
 {
-	assert_int_equal(upqr_cpm_profile_init(p, UPQR_CPM_PROFILE_VERSION), UPQR_OK);
-	p->aid = aid_debit;
-	p->aid_len = sizeof aid_debit;
-	p->label = "UnionPay Debit";
-	p->pan = "6250947000000014";
-	p->expiry = "3012";
-	p->psn = 0;
-	p->app_version = 0x0030;
-	p->token_requestor_id = "50123456789";
-	p->par = "Q1Z2X3C4V5B6N7M8L9K0J1H2G3F4D";
-	p->last4 = "0014";
-	p->aip[0] = 0x7C;
-	p->dki = 1;
+	assert_int_equal(cpm_golden_record(p), UPQR_OK);
 	assert_int_equal(upqr_cpm_txn_init(t, UPQR_CPM_TXN_VERSION), UPQR_OK);
 	t->amount = 12345;
 	t->un_set = 1;
@@ -358,6 +345,139 @@ static void test_verify_outcomes(void **state)
 	upqr_emv_key_free(imk);
 }
 
+/* ---- verification against the token record ---------------------------- */
+
+/* The golden code, decoded, and the card MK it was made with. */
+static upqr_cpm *golden_code(upqr_emv_key **mk)
+{
+	upqr_cpm_profile p;
+	upqr_cpm_txn t;
+	golden_profile(&p, &t);
+	*mk = card_mk(p.pan, 0, UPQR_EMV_MK_OPTION_A);
+	char out[UPQR_CPM_GENERATED_MAX + 1];
+	size_t n;
+	uint16_t atc = 0;
+	assert_int_equal(upqr_cpm_generate(out, sizeof out, &n, &atc, *mk, &p, &t), UPQR_OK);
+	return decode_ok(out);
+}
+
+/* verify_token against a record edited by `edit`: ERECORD naming `path`, no PAN in any text. */
+#define EXPECT_RECORD(edit, where) do { \
+	golden_profile(&p, &t); \
+	edit; \
+	upqr_diag_list_clear(&d); \
+	assert_int_equal(upqr_cpm_verify_token(&info, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, c, &d), UPQR_ERECORD); \
+	assert_int_equal(d.count, 1); \
+	assert_string_equal(items[0].code, "record_mismatch"); \
+	assert_string_equal(items[0].path, where); \
+	assert_non_null(strstr(upqr_emv_key_last_error(imk), "'" where "'")); \
+	assert_null(strstr(upqr_emv_key_last_error(imk), "6250947000000014")); \
+	assert_null(strstr(items[0].message, "70000000")); \
+	assert_int_equal(info.atc, 0); \
+} while (0)
+
+static void test_verify_token(void **state)
+{
+	(void)state;
+	upqr_emv_key *mk = NULL, *imk = key_hex(UPQR_EMV_KEY_TDES, IMK);
+	upqr_cpm *c = golden_code(&mk);
+	upqr_cpm_profile p;
+	upqr_cpm_txn t;
+	upqr_cpm_cryptogram info;
+	upqr_diag items[4];
+	upqr_diag_list d;
+	upqr_diag_list_init(&d, items, 4);
+	golden_profile(&p, &t);
+	assert_int_equal(upqr_cpm_verify_token(&info, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, c, &d), UPQR_OK);
+	assert_int_equal(info.atc, 1);
+	assert_int_equal(info.dki, 1);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(upqr_cpm_verify_token(NULL, mk, UPQR_CPM_KEY_ICC_MK, &p, c, NULL), UPQR_OK);
+	/* The same record spelt as Track 2 is the same token. */
+	p.pan = NULL;
+	p.track2 = "6250947000000014D3012201";
+	assert_int_equal(upqr_cpm_verify_token(NULL, mk, UPQR_CPM_KEY_ICC_MK, &p, c, NULL), UPQR_OK);
+
+	/* Every static element is checked against the record, and named. */
+	static const uint8_t aid_credit[] = { 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x02 };
+	EXPECT_RECORD((p.aid = aid_credit), "61.4F");
+	EXPECT_RECORD((p.label = "UnionPay Debiu"), "61.50");
+	EXPECT_RECORD((p.pan = "6250947000000022"), "61.57");
+	EXPECT_RECORD((p.expiry = "3011"), "61.57");
+	EXPECT_RECORD((p.service_code = "221"), "61.57");
+	EXPECT_RECORD((p.discretionary = "1"), "61.57");
+	EXPECT_RECORD((p.psn = 1), "61.5F34");
+	EXPECT_RECORD((p.app_version = 0x0031), "61.9F08");
+	EXPECT_RECORD((p.token_requestor_id = "50123456788"), "61.9F19");
+	EXPECT_RECORD((p.par = "Q1Z2X3C4V5B6N7M8L9K0J1H2G3F4E"), "61.9F24");
+	EXPECT_RECORD((p.last4 = "0015"), "61.9F25");
+	EXPECT_RECORD((p.dki = 2), "61.63.9F10");
+	EXPECT_RECORD((p.cvr[2] = 1), "61.63.9F10");
+	EXPECT_RECORD((p.aip[1] = 0x80), "61.63.82");
+	EXPECT_RECORD((p.currency = 840), "61.63.5F2A");
+	EXPECT_RECORD((p.country = 840), "61.63.9F1A");
+	/* The set of elements: the code carries one the record's token does not send. */
+	EXPECT_RECORD((p.last4 = NULL), "61.9F25");
+	EXPECT_RECORD((p.psn = -1), "61.5F34");
+	EXPECT_RECORD((p.label = NULL), "61.50");
+	assert_non_null(strstr(upqr_emv_key_last_error(imk), "is not sent by this token"));
+	/* ... or lacks one it does send. */
+	golden_profile(&p, &t);
+	p.app_version = -1;
+	char text[UPQR_CPM_GENERATED_MAX + 1];
+	size_t n;
+	uint16_t atc = 0;
+	assert_int_equal(upqr_cpm_generate(text, sizeof text, &n, &atc, mk, &p, &t), UPQR_OK);
+	upqr_cpm *m = decode_ok(text);
+	assert_int_equal(upqr_cpm_verify_token(NULL, mk, UPQR_CPM_KEY_ICC_MK, &p, m, NULL), UPQR_OK);
+	golden_profile(&p, &t);
+	upqr_diag_list_clear(&d);
+	assert_int_equal(upqr_cpm_verify_token(NULL, mk, UPQR_CPM_KEY_ICC_MK, &p, m, &d), UPQR_ERECORD);
+	assert_string_equal(items[0].path, "61.9F08");
+	assert_non_null(strstr(items[0].message, "is missing or out of place"));
+
+	/* The payload side: an extra object, a missing one, the ARQC. */
+	uint8_t bin[UPQR_CPM_BINARY_MAX];
+	size_t bn = c->binary_len;
+	memcpy(bin, c->binary, bn);
+	memcpy(bin + bn, "\x5F\x20\x01\x41", 4);
+	assert_int_equal(upqr_cpm_decode_binary(m, NULL, bin, bn + 4, NULL), UPQR_OK);
+	golden_profile(&p, &t);
+	assert_int_equal(upqr_cpm_verify(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, m), UPQR_OK);
+	upqr_diag_list_clear(&d);
+	assert_int_equal(upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, m, &d), UPQR_ERECORD);
+	assert_string_equal(items[0].path, "5F20");
+	assert_int_equal(items[0].offset, bn);
+	assert_non_null(strstr(items[0].message, "(not a generated element) is not sent by this token"));
+	p.version = 0;
+	assert_int_equal(upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, c, NULL), UPQR_EVERSION);
+	golden_profile(&p, &t);
+	upqr_cpm_bytes ac;
+	assert_int_equal(upqr_cpm_find(&ac, c, 0x9F26), UPQR_OK);
+	memcpy(bin, c->binary, bn);
+	bin[ac.ptr - c->binary] ^= 1;
+	assert_int_equal(upqr_cpm_decode_binary(m, NULL, bin, bn, NULL), UPQR_OK);
+	assert_int_equal(upqr_cpm_verify_token(&info, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, m, NULL), UPQR_EMISMATCH);
+	assert_string_equal(upqr_emv_key_last_error(imk), "ARQC mismatch");
+	assert_int_equal(info.atc, 1);
+
+	/* Arguments: a NULL, an invalid record, an invalid payload. */
+	assert_int_equal(upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, NULL, c, NULL), UPQR_EINVAL);
+	assert_int_equal(upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, NULL, NULL), UPQR_EINVAL);
+	assert_int_equal(upqr_cpm_verify_token(NULL, NULL, UPQR_CPM_KEY_IMK_OPTION_A, &p, c, NULL), UPQR_EINVAL);
+	p.aid_len = 3;
+	assert_int_equal(upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, c, NULL), UPQR_EINVAL);
+	assert_non_null(strstr(upqr_emv_key_last_error(imk), "aid"));
+	golden_profile(&p, &t);
+	c->valid = 0;
+	assert_int_equal(upqr_cpm_verify_token(NULL, imk, UPQR_CPM_KEY_IMK_OPTION_A, &p, c, NULL), UPQR_EINVALID);
+	assert_string_equal(upqr_strerror(UPQR_ERECORD), "payload does not match the issuer's record");
+	free(m);
+	free(c);
+	upqr_emv_key_free(imk);
+	upqr_emv_key_free(mk);
+}
+
 static void test_replay(void **state)
 {
 	(void)state;
@@ -571,12 +691,54 @@ static bool same_covered(const upqr_cpm *a, const upqr_cpm *b)
 	return same_value(a, b, 0x9F02, "\0\0\0\0\0\0", 6);
 }
 
+/*
+ * The issuer's full check: the token record (here the profile itself, as
+ * the token vault holds it) and the key it keeps for that token. A code
+ * whose PAN was changed would find another record, or none, in a real
+ * vault; against this one it fails on '57'.
+ */
+static int verify_with_record(const upqr_cpm_profile *p, upqr_cpm_key_role role, const upqr_cpm *c)
+{
+	bool aes = p->cvn == UPQR_CPM_CVN_AES;
+	upqr_emv_key *k = aes ? aes_card_mk(p->pan, p->psn) : issuer_imk(p->pan);
+	int rc = upqr_cpm_verify_token(NULL, k, aes ? UPQR_CPM_KEY_ICC_MK : role, p, c, NULL);
+	upqr_emv_key_free(k);
+	return rc;
+}
+
+typedef struct tamper_stats {
+	size_t tries, decode_errors, record, arqc, arqc_only_ok;
+} tamper_stats;
+
+/* One tampered payload: it must never verify against the record; the ARQC layer alone must protect its data. */
+static void judge(tamper_stats *st, const upqr_cpm_profile *p, upqr_cpm_key_role role, const upqr_cpm *orig,
+		const upqr_cpm *m, int decoded, const char *what, size_t it, size_t pos)
+{
+	st->tries++;
+	if (decoded != UPQR_OK) {
+		st->decode_errors++;
+		return;
+	}
+	int rc = verify_with_record(p, role, m);
+	if (rc == UPQR_OK)
+		fail_msg("iteration %zu: %s %zu was changed and still verifies against the token record", it, what, pos);
+	st->record += rc == UPQR_ERECORD;
+	st->arqc += rc == UPQR_EMISMATCH;
+	if (verify_as_issuer(role, p->cvn, m) == UPQR_OK) {
+		if (!same_covered(orig, m))
+			fail_msg("iteration %zu: %s %zu changed data the ARQC protects and the ARQC verifies", it, what, pos);
+		st->arqc_only_ok++;
+	}
+}
+
 static void test_property_round_trip_and_tamper(void **state)
 {
 	(void)state;
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint64_t s = tu_seed();
 	upqr_cpm *c = malloc(sizeof *c), *m = malloc(sizeof *m);
-	size_t iters = tu_iterations(200), tampered = 0, allowed = 0;
+	size_t iters = tu_iterations(200);
+	tamper_stats bytes = { 0 }, chars = { 0 };
 	for (size_t it = 0; it < iters; it++) {
 		upqr_cpm_profile p;
 		upqr_cpm_txn t;
@@ -592,32 +754,36 @@ static void test_property_round_trip_and_tamper(void **state)
 		upqr_emv_key_free(mk);
 		assert_int_equal(upqr_cpm_decode(c, NULL, text, n, NULL), UPQR_OK);
 		assert_int_equal(verify_as_issuer(role, p.cvn, c), UPQR_OK);
-		/* Flip every byte of the binary payload in turn. */
+		assert_int_equal(verify_with_record(&p, role, c), UPQR_OK);
+		/* Every byte of the binary payload, each changed to another value in turn. */
 		uint8_t bin[UPQR_CPM_BINARY_MAX];
 		size_t bn = c->binary_len;
 		memcpy(bin, c->binary, bn);
 		for (size_t pos = 0; pos < bn; pos++) {
 			uint8_t orig = bin[pos];
 			bin[pos] ^= (uint8_t)(1 + tu_rand(&s) % 255);
-			int rc = upqr_cpm_decode_binary(m, NULL, bin, bn, NULL);
-			if (rc == UPQR_OK && verify_as_issuer(role, p.cvn, m) == UPQR_OK) {
-				if (!same_covered(c, m))
-					fail_msg("iteration %zu: flipped byte %zu (of %zu) changed protected data and still verifies",
-							it, pos, bn);
-				allowed++;
-			}
-			tampered++;
+			judge(&bytes, &p, role, c, m, upqr_cpm_decode_binary(m, NULL, bin, bn, NULL), "byte", it, pos);
 			bin[pos] = orig;
 		}
-		/* A flipped character of the text: base64 error, decode error, or mismatch. */
-		size_t at = tu_rand(&s) % n;
-		text[at] = text[at] == 'A' ? 'B' : 'A';
-		if (upqr_cpm_decode(m, NULL, text, n, NULL) == UPQR_OK && verify_as_issuer(role, p.cvn, m) == UPQR_OK)
-			assert_true(same_covered(c, m));
+		/* Every character of the text, each replaced by another base64 alphabet character. */
+		for (size_t pos = 0; pos < n; pos++) {
+			char orig = text[pos], x;
+			while ((x = alphabet[tu_rand(&s) % 64]) == orig)
+				;
+			text[pos] = x;
+			judge(&chars, &p, role, c, m, upqr_cpm_decode(m, NULL, text, n, NULL), "character", it, pos);
+			text[pos] = orig;
+		}
 	}
-	print_message("# %zu single-byte tamperings, %zu verified, none changing data the ARQC protects\n",
-			tampered, allowed);
-	assert_true(tampered > iters * 100);
+	print_message("# %zu byte changes: %zu decode errors, %zu record mismatches, %zu ARQC mismatches, 0 matches"
+			" (%zu pass the ARQC alone, all on data it does not cover)\n", bytes.tries, bytes.decode_errors,
+			bytes.record, bytes.arqc, bytes.arqc_only_ok);
+	print_message("# %zu character changes: %zu decode errors, %zu record mismatches, %zu ARQC mismatches, 0 matches\n",
+			chars.tries, chars.decode_errors, chars.record, chars.arqc);
+	/* Both layers were exercised, and each one on its own share of the bytes. */
+	assert_true(bytes.tries > iters * 100 && chars.tries > iters * 130);
+	assert_true(bytes.record > 0 && bytes.arqc > 0 && bytes.arqc_only_ok > 0);
+	assert_true(chars.record > 0 && chars.arqc > 0);
 	free(c);
 	free(m);
 }
@@ -630,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_atc_contract),
 		cmocka_unit_test(test_profile_checks),
 		cmocka_unit_test(test_verify_outcomes),
+		cmocka_unit_test(test_verify_token),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_property_round_trip_and_tamper),
 	};

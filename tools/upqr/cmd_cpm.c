@@ -11,8 +11,8 @@
 #define DECODE_USAGE "upqr cpm decode [--json] [--show-pan] [--unionpay] [--aid HEX]... BASE64|-"
 #define GENERATE_USAGE "upqr cpm generate --profile FILE.json --atc N [--un HEX] [--amount MINOR] " \
 	"[--date YYYY-MM-DD] [--json]"
-#define VERIFY_USAGE "upqr cpm verify (--imk HEX|@FILE [--mk-option A|B] | --mk HEX|@FILE [--aes]) " \
-	"[--arc HEX] [--csu HEX [--pad HEX]] [--aid HEX]... [--json] BASE64|-"
+#define VERIFY_USAGE "upqr cpm verify [--profile FILE.json] [--imk HEX|@FILE [--mk-option A|B] | " \
+	"--mk HEX|@FILE [--aes]] [--arc HEX] [--csu HEX [--pad HEX]] [--aid HEX]... [--json] BASE64|-"
 #define MAX_AIDS 16
 
 static const char hexd[] = "0123456789ABCDEF";
@@ -477,8 +477,7 @@ static int load_profile(gen_ctx *g, const char *path)
 	g->p.token_requestor_id = jstr(g->doc, "token_requestor_id");
 	g->p.par = jstr(g->doc, "par");
 	g->p.last4 = jstr(g->doc, "last4");
-	rc = profile_numbers(g, path);
-	return rc == CLI_OK ? profile_key(g, path) : rc;
+	return profile_numbers(g, path);
 }
 
 typedef struct gen_args {
@@ -554,6 +553,8 @@ static int cpm_generate(int argc, char **argv)
 	gen_ctx g;
 	memset(&g, 0, sizeof g);
 	rc = load_profile(&g, a.profile);
+	if (rc == CLI_OK)
+		rc = profile_key(&g, a.profile);
 	char out[UPQR_CPM_GENERATED_MAX + 1];
 	size_t n = 0;
 	uint16_t atc = (uint16_t)(a.atc - 1);
@@ -577,7 +578,7 @@ static int cpm_generate(int argc, char **argv)
 
 typedef struct verify_args {
 	decode_args d;
-	const char *imk, *mk, *arc, *csu, *pad;
+	const char *imk, *mk, *arc, *csu, *pad, *profile;
 	upqr_cpm_key_role role;
 	bool aes;
 } verify_args;
@@ -600,6 +601,8 @@ static int parse_verify_args(verify_args *a, int argc, char **argv)
 				a->imk = val;
 			else if (!strcmp(o, "--mk"))
 				a->mk = val;
+			else if (!strcmp(o, "--profile"))
+				a->profile = val;
 			else if (!strcmp(o, "--arc"))
 				a->arc = val;
 			else if (!strcmp(o, "--csu"))
@@ -616,9 +619,10 @@ static int parse_verify_args(verify_args *a, int argc, char **argv)
 			a->d.input = o;
 		}
 	}
-	if (rc == CLI_OK && (!a->d.input || !a->imk == !a->mk || (a->aes && a->imk) || (a->pad && !a->csu)))
-		rc = cli_usage(VERIFY_USAGE, "one payload and exactly one of --imk/--mk are needed"
-				" (--aes goes with --mk, --pad with --csu)");
+	if (rc == CLI_OK && (!a->d.input || (a->imk && a->mk) || (!a->imk && !a->mk && !a->profile) ||
+			(a->aes && a->imk) || (a->pad && !a->csu)))
+		rc = cli_usage(VERIFY_USAGE, "one payload and one of --imk/--mk (or a --profile holding the key)"
+				" are needed (--aes goes with --mk, --pad with --csu)");
 	return rc;
 }
 
@@ -626,7 +630,8 @@ static const char *verdict(int st)
 {
 	switch (st) {
 	case UPQR_OK: return "match";
-	case UPQR_EMISMATCH: return "mismatch";
+	case UPQR_EMISMATCH:
+	case UPQR_ERECORD: return "mismatch";
 	case UPQR_EUNSUPPORTED: return "unsupported";
 	default: return "invalid";
 	}
@@ -638,7 +643,7 @@ static bool arpcs(json_t *out, const verify_args *a, upqr_emv_key *key, const up
 	uint8_t arc[2], csu[4], pad[8], arpc[8];
 	size_t pn = 0, n = 0;
 	char hex[17];
-	upqr_cpm_key_role role = a->mk ? UPQR_CPM_KEY_ICC_MK : a->role;
+	upqr_cpm_key_role role = a->imk ? a->role : UPQR_CPM_KEY_ICC_MK;
 	if (a->arc) {
 		int st = parse_hex(arc, 2, a->arc, 2) != 2 ? UPQR_EINVAL
 				: upqr_cpm_arpc(arpc, &n, key, role, cpm, 1, arc, NULL, 0);
@@ -658,6 +663,63 @@ static bool arpcs(json_t *out, const verify_args *a, upqr_emv_key *key, const up
 	return true;
 }
 
+/*
+ * The key and, with --profile, the token record. Without --imk/--mk the
+ * record's own key is used (as for generate: the card MK). A profile that
+ * cannot be used is a usage error: it says nothing about the code.
+ */
+static int verify_key(upqr_emv_key **key, gen_ctx *g, const verify_args *a)
+{
+	if (a->profile) {
+		int rc = load_profile(g, a->profile);
+		if (rc == CLI_OK && !a->imk && !a->mk)
+			rc = profile_key(g, a->profile);
+		if (rc != CLI_OK)
+			return rc == CLI_IO ? CLI_IO : CLI_USAGE;
+		if (!a->imk && !a->mk) {
+			*key = g->mk;
+			g->mk = NULL;
+			return CLI_OK;
+		}
+	}
+	bool aes = a->aes || (a->profile && a->mk && g->p.cvn == UPQR_CPM_CVN_AES);
+	return make_key(key, aes ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES, a->mk ? a->mk : a->imk, VERIFY_USAGE);
+}
+
+/* Verdict fields: which layer failed and, for the record, the element. */
+static void mismatch_json(json_t *out, int st, const upqr_diag_list *diags)
+{
+	const upqr_diag *d = upqr_diag_list_find(diags, "record_mismatch");
+	if (st == UPQR_EMISMATCH)
+		json_object_set_new(out, "failed", json_string("arqc"));
+	if (st == UPQR_ERECORD) {
+		json_object_set_new(out, "failed", json_string("record"));
+		json_object_set_new(out, "element", json_string(d ? d->path : ""));
+	}
+}
+
+static void verify_print(int st, json_t *out, upqr_emv_key *key, const verify_args *a, const upqr_diag_list *diags)
+{
+	const char *why = upqr_emv_key_last_error(key);
+	if (a->d.json) {
+		json_object_set_new(out, "diagnostics", cli_diag_json(diags));
+		if (st != UPQR_OK && st != UPQR_EINVAL)
+			json_object_set_new(out, "reason", json_string(why));
+		cli_json_print(out);
+		return;
+	}
+	printf("%s%s%s\n", verdict(st), st != UPQR_OK && why[0] ? ": " : "", st != UPQR_OK ? why : "");
+	const char *k;
+	json_t *v;
+	json_object_foreach(out, k, v)
+		if (!strncmp(k, "arpc", 4))
+			printf("%s %s\n", k, json_string_value(v));
+	if (st == UPQR_EMISMATCH)
+		fprintf(stderr, "upqr: %s\n", why);
+	cli_diag_print(stderr, diags);
+	json_decref(out);
+}
+
 static int run_verify(verify_args *a, upqr_cpm *cpm)
 {
 	upqr_diag items[16];
@@ -668,37 +730,29 @@ static int run_verify(verify_args *a, upqr_cpm *cpm)
 	if (io)
 		return CLI_IO;
 	upqr_emv_key *key = NULL;
-	upqr_emv_key_type type = a->aes ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
-	int rc = make_key(&key, type, a->mk ? a->mk : a->imk, VERIFY_USAGE);
-	if (rc != CLI_OK)
-		return rc;
-	upqr_cpm_cryptogram info;
-	memset(&info, 0, sizeof info);
-	if (st == UPQR_OK)
-		st = upqr_cpm_verify(&info, key, a->mk ? UPQR_CPM_KEY_ICC_MK : a->role, cpm);
-	json_t *out = json_pack("{s:s, s:s}", "result", verdict(st), "pan", cpm->pan_masked);
-	if (st == UPQR_OK || st == UPQR_EMISMATCH)
-		json_object_set_new(out, "atc", json_integer(info.atc));
-	if (st == UPQR_OK && !arpcs(out, a, key, cpm))
-		st = UPQR_EINVAL;
-	if (a->d.json) {
-		json_object_set_new(out, "diagnostics", cli_diag_json(&diags));
-		if (st != UPQR_OK && st != UPQR_EMISMATCH && st != UPQR_EINVAL)
-			json_object_set_new(out, "reason", json_string(upqr_emv_key_last_error(key)));
-		cli_json_print(out);
-	} else {
-		const char *why = upqr_emv_key_last_error(key);
-		printf("%s%s%s\n", verdict(st), st != UPQR_OK && why[0] ? ": " : "", st != UPQR_OK ? why : "");
-		const char *k;
-		json_t *v;
-		json_object_foreach(out, k, v)
-			if (!strncmp(k, "arpc", 4))
-				printf("%s %s\n", k, json_string_value(v));
-		cli_diag_print(stderr, &diags);
-		json_decref(out);
+	gen_ctx g;
+	memset(&g, 0, sizeof g);
+	int rc = verify_key(&key, &g, a);
+	if (rc == CLI_OK) {
+		upqr_cpm_cryptogram info;
+		memset(&info, 0, sizeof info);
+		upqr_cpm_key_role role = a->imk ? a->role : UPQR_CPM_KEY_ICC_MK;
+		if (st == UPQR_OK)
+			st = a->profile ? upqr_cpm_verify_token(&info, key, role, &g.p, cpm, &diags)
+				: upqr_cpm_verify(&info, key, role, cpm);
+		json_t *out = json_pack("{s:s, s:s}", "result", verdict(st), "pan", cpm->pan_masked);
+		mismatch_json(out, st, &diags);
+		if (st == UPQR_OK || st == UPQR_EMISMATCH)
+			json_object_set_new(out, "atc", json_integer(info.atc));
+		if (st == UPQR_OK && !arpcs(out, a, key, cpm))
+			st = UPQR_EINVAL;
+		verify_print(st, out, key, a, &diags);
+		rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
 	}
 	upqr_emv_key_free(key);
-	return st == UPQR_OK ? CLI_OK : CLI_INVALID;
+	upqr_emv_key_free(g.mk);
+	json_decref(g.doc);
+	return rc;
 }
 
 static int cpm_verify(int argc, char **argv)
