@@ -15,6 +15,14 @@ so="$UPQR_BUILD/lib/libupqr.so"
 if [ -f "$so" ]; then
 	bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^upqr_' | grep -v '^_' || true)
 	if [ -z "$bad" ]; then ok "shared library exports only upqr_*"; else not_ok "exports: $bad"; fi
+	nm -D --defined-only "$so" | awk '{print $3}' | grep '^upqr_' | LC_ALL=C sort >"$TMP/syms"
+	grep -v '^#' abi/libupqr.so.0.symbols >"$TMP/want"
+	if diff -u "$TMP/want" "$TMP/syms" >"$TMP/symdiff"; then
+		ok "exported symbols match abi/libupqr.so.0.symbols"
+	else
+		not_ok "exported symbols differ from abi/libupqr.so.0.symbols (update it deliberately)"
+		sed 's/^/# /' "$TMP/symdiff" | head -40
+	fi
 	soname=$(objdump -p "$so" | awk '/SONAME/ {print $2}')
 	if [ "$soname" = "libupqr.so.0" ]; then ok "soname libupqr.so.0"; else not_ok "soname '$soname'"; fi
 fi
