@@ -52,7 +52,8 @@ echo
 echo "== 9. consumer-presented: the wallet makes a one-time code (ATC 7) with its ARQC"
 profile=samples/cpm-wallet.json
 code=$("$upqr" cpm generate --profile "$profile" --atc 7 --amount 9900)
-echo "$code"
+# The base64 text carries the card number, so it is shown as a QR code only.
+echo "(${#code} base64 characters, not printed: they carry the card number)"
 "$upqr" render -o "$out/wallet.png" "$code"
 echo
 echo "== 10. the merchant's camera reads the phone: upqr scan $out/wallet.png (PAN masked)"
