@@ -537,7 +537,7 @@ static unsigned jcurrency(jin *c, json_t *root)
 		return (unsigned)json_integer_value(v);
 	const char *s = json_string_value(v);
 	if (s && strlen(s) == 3 && strspn(s, "0123456789") == 3)
-		return (unsigned)atoi(s);
+		return (unsigned)strtoul(s, NULL, 10);
 	jbad(c, "transaction_currency", "must be an ISO 4217 numeric code such as \"344\"");
 	return 0;
 }

@@ -94,7 +94,7 @@ static int parse_sign_args(int argc, char **argv, upqr_signer_options *o, const 
 		else if (!strcmp(a, "--version") && (!strcmp(v, "5.1.0") || !strcmp(v, "5.0.0")))
 			o->acp_version = !strcmp(v, "5.0.0") ? UPQR_ACP_5_0_0 : UPQR_ACP_5_1_0;
 		else if (!strcmp(a, "--sign-method") && (!strcmp(v, "01") || !strcmp(v, "11") || !strcmp(v, "12")))
-			o->sign_method = (upqr_acp_sign_method)atoi(v);
+			o->sign_method = (upqr_acp_sign_method)strtol(v, NULL, 10);
 		else
 			return cli_usage(SIGN_USAGE, "bad option or value: %s %s", a, v);
 	}
