@@ -1,14 +1,21 @@
 /*
  * bench_sign.c - ACP 5.1.0 RSA-2048 signatures and verifications per second,
  * next to the raw rate of `openssl speed -seconds 2 rsa2048` on the same
- * machine. The SDK adds two small digests and base64 per message on top of
- * one RSA operation; the target is at least 90 % of the raw rate. Rates
- * are per second of CPU time, as `openssl speed` computes them.
+ * machine (target: at least 90 %), and next to the raw OpenSSL calls a
+ * 5.1.0 verification has to make on the same message (two SHA-256 and one
+ * RSA verify, everything prepared): `openssl speed` times the RSA step
+ * alone, so that second figure is the floor any implementation can reach.
+ * Rates are per second of CPU time, as `openssl speed` computes them.
  * Needs build/pki (made by `make`).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "bench.h"
 #include "upqr.h"
@@ -122,6 +129,67 @@ static int verify_once(void *arg)
 	return upqr_verifier_verify(c->verifier, c->m->f, c->m->n, UPQR_VERIFY_NOW);
 }
 
+/*
+ * The raw OpenSSL calls a 5.1.0 verification cannot avoid, on the same
+ * message with everything prepared in advance: SHA-256 of the string to
+ * sign, SHA-256 of its lower-case hex, one RSA PKCS#1 v1.5 verify.
+ * `openssl speed` times the RSA step alone; this is the floor for the SDK.
+ */
+typedef struct raw {
+	const char *text;
+	size_t len;
+	EVP_PKEY_CTX *pctx;
+	const EVP_MD *md;
+	uint8_t sig[512];
+	size_t sig_len;
+} raw;
+
+static int raw_verify_once(void *arg)
+{
+	raw *r = arg;
+	uint8_t d1[32], d2[32];
+	char hex[65];
+	static const char digits[] = "0123456789abcdef";
+	if (EVP_Digest(r->text, r->len, d1, NULL, r->md, NULL) != 1)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[d1[i] >> 4];
+		hex[2 * i + 1] = digits[d1[i] & 15];
+	}
+	if (EVP_Digest(hex, 64, d2, NULL, r->md, NULL) != 1)
+		return -1;
+	return EVP_PKEY_verify(r->pctx, r->sig, r->sig_len, d2, 32) == 1 ? UPQR_OK : -1;
+}
+
+static double raw_verify_rate(const message *m, const char *cert_path)
+{
+	raw r = { 0 };
+	size_t len = 0;
+	static char text[1 << 14];
+	FILE *f = fopen(cert_path, "r");
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	if (!x || upqr_acp_string_to_sign(text, sizeof text, &len, m->f, m->n - 1) != UPQR_OK ||
+			upqr_base64_decode(r.sig, sizeof r.sig, &r.sig_len, m->sig, strlen(m->sig), NULL)) {
+		X509_free(x);
+		return -1;
+	}
+	r.text = text;
+	r.len = len;
+	r.md = EVP_sha256();
+	r.pctx = EVP_PKEY_CTX_new(X509_get0_pubkey(x), NULL);
+	double rt = -1;
+	size_t done = 0;
+	if (r.pctx && EVP_PKEY_verify_init(r.pctx) == 1 &&
+			EVP_PKEY_CTX_set_rsa_padding(r.pctx, RSA_PKCS1_PADDING) == 1 &&
+			EVP_PKEY_CTX_set_signature_md(r.pctx, r.md) == 1)
+		rt = rate(raw_verify_once, &r, &done);
+	EVP_PKEY_CTX_free(r.pctx);
+	X509_free(x);
+	return rt;
+}
+
 int main(void)
 {
 	char *pem = slurp("build/pki/upop_sign.pem");
@@ -146,12 +214,17 @@ int main(void)
 			upqr_signer_last_error(c.signer), upqr_verifier_last_error(c.verifier));
 		return 1;
 	}
+	double raw_rate = raw_verify_rate(c.m, "build/pki/upop_sign.pem");
 	double os_sign = 0, os_verify = 0;
 	int have_speed = openssl_speed(&os_sign, &os_verify);
 	printf("ACP 5.1.0 signMethod 01, RSA-2048, %zu-field message: %zu signatures, %zu verifications "
 		"(certificate cached)\n", c.m->n, signs, verifies);
 	bench_result("acp_sign_per_s", sign_rate, "ops/s");
 	bench_result("acp_verify_per_s", verify_rate, "ops/s");
+	if (raw_rate > 0) {
+		bench_result("openssl_acp_verify_calls_per_s", raw_rate, "ops/s");
+		bench_result("acp_verify_vs_raw_calls", 100.0 * verify_rate / raw_rate, "%");
+	}
 	if (have_speed == 0) {
 		bench_result("openssl_rsa2048_sign_per_s", os_sign, "ops/s");
 		bench_result("openssl_rsa2048_verify_per_s", os_verify, "ops/s");
