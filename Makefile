@@ -94,7 +94,7 @@ SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 
-.PHONY: samples all deps lib cli pki tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
+.PHONY: benches samples all deps lib cli pki tests check bench fuzz fuzz-bins clang-build demo install clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -180,8 +180,10 @@ samples: $(SAMPLE_BINS)
 
 # ---- check ---------------------------------------------------------------
 
+benches: $(BENCH_BINS)
+
 check: deps
-	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory all tests benches
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all tests
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@$(MAKE) --no-print-directory clang-build
@@ -189,7 +191,7 @@ check: deps
 
 # Everything once more with clang, warnings as errors (compile and link only).
 clang-build: deps
-	@$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) all tests
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) all tests benches
 
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
