@@ -32,6 +32,15 @@ void upqr__free_secret(void *ptr, size_t len);
 /* Records a problem; list may be NULL (then only the return value matters). */
 void upqr__diag_add(upqr_diag_list *list, upqr_severity sev, const char *code,
 		size_t offset, const char *path, const char *fmt, ...) UPQR__PRINTF(6, 7);
+void upqr__diag_addv(upqr_diag_list *list, upqr_severity sev, const char *code,
+		size_t offset, const char *path, const char *fmt, va_list ap) UPQR__PRINTF(6, 0);
+
+/* ---- last-error text of a handle ----------------------------------------- */
+/* Size of every handle's last-error buffer. */
+#define UPQR__ERR_MAX 256
+/* Formats into buf (UPQR__ERR_MAX bytes) and returns status, so `return upqr__set_error(...)` reads well. */
+int upqr__set_error(char *buf, int status, const char *fmt, ...) UPQR__PRINTF(3, 4);
+int upqr__set_errorv(char *buf, int status, const char *fmt, va_list ap) UPQR__PRINTF(3, 0);
 
 /* ---- output buffers: caller buffer + capacity + written ---------------- */
 /*

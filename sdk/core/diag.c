@@ -41,6 +41,15 @@ const char *upqr_severity_name(upqr_severity sev)
 void upqr__diag_add(upqr_diag_list *list, upqr_severity sev, const char *code,
 		size_t offset, const char *path, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	upqr__diag_addv(list, sev, code, offset, path, fmt, ap);
+	va_end(ap);
+}
+
+void upqr__diag_addv(upqr_diag_list *list, upqr_severity sev, const char *code,
+		size_t offset, const char *path, const char *fmt, va_list ap)
+{
 	if (!list)
 		return;
 	if (sev == UPQR_SEV_ERROR)
@@ -56,8 +65,20 @@ void upqr__diag_add(upqr_diag_list *list, upqr_severity sev, const char *code,
 	d->severity = sev;
 	d->offset = offset;
 	snprintf(d->path, sizeof d->path, "%s", path ? path : "");
+	vsnprintf(d->message, sizeof d->message, fmt, ap);
+}
+
+int upqr__set_errorv(char *buf, int status, const char *fmt, va_list ap)
+{
+	vsnprintf(buf, UPQR__ERR_MAX, fmt, ap);
+	return status;
+}
+
+int upqr__set_error(char *buf, int status, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(d->message, sizeof d->message, fmt, ap);
+	upqr__set_errorv(buf, status, fmt, ap);
 	va_end(ap);
+	return status;
 }

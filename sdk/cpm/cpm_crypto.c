@@ -63,7 +63,7 @@ void upqr__key_error(upqr_emv_key *k, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(k->error, sizeof k->error, fmt, ap);
+	upqr__set_errorv(k->error, 0, fmt, ap);
 	va_end(ap);
 }
 

@@ -22,7 +22,7 @@ struct upqr_emv_key {
 	EVP_CIPHER_CTX *scratch;  /* re-keyed by each step that needs another key */
 	EVP_MAC *cmac;
 	EVP_MAC_CTX *mac;         /* CMAC with AES-128-CBC set once */
-	char error[96];
+	char error[UPQR__ERR_MAX];
 };
 
 bool upqr__key_ok(const upqr_emv_key *k);

@@ -64,7 +64,7 @@ static void report(dctx *c, upqr_severity sev, const char *code, size_t off,
 static void report(dctx *c, upqr_severity sev, const char *code, size_t off,
 		size_t depth, const char *fmt, ...)
 {
-	char path[UPQR_DIAG_PATH_MAX], msg[UPQR_DIAG_MESSAGE_MAX];
+	char path[UPQR_DIAG_PATH_MAX];
 	if (c->d->count >= c->d->capacity) {
 		/* Only counted: skip the formatting (callers without a list pay nothing). */
 		upqr__diag_add(c->d, sev, code, off, "", "%s", "");
@@ -73,9 +73,8 @@ static void report(dctx *c, upqr_severity sev, const char *code, size_t off,
 	upqr__mpm_path(path, c->ids, depth);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	upqr__diag_addv(c->d, sev, code, off, path, fmt, ap);
 	va_end(ap);
-	upqr__diag_add(c->d, sev, code, off, path, "%s", msg);
 }
 
 static size_t off_of(const dctx *c, const void *p)

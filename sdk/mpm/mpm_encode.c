@@ -36,12 +36,10 @@ static void refuse(enc *e, const char *code, const char *path, const char *fmt, 
 
 static void refuse(enc *e, const char *code, const char *path, const char *fmt, ...)
 {
-	char msg[UPQR_DIAG_MESSAGE_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	upqr__diag_addv(e->d, UPQR_SEV_ERROR, code, e->base + e->b.len, path, fmt, ap);
 	va_end(ap);
-	upqr__diag_add(e->d, UPQR_SEV_ERROR, code, e->base + e->b.len, path, "%s", msg);
 	e->failed = true;
 }
 

@@ -14,7 +14,6 @@
 #include "scan/scan_internal.h"
 
 #define SCAN_MAGIC 0x5343414eu /* "SCAN" */
-#define ERR_MAX 160
 
 typedef struct scan_slot {
 	upqr_scan_symbol sym;
@@ -29,7 +28,7 @@ struct upqr_scanner {
 	upqr__scan_work *work; /* the MPM/CPM decoders' scratch */
 	scan_slot slots[UPQR_SCAN_MAX_SYMBOLS];
 	size_t count;
-	char err[ERR_MAX];
+	char err[UPQR__ERR_MAX];
 };
 
 size_t upqr_scan_max_pixels(void) { return UPQR_SCAN_MAX_PIXELS; }
@@ -53,7 +52,7 @@ static int set_error(upqr_scanner *s, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	upqr__set_errorv(s->err, rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }

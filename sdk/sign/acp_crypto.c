@@ -15,15 +15,6 @@
 
 #include "sign_internal.h"
 
-int upqr__set_error(char *buf, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, UPQR__ERR_MAX, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 int upqr__digests_init(upqr__digests *d, OSSL_LIB_CTX *libctx)
 {
 	memset(d, 0, sizeof *d);

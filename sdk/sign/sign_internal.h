@@ -12,7 +12,6 @@
 #include "core/core_internal.h"
 #include "upqr/sign.h"
 
-#define UPQR__ERR_MAX 256
 /* Decimal serial: up to 20 bytes of serial -> 49 digits. */
 #define UPQR__CERT_ID_MAX 64
 
@@ -78,6 +77,5 @@ typedef struct upqr__secure_key {
 int upqr__secure_key_init(upqr__secure_key *k, upqr__digests *d, const uint8_t *key, size_t len);
 
 /* Sets a handle's error text (printf style); returns status for tail calls. */
-int upqr__set_error(char *buf, int status, const char *fmt, ...) UPQR__PRINTF(3, 4);
 
 #endif /* UPQR_SIGN_INTERNAL_H */
