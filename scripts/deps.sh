@@ -9,12 +9,16 @@ libssl-dev openssl
 libqrencode-dev
 libzbar-dev
 libpng-dev libjpeg62-turbo-dev
-libjansson-dev"
+libjansson-dev
+libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev"
 # Tests, sanitizers, fuzzing, image corpus; python3 checks JSON in CLI tests;
-# zxing-cpp is the scan tests' comparison engine only.
+# zxing-cpp is the scan tests' comparison engine only; curl, sqlite3 and
+# postgresql (a throwaway server started by the tests) drive the acquirer and
+# journal tests; junit5 runs the Java binding's tests.
 PKGS="$PKGS
 libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3
-g++ libzxing-dev"
+g++ libzxing-dev
+curl sqlite3 postgresql junit5"
 
 missing=""
 for p in $PKGS; do
