@@ -72,13 +72,13 @@ extern const upqr__journal_ops upqr__journal_sqlite_ops;
  * Checks that a new child operation (VOID, REFUND, REVERSAL) may start from
  * its original `orig`; `outstanding` is the sum of the amounts of the
  * original's REFUNDs and VOIDs that are not FAILED (the backend computes it
- * inside the transaction); `has_reversal` whether one exists already. Fills
+ * inside the transaction); `reversal` the state of its reversal (0: none). Fills
  * the child's copied fields (orig_*, and for a reversal order_id, txn_time,
  * currency, amount) into *rec. Returns UPQR_OK or sets j->err and returns
  * UPQR_ESTATE / UPQR_EOVERREFUND / UPQR_EDUPLICATE.
  */
 int upqr__journal_check_child(upqr_journal *j, upqr_journal_record *rec,
-		const upqr_journal_record *orig, int64_t outstanding, bool has_reversal);
+		const upqr_journal_record *orig, int64_t outstanding, upqr_journal_state reversal);
 
 /*
  * Builds the record a new order starts as (PENDING, owned by j, leased).
