@@ -349,12 +349,26 @@ static void jc_test_transition_path(void **state)
 	assert_string_equal(s.owner, "");          /* final: the claim is gone */
 	assert_int_equal(s.lease_until_ms, 0);
 	assert_int_equal(jc_unfinished_count(t->j), 0);
-	/* A final record keeps the answer that made it final; attempts on it are refused. */
+	/* A final record keeps the answer that made it final; older news changes nothing. */
+	upqr_journal_record fin = s;
 	memset(&u, 0, sizeof(u));
 	strcpy(u.resp_code, "A6");
 	assert_int_equal(upqr_journal_transition(&s, t->j, r.id, UPQR_JOURNAL_SUCCESS, &u), UPQR_OK);
 	assert_string_equal(s.resp_code, "00");
-	assert_int_equal(upqr_journal_note_attempt(&s, t->j, r.id, NULL), UPQR_ESTATE);
+	strcpy(u.resp_code, "03");
+	assert_int_equal(upqr_journal_note_attempt(&s, t->j, r.id, &u), UPQR_OK);
+	assert_memory_equal(&s, &fin, sizeof(s));
+	assert_int_equal(upqr_journal_transition(&s, t->j, r.id, UPQR_JOURNAL_UNKNOWN, &u), UPQR_OK);
+	assert_memory_equal(&s, &fin, sizeof(s));
+	/* A stale "unknown" for an accepted order keeps what the order had. */
+	upqr_journal_record a = jc_begin(t->j, UPQR_JOURNAL_APPLY_QR, "QRC0000001", 500, NULL);
+	memset(&u, 0, sizeof(u));
+	strcpy(u.resp_code, "00");
+	assert_int_equal(upqr_journal_transition(&a, t->j, a.id, UPQR_JOURNAL_ACCEPTED, &u), UPQR_OK);
+	strcpy(u.resp_code, "03");
+	assert_int_equal(upqr_journal_transition(&a, t->j, a.id, UPQR_JOURNAL_UNKNOWN, &u), UPQR_OK);
+	assert_int_equal(a.state, UPQR_JOURNAL_ACCEPTED);
+	assert_string_equal(a.resp_code, "00");
 	/* A different queryId for the same order is a contradiction. */
 	upqr_journal_record r2 = jc_begin(t->j, UPQR_JOURNAL_CONSUME_QRNO, "ORD0000002", 500, NULL);
 	memset(&u, 0, sizeof(u));
@@ -426,12 +440,12 @@ static void jc_test_every_transition(void **state)
 		/*             PEND UNKN ACCP SUCC FAIL VOID REVR REFD */
 		/* PENDING  */ { 2, 1, 1, 1, 1, 0, 0, 0 },
 		/* UNKNOWN  */ { 0, 2, 1, 1, 1, 0, 0, 0 },
-		/* ACCEPTED */ { 0, 0, 2, 1, 1, 0, 0, 0 },
-		/* SUCCESS  */ { 0, 0, 0, 2, 0, 0, 0, 0 },
-		/* FAILED   */ { 0, 0, 0, 0, 2, 0, 0, 0 },
-		/* VOIDED   */ { 0, 0, 0, 2, 0, 0, 0, 0 },
-		/* REVERSED */ { 0, 0, 0, 2, 2, 0, 0, 0 },
-		/* REFUNDED */ { 0, 0, 0, 2, 0, 0, 0, 0 },
+		/* ACCEPTED */ { 0, 2, 2, 1, 1, 0, 0, 0 },
+		/* SUCCESS  */ { 0, 2, 2, 2, 0, 0, 0, 0 },
+		/* FAILED   */ { 0, 2, 2, 0, 2, 0, 0, 0 },
+		/* VOIDED   */ { 0, 2, 2, 2, 0, 0, 0, 0 },
+		/* REVERSED */ { 0, 2, 2, 2, 2, 0, 0, 0 },
+		/* REFUNDED */ { 0, 2, 2, 2, 0, 0, 0, 0 },
 	};
 	int n = 0;
 	for (int from = 1; from <= 8; from++) {
