@@ -53,6 +53,11 @@ ifeq ($(SAN),fuzz)
 endif
 
 CPPFLAGS_ALL := -Iinclude -Isdk -Itests/support -D_POSIX_C_SOURCE=200809L
+# The CLI and the samples: public headers only, linked against the shared
+# library (found next to them through $ORIGIN/../lib, in build/ and once
+# installed), so reaching an internal symbol fails the link.
+PUBLIC_CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L
+PUBLIC_RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 CFLAGS_ALL   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -fPIC -MMD -MP
 LDFLAGS_ALL  := $(SANFLAGS)
 
@@ -123,6 +128,12 @@ $(BUILD)/obj/sdk/%.o: sdk/%.c | deps
 	$(SAY) CC $<
 	$(Q)$(CC) $(CPPFLAGS_ALL) -DUPQR_BUILDING $(PKG_CFLAGS) $(CFLAGS_ALL) -fvisibility=hidden $(CFLAGS) -c $< -o $@
 
+# The CLI sees the public headers only (and jansson), as curl's tool does.
+$(BUILD)/obj/tools/%.o: tools/%.c | deps
+	@mkdir -p $(dir $@)
+	$(SAY) CC $<
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(shell pkg-config --cflags $(CLI_PKGS)) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
@@ -152,9 +163,9 @@ $(SHARED_SO): $(SHARED_REAL)
 $(SHARED_LIB): $(SHARED_SO)
 	$(Q)ln -sf $(notdir $<) $@
 
-$(CLI_BIN): $(CLI_OBJS) $(STATIC_LIB)
+$(CLI_BIN): $(CLI_OBJS) $(SHARED_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(CLI_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(SHARED_LIB) $(PUBLIC_RPATH) $(CLI_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
@@ -170,11 +181,12 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
-# Samples use the public API only: compiled against include/ alone.
-$(BUILD)/samples/%: samples/%.c $(STATIC_LIB)
+# Samples use the public API only, like the CLI.
+$(BUILD)/samples/%: samples/%.c $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
-	$(Q)$(CC) -Iinclude $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< \
+		$(SHARED_LIB) $(PUBLIC_RPATH)
 
 samples: $(SAMPLE_BINS)
 

@@ -6,7 +6,7 @@ expect_rc "version exits 0" 0 "$UPQR" version
 expect_out "version prints the version" '^upqr [0-9]+\.[0-9]+\.[0-9]+$'
 expect_rc "no command is a usage error" 2 "$UPQR"
 expect_rc "unknown command is a usage error" 2 "$UPQR" frobnicate
-expect_err "unknown command is named" "unknown command 'frobnicate'"
+expect_err "unknown command is named" "unknown command: frobnicate"
 expect_rc "help exits 0" 0 "$UPQR" --help
 expect_out "help lists commands" 'version'
 
