@@ -208,8 +208,8 @@ static void print_option(FILE *out, const cli_option *o)
 void cli_help_print(FILE *out, const cli_command *c)
 {
 	const char *sub = c->sub ? c->sub : "";
-	fprintf(out, "usage: upqr %s%s%s %s\n\n%s.\n", c->name, c->sub ? " " : "", sub, c->synopsis,
-		c->summary);
+	fprintf(out, "usage: upqr %s%s%s%s%s\n\n%s.\n", c->name, c->sub ? " " : "", sub,
+		*c->synopsis ? " " : "", c->synopsis, c->summary);
 	if (!c->sub && cli_has_subs(c->name)) {
 		fprintf(out, "\nsubcommands:\n");
 		for (const cli_command *s = commands; s->name; s++)
@@ -232,6 +232,9 @@ void cli_help_list(FILE *out)
 
 void cli_help_options(FILE *out, const cli_command *c)
 {
-	for (const cli_option *o = c->options; o->name; o++)
+	for (const cli_option *o = c->options; o->name; o++) {
 		fprintf(out, "%s%s%s\n", o->name, o->value ? " " : "", o->value ? o->value : "");
+		if (o->alias)
+			fprintf(out, "%s%s%s\n", o->alias, o->value ? " " : "", o->value ? o->value : "");
+	}
 }

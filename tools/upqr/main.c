@@ -25,8 +25,7 @@ static bool is_help(const char *a)
 static int usage_error(const cli_command *c, const char *before, const char *what, const char *after)
 {
 	fprintf(stderr, "upqr: %s%s%s", before, what, after);
-	fprintf(stderr, "\nusage: upqr %s%s%s %s\nTry 'upqr %s%s%s --help'.\n", c->name,
-		c->sub ? " " : "", c->sub ? c->sub : "", c->synopsis, c->name, c->sub ? " " : "",
+	fprintf(stderr, "\nTry 'upqr %s%s%s --help'.\n", c->name, c->sub ? " " : "",
 		c->sub ? c->sub : "");
 	return CLI_USAGE;
 }
