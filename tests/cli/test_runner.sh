@@ -12,18 +12,17 @@ count() { # LOG EXIT -> "passed failed skipped" after tally
 		echo "$PASS $FAIL $SKIP"
 	)
 }
-printf 'ok 1 - a\nok 2 - b # SKIP no bash\nnot ok 3 # SKIP c\nok 4 - d # skip lower case\n1..4\n' >"$TMP/a.tap"
-got=$(count "$TMP/a.tap" 0)
-[ "$got" = "1 0 3" ] && ok "skips are counted as skipped, not passed" || not_ok "counted '$got', wanted '1 0 3'"
-printf 'ok 1 - a\nnot ok 2 - b\n1..2\n' >"$TMP/b.tap"
-got=$(count "$TMP/b.tap" 1)
-[ "$got" = "1 1 0" ] && ok "a failure is a failure" || not_ok "counted '$got', wanted '1 1 0'"
-printf 'ok 1 - a\n' >"$TMP/c.tap"
-got=$(count "$TMP/c.tap" 134)
-[ "$got" = "1 1 0" ] && ok "a crash after its checks counts one failure" || not_ok "counted '$got', wanted '1 1 0'"
-printf 'not ok 1 # SKIP only\n' >"$TMP/d.tap"
-got=$(count "$TMP/d.tap" 0)
-[ "$got" = "0 0 1" ] && ok "a suite of skips passes nothing" || not_ok "counted '$got', wanted '0 0 1'"
+# expect_count NAME EXIT WANT TAP-TEXT
+expect_count() {
+	printf "$4" >"$TMP/t.tap"
+	got=$(count "$TMP/t.tap" "$2")
+	[ "$got" = "$3" ] && ok "$1" || not_ok "$1: counted '$got', wanted '$3'"
+}
+expect_count "skips are counted as skipped, not passed" 0 "1 0 3" \
+	'ok 1 - a\nok 2 - b # SKIP no bash\nnot ok 3 # SKIP c\nok 4 - d # skip lower case\n1..4\n'
+expect_count "a failure is a failure" 1 "1 1 0" 'ok 1 - a\nnot ok 2 - b\n1..2\n'
+expect_count "a crash after its checks counts one failure" 134 "1 1 0" 'ok 1 - a\n'
+expect_count "a suite of skips passes nothing" 0 "0 0 1" 'not ok 1 # SKIP only\n'
 grep -q 'echo "$PASS passed, $FAIL failed, $SKIP skipped"' tests/run.sh &&
 	ok "the closing line says passed, failed and skipped" || not_ok "closing line"
 done_testing
