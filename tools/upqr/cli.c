@@ -87,6 +87,13 @@ char *cli_read_arg(const char *arg, size_t *len, bool trim)
 	return buf;
 }
 
+const char *cli_input_name(const char *arg)
+{
+	if (!strcmp(arg, "-"))
+		return "stdin";
+	return arg[0] == '@' ? arg + 1 : "the argument";
+}
+
 int cli_usage(const char *usage, const char *fmt, ...)
 {
 	if (fmt) {

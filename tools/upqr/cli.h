@@ -91,6 +91,8 @@ void cli_print_text(FILE *out, const char *s, size_t n);
  * on stderr.
  */
 char *cli_read_arg(const char *arg, size_t *len, bool trim);
+/* What an input argument names in a message: "stdin", the FILE of @FILE, or "the argument". */
+const char *cli_input_name(const char *arg);
 /* Reads a whole file ("-" = stdin); NULL with a message on stderr. Caps at 64 MiB. */
 char *cli_read_file(const char *path, size_t *len);
 

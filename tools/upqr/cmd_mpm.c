@@ -667,7 +667,9 @@ static int cmd_encode(int argc, char **argv)
 	size_t len;
 	/* JSON text, - or @FILE; a bare FILE (the first spelling, never JSON) is still a file. */
 	const char *in = o.arg ? o.arg : "-";
-	char *text = strchr("{-@", in[0]) ? cli_read_arg(in, &len, false) : cli_read_file(in, &len);
+	bool bare_file = in[0] && !strchr("{-@", in[0]);
+	const char *name = bare_file ? in : cli_input_name(in);
+	char *text = bare_file ? cli_read_file(in, &len) : cli_read_arg(in, &len, false);
 	if (!text)
 		return CLI_IO;
 	json_error_t err;
@@ -675,9 +677,10 @@ static int cmd_encode(int argc, char **argv)
 	free(text);
 	if (!doc || !json_is_object(doc)) {
 		if (doc)
-			fprintf(stderr, "upqr: the input must be a JSON object of fields\n");
+			fprintf(stderr, "upqr: %s: must be a JSON object of fields\n", name);
 		else
-			fprintf(stderr, "upqr: invalid JSON: %s (line %d)\n", err.text, err.line);
+			fprintf(stderr, "upqr: %s:%d: invalid JSON: %s\n", name, err.line,
+				err.text);
 		json_decref(doc);
 		return CLI_INVALID;
 	}
