@@ -310,7 +310,7 @@ static int cpm_decode(int argc, char **argv)
 		decode_text(&v);
 		cli_diag_print(stdout, &diags);
 	}
-	rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
+	rc = cli_exit_for(st);
 out:
 	free(a);
 	free(cpm);
@@ -747,7 +747,7 @@ static int run_verify(verify_args *a, upqr_cpm *cpm)
 		if (st == UPQR_OK && !arpcs(out, a, key, cpm))
 			st = UPQR_EINVAL;
 		verify_print(st, out, key, a, &diags);
-		rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
+		rc = cli_exit_for(st);
 	}
 	upqr_emv_key_free(key);
 	upqr_emv_key_free(g.mk);

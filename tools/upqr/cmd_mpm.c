@@ -648,10 +648,12 @@ static int encode_doc(json_t *doc, const upqr_mpm_profile *prof, upqr_diag_list 
 	if (!c->bad) {
 		size_t n;
 		char *out = malloc(UPQR_MPM_ENCODED_MAX + 1);
-		if (out && upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) == UPQR_OK) {
+		int st = out ? upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) : UPQR_ENOMEM;
+		if (st == UPQR_OK)
 			puts(out);
-			rc = CLI_OK;
-		}
+		else if (st == UPQR_ENOMEM)
+			fprintf(stderr, "upqr: out of memory\n");
+		rc = cli_exit_for(st);
 		free(out);
 	}
 	free(c);

@@ -316,7 +316,7 @@ static int verify_stdin(upqr_verifier *v, const verify_args *va)
 			printf("not verified: %s: %s\n", upqr_status_name(rc), err);
 		if (rc && parsed && va->json) /* a line for logs; stdout stays exact JSON */
 			fprintf(stderr, "upqr: verify: %s: %s\n", upqr_status_name(rc), err);
-		code = rc ? CLI_INVALID : CLI_OK;
+		code = cli_exit_for(rc);
 	}
 	free(scratch);
 	free(msg);
