@@ -64,6 +64,31 @@ while read -r cmd sub; do
 	done <"$TMP/opts"
 done <"$TMP/list"
 
+# The table and the commands agree: every option of the table gets past the
+# command's own parser (no "unknown" from it), and every option a command's
+# source handles is in the table (else the central check would refuse it).
+while read -r cmd sub; do
+	grep -q "^$cmd " "$TMP/list" && [ -z "$sub" ] && continue
+	"$UPQR" help --options $cmd $sub | while read -r opt val; do
+		case $opt in --help|-h) continue ;; esac
+		v=${val%%|*}
+		[ -n "$val" ] && [ "$v" = "$val" ] && v=x
+		# shellcheck disable=SC2086
+		"$UPQR" $cmd $sub "$opt" ${val:+"$v"} </dev/null >/dev/null 2>"$TMP/e"
+		if grep -qi 'unknown' "$TMP/e"; then
+			echo "not ok - $cmd${sub:+ $sub} $opt is in the table but its command does not know it"
+			sed 's/^/# /' "$TMP/e"
+		fi
+	done >"$TMP/agree"
+	if [ -s "$TMP/agree" ]; then not_ok "$cmd${sub:+ $sub}: table and parser disagree"; cat "$TMP/agree"
+	else ok "$cmd${sub:+ $sub}: every option of the table is known to the command"; fi
+done <"$TMP/list"
+while read -r cmd sub; do "$UPQR" help --options $cmd $sub; done <"$TMP/list" | awk '{print $1}' | sort -u >"$TMP/all"
+grep -ho '"--[a-z][a-z0-9-]*"' tools/upqr/cmd_*.c | tr -d '"' | sort -u >"$TMP/src"
+missing=$(comm -23 "$TMP/src" "$TMP/all" | tr '\n' ' ')
+[ -z "$missing" ] && ok "every option in tools/upqr/cmd_*.c is in the table" ||
+	not_ok "options handled but not in the table (tools/upqr/help.c): $missing"
+
 expect_rc "upqr help with no such command" 2 "$UPQR" help frob
 expect_err "upqr help names it" 'no such command: frob'
 expect_rc "unknown subcommand" 2 "$UPQR" cpm frob
