@@ -290,10 +290,12 @@ int upqr__journal_plan_update(upqr_journal *j, upqr_journal_record *rec,
 	int rc = check_update_fields(j, rec, u);
 	if (rc != UPQR_OK)
 		return rc;
-	/* A final record keeps the answer that made it final; older news is not stored. */
-	if (upqr_journal_state_is_final(rec->state) || (legal == 2 && to != 0 && to != rec->state))
+	/* A final record keeps the answer that made it final. */
+	if (upqr_journal_state_is_final(rec->state))
 		return UPQR_OK;
-	store_update_fields(rec, u);
+	/* Older news (UNKNOWN for an ACCEPTED record) is not stored; the lease is still renewed. */
+	if (!(legal == 2 && to != 0 && to != rec->state))
+		store_update_fields(rec, u);
 	rec->updated_ms = now;
 	if (to == 0)
 		rec->attempts++;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -366,9 +367,11 @@ static void jc_test_transition_path(void **state)
 	strcpy(u.resp_code, "00");
 	assert_int_equal(upqr_journal_transition(&a, t->j, a.id, UPQR_JOURNAL_ACCEPTED, &u), UPQR_OK);
 	strcpy(u.resp_code, "03");
+	t->now += 5;
 	assert_int_equal(upqr_journal_transition(&a, t->j, a.id, UPQR_JOURNAL_UNKNOWN, &u), UPQR_OK);
 	assert_int_equal(a.state, UPQR_JOURNAL_ACCEPTED);
 	assert_string_equal(a.resp_code, "00");
+	assert_int_equal(a.lease_until_ms, t->now + JC_LEASE);  /* still being worked on */
 	/* A different queryId for the same order is a contradiction. */
 	upqr_journal_record r2 = jc_begin(t->j, UPQR_JOURNAL_CONSUME_QRNO, "ORD0000002", 500, NULL);
 	memset(&u, 0, sizeof(u));
@@ -848,21 +851,30 @@ typedef void (*jc_child_fn)(jc *t, int i, int fd);
 static size_t jc_fork_all(jc *t, int count, jc_child_fn fn, int64_t *results, size_t cap,
 		int *owner_of)
 {
-	int fds[8][2];
+	int fds[8][2], go[2];
 	pid_t pids[8];
 	assert_true(count <= 8);
+	/* Children wait at this gate until all exist, so they really race. */
+	assert_int_equal(pipe(go), 0);
 	for (int i = 0; i < count; i++) {
 		assert_int_equal(pipe(fds[i]), 0);
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0) {
+			char c;
 			close(fds[i][0]);
+			close(go[1]);
+			while (read(go[0], &c, 1) > 0)
+				;
+			close(go[0]);
 			fn(t, i, fds[i][1]);
 			close(fds[i][1]);
 			_exit(0);
 		}
 		close(fds[i][1]);
 	}
+	close(go[0]);
+	close(go[1]);  /* open the gate */
 	size_t n = 0;
 	for (int i = 0; i < count; i++) {
 		int64_t v;
@@ -908,6 +920,9 @@ static void jc_claimer(jc *t, int i, int fd)
 		if (upqr_journal_claim_unfinished(got, 3, &n, j) != UPQR_OK)
 			_exit(4);
 		for (size_t k = 0; k < n; k++) {
+			/* The query to the gateway happens here, outside any transaction. */
+			struct timespec query = { 0, 1000000 };
+			nanosleep(&query, NULL);
 			if (upqr_journal_transition(NULL, j, got[k].id, UPQR_JOURNAL_FAILED, NULL) != UPQR_OK)
 				_exit(5);
 			jc_put(fd, got[k].id);
