@@ -302,7 +302,11 @@ UPQR_EXTERN int upqr_journal_schema_version(void);
 /* ---- operations ------------------------------------------------------------
  * Every call is one database transaction: it happens completely (and is on
  * disk when the call returns UPQR_OK) or not at all. `out` may be NULL where
- * noted; on failure it is left unchanged.
+ * noted; on failure it is left unchanged. Any call may also fail with
+ * UPQR_ECORRUPT (a damaged page found when read), UPQR_EIO (disk full, I/O
+ * error) or UPQR_EBUSY (another process kept the lock past the busy timeout).
+ * Text fields are checked: respMsg must be UTF-8, codes and ids ASCII
+ * letters and digits (UPQR_EINVAL, naming the field).
  */
 
 /*
@@ -379,8 +383,8 @@ UPQR_EXTERN int upqr_journal_claim_unfinished(upqr_journal_record *out, size_t c
 /*
  * Gives up this handle's claim on record `id` (for example, recovery could
  * not settle it now): its lease ends at once, so any handle may claim it.
- * Releasing a record this handle does not own is UPQR_ECLAIMED; an
- * unclaimed one is a no-op.
+ * Releasing a record on which another handle holds a live claim is
+ * UPQR_ECLAIMED; an unclaimed one (or one whose lease lapsed) is a no-op.
  */
 UPQR_EXTERN int upqr_journal_release(upqr_journal *j, int64_t id) UPQR_WARN_UNUSED;
 

@@ -387,6 +387,10 @@ static void jc_test_transition_path(void **state)
 	memset(&u, 0, sizeof(u));
 	strcpy(u.query_id, "78220908-1322");
 	assert_int_equal(upqr_journal_transition(&s, t->j, r2.id, UPQR_JOURNAL_FAILED, &u), UPQR_EINVAL);
+	memset(&u, 0, sizeof(u));
+	strcpy(u.resp_msg, "\xb3\xc9\xb9\xa6");  /* GBK, not UTF-8 */
+	assert_int_equal(upqr_journal_transition(&s, t->j, r2.id, UPQR_JOURNAL_FAILED, &u), UPQR_EINVAL);
+	assert_non_null(strstr(upqr_journal_last_error(t->j), "respMsg"));
 	assert_int_equal(upqr_journal_transition(&s, t->j, 987654, UPQR_JOURNAL_FAILED, NULL),
 			UPQR_ENOTFOUND);
 	assert_int_equal(upqr_journal_transition(&s, t->j, r2.id, (upqr_journal_state)0, NULL),
