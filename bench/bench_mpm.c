@@ -127,7 +127,7 @@ static void to_fields(conv *c, const upqr_mpm_payload *p, upqr_mpm_fields_in *in
 	in->initiation = f->dynamic == 1 ? UPQR_MPM_POI_DYNAMIC : UPQR_MPM_POI_STATIC;
 	in->accounts = &c->ents[c->ne];
 	for (size_t i = 0; i < f->account_count; i++)
-		entry(c, p, f->accounts[i].object);
+		entry(c, p, &p->objects[f->accounts[i].object_index]);
 	in->account_count = f->account_count;
 	in->mcc = dupstr(c, f->mcc);
 	in->currency = f->currency_numeric;

@@ -104,7 +104,7 @@ typedef struct upqr_mpm_account {
 	upqr_mpm_network network;
 	upqr_mpm_str value;     /* primitive: the value; template: the whole template value */
 	upqr_mpm_str guid;      /* templates: sub-ID 00; absent for primitives */
-	const upqr_mpm_object *object;
+	uint16_t object_index;  /* the entry's object: payload->objects[object_index] */
 } upqr_mpm_account;
 
 /* UnionPay's ID 15 split into its parts (acquirer IIN, forwarding IIN, merchant ID). */
@@ -173,7 +173,10 @@ struct upqr_mpm_profile;
 /*
  * A decoded payload. Large (about 30 KiB): allocate it once and reuse it,
  * or keep it static in a single-threaded program. All views point into the
- * input given to upqr_mpm_decode, which must outlive the payload.
+ * input given to upqr_mpm_decode, which must outlive the payload; nothing
+ * points into the struct itself (objects refer to each other by index), so
+ * it may be copied (memcpy, by value) and the copy stays valid after the
+ * original is freed or overwritten.
  */
 typedef struct upqr_mpm_payload {
 	const char *input;

@@ -274,7 +274,7 @@ static void add_account(dctx *c, const upqr_mpm_object *o)
 	a->value = view(o);
 	a->guid.ptr = NULL;
 	a->guid.len = 0;
-	a->object = o;
+	a->object_index = (uint16_t)(o - c->p->objects); /* accounts are root objects */
 	c->acct = a;
 	if (o->id == 15 && o->value_len == 31) {
 		const char *v = o->value;

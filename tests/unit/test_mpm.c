@@ -25,6 +25,13 @@ static const char ANNEX_B[] =
 	"540523.7253031565502016233030412340603***0708A60086670902ME91320016A011223344"
 	"9988770708123456786304A13A";
 
+/* A Hong Kong UnionPay payload (FPS template 26, ID 15, 62). */
+static const char HK[] =
+	"0002010102121531479803444798034459803449399006326450012hk.com.hkicl02091660695260512291231235959"
+	"52049399530334454042.005802HK5902NA6002HK6293011900-12348A10798425380218001-202007260841000322"
+	"63ee92126d3fb9ff7bed98041802150821101001445D80560013com.swiftpass0212181570002009041900-12348A"
+	"10798425386304F335";
+
 static bool str_is(upqr_mpm_str s, const char *want)
 {
 	return s.ptr && s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0;
@@ -135,12 +142,7 @@ static void test_annex_b_fields(void **state)
 static void test_unionpay_fields(void **state)
 {
 	(void)state;
-	static const char hk[] =
-		"0002010102121531479803444798034459803449399006326450012hk.com.hkicl02091660695260512291231235959"
-		"52049399530334454042.005802HK5902NA6002HK6293011900-12348A10798425380218001-202007260841000322"
-		"63ee92126d3fb9ff7bed98041802150821101001445D80560013com.swiftpass0212181570002009041900-12348A"
-		"10798425386304F335";
-	assert_int_equal(upqr_mpm_decode(&P, upqr_mpm_profile_unionpay(), hk, strlen(hk), NULL),
+	assert_int_equal(upqr_mpm_decode(&P, upqr_mpm_profile_unionpay(), HK, strlen(HK), NULL),
 		UPQR_OK);
 	const upqr_mpm_unionpay_id *u = &P.fields.unionpay;
 	assert_true(u->present);
@@ -386,12 +388,42 @@ static void test_reference_tables(void **state)
 	assert_false(upqr_mpm_country_known(NULL));
 }
 
+/* A decoded payload is copied by value (as JNI/Swift glue does); the original is wiped and freed. */
+static void test_copy_survives_original(void **state)
+{
+	(void)state;
+	upqr_mpm_payload *orig = upqr_mpm_payload_new();
+	upqr_mpm_payload *copy = upqr_mpm_payload_new();
+	assert_non_null(orig);
+	assert_non_null(copy);
+	assert_int_equal(upqr_mpm_decode(orig, upqr_mpm_profile_unionpay(), HK, strlen(HK), NULL),
+		UPQR_OK);
+	memcpy(copy, orig, sizeof *copy);
+	memset(orig, 0xA5, sizeof *orig);
+	upqr_mpm_payload_free(orig);
+	const upqr_mpm_fields *f = &copy->fields;
+	assert_true(upqr_mpm_valid(copy));
+	assert_int_equal(f->account_count, 2);
+	const upqr_mpm_object *t = &copy->objects[f->accounts[1].object_index];
+	assert_int_equal(t->id, 26);
+	const upqr_mpm_object *o = upqr_mpm_child(copy, t, 2);
+	assert_non_null(o);
+	assert_true(o >= copy->subs && o < copy->subs + copy->sub_count);
+	assert_int_equal(o->value_len, 9);
+	assert_memory_equal(o->value, "166069526", 9);
+	assert_ptr_equal(upqr_mpm_find(copy, "26.02"), o);
+	assert_true(str_is(f->unionpay.merchant_id, "598034493990063"));
+	assert_string_equal(f->currency_alpha, "HKD");
+	upqr_mpm_payload_free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_public_vectors),
 		cmocka_unit_test(test_annex_b_fields),
 		cmocka_unit_test(test_unionpay_fields),
+		cmocka_unit_test(test_copy_survives_original),
 		cmocka_unit_test(test_find_and_children),
 		cmocka_unit_test(test_zero_allocations),
 		cmocka_unit_test(test_never_reads_past_input),

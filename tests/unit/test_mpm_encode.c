@@ -509,7 +509,7 @@ static void check_round_trip(const upqr_mpm_fields_in *in, const char *text, siz
 	assert_int_equal(f->accounts[1].id, in->accounts[0].id);
 	assert_true(same(f->accounts[1].guid, in->accounts[0].guid));
 	for (size_t i = 0; i < in->accounts[0].object_count; i++) {
-		const upqr_mpm_object *o = upqr_mpm_child(&P, f->accounts[1].object,
+		const upqr_mpm_object *o = upqr_mpm_child(&P, &P.objects[f->accounts[1].object_index],
 			in->accounts[0].objects[i].id);
 		assert_non_null(o);
 		assert_int_equal(o->value_len, strlen(in->accounts[0].objects[i].value));

@@ -95,8 +95,9 @@ static json_t *fields_json(const view *v, bool show_pan)
 	const upqr_cpm *c = v->cpm;
 	json_t *f = json_object();
 	char aid[2 * UPQR_CPM_AID_MAX + 1], pan[UPQR_CPM_PAN_MAX + 1];
-	if (c->aid.ptr) {
-		hex_str(aid, c->aid.ptr, c->aid.len);
+	upqr_cpm_bytes a;
+	if (upqr_cpm_node_value(&a, c, c->aid_node) == UPQR_OK) {
+		hex_str(aid, a.ptr, a.len);
 		json_object_set_new(f, "aid", json_string(aid));
 		json_object_set_new(f, "aid_name", c->aid_name ? json_string(c->aid_name) : json_null());
 		json_object_set_new(f, "application_template", json_integer(c->selected + 1));
@@ -171,9 +172,10 @@ static void decode_text(const view *v)
 	if (c->version)
 		printf(" (CPV%02u)", c->version);
 	printf(", %zu application template%s\n", c->app_count, c->app_count == 1 ? "" : "s");
-	if (c->aid.ptr) {
+	upqr_cpm_bytes a;
+	if (upqr_cpm_node_value(&a, c, c->aid_node) == UPQR_OK) {
 		char aid[2 * UPQR_CPM_AID_MAX + 1];
-		hex_str(aid, c->aid.ptr, c->aid.len);
+		hex_str(aid, a.ptr, a.len);
 		printf("selected: %s%s%s%s\n", aid, c->aid_name ? " (" : "", c->aid_name ? c->aid_name : "",
 				c->aid_name ? ")" : "");
 	}

@@ -120,7 +120,7 @@ static json_t *accounts_json(const upqr_mpm_payload *p)
 	const upqr_mpm_fields *f = &p->fields;
 	for (size_t i = 0; i < f->account_count; i++) {
 		const upqr_mpm_account *a = &f->accounts[i];
-		json_t *j = template_json(p, a->object);
+		json_t *j = template_json(p, &p->objects[a->object_index]);
 		json_object_set_new(j, "network", json_string(upqr_mpm_network_name(a->network)));
 		json_array_append_new(arr, j);
 	}
