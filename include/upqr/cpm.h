@@ -10,6 +10,7 @@
 #ifndef UPQR_CPM_H
 #define UPQR_CPM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -407,14 +408,15 @@ UPQR_EXTERN size_t upqr_cpm_generated_max(void);
  * The token profile of one card in the wallet. Strings are NUL-terminated
  * and only read during the call.
  *
- * Profile JSON (the file `upqr cpm generate --profile` reads; one member
- * per field below, same names): "aid" hex; "label"; "pan", "expiry",
- * "service_code", "discretionary" or instead "track2"; "psn" integer;
- * "app_version" 4 hex digits; "token_requestor_id"; "par"; "last4";
- * "aip" 4 hex digits; "currency", "country" integers; "cvn" "tdes"|"aes";
- * "dki" integer; "cvr" 6 hex digits; and the key: "mk" (32 hex digits),
- * or for tests "imk" + "mk_option" "A"|"B" (TDES). Unknown members are
- * refused. Example: tests/data/cpm-profile.json; full table: docs/cpm.md.
+ * Profile JSON (read by upqr_cpm_profile_parse below, and so by `upqr cpm
+ * generate --profile`; one member per field below, same names): "aid" hex;
+ * "label"; "pan", "expiry", "service_code", "discretionary" or instead
+ * "track2"; "psn" integer; "app_version" 4 hex digits;
+ * "token_requestor_id"; "par"; "last4"; "aip" 4 hex digits; "currency",
+ * "country" integers; "cvn" "tdes"|"aes"; "dki" integer; "cvr" 6 hex
+ * digits; and optionally the key: "mk" (32 hex digits), or for tests "imk"
+ * + "mk_option" "A"|"B" (TDES). Unknown members are refused. Example:
+ * tests/data/cpm-profile.json; full table: docs/cpm.md.
  */
 typedef struct upqr_cpm_profile {
 	unsigned int version;
@@ -441,6 +443,42 @@ typedef struct upqr_cpm_profile {
 #define UPQR_CPM_PROFILE_INIT { UPQR_CPM_PROFILE_VERSION, NULL, 0u, NULL, NULL, NULL, NULL, NULL, NULL, \
 	-1, -1L, NULL, NULL, NULL, { 0u, 0u }, 156u, 156u, UPQR_CPM_CVN_TDES, 0u, { 0xA0u, 0u, 0u } }
 UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version);
+
+/*
+ * A token profile read from its JSON text (format above), owning every
+ * string and byte array its profile points to, and the key if the text
+ * names one (wiped when freed). Handles are opaque; one thread at a time.
+ */
+typedef struct upqr_cpm_profile_doc upqr_cpm_profile_doc;
+
+/**
+ * Parses json[0..len) (UTF-8, no NUL needed). Strict: one flat object of
+ * strings and integers; unknown or repeated members, other JSON types,
+ * fractions, exponents and bad hex are refused. Each problem goes to diags
+ * (may be NULL) with code profile_json (offset = byte in the text),
+ * profile_unknown_field, profile_duplicate_field, profile_bad_value or
+ * profile_key, and the member name as path. Values are only checked for
+ * form here; upqr_cpm_generate checks their ranges and lengths.
+ * Returns UPQR_OK with *out set; UPQR_EINVALID; UPQR_ENOMEM; UPQR_EINVAL
+ * for NULL out (or NULL json with len > 0). *out is NULL on failure.
+ */
+UPQR_EXTERN int upqr_cpm_profile_parse(upqr_cpm_profile_doc **out, const char *json, size_t len,
+		upqr_diag_list *diags) UPQR_WARN_UNUSED;
+/** The profile (borrowed: valid until the doc is freed; a copy of the struct also points into the doc). NULL for a bad handle. */
+UPQR_EXTERN const upqr_cpm_profile *upqr_cpm_profile_doc_profile(const upqr_cpm_profile_doc *doc);
+/** True when the text names a key ("mk" or "imk"). */
+UPQR_EXTERN bool upqr_cpm_profile_doc_has_key(const upqr_cpm_profile_doc *doc);
+/**
+ * The card MK as a new key handle: "mk" as TDES (cvn "tdes") or AES-128
+ * (cvn "aes"), or derived from "imk" by "mk_option" (default A) over the
+ * profile's PAN (or Track 2's) and PSN. Free it with upqr_emv_key_free.
+ * UPQR_ENOTFOUND when the text names no key; otherwise as
+ * upqr_emv_key_new / upqr_emv_derive_icc_mk.
+ */
+UPQR_EXTERN int upqr_cpm_profile_doc_key(upqr_emv_key **mk, const upqr_cpm_profile_doc *doc)
+		UPQR_WARN_UNUSED;
+/** Wipes and frees a doc (NULL is fine). */
+UPQR_EXTERN void upqr_cpm_profile_doc_free(upqr_cpm_profile_doc *doc);
 
 #define UPQR_CPM_TXN_VERSION 1u
 /* The per-code values. */
