@@ -13,7 +13,6 @@
 	"[--date YYYY-MM-DD] [--json]"
 #define VERIFY_USAGE "upqr cpm verify [--profile FILE.json] [--imk HEX|@FILE [--mk-option A|B] | " \
 	"--mk HEX|@FILE [--aes]] [--arc HEX] [--csu HEX [--pad HEX]] [--aid HEX]... [--json] BASE64|-"
-#define MAX_AIDS 16
 
 static const char hexd[] = "0123456789ABCDEF";
 
@@ -190,8 +189,6 @@ static void decode_text(const view *v)
 /* Parses --aid values into terminal AID entries (partial selection allowed). */
 static int add_aid(upqr_cpm_aid *aids, uint8_t store[][UPQR_CPM_AID_MAX], size_t *n, const char *hex)
 {
-	if (*n >= MAX_AIDS)
-		return cli_usage(DECODE_USAGE, "at most %d --aid options", MAX_AIDS);
 	size_t len = parse_hex(store[*n], UPQR_CPM_AID_MAX, hex, 0);
 	if (len < 5)
 		return cli_usage(DECODE_USAGE, "--aid needs 5..16 bytes of hex, got '%s'", hex);
@@ -203,13 +200,30 @@ static int add_aid(upqr_cpm_aid *aids, uint8_t store[][UPQR_CPM_AID_MAX], size_t
 	return CLI_OK;
 }
 
+/* The --aid lists hold one entry per argument at most: no fixed cap on the terminal's list. */
 typedef struct decode_args {
 	bool json, show_pan;
 	upqr_cpm_options opts;
-	upqr_cpm_aid aids[MAX_AIDS];
-	uint8_t store[MAX_AIDS][UPQR_CPM_AID_MAX];
+	upqr_cpm_aid *aids;
+	uint8_t (*store)[UPQR_CPM_AID_MAX];
 	const char *input;
 } decode_args;
+
+static bool decode_args_init(decode_args *a, int argc)
+{
+	size_t n = argc > 0 ? (size_t)argc : 1;
+	a->aids = calloc(n, sizeof *a->aids);
+	a->store = calloc(n, sizeof *a->store);
+	upqr_cpm_options_init(&a->opts, UPQR_CPM_OPTIONS_VERSION);
+	a->opts.aids = a->aids;
+	return a->aids && a->store;
+}
+
+static void decode_args_free(decode_args *a)
+{
+	free(a->aids);
+	free(a->store);
+}
 
 /* Options shared by decode and verify; returns 1 when argv[*i] was one. */
 static int common_option(decode_args *a, int argc, char **argv, int *i, int *rc)
@@ -270,13 +284,13 @@ static int cpm_decode(int argc, char **argv)
 {
 	decode_args *a = calloc(1, sizeof *a);
 	upqr_cpm *cpm = malloc(sizeof *cpm);
-	if (!a || !cpm) {
+	if (!a || !cpm || !decode_args_init(a, argc)) {
+		if (a)
+			decode_args_free(a);
 		free(a);
 		free(cpm);
 		return CLI_IO;
 	}
-	upqr_cpm_options_init(&a->opts, UPQR_CPM_OPTIONS_VERSION);
-	a->opts.aids = a->aids;
 	int rc = CLI_OK;
 	for (int i = 1; i < argc && rc == CLI_OK; i++) {
 		if (common_option(a, argc, argv, &i, &rc))
@@ -312,6 +326,7 @@ static int cpm_decode(int argc, char **argv)
 	}
 	rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
 out:
+	decode_args_free(a);
 	free(a);
 	free(cpm);
 	return rc;
@@ -681,14 +696,13 @@ static int cpm_verify(int argc, char **argv)
 {
 	verify_args *a = calloc(1, sizeof *a);
 	upqr_cpm *cpm = malloc(sizeof *cpm);
-	int rc = a && cpm ? CLI_OK : CLI_IO;
-	if (rc == CLI_OK) {
-		upqr_cpm_options_init(&a->d.opts, UPQR_CPM_OPTIONS_VERSION);
-		a->d.opts.aids = a->d.aids;
+	int rc = a && cpm && decode_args_init(&a->d, argc) ? CLI_OK : CLI_IO;
+	if (rc == CLI_OK)
 		rc = parse_verify_args(a, argc, argv);
-	}
 	if (rc == CLI_OK)
 		rc = run_verify(a, cpm);
+	if (a)
+		decode_args_free(&a->d);
 	free(a);
 	free(cpm);
 	return rc;
