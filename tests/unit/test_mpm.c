@@ -125,6 +125,17 @@ done:
 	upqr_mpm_payload_free(b);
 }
 
+/* Whether code is one of the comma-separated list. */
+static bool listed(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+	for (const char *p = list; (p = strstr(p, code)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
+}
+
+/* The verdict, and exactly the listed diagnostic codes: each appears, and no other. */
 static void check_vector(const char *src, const char *payload, const char *verdict,
 		char *codes)
 {
@@ -142,7 +153,12 @@ static void check_vector(const char *src, const char *payload, const char *verdi
 	if (valid)
 		check_fields_in(src, payload);
 	if (strcmp(codes, "-") == 0)
-		return;
+		codes[0] = 0;
+	assert_int_equal(dl.dropped, 0);
+	for (size_t i = 0; i < dl.count; i++)
+		if (!listed(codes, items[i].code))
+			fail_msg("%s: unexpected diagnostic %s [%s] %s", src, items[i].code, items[i].path,
+				items[i].message);
 	for (char *c = strtok(codes, ","); c; c = strtok(NULL, ","))
 		if (!upqr_diag_list_find(&dl, c))
 			fail_msg("%s: diagnostic %s expected", src, c);

@@ -244,8 +244,11 @@ static json_t *fields_json(const upqr_mpm_payload *p)
 
 static void print_field(upqr_mpm_level level, unsigned id, upqr_mpm_str s)
 {
-	if (s.ptr)
-		printf("  %-26s %.*s\n", field(level, id)->title, (int)s.len, s.ptr);
+	if (!s.ptr)
+		return;
+	printf("  %-26s ", field(level, id)->title);
+	cli_print_text(stdout, s.ptr, s.len);
+	putchar('\n');
 }
 
 static void print_root(unsigned id, upqr_mpm_str s)
@@ -259,8 +262,10 @@ static void print_unionpay_id(const upqr_mpm_unionpay_id *u)
 	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&n);
 	const upqr_mpm_str *v[] = { &u->acquirer_iin, &u->forwarding_iin, &u->merchant_id };
 	printf("  %-26s", "UnionPay ID");
-	for (size_t i = 0; i < n && i < sizeof v / sizeof v[0]; i++)
-		printf("%s %s %.*s", i ? "," : "", part[i].title, (int)v[i]->len, v[i]->ptr);
+	for (size_t i = 0; i < n && i < sizeof v / sizeof v[0]; i++) {
+		printf("%s %s ", i ? "," : "", part[i].title);
+		cli_print_text(stdout, v[i]->ptr, v[i]->len);
+	}
 	putchar('\n');
 }
 
@@ -276,10 +281,9 @@ static void print_human(const upqr_mpm_payload *p)
 		const upqr_mpm_account *a = &f->accounts[i];
 		printf("  %s %02u        %s", field(UPQR_MPM_LEVEL_ROOT, a->id)->title, a->id,
 			upqr_mpm_network_name(a->network));
-		if (a->guid.ptr)
-			printf(", GUID %.*s", (int)a->guid.len, a->guid.ptr);
-		else
-			printf(", %.*s", (int)a->value.len, a->value.ptr);
+		printf(a->guid.ptr ? ", GUID " : ", ");
+		cli_print_text(stdout, a->guid.ptr ? a->guid.ptr : a->value.ptr,
+			a->guid.ptr ? a->guid.len : a->value.len);
 		putchar('\n');
 	}
 	if (f->unionpay.present)
@@ -289,9 +293,11 @@ static void print_human(const upqr_mpm_payload *p)
 		printf("  %-26s %.*s%s%s\n", field(UPQR_MPM_LEVEL_ROOT, 53)->title, (int)f->currency.len,
 			f->currency.ptr, f->currency_alpha ? " " : "",
 			f->currency_alpha ? f->currency_alpha : "");
-	if (f->amount.ptr)
-		printf("  %-26s %.*s%s\n", field(UPQR_MPM_LEVEL_ROOT, 54)->title, (int)f->amount.len,
-			f->amount.ptr, f->amount_exact ? "" : " (not exact in minor units)");
+	if (f->amount.ptr) {
+		printf("  %-26s ", field(UPQR_MPM_LEVEL_ROOT, 54)->title);
+		cli_print_text(stdout, f->amount.ptr, f->amount.len);
+		printf("%s\n", f->amount_exact ? "" : " (not exact in minor units)");
+	}
 	const upqr_mpm_str by_id[] = { f->tip_indicator, f->convenience_fee,
 		f->convenience_percentage, f->country, f->merchant_name, f->merchant_city,
 		f->postal_code };
@@ -346,8 +352,10 @@ static int cmd_decode(int argc, char **argv)
 		cli_json_print(cli_mpm_decode_json(p, &dl));
 	} else {
 		print_human(p);
-		cli_diag_print(stderr, &dl);
+		cli_diag_print(stdout, &dl);
 	}
+	if (!upqr_mpm_valid(p))
+		cli_hint_kind(o.json ? stderr : stdout, text, len, UPQR_SCAN_KIND_MPM);
 	int exit_code = upqr_mpm_valid(p) ? CLI_OK : CLI_INVALID;
 	free(items);
 	free(p);
@@ -710,10 +718,12 @@ static int encode_doc(json_t *doc, const upqr_mpm_profile *prof, upqr_diag_list 
 	if (!c.bad && !c.oom) {
 		size_t n;
 		char *out = malloc(UPQR_MPM_ENCODED_MAX + 1);
-		if (out && upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) == UPQR_OK) {
+		int st = out ? upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) : UPQR_ENOMEM;
+		if (st == UPQR_OK)
 			puts(out);
-			rc = CLI_OK;
-		}
+		else if (st == UPQR_ENOMEM)
+			fprintf(stderr, "upqr: out of memory\n");
+		rc = cli_exit_for(st);
 		free(out);
 	}
 	jin_free(&c);
@@ -727,7 +737,11 @@ static int cmd_encode(int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 	size_t len;
-	char *text = cli_read_file(o.arg ? o.arg : "-", &len);
+	/* JSON text, - or @FILE; a bare FILE (the first spelling, never JSON) is still a file. */
+	const char *in = o.arg ? o.arg : "-";
+	bool bare_file = in[0] && !strchr("{-@", in[0]);
+	const char *name = bare_file ? in : cli_input_name(in);
+	char *text = bare_file ? cli_read_file(in, &len) : cli_read_arg(in, &len, false);
 	if (!text)
 		return CLI_IO;
 	json_error_t err;
@@ -735,9 +749,10 @@ static int cmd_encode(int argc, char **argv)
 	free(text);
 	if (!doc || !json_is_object(doc)) {
 		if (doc)
-			fprintf(stderr, "upqr: the input must be a JSON object of fields\n");
+			fprintf(stderr, "upqr: %s: must be a JSON object of fields\n", name);
 		else
-			fprintf(stderr, "upqr: invalid JSON: %s (line %d)\n", err.text, err.line);
+			fprintf(stderr, "upqr: %s:%d: invalid JSON: %s\n", name, err.line,
+				err.text);
 		json_decref(doc);
 		return CLI_INVALID;
 	}
@@ -777,7 +792,7 @@ static int cmd_set_amount(int argc, char **argv)
 	cli_diag_print(stderr, &dl);
 	free(out);
 	free(text);
-	return rc == UPQR_OK ? CLI_OK : rc == UPQR_ENOMEM ? CLI_IO : CLI_INVALID;
+	return cli_exit_for(rc);
 }
 
 int cli_cmd_mpm(int argc, char **argv)
