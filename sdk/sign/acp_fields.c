@@ -63,7 +63,157 @@ static int key_cmp(const upqr_acp_field *a, const upqr_acp_field *b)
 	return (a->key_len > b->key_len) - (a->key_len < b->key_len);
 }
 
-/* Records a field; rejects empty and duplicate keys (a duplicate makes "what was signed" ambiguous). */
+/*
+ * One signed string, one field set.
+ *
+ * UnionPay's string to sign joins `k=v` with '&' and escapes nothing, while
+ * forms percent-decode "%26" and "%3D": left alone, a decoded key or value
+ * holding '&' or '=' lets two field sets share one string to sign, and a
+ * genuinely signed message can be re-grouped (a field folded into the value
+ * before it or the key after it) and still verify. The rule (spec §2.1,
+ * §2.4, §6.1):
+ *
+ *   R1  a key is an ASCII identifier [A-Za-z][A-Za-z0-9_]*, as every ACP
+ *       field name is;
+ *   R2  in a value, every '}' or ']' closes the bracket opened last and
+ *       every bracket is closed by the end (respMsg=成功[0000000] is fine);
+ *       a value holding '&' is exactly one composite: it opens with '{' or
+ *       '[' and its depth first returns to zero at its last byte
+ *       (UnionPay's own composites: reserved={k=v&k=v}, riskRateInfo={...}).
+ *
+ * Claim: a field set that keeps R1 and R2 is the only such set with its
+ * string to sign S. Parse S as the brace-aware splitter of §2.4 does: at
+ * depth 0 split on '&', then split each piece on its first '='. Walk S field
+ * by field. A piece starts at depth 0 with a key, which by R1 holds no '=',
+ * '&' or bracket, so the first '=' of the piece ends the key (an '=' inside
+ * a value is harmless: it comes after that first '=', so it never moves the
+ * split). By R2 the value's brackets balance, so the depth is 0 again at its
+ * end, and any '&' in it sits at depth >= 1 (it is one composite), so no '&'
+ * inside the value splits: the next '&' at depth 0 is the separator the join
+ * wrote. Hence the parse of S returns the
+ * field set itself, key by key in sorted order. Any other set that keeps R1
+ * and R2 and has the same S also equals that parse, so it is the same set.
+ * Re-grouped sets need a '&' or '=' in a key, or a '&' outside brackets in
+ * a value, and are refused by R1/R2.
+ */
+#define AMBIG_SPECIAL "&{}[]"
+
+static bool key_is_identifier(const char *k, size_t n)
+{
+	if (n == 0 || !((k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)k[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* R2: NULL when the value's brackets nest and any '&' is inside one wrapping composite, else why not. */
+static const char *value_ambiguity(const char *v, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !memchr(AMBIG_SPECIAL, v[i], sizeof AMBIG_SPECIAL - 1))
+		i++;
+	if (i == n)
+		return NULL;
+	bool amp = memchr(v, '&', n) != NULL;
+	if (amp && v[0] != '{' && v[0] != '[')
+		return "its value holds '&' but is not one {...} or [...]";
+	char stack[BRACKET_DEPTH_MAX];
+	size_t depth = 0;
+	for (i = 0; i < n; i++) {
+		char c = v[i];
+		if (c == '{' || c == '[') {
+			if (depth == BRACKET_DEPTH_MAX)
+				return "its value nests brackets too deep";
+			stack[depth++] = c == '{' ? '}' : ']';
+		} else if (c == '}' || c == ']') {
+			if (!depth || c != stack[depth - 1])
+				return "its value closes a bracket it did not open";
+			if (--depth == 0 && amp && i != n - 1)
+				return "its value holds '&' and continues after its closing bracket";
+		}
+	}
+	return depth ? "its value leaves a bracket open" : NULL;
+}
+
+static const char *field_ambiguity(const upqr_acp_field *f)
+{
+	if (!key_is_identifier(f->key, f->key_len))
+		return "its name is not an ASCII identifier [A-Za-z][A-Za-z0-9_]*";
+	return value_ambiguity(f->value, f->value_len);
+}
+
+void upqr__key_label(char *out, size_t cap, const char *key, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)key[i];
+		out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (len && o < len && o + 4 >= cap) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = 0;
+}
+
+int upqr__fields_ambiguity(const upqr_acp_field *fields, size_t count, size_t *bad, const char **why)
+{
+	for (size_t i = 0; i < count; i++) {
+		const upqr_acp_field *f = &fields[i];
+		const char *w = (!f->key && f->key_len) || (!f->value && f->value_len) ? "it is a NULL view"
+			: field_ambiguity(f);
+		if (w) {
+			*bad = i;
+			*why = w;
+			return UPQR_EAMBIGUOUS;
+		}
+	}
+	return UPQR_OK;
+}
+
+/* Adds the diagnostic for field bad at offset (from parsers) and returns UPQR_EAMBIGUOUS. */
+static int ambiguity_diag(upqr_diag_list *diags, const upqr_acp_field *f, const char *why,
+		size_t offset)
+{
+	char label[44];
+	upqr__key_label(label, sizeof label, f->key ? f->key : "", f->key ? f->key_len : 0);
+	upqr__diag_add(diags, UPQR_SEV_ERROR, "ambiguous_field", offset, "",
+		"field '%s': %s", label, why);
+	return UPQR_EAMBIGUOUS;
+}
+
+int upqr__refuse_ambiguous(char *err, const upqr_acp_field *fields, size_t count)
+{
+	size_t bad;
+	const char *why;
+	if (!fields && count)
+		return UPQR_EINVAL;
+	if (!upqr__fields_ambiguity(fields, count, &bad, &why))
+		return UPQR_OK;
+	char label[44];
+	upqr__key_label(label, sizeof label, fields[bad].key ? fields[bad].key : "", fields[bad].key ? fields[bad].key_len : 0);
+	return upqr__set_error(err, UPQR_EAMBIGUOUS, "field %zu ('%s'): %s", bad, label, why);
+}
+
+int upqr_acp_check_unambiguous(const upqr_acp_field *fields, size_t count, upqr_diag_list *diags)
+{
+	if (!fields && count)
+		return UPQR_EINVAL;
+	size_t bad;
+	const char *why;
+	if (upqr__fields_ambiguity(fields, count, &bad, &why))
+		return ambiguity_diag(diags, &fields[bad], why, bad);
+	return UPQR_OK;
+}
+
+/*
+ * Records a field; rejects empty and duplicate keys (a duplicate makes "what
+ * was signed" ambiguous) and fields that break the one-string-one-set rule.
+ */
 static int add_field(upqr_acp_field *fields, size_t cap, size_t *count, upqr_acp_field f,
 		size_t offset, upqr_diag_list *diags)
 {
@@ -78,6 +228,9 @@ static int add_field(upqr_acp_field *fields, size_t cap, size_t *count, upqr_acp
 			return UPQR_EINVALID;
 		}
 	}
+	const char *why = field_ambiguity(&f);
+	if (why)
+		return ambiguity_diag(diags, &f, why, offset);
 	if (*count >= cap) {
 		upqr__diag_add(diags, UPQR_SEV_ERROR, "too_many_fields", offset, "",
 			"more than %zu fields", cap);

@@ -368,6 +368,10 @@ int upqr_signer_sign(char *out, size_t cap, size_t *written, upqr_signer *s,
 	if (!s || !written)
 		return UPQR_EINVAL;
 	s->err[0] = 0;
+	/* Never sign a string that a verifier could read as another field set. */
+	int rc = upqr__refuse_ambiguous(s->err, fields, count);
+	if (rc)
+		return rc;
 	return s->method == UPQR_ACP_SIGN_RSA ? sign_rsa(s, out, cap, written, fields, count)
 		: sign_secure_key(s, out, cap, written, fields, count);
 }

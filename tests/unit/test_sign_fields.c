@@ -50,8 +50,8 @@ static void test_response_outer_braces_and_edges(void **state)
 	assert_int_equal(parse_resp(f, &n, "a=1&", NULL), UPQR_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(parse_resp(f, &n, "a={[}]&b=2", NULL), UPQR_EINVALID); /* ']' closes nothing open */
-	assert_int_equal(parse_resp(f, &n, "a=x]}&b=2", NULL), UPQR_OK);       /* stray closers are text */
-	assert_field(&f[0], "a", "x]}");
+	/* stray closers would be text to the splitter, but make the signed string ambiguous */
+	assert_int_equal(parse_resp(f, &n, "a=x]}&b=2", NULL), UPQR_EAMBIGUOUS);
 }
 
 static void test_response_errors(void **state)
@@ -148,18 +148,22 @@ static void test_form_roundtrip(void **state)
 		upqr_acp_field in[8], out[CAP];
 		size_t n = 1 + tu_rand(&seed) % 8, m, w;
 		for (size_t i = 0; i < n; i++) {
-			/* distinct keys; values of any non-NUL byte */
+			/* distinct identifier keys; values of any non-NUL byte */
+			static const char idc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
 			keys[i][0] = (char)('a' + i);
 			size_t kl = 1 + tu_rand(&seed) % 5, vl = tu_rand(&seed) % 24;
 			for (size_t j = 1; j < kl; j++)
-				keys[i][j] = (char)(1 + tu_rand(&seed) % 255);
+				keys[i][j] = idc[tu_rand(&seed) % (sizeof idc - 1)];
 			for (size_t j = 0; j < vl; j++)
 				vals[i][j] = (char)(1 + tu_rand(&seed) % 255);
 			in[i] = (upqr_acp_field){ keys[i], kl, vals[i], vl };
 		}
 		char body[8 * 3 * 30 + 16], scratch[sizeof body];
 		assert_int_equal(upqr_acp_form_encode(body, sizeof body, &w, in, n), UPQR_OK);
-		assert_int_equal(upqr_acp_parse_form(out, CAP, &m, scratch, sizeof scratch, body, w, NULL), UPQR_OK);
+		int want = upqr_acp_check_unambiguous(in, n, NULL);
+		assert_int_equal(upqr_acp_parse_form(out, CAP, &m, scratch, sizeof scratch, body, w, NULL), want);
+		if (want != UPQR_OK)
+			continue; /* a raw '&' or bracket in a value: refused, tested in test_sign_ambiguity */
 		assert_int_equal(m, n);
 		for (size_t i = 0; i < n; i++) {
 			assert_int_equal(out[i].key_len, in[i].key_len);

@@ -302,7 +302,7 @@ static void kat_rsa(upqr_acp_version ver, const char *md)
 	const char *id = upqr_signer_cert_id(s);
 	upqr_acp_field f[] = {
 		{ "version", 7, ver == UPQR_ACP_5_0_0 ? "5.0.0" : "5.1.0", 5 }, { "txnAmt", 6, "100", 3 },
-		{ "backUrl", 7, "https://m.example/n?a=1&b=2", 27 }, { "certId", 6, id, strlen(id) },
+		{ "backUrl", 7, "https://m.example/n?a=1", 23 }, { "certId", 6, id, strlen(id) },
 		{ "memo", 4, "\xE6\x88\x90 +/", 6 }, { "accNo", 5, "x", 1 }, { "accessType", 10, "0", 1 },
 	};
 	write_string_to_sign(f, 7, tmp);
@@ -345,7 +345,7 @@ static void kat_secure(upqr_acp_sign_method method, const char *md)
 	assert_int_equal(upqr_signer_new(&s, &o), UPQR_OK);
 	assert_string_equal(upqr_signer_cert_id(s), "");
 	upqr_acp_field f[] = { { "version", 7, "5.1.0", 5 }, { "signMethod", 10, method == UPQR_ACP_SIGN_SM3 ? "12" : "11", 2 },
-		{ "orderId", 7, "20240101abc", 11 }, { "memo", 4, "a&b=c", 5 } };
+		{ "orderId", 7, "20240101abc", 11 }, { "memo", 4, "{a&b=c}", 7 } };
 	write_string_to_sign(f, 4, tmp);
 	char cmd[512], want[256], got[UPQR_ACP_SIGNATURE_MAX + 1];
 	snprintf(cmd, sizeof cmd, "k=$(printf %%s '%s' | openssl dgst -%s -r | cut -d' ' -f1); "
@@ -523,7 +523,7 @@ static void test_common_name(void **state)
 	(void)state;
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_wrongorg.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "UnionPay");
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_wrongorg.pem", 1, UPQR_VERIFY_NOW, UPQR_ECERT_CN, NULL);
-	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_short.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "three");
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_short.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "fewer than four");
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_short.pem", 1, UPQR_VERIFY_NOW, UPQR_ECERT_CN, NULL);
 	/* The test-environment CN only with the explicit switch. */
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_testcn.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "test_env");
@@ -599,19 +599,34 @@ static void test_malformed_messages(void **state)
 	msg_free(&m);
 }
 
+static upqr_verifier *dir_verifier(const char *dir, unsigned int versions, int unchecked)
+{
+	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
+	o.cert_dir = dir;
+	if (unchecked) {
+		o.test_env = 1;
+		o.cert_dir_unchecked = 1;
+	} else {
+		o.root_cert_path = PKI "root.pem";
+		o.middle_cert_path = PKI "middle.pem";
+	}
+	o.acp_versions = versions;
+	upqr_verifier *v = NULL;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	return v;
+}
+
 static void test_500_cert_dir(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/upqr_certs_XXXXXX", cmd[256], out[64];
+	char dir[] = "/tmp/upqr_certs_XXXXXX", cmd[512], out[64];
 	assert_non_null(mkdtemp(dir));
-	snprintf(cmd, sizeof cmd, "cp " PKI "upop_sign.pem %s/acp_test_verify_sign.cer && cp " PKI "ca.cnf %s/README", dir, dir);
+	snprintf(cmd, sizeof cmd, "cp " PKI "upop_sign.pem %s/acp_test_verify_sign.cer && cp " PKI "ca.cnf %s/README"
+		" && cp " PKI "rogue.pem %s/dropped_in.cer", dir, dir, dir);
 	assert_int_equal(sh(cmd, out, sizeof out), 0);
 	msg m;
 	make_msg_ver(&m, PKI "upop_sign.key", PKI "upop_sign.pem", "order0008", UPQR_ACP_5_0_0);
-	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
-	o.cert_dir = dir;
-	upqr_verifier *v = NULL;
-	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	upqr_verifier *v = dir_verifier(dir, UPQR_ACCEPT_5_0_0, 0);
 	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_OK);
 	assert_int_equal(verify_at(v, &m, INT64_C(946684800)), UPQR_ECERT_NOTYET);
 	msg t = m;
@@ -622,19 +637,56 @@ static void test_500_cert_dir(void **state)
 	t.f[t.n - 2] = t.f[t.n - 1];
 	t.n--;
 	assert_int_equal(verify_at(v, &t, UPQR_VERIFY_NOW), UPQR_ECERT_UNKNOWN);
-	/* a 5.1.0 message needs root + middle, which this verifier lacks */
+	/* a self-signed certificate dropped into the directory does not chain */
+	msg r;
+	make_msg_ver(&r, PKI "rogue.key", PKI "rogue.pem", "order0010", UPQR_ACP_5_0_0);
+	assert_int_equal(verify_at(v, &r, UPQR_VERIFY_NOW), UPQR_ECERT_UNTRUSTED);
+	assert_non_null(strstr(upqr_verifier_last_error(v), "cert_dir certificate"));
+	/* only 5.0.0 accepted here: a 5.1.0 message is refused by version */
 	msg n;
 	make_msg(&n, PKI "upop_sign.key", PKI "upop_sign.pem", "order0009");
-	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_ECERT_UNTRUSTED);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_EUNSUPPORTED);
+	upqr_verifier_free(v);
+	/* Downgrade: with 5.1.0 and 5.0.0 trust configured, the default accepts 5.1.0 only. */
+	v = dir_verifier(dir, 0, 0);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_OK);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_EUNSUPPORTED);
+	assert_non_null(strstr(upqr_verifier_last_error(v), "5.0.0 is not accepted"));
+	upqr_verifier_free(v);
+	v = dir_verifier(dir, UPQR_ACCEPT_5_0_0 | UPQR_ACCEPT_5_1_0, 0);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_OK);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_OK);
+	upqr_verifier_free(v);
+	/* The test-environment opt-out trusts the directory as is (the rogue too). */
+	v = dir_verifier(dir, 0, 1);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_OK);
+	assert_int_equal(verify_at(v, &r, UPQR_VERIFY_NOW), UPQR_OK);
+	upqr_verifier_free(v);
+	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
+	o.cert_dir = dir;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);   /* nothing to chain to */
+	o.cert_dir_unchecked = 1;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);   /* opt-out needs test_env */
+	o.acp_versions = 4;
+	o.test_env = 1;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);
+	/* a version-1 options struct (no acp_versions) still works */
+	o.version = 1;
+	o.root_cert_path = PKI "root.pem";
+	o.middle_cert_path = PKI "middle.pem";
+	o.cert_dir = NULL;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_OK);
 	upqr_verifier_free(v);
 	/* and a 5.1.0-only verifier knows no certId */
 	v = sim_verifier(0);
-	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_ECERT_UNKNOWN);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_EUNSUPPORTED);
 	upqr_verifier_free(v);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(sh(cmd, out, sizeof out), 0);
 	msg_free(&m);
 	msg_free(&n);
+	msg_free(&r);
 }
 
 /* UnionPay's real test chain (SHA-1-signed CFCA): the case where OpenSSL 3 integrations break. */

@@ -12,7 +12,8 @@
 #define SIGN_USAGE "upqr sign (--pfx FILE --password-file FILE | --key FILE --cert FILE) " \
 	"[--version 5.1.0|5.0.0] [--sign-method 01|11|12] [--secure-key-file FILE] < fields"
 #define VERIFY_USAGE "upqr verify [--root FILE --middle FILE] [--cert-dir DIR] [--at TIME] " \
-	"[--test-env] [--format form|response] [--secure-key-file FILE] [--json] < message"
+	"[--accept-versions 5.1.0,5.0.0] [--test-env [--cert-dir-unchecked]] [--format form|response] " \
+	"[--secure-key-file FILE] [--json] < message"
 
 /* Reads a small secret file (password, secure key); one trailing newline dropped. */
 static char *read_secret(const char *path, size_t *len)
@@ -212,6 +213,23 @@ typedef struct verify_args {
 	const char *sk_file;
 } verify_args;
 
+/* "5.1.0", "5.0.0" or both, comma-separated -> UPQR_ACCEPT_* bits. */
+static bool parse_versions(const char *v, unsigned int *out)
+{
+	*out = 0;
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 5 && !strncmp(p, "5.1.0", 5))
+			*out |= UPQR_ACCEPT_5_1_0;
+		else if (n == 5 && !strncmp(p, "5.0.0", 5))
+			*out |= UPQR_ACCEPT_5_0_0;
+		else
+			return false;
+		p += n + (p[n] == ',');
+	}
+	return *out != 0;
+}
+
 static int parse_verify_args(int argc, char **argv, verify_args *va)
 {
 	for (int i = 1, step; i < argc; i += step) {
@@ -219,6 +237,10 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 		step = 1;
 		if (!strcmp(a, "--test-env")) {
 			va->o.test_env = 1;
+			continue;
+		}
+		if (!strcmp(a, "--cert-dir-unchecked")) {
+			va->o.cert_dir_unchecked = 1;
 			continue;
 		}
 		if (!strcmp(a, "--json")) {
@@ -236,6 +258,8 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 			va->o.cert_dir = v;
 		else if (!strcmp(a, "--secure-key-file"))
 			va->sk_file = v;
+		else if (!strcmp(a, "--accept-versions") && parse_versions(v, &va->o.acp_versions))
+			;
 		else if (!strcmp(a, "--at") && parse_time(v, &va->at))
 			;
 		else if (!strcmp(a, "--format") && (!strcmp(v, "form") || !strcmp(v, "response")))
@@ -247,6 +271,11 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 		return cli_usage(VERIFY_USAGE, "--root and --middle go together");
 	if (!va->o.root_cert_path && !va->o.cert_dir && !va->sk_file)
 		return cli_usage(VERIFY_USAGE, "give --root/--middle, --cert-dir or --secure-key-file");
+	if (va->o.cert_dir && !va->o.root_cert_path && !va->o.cert_dir_unchecked)
+		return cli_usage(VERIFY_USAGE, "--cert-dir certificates are chained to --root/--middle "
+			"(test environment only: --test-env --cert-dir-unchecked)");
+	if (va->o.cert_dir_unchecked && !va->o.test_env)
+		return cli_usage(VERIFY_USAGE, "--cert-dir-unchecked needs --test-env");
 	return CLI_OK;
 }
 
