@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "testutil.h"
 
@@ -532,6 +534,114 @@ static void test_common_name(void **state)
 	expect_cert_rc(PKI "merchant.key", PKI "merchant.pem", 1, UPQR_VERIFY_NOW, UPQR_ECERT_CN, NULL);
 }
 
+/* Certificate purpose: the attack certificates of scripts/gen-test-pki.sh, each refused for one reason. */
+static void test_cert_purpose(void **state)
+{
+	(void)state;
+	static const struct { const char *file; int want; const char *err; } cases[] = {
+		{ PKI "upop_sign_enconly.pem", UPQR_ECERT_PURPOSE, "neither digitalSignature" },
+		{ PKI "upop_sign_ca.pem", UPQR_ECERT_PURPOSE, "CA:TRUE" },
+		{ PKI "upop_sign_tls.pem", UPQR_ECERT_PURPOSE, "TLS server" },
+		{ PKI "upop_sign_noku.pem", UPQR_OK, NULL },   /* no extension: nothing to contradict */
+		{ PKI "upop_sign.pem", UPQR_OK, NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		expect_cert_rc(PKI "upop_sign.key", cases[i].file, 0, UPQR_VERIFY_NOW, cases[i].want, cases[i].err);
+		/* and through upqr_verifier_check_cert (which 5.0.0 cert_dir entries also pass) */
+		upqr_verifier *v = sim_verifier(0);
+		char *pem = pem_crlf(cases[i].file);
+		assert_int_equal(upqr_verifier_check_cert(v, pem, strlen(pem), T_2024), cases[i].want);
+		free(pem);
+		upqr_verifier_free(v);
+	}
+}
+
+/* A leaf for UnionPay's key under SIM TEST OCA1 whose CN is `len` raw bytes of ASN.1 `type`. */
+static char *mint_cn(int type, const unsigned char *cn, int len)
+{
+	FILE *f = fopen(PKI "middle.key", "r");
+	assert_non_null(f);
+	EVP_PKEY *ca_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	f = fopen(PKI "middle.pem", "r");
+	X509 *ca = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	f = fopen(PKI "upop_sign.pem", "r");
+	X509 *tmpl = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_true(ca_key && ca && tmpl);
+	X509 *x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+	X509_set_issuer_name(x, X509_get_subject_name(ca));
+	X509_set1_notBefore(x, X509_get0_notBefore(tmpl));
+	X509_set1_notAfter(x, X509_get0_notAfter(tmpl));
+	X509_set_pubkey(x, X509_get0_pubkey(tmpl));
+	X509_NAME *name = X509_NAME_new();
+	assert_int_equal(X509_NAME_add_entry_by_NID(name, NID_commonName, type, cn, len, -1, 0), 1);
+	X509_set_subject_name(x, name);
+	X509V3_CTX ctx;
+	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, "critical,digitalSignature");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(x, ca_key, EVP_sha256()) > 0);
+	BIO *b = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(b, x);
+	char *data;
+	long n = BIO_get_mem_data(b, &data);
+	char *pem = malloc((size_t)n + 1);
+	memcpy(pem, data, (size_t)n);
+	pem[n] = 0;
+	BIO_free(b);
+	X509_NAME_free(name);
+	X509_free(x);
+	X509_free(tmpl);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	return pem;
+}
+
+static void expect_minted(int type, const unsigned char *cn, int len, int want, const char *err)
+{
+	char *pem = mint_cn(type, cn, len);
+	upqr_verifier *v = sim_verifier(0);
+	assert_int_equal(upqr_verifier_check_cert(v, pem, strlen(pem), T_2024), want);
+	if (err && !strstr(upqr_verifier_last_error(v), err))
+		fail_msg("wanted '%s' in '%s'", err, upqr_verifier_last_error(v));
+	upqr_verifier_free(v);
+	free(pem);
+}
+
+/* CN parsing: exactly four non-empty fields, no NUL, UTF8String or PrintableString. */
+static void test_cn_strict(void **state)
+{
+	(void)state;
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_cn5.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "more than four");
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_cnempty.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "field 2 is empty");
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_bmp.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "BMPSTRING");
+	static const char good[] = "041@8310000000083040@" UNIONPAY "\xE8\x82\xA1\xE4\xBB\xBD\xE6\x9C\x89"
+		"\xE9\x99\x90\xE5\x85\xAC\xE5\x8F\xB8@00016495";
+	/* the minting itself is sound: the same CN as a UTF8String verifies */
+	expect_minted(V_ASN1_UTF8STRING, (const unsigned char *)good, (int)strlen(good), UPQR_OK, NULL);
+	/* a NUL that C string code would stop at, after a valid-looking CN */
+	char nul[sizeof good + 8];
+	memcpy(nul, good, sizeof good);
+	memcpy(nul + sizeof good, "@evil", 5);
+	expect_minted(V_ASN1_UTF8STRING, (const unsigned char *)nul, (int)sizeof good + 5, UPQR_ECERT_CN, "NUL");
+	/* UniversalString (UCS-4) of the test CN */
+	static const char ascii[] = "041@Z1200040000:SIGN@00040000:SIGN@00000002";
+	unsigned char ucs4[4 * sizeof ascii];
+	for (size_t i = 0; i + 1 < sizeof ascii; i++) {
+		memset(ucs4 + 4 * i, 0, 3);
+		ucs4[4 * i + 3] = (unsigned char)ascii[i];
+	}
+	expect_minted(V_ASN1_UNIVERSALSTRING, ucs4, (int)(4 * (sizeof ascii - 1)), UPQR_ECERT_CN, "UNIVERSALSTRING");
+	/* a PrintableString CN is fine in form (here: not UnionPay's organisation) */
+	expect_minted(V_ASN1_PRINTABLESTRING, (const unsigned char *)ascii, (int)strlen(ascii), UPQR_ECERT_CN,
+		"test_env");
+}
+
 static void test_malformed_messages(void **state)
 {
 	(void)state;
@@ -876,6 +986,8 @@ int main(void)
 		cmocka_unit_test(test_self_signed_rejected),
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_common_name),
+		cmocka_unit_test(test_cert_purpose),
+		cmocka_unit_test(test_cn_strict),
 		cmocka_unit_test(test_malformed_messages),
 		cmocka_unit_test(test_500_cert_dir),
 		cmocka_unit_test(test_unionpay_test_chain),
