@@ -123,6 +123,7 @@ touch .done
 #   upop_sign_cn5.pem       CN with five '@' fields
 #   upop_sign_cnempty.pem   CN with an empty '@' field
 #   upop_sign_bmp.pem       CN encoded as a BMPString
+#   merchant_expired.pem    the merchant key's certificate, valid 2020-01-01 .. 2021-01-01
 # (A NUL inside a CN and UniversalString cannot be written with the openssl
 # command line; the unit test mints those two with the OpenSSL API.)
 rm -f .done
@@ -161,5 +162,7 @@ attack upop_sign_noku "$CN_OK" atk_noku
 attack upop_sign_cn5 "041@8310000000083040@$UP@00016495@x" leaf
 attack upop_sign_cnempty "041@@$UP@00016495" leaf
 attack upop_sign_bmp "$CN_OK" leaf req_bmp.cnf
+issue merchant_expired "$(leaf_dn '041@Z2014-11-11@700000000000001:SIGN@00000003')" merchant middle leaf \
+	20200101000000Z 20210101000000Z
 rm -f ca/*.csr
 touch .done

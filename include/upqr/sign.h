@@ -201,6 +201,16 @@ UPQR_EXTERN const char *upqr_signer_encrypt_cert_id(const upqr_signer *signer);
 UPQR_EXTERN int upqr_signer_sign(char *out, size_t cap, size_t *written, upqr_signer *signer,
 		const upqr_acp_field *fields, size_t count) UPQR_WARN_UNUSED;
 
+/* Bits of upqr_signer_warnings(). */
+#define UPQR_SIGNER_WARN_CERT_EXPIRED 1u   /* the merchant certificate has expired */
+#define UPQR_SIGNER_WARN_CERT_NOTYET 2u    /* the merchant certificate is not valid yet */
+/*
+ * Warnings of the last upqr_signer_sign / _build_request call (0 = none).
+ * Signing still succeeds: UnionPay refuses such requests, but whether to
+ * send one is the caller's decision. The text is in upqr_signer_last_error().
+ */
+UPQR_EXTERN unsigned int upqr_signer_warnings(const upqr_signer *signer);
+
 /*
  * Builds a complete request body: refuses empty values and fields named
  * `signature` (UPQR_EINVALID), adds `certId` for 01 (an existing certId must

@@ -49,6 +49,12 @@ printf 'version=5.1.0\nbackUrl=http://x/y?a=b&respCode=00\n' | { run "$UPQR" sig
 [ "$RC" -eq 1 ] && grep -q "UPQR_EAMBIGUOUS: field 1 ('backUrl')" "$TMP/err" && ok "a raw '&' in a value is refused, naming the field" || not_ok "ambiguous value signed (rc $RC)"
 printf 'version=5.1.0\nreqReserved={a=1&b=2}x\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
 [ "$RC" -eq 1 ] && grep -q UPQR_EAMBIGUOUS "$TMP/err" && ok "text after a composite's closing brace is refused" || not_ok "{...}x signed (rc $RC)"
+printf 'version=5.1.0\ntxnAmt=1\n' >"$TMP/f2"
+run "$UPQR" sign --key $PKI/merchant.key --cert $PKI/merchant_expired.pem <"$TMP/f2"
+[ "$RC" -eq 0 ] && grep -q '&signature=' "$TMP/out" && grep -q 'warning: merchant certificate .* expired' "$TMP/err" &&
+	ok "expired merchant certificate: signed, with a warning" || not_ok "expired merchant certificate (rc $RC)"
+run "$UPQR" sign --key $PKI/merchant.key --cert $PKI/merchant.pem <"$TMP/f2"
+[ "$RC" -eq 0 ] && [ ! -s "$TMP/err" ] && ok "valid merchant certificate: no warning" || not_ok "spurious warning"
 printf 'no equals sign\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
 [ "$RC" -eq 1 ] && ok "malformed line refused" || not_ok "malformed line (rc $RC)"
 expect_rc "missing pfx file is an I/O error" 3 "$UPQR" sign --pfx "$TMP/nope.pfx" --password-file "$TMP/pw" <"$TMP/fields"

@@ -852,6 +852,30 @@ static void test_cache_bounded(void **state)
 	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);
 }
 
+/* An expired merchant certificate still signs, with a warning the caller can check. */
+static void test_expired_merchant_cert_warns(void **state)
+{
+	(void)state;
+	upqr_acp_field f[] = { { "version", 7, "5.1.0", 5 }, { "txnAmt", 6, "1", 1 } };
+	char sig[UPQR_ACP_SIGNATURE_MAX + 1];
+	size_t n;
+	upqr_signer *s = pem_signer(PKI "merchant.key", PKI "merchant_expired.pem", UPQR_ACP_5_1_0);
+	assert_int_equal(upqr_signer_warnings(s), 0);
+	assert_int_equal(upqr_signer_sign(sig, sizeof sig, &n, s, f, 2), UPQR_OK);
+	assert_int_equal(upqr_signer_warnings(s), UPQR_SIGNER_WARN_CERT_EXPIRED);
+	assert_non_null(strstr(upqr_signer_last_error(s), "expired"));
+	char body[4096];
+	assert_int_equal(upqr_signer_build_request(body, sizeof body, &n, s, f, 2), UPQR_OK);
+	assert_int_equal(upqr_signer_warnings(s), UPQR_SIGNER_WARN_CERT_EXPIRED);
+	upqr_signer_free(s);
+	s = pem_signer(PKI "merchant.key", PKI "merchant.pem", UPQR_ACP_5_1_0);
+	assert_int_equal(upqr_signer_sign(sig, sizeof sig, &n, s, f, 2), UPQR_OK);
+	assert_int_equal(upqr_signer_warnings(s), 0);
+	assert_string_equal(upqr_signer_last_error(s), "");
+	upqr_signer_free(s);
+	assert_int_equal(upqr_signer_warnings(NULL), 0);
+}
+
 /* ---- requests, encryption ----------------------------------------------- */
 
 static void test_build_request(void **state)
@@ -993,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(test_unionpay_test_chain),
 		cmocka_unit_test(test_cache_bounded),
 		cmocka_unit_test(test_build_request),
+		cmocka_unit_test(test_expired_merchant_cert_warns),
 		cmocka_unit_test(test_encrypt_decrypt),
 		cmocka_unit_test(test_allocation_failures),
 	};

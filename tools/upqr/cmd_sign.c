@@ -122,6 +122,8 @@ static int sign_stdin(upqr_signer *s)
 		rc = upqr_signer_build_request(body, need + 1, &need, s, fields, count);
 	if (!code && rc == UPQR_OK && body) {
 		printf("%s\n", body);
+		if (upqr_signer_warnings(s)) /* signed all the same: the caller decides */
+			fprintf(stderr, "upqr: sign: %s\n", upqr_signer_last_error(s));
 	} else if (!code) {
 		fprintf(stderr, "upqr: sign: %s: %s\n", upqr_status_name(rc),
 			*upqr_signer_last_error(s) ? upqr_signer_last_error(s) : upqr_strerror(rc));
