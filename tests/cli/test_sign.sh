@@ -43,11 +43,11 @@ expect_err "wrong password is named" 'UPQR_EPASSWORD'
 if grep -q wrong "$TMP/err"; then
 	grep -q 'wrong key store password' "$TMP/err" && ! grep -qx wrong "$TMP/err" && ok "password not echoed" || not_ok "password echoed"
 else ok "password not echoed"; fi
-printf 'a=1\nempty=\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
+printf 'a=1\nempty=\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
 [ "$RC" -eq 1 ] && grep -q 'empty' "$TMP/err" && ok "empty values refused" || not_ok "empty values (rc $RC)"
-printf 'version=5.1.0\nbackUrl=http://x/y?a=b&respCode=00\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
+printf 'version=5.1.0\nbackUrl=http://x/y?a=b&respCode=00\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
 [ "$RC" -eq 1 ] && grep -q "UPQR_EAMBIGUOUS: field 1 ('backUrl')" "$TMP/err" && ok "a raw '&' in a value is refused, naming the field" || not_ok "ambiguous value signed (rc $RC)"
-printf 'version=5.1.0\nreqReserved={a=1&b=2}x\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
+printf 'version=5.1.0\nreqReserved={a=1&b=2}x\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
 [ "$RC" -eq 1 ] && grep -q UPQR_EAMBIGUOUS "$TMP/err" && ok "text after a composite's closing brace is refused" || not_ok "{...}x signed (rc $RC)"
 printf 'version=5.1.0\ntxnAmt=1\n' >"$TMP/f2"
 run "$UPQR" sign --key $PKI/merchant.key --cert $PKI/merchant_expired.pem <"$TMP/f2"
@@ -55,7 +55,7 @@ run "$UPQR" sign --key $PKI/merchant.key --cert $PKI/merchant_expired.pem <"$TMP
 	ok "expired merchant certificate: signed, with a warning" || not_ok "expired merchant certificate (rc $RC)"
 run "$UPQR" sign --key $PKI/merchant.key --cert $PKI/merchant.pem <"$TMP/f2"
 [ "$RC" -eq 0 ] && [ ! -s "$TMP/err" ] && ok "valid merchant certificate: no warning" || not_ok "spurious warning"
-printf 'no equals sign\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
+printf 'no equals sign\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
 [ "$RC" -eq 1 ] && ok "malformed line refused" || not_ok "malformed line (rc $RC)"
 expect_rc "missing pfx file is an I/O error" 3 "$UPQR" sign --pfx "$TMP/nope.pfx" --password-file "$TMP/pw" <"$TMP/fields"
 expect_rc "missing key is a usage error" 2 "$UPQR" sign <"$TMP/fields"
