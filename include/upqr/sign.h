@@ -120,6 +120,22 @@ UPQR_EXTERN const upqr_acp_field *upqr_acp_field_get(const upqr_acp_field *field
 UPQR_EXTERN int upqr_acp_mask_pan(char *out, size_t cap, size_t *written,
 		const char *pan, size_t len);
 
+/*
+ * Writes a field's value for display with card numbers masked. By name:
+ * accNo, payCardNo and every key that is card-number-like (pan, cardNo,
+ * *CardNo, *CardNumber, *AccNo, *Pan): digit runs of 8 or more are
+ * masked. By shape, in any other field: 12 or more digits, also in groups
+ * joined by single spaces or dashes (except in txnTime, origTxnTime,
+ * traceTime, payTimeout, queryId, origQryId, merId, certId, encryptCertId,
+ * orderId, origOrderId, acqInsCode, txnAmt, settleAmt, exchangeRate, which
+ * are never card numbers and are needed in full). A masked number keeps its first 6 and last 4
+ * digits when it has 13 or more, else every digit is '*'; separators and
+ * other text stay. The output has the value's length; NUL-terminated.
+ * Use it for every printed form of a message's fields.
+ */
+UPQR_EXTERN int upqr_acp_mask_field(char *out, size_t cap, size_t *written,
+		const upqr_acp_field *field);
+
 /* ---- common enums ------------------------------------------------------ */
 
 typedef enum upqr_acp_version {

@@ -146,14 +146,21 @@ static const char *field_ambiguity(const upqr_acp_field *f)
 	return value_ambiguity(f->value, f->value_len);
 }
 
+static void put_masked(upqr__buf *b, const char *v, size_t n, size_t min_digits);
+
 void upqr__key_label(char *out, size_t cap, const char *key, size_t len)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 4 < cap; i++) {
-		unsigned char c = (unsigned char)key[i];
+	/* A refused key is attacker text: no control bytes, and no card number either. */
+	char masked[64];
+	upqr__buf b;
+	upqr__buf_init(&b, masked, sizeof masked);
+	put_masked(&b, key, len < sizeof masked ? len : sizeof masked, 12);
+	size_t m = b.len < sizeof masked ? b.len : sizeof masked, o = 0;
+	for (size_t i = 0; i < m && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)masked[i];
 		out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
-	if (len && o < len && o + 4 >= cap) {
+	if (o < len) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -510,5 +517,116 @@ int upqr_acp_mask_pan(char *out, size_t cap, size_t *written, const char *pan, s
 		bool keep = len >= 13 && (i < 6 || i >= len - 4);
 		upqr__buf_putc(&b, keep ? (uint8_t)pan[i] : '*');
 	}
+	return upqr__buf_finish(&b, written, true);
+}
+
+/*
+ * Card numbers for display. By name: accNo, payCardNo, any *CardNo /
+ * *CardNumber / *AccNo / *Pan key (camelCase) and pan/cardNo themselves.
+ * By shape, in any field: 12 or more digits, alone or in groups joined by
+ * single spaces or dashes ("6222 0212 3456 7890"), except in the ACP
+ * fields whose long numbers are never cards (times, serials, ids a merchant
+ * needs in full to query or refund). A matched number keeps its first 6 and
+ * last 4 digits when it has 13 or more, else loses all.
+ */
+#define CARD_DIGITS_BY_SHAPE 12
+#define CARD_DIGITS_BY_NAME 8
+
+static bool ieq(const char *a, size_t n, const char *b)
+{
+	if (strlen(b) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char x = a[i], y = b[i];
+		x = (char)(x >= 'A' && x <= 'Z' ? x + 32 : x);
+		y = (char)(y >= 'A' && y <= 'Z' ? y + 32 : y);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+static bool ends_with(const char *k, size_t n, const char *suffix)
+{
+	size_t m = strlen(suffix);
+	return n > m && !memcmp(k + n - m, suffix, m);
+}
+
+static bool card_key(const char *k, size_t n)
+{
+	static const char *const names[] = { "accNo", "pan", "cardNo", "cardNumber", "primaryAccountNumber" };
+	static const char *const suffixes[] = { "CardNo", "CardNumber", "AccNo", "Pan", "PAN" };
+	for (size_t i = 0; i < UPQR__ARRAY_LEN(names); i++)
+		if (ieq(k, n, names[i]))
+			return true;
+	for (size_t i = 0; i < UPQR__ARRAY_LEN(suffixes); i++)
+		if (ends_with(k, n, suffixes[i]))
+			return true;
+	return false;
+}
+
+static bool never_card(const char *k, size_t n)
+{
+	static const char *const names[] = { "txnTime", "origTxnTime", "traceTime", "payTimeout", "queryId",
+		"origQryId", "merId", "certId", "encryptCertId", "orderId", "origOrderId", "acqInsCode",
+		"txnAmt", "settleAmt", "exchangeRate" };
+	for (size_t i = 0; i < UPQR__ARRAY_LEN(names); i++)
+		if (strlen(names[i]) == n && !memcmp(k, names[i], n))
+			return true;
+	return false;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* End (one past the last digit) of the digit group starting at v[i]; *digits counts them. */
+static size_t digit_group(const char *v, size_t n, size_t i, size_t *digits)
+{
+	size_t end = i;
+	*digits = 0;
+	while (i < n) {
+		if (is_digit(v[i])) {
+			(*digits)++;
+			end = ++i;
+		} else if ((v[i] == ' ' || v[i] == '-') && i + 1 < n && is_digit(v[i + 1])) {
+			i++;
+		} else {
+			break;
+		}
+	}
+	return end;
+}
+
+static void put_masked(upqr__buf *b, const char *v, size_t n, size_t min_digits)
+{
+	for (size_t i = 0; i < n;) {
+		if (!is_digit(v[i])) {
+			upqr__buf_putc(b, (uint8_t)v[i++]);
+			continue;
+		}
+		size_t digits, end = digit_group(v, n, i, &digits), d = 0;
+		for (; i < end; i++) {
+			bool keep = digits < min_digits || !is_digit(v[i]) ||
+				(digits >= 13 && (d < 6 || d >= digits - 4));
+			d += is_digit(v[i]);
+			upqr__buf_putc(b, keep ? (uint8_t)v[i] : '*');
+		}
+	}
+}
+
+int upqr_acp_mask_field(char *out, size_t cap, size_t *written, const upqr_acp_field *f)
+{
+	if (!written || !f || (!f->key && f->key_len) || (!f->value && f->value_len))
+		return UPQR_EINVAL;
+	upqr__buf b;
+	upqr__buf_init(&b, out, cap);
+	bool by_name = f->key && card_key(f->key, f->key_len);
+	if (f->key && !by_name && never_card(f->key, f->key_len))
+		upqr__buf_put(&b, f->value, f->value_len);
+	else
+		put_masked(&b, f->value ? f->value : "", f->value_len,
+			by_name ? CARD_DIGITS_BY_NAME : CARD_DIGITS_BY_SHAPE);
 	return upqr__buf_finish(&b, written, true);
 }

@@ -124,6 +124,14 @@ verify --secure-key-file "$TMP/sk" --json; check "--json verifies" 0
 expect_out "--json says verified" '"verified": true'
 expect_out "--json masks accNo" '"accNo": "622202\*{9}0123"'
 if grep -q 6222021234567890123 "$TMP/out"; then not_ok "full PAN printed"; else ok "full PAN never printed"; fi
+printf 'version=5.1.0\nsignMethod=11\npayCardNo=6222021234567890123\naccNo=62220212345678901234\nmemo=card 6222-0212-3456-7890 ok\nqueryId=782209081322060674028\n' |
+	"$UPQR" sign --sign-method 11 --secure-key-file "$TMP/sk" >"$TMP/msg"
+verify --secure-key-file "$TMP/sk" --json; check "--json with card numbers in several forms" 0
+expect_out "--json masks payCardNo" '"payCardNo": "622202\*{9}0123"'
+expect_out "--json masks a 20-digit accNo" '"accNo": "622202\*{10}1234"'
+expect_out "--json masks a dashed card number in any field" '"memo": "card 6222-02\*\*-\*{4}-7890 ok"'
+expect_out "--json keeps queryId whole" '"queryId": "782209081322060674028"'
+if grep -Eq '6222021234567890123|62220212345678901234|3456-7890' "$TMP/out"; then not_ok "a full card number printed"; else ok "no full card number printed"; fi
 verify --secure-key-file "$TMP/sk2" --json; check "--json failure" 1 UPQR_ESIG_DIGEST
 expect_out "--json names the status" '"status": "UPQR_ESIG_DIGEST"'
 

@@ -215,6 +215,46 @@ static void test_mask_pan(void **state)
 	assert_int_equal(n, 13);
 }
 
+static void expect_masked(const char *key, const char *value, const char *want)
+{
+	char out[128];
+	size_t n;
+	upqr_acp_field f = { key, strlen(key), value, strlen(value) };
+	assert_int_equal(upqr_acp_mask_field(out, sizeof out, &n, &f), UPQR_OK);
+	if (strcmp(out, want) != 0)
+		fail_msg("%s=%s: got %s, wanted %s", key, value, out, want);
+	assert_int_equal(n, strlen(value));
+}
+
+/* Card numbers by field name and by shape, in every form they come in. */
+static void test_mask_field(void **state)
+{
+	(void)state;
+	expect_masked("accNo", "6222021234567890123", "622202*********0123");
+	expect_masked("payCardNo", "6222021234567890123", "622202*********0123");
+	expect_masked("accNo", "62220212345678901234", "622202**********1234");     /* 20 digits */
+	expect_masked("accNo", "6222 0212 3456 7890 123", "6222 02** **** ***0 123"); /* spaces */
+	expect_masked("memo", "card 6222-0212-3456-7890 ok", "card 6222-02**-****-7890 ok"); /* by shape */
+	expect_masked("memo", "ref 622202123456", "ref ************");              /* 12 digits */
+	expect_masked("memo", "order 20221010123", "order 20221010123");            /* 11 digits */
+	expect_masked("txnTime", "20221010123456", "20221010123456");          /* never a card */
+	expect_masked("queryId", "782209081322060674028", "782209081322060674028");
+	expect_masked("reqReserved", "{t=20221010123456}", "{t=202210****3456}"); /* shape wins elsewhere */
+	expect_masked("qrNo", "6226123456789012345", "622612*********2345");
+	expect_masked("accNo", "6216***********0018", "6216***********0018");     /* already masked */
+	expect_masked("accNo", "12345678", "********");                            /* by name: 8 digits */
+	expect_masked("tokenPan", "1234567", "1234567");
+	expect_masked("origCardNumber", "1234-5678-9", "****-****-*");
+	expect_masked("accNo", "", "");
+	char out[4];
+	size_t n;
+	upqr_acp_field f = { "accNo", 5, "6222021234567890123", 19 };
+	assert_int_equal(upqr_acp_mask_field(out, sizeof out, &n, &f), UPQR_EBUFSIZE);
+	assert_int_equal(n, 19);
+	assert_int_equal(upqr_acp_mask_field(out, sizeof out, NULL, &f), UPQR_EINVAL);
+	assert_int_equal(upqr_acp_mask_field(out, sizeof out, &n, NULL), UPQR_EINVAL);
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -237,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_form_roundtrip),
 		cmocka_unit_test(test_string_to_sign),
 		cmocka_unit_test(test_mask_pan),
+		cmocka_unit_test(test_mask_field),
 		cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

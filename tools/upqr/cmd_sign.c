@@ -296,20 +296,18 @@ static int parse_message(upqr_acp_field *fields, size_t *count, char *scratch, c
 	return rc;
 }
 
-/* A plain card number in a field is shown masked (first 6 / last 4), never in full. */
+/* Card numbers (by field name and by shape) are shown masked, never in full. */
 static json_t *field_value_json(const upqr_acp_field *f)
 {
-	bool digits = f->value_len >= 12 && f->value_len <= UPQR_ACP_PAN_MAX;
-	for (size_t i = 0; digits && i < f->value_len; i++)
-		digits = f->value[i] >= '0' && f->value[i] <= '9';
-	bool pan = digits && f->key_len == 5 && !memcmp(f->key, "accNo", 5);
-	if (!pan)
-		return cli_json_stringn(f->value, f->value_len);
-	char masked[UPQR_ACP_PAN_MAX + 1];
 	size_t n;
-	if (upqr_acp_mask_pan(masked, sizeof masked, &n, f->value, f->value_len) != UPQR_OK)
+	char *masked = malloc(f->value_len + 1);
+	if (!masked || upqr_acp_mask_field(masked, f->value_len + 1, &n, f) != UPQR_OK) {
+		free(masked);
 		return json_null();
-	return json_string(masked);
+	}
+	json_t *j = cli_json_stringn(masked, n);
+	free(masked);
+	return j;
 }
 
 /* {"verified", "status", "error", "fields": {key: value}} */
