@@ -12,5 +12,6 @@
 #include "upqr/sign.h"
 #include "upqr/cpm.h"
 #include "upqr/scan.h"
+#include "upqr/replay.h"
 
 #endif /* UPQR_H */
