@@ -239,6 +239,10 @@ static int add_field(upqr_acp_field *fields, size_t cap, size_t *count, upqr_acp
 		upqr__diag_add(diags, UPQR_SEV_ERROR, "empty_key", offset, "", "a field has no name");
 		return UPQR_EINVALID;
 	}
+	/* First the rule: after it a key is an identifier, safe to quote in a message. */
+	const char *why = field_ambiguity(&f);
+	if (why)
+		return ambiguity_diag(diags, &f, why, offset);
 	for (size_t i = 0; i < *count; i++) {
 		if (key_cmp(&fields[i], &f) == 0) {
 			upqr__diag_add(diags, UPQR_SEV_ERROR, "duplicate_key", offset, "",
@@ -246,9 +250,6 @@ static int add_field(upqr_acp_field *fields, size_t cap, size_t *count, upqr_acp
 			return UPQR_EINVALID;
 		}
 	}
-	const char *why = field_ambiguity(&f);
-	if (why)
-		return ambiguity_diag(diags, &f, why, offset);
 	if (*count >= cap) {
 		upqr__diag_add(diags, UPQR_SEV_ERROR, "too_many_fields", offset, "",
 			"more than %zu fields", cap);

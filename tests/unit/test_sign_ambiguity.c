@@ -300,6 +300,19 @@ static void test_rule_cases(void **state)
 			assert_int_equal(d[0].offset, 1);
 		}
 	}
+	/* a refused key is quoted without control bytes and without a card number in full */
+	upqr_acp_field g[4];
+	size_t gn;
+	char scratch[64];
+	upqr_diag d[2];
+	upqr_diag_list dl;
+	upqr_diag_list_init(&dl, d, 2);
+	static const char body[] = "6222021234567890123%1B%5D0%3Bx=1";
+	assert_int_equal(upqr_acp_parse_form(g, 4, &gn, scratch, sizeof scratch, body, sizeof body - 1, &dl),
+		UPQR_EAMBIGUOUS);
+	assert_null(strstr(d[0].message, "6222021234567890123"));
+	assert_non_null(strstr(d[0].message, "622202*********0123"));
+	assert_null(strchr(d[0].message, 0x1B));
 	/* too deep to be one composite */
 	char deep[80];
 	memset(deep, '{', 40);
