@@ -6,9 +6,11 @@
  * formats (URL-encoded forms, raw `k=v&k=v` responses).
  *
  * Everything fails closed: a message is only reported as verified when its
+ * fields are the only field set its string to sign can mean, its
  * certificate chains to the configured root and middle certificates at the
- * given time, the certificate belongs to China UnionPay, and the signature
- * matches every field. Each failed check has its own status code.
+ * given time, is a signing certificate and belongs to China UnionPay, and
+ * the signature matches every field. Each failed check has its own status
+ * code. docs/sign.md states the threat model.
  *
  * Thread-safety: the field functions are pure and may run on any thread.
  * A signer or verifier handle is used by one thread at a time; different

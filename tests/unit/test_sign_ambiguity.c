@@ -233,9 +233,13 @@ static int through_response(upqr_verifier *v, const upqr_acp_field *f, size_t n)
 	return rc ? rc : upqr_verifier_verify(v, g, m, UPQR_VERIFY_NOW);
 }
 
+/* signMethod 12 needs SM3 in the OpenSSL build; without it that method's cases are skipped (said). */
 static bool skip_method(method me)
 {
-	return me == M12 && !sm3_available();
+	if (me != M12 || sm3_available())
+		return false;
+	print_message("# SKIP signMethod 12 cases: this OpenSSL has no SM3\n");
+	return true;
 }
 
 /* ---- what must keep working ------------------------------------------- */
