@@ -420,7 +420,10 @@ static int check_cn(upqr_verifier *v, X509 *x)
 static int check_purpose(upqr_verifier *v, X509 *x)
 {
 	uint32_t ku = X509_get_key_usage(x), xku = X509_get_extended_key_usage(x);
-	if (X509_get_extension_flags(x) & EXFLAG_CA)
+	uint32_t flags = X509_get_extension_flags(x);
+	if (flags & EXFLAG_INVALID)
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE, "certificate extensions cannot be read");
+	if (flags & EXFLAG_CA)
 		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE, "certificate is a CA (basicConstraints CA:TRUE)");
 	if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
 		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE,
