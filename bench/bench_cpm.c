@@ -103,13 +103,15 @@ static void run_verify(void *arg)
 
 static void setup_gen(gen_state *g)
 {
-	upqr_cpm_profile_init(&g->p, UPQR_CPM_PROFILE_VERSION);
+	if (upqr_cpm_profile_init(&g->p, UPQR_CPM_PROFILE_VERSION) != UPQR_OK)
+		die("profile init failed");
 	g->p.aid = aid;
 	g->p.aid_len = sizeof aid;
 	g->p.pan = "6250947000000014";
 	g->p.expiry = "3012";
 	g->p.psn = 0;
-	upqr_cpm_txn_init(&g->t, UPQR_CPM_TXN_VERSION);
+	if (upqr_cpm_txn_init(&g->t, UPQR_CPM_TXN_VERSION) != UPQR_OK)
+		die("txn init failed");
 	g->t.amount = 12345;
 	g->t.un_set = 1;
 	memcpy(g->t.un, "\x11\x22\x33\x44", 4);

@@ -84,7 +84,7 @@ typedef struct upqr_bertlv_options {
 } upqr_bertlv_options;
 #define UPQR_BERTLV_OPTIONS_INIT { UPQR_BERTLV_OPTIONS_VERSION, 0u, NULL, 0u }
 /** Fills opts with the defaults of `version`; UPQR_EVERSION for an unknown one. */
-UPQR_EXTERN int upqr_bertlv_options_init(upqr_bertlv_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_bertlv_options_init(upqr_bertlv_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /**
  * Parses data[0..len) as a sequence of BER-TLV objects into nodes[0..cap).

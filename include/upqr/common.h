@@ -143,7 +143,7 @@ typedef struct upqr_allocator {
 	void *user;
 } upqr_allocator;
 
-UPQR_EXTERN int upqr_set_allocator(const upqr_allocator *allocator);
+UPQR_EXTERN int upqr_set_allocator(const upqr_allocator *allocator) UPQR_WARN_UNUSED;
 /** Frees memory that upqr returned to the caller. Accepts NULL. */
 UPQR_EXTERN void upqr_free(void *ptr);
 
@@ -220,7 +220,7 @@ UPQR_EXTERN size_t upqr_base64_decoded_max(size_t n);
  * the count needed in *written (add 1 for the NUL).
  */
 UPQR_EXTERN int upqr_base64_encode(char *out, size_t cap, size_t *written,
-		const uint8_t *in, size_t len);
+		const uint8_t *in, size_t len) UPQR_WARN_UNUSED;
 /*
  * Strict decode: length a multiple of 4, only A-Z a-z 0-9 + /, '=' only as
  * final padding, unused bits of the last character zero (so every byte

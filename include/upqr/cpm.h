@@ -123,7 +123,7 @@ typedef struct upqr_cpm_options {
 } upqr_cpm_options;
 #define UPQR_CPM_OPTIONS_INIT { UPQR_CPM_OPTIONS_VERSION, NULL, 0u, 0 }
 /** Fills opts with the defaults of `version`; UPQR_EVERSION for an unknown one. */
-UPQR_EXTERN int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * A decoded CPM. Large (about 10 KiB) and self-contained: the decoded bytes
@@ -185,7 +185,7 @@ UPQR_EXTERN int upqr_cpm_decode_binary(upqr_cpm *out, const upqr_cpm_options *op
  * '62', then the transparent template. UPQR_OK with the view in *out
  * (borrowed from *cpm), or UPQR_ENOTFOUND (out->ptr = NULL).
  */
-UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag);
+UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag) UPQR_WARN_UNUSED;
 
 /**
  * A view of the value of node `node` (an index such as cpm->aid_node) in
@@ -193,7 +193,7 @@ UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t
  * UPQR_BERTLV_NONE or an index past node_count. The view is borrowed from
  * *cpm (valid while that struct is).
  */
-UPQR_EXTERN int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint16_t node);
+UPQR_EXTERN int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint16_t node) UPQR_WARN_UNUSED;
 
 /**
  * The FULL PAN as digits (NUL-terminated) - call this only when the full
@@ -201,7 +201,7 @@ UPQR_EXTERN int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, ui
  * digit count; short buffer -> UPQR_EBUFSIZE (needs *written + 1).
  * UPQR_ENOTFOUND when the payload has no PAN.
  */
-UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
+UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /**
  * The binary payload as upper-case hex (NUL-terminated), with the PAN
@@ -211,7 +211,7 @@ UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_
  * node i starts at out + 2 * nodes[i].offset.
  * *written gets 2 * binary_len; short buffer -> UPQR_EBUFSIZE.
  */
-UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
+UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /* ======================================================================
  * EMV cryptography (OpenSSL 3, default provider only)
@@ -251,7 +251,7 @@ UPQR_EXTERN upqr_emv_key_type upqr_emv_key_get_type(const upqr_emv_key *key);
 /** Text of the last failure on this handle ("" if none); never holds key bytes or a PAN. */
 UPQR_EXTERN const char *upqr_emv_key_last_error(const upqr_emv_key *key);
 /** Key check value: the first 3 bytes of the key encrypting a zero block (DES-EDE or AES-128-ECB). */
-UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[3], upqr_emv_key *key);
+UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[3], upqr_emv_key *key) UPQR_WARN_UNUSED;
 
 typedef enum upqr_emv_mk_option {
 	UPQR_EMV_MK_OPTION_A = 1,  /* EMV Book 2 A1.4.1 */
@@ -442,7 +442,7 @@ typedef struct upqr_cpm_profile {
 } upqr_cpm_profile;
 #define UPQR_CPM_PROFILE_INIT { UPQR_CPM_PROFILE_VERSION, NULL, 0u, NULL, NULL, NULL, NULL, NULL, NULL, \
 	-1, -1L, NULL, NULL, NULL, { 0u, 0u }, 156u, 156u, UPQR_CPM_CVN_TDES, 0u, { 0xA0u, 0u, 0u } }
-UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version);
+UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * A token profile read from its JSON text (format above), owning every
@@ -493,7 +493,7 @@ typedef struct upqr_cpm_txn {
 	uint8_t type;       /* '9C', 0x00 purchase */
 } upqr_cpm_txn;
 #define UPQR_CPM_TXN_INIT { UPQR_CPM_TXN_VERSION, -1, 0, { 0u, 0u, 0u, 0u }, 0u, 0u, 0u, 0u }
-UPQR_EXTERN int upqr_cpm_txn_init(upqr_cpm_txn *txn, unsigned int version);
+UPQR_EXTERN int upqr_cpm_txn_init(upqr_cpm_txn *txn, unsigned int version) UPQR_WARN_UNUSED;
 
 /**
  * Builds a CPM for one code: takes the last used ATC in *atc, computes the

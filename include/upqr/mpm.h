@@ -304,7 +304,7 @@ UPQR_EXTERN int upqr_mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *p
  * cannot hold ~30 KiB on their stack or size C structs (bindings). NULL on
  * allocation failure. Free with upqr_mpm_payload_free (NULL is fine).
  */
-UPQR_EXTERN upqr_mpm_payload *upqr_mpm_payload_new(void);
+UPQR_EXTERN upqr_mpm_payload *upqr_mpm_payload_new(void) UPQR_WARN_UNUSED;
 UPQR_EXTERN void upqr_mpm_payload_free(upqr_mpm_payload *payload);
 
 /** True when the decode found no error. */
@@ -337,7 +337,7 @@ UPQR_EXTERN bool upqr_mpm_country_known(const char *cc);
  * decimals than the exponent allows; UPQR_EINVAL for a bad exponent.
  */
 UPQR_EXTERN int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t len,
-		int exponent);
+		int exponent) UPQR_WARN_UNUSED;
 /*
  * Writes minor units as MPM amount text with `exponent` decimals ("23.72",
  * "5" for exponent 0), NUL-terminated. Output convention as everywhere:
@@ -345,7 +345,7 @@ UPQR_EXTERN int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t l
  * UPQR_EINVAL for negative amounts or exponents outside 0..4.
  */
 UPQR_EXTERN int upqr_mpm_amount_format(char *out, size_t cap, size_t *written,
-		int64_t minor, int exponent);
+		int64_t minor, int exponent) UPQR_WARN_UNUSED;
 
 /* ---- field metadata ----------------------------------------------------------- */
 
@@ -486,7 +486,7 @@ typedef struct upqr_mpm_fields_in {
 	NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
 /** Zeroes *in and sets its version. UPQR_EVERSION for an unknown version. */
-UPQR_EXTERN int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int version);
+UPQR_EXTERN int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * Encodes fields as an MPM payload under profile (NULL: EMVCo): 00 first,

@@ -46,7 +46,7 @@ typedef struct upqr_replay_options {
 #define UPQR_REPLAY_OPTIONS_INIT { UPQR_REPLAY_OPTIONS_VERSION, NULL, 0 }
 
 /* Fills opts with defaults; unknown version -> UPQR_EVERSION. */
-UPQR_EXTERN int upqr_replay_options_init(upqr_replay_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_replay_options_init(upqr_replay_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * Opens (or creates) the guard's database. Returns UPQR_OK; UPQR_EINVAL

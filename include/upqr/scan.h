@@ -140,7 +140,7 @@ typedef struct upqr_scan_symbol {
  * allocated and freed here; a CPM one ~10 KiB). Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage,
-		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len);
+		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
 
 /*
  * Decodes an MPM symbol further: named fields (merchant, amount, UnionPay
@@ -151,7 +151,7 @@ UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storag
  * Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symbol *sym,
-		const upqr_mpm_profile *profile, upqr_diag_list *diags);
+		const upqr_mpm_profile *profile, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /*
  * Decodes a CPM symbol further (AID, masked PAN, Track 2, cryptogram data)
@@ -160,7 +160,7 @@ UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symb
  * UPQR_SCAN_KIND_CPM. Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_symbol_cpm(upqr_cpm *out, const upqr_scan_symbol *sym,
-		const upqr_cpm_options *opts, upqr_diag_list *diags);
+		const upqr_cpm_options *opts, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /* ---- the scanner -------------------------------------------------------- */
 
@@ -194,13 +194,13 @@ typedef struct upqr_scan_options {
 #define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0, NULL }
 
 /** Fills *opts with defaults for that version; UPQR_EVERSION if unknown. */
-UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /**
  * Creates a scanner. opts may be NULL for the defaults. Returns UPQR_OK,
  * UPQR_EVERSION, UPQR_EINVAL or UPQR_ENOMEM. Free with upqr_scanner_free().
  */
-UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts);
+UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts) UPQR_WARN_UNUSED;
 /** Frees a scanner and every result borrowed from it. Accepts NULL. */
 UPQR_EXTERN void upqr_scanner_free(upqr_scanner *scanner);
 /** Text of the last failure on this scanner ("" if none); valid until the next call. */
@@ -216,18 +216,18 @@ UPQR_EXTERN const char *upqr_scanner_last_error(const upqr_scanner *scanner);
 
 /** An 8-bit grey frame: row y starts at pixels + y * stride; len >= (height-1)*stride + width. */
 UPQR_EXTERN int upqr_scan_grey(size_t *count, upqr_scanner *scanner, const uint8_t *pixels,
-		size_t len, unsigned int width, unsigned int height, size_t stride);
+		size_t len, unsigned int width, unsigned int height, size_t stride) UPQR_WARN_UNUSED;
 /** An Android NV21 frame (Y plane then interleaved VU at half size); only the Y plane is read. */
 UPQR_EXTERN int upqr_scan_nv21(size_t *count, upqr_scanner *scanner, const uint8_t *frame,
-		size_t len, unsigned int width, unsigned int height, size_t y_stride);
+		size_t len, unsigned int width, unsigned int height, size_t y_stride) UPQR_WARN_UNUSED;
 /** An iOS kCVPixelFormatType_32BGRA frame (4 bytes per pixel; alpha ignored). */
 UPQR_EXTERN int upqr_scan_bgra(size_t *count, upqr_scanner *scanner, const uint8_t *pixels,
-		size_t len, unsigned int width, unsigned int height, size_t stride);
+		size_t len, unsigned int width, unsigned int height, size_t stride) UPQR_WARN_UNUSED;
 /** A PNG or JPEG image in memory (format told from its signature). */
 UPQR_EXTERN int upqr_scan_image(size_t *count, upqr_scanner *scanner, const uint8_t *data,
-		size_t len);
+		size_t len) UPQR_WARN_UNUSED;
 /** A PNG or JPEG file; UPQR_EIO when it cannot be read, UPQR_ELIMIT over UPQR_SCAN_MAX_FILE_BYTES. */
-UPQR_EXTERN int upqr_scan_file(size_t *count, upqr_scanner *scanner, const char *path);
+UPQR_EXTERN int upqr_scan_file(size_t *count, upqr_scanner *scanner, const char *path) UPQR_WARN_UNUSED;
 
 /** The i-th symbol of the last scan (in image order), or NULL when i >= count. Borrowed. */
 UPQR_EXTERN const upqr_scan_symbol *upqr_scanner_symbol(const upqr_scanner *scanner, size_t i);
