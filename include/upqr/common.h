@@ -53,6 +53,31 @@ UPQR_EXTERN const char *upqr_version(void);
 /** Runtime packed version (UPQR_VERSION_NUM of the library actually loaded). */
 UPQR_EXTERN unsigned int upqr_version_num(void);
 
+/* ---- the argument contract ---------------------------------------------- */
+
+/*
+ * One set of rules for every public call, stated here once:
+ *
+ * - Output buffers are (out, cap, written). `written` is OPTIONAL in every
+ *   call: NULL is allowed, otherwise it receives the length produced or,
+ *   with UPQR_EBUFSIZE, the length needed. out == NULL or a short cap is
+ *   the size query (UPQR_EBUFSIZE); it needs a `written` to be useful.
+ *   Text outputs are NUL-terminated and the NUL is not counted.
+ * - Counts of the items a parser or a scan found (`size_t *count`) are
+ *   REQUIRED: NULL gives UPQR_EINVAL, since the result cannot be read
+ *   without it.
+ * - Versioned structs (options, inputs, profiles: first member `version`)
+ *   of a version this library does not know give UPQR_EVERSION, both in
+ *   their _init function and in every call that takes them.
+ * - Opaque handles carry a magic number checked at every entry point: a
+ *   NULL pointer, zeroed memory or another kind of upqr handle gives
+ *   UPQR_EINVAL (getters return "", NULL or 0; _free ignores it). _free
+ *   clears the magic, but using a freed handle is still undefined.
+ * - Every call that can fail is marked UPQR_WARN_UNUSED.
+ * - Every size limit and protocol constant a binding needs exists as a
+ *   UPQR_* macro and as a function returning the same value.
+ */
+
 /* ---- status codes ------------------------------------------------------ */
 
 /*

@@ -294,7 +294,7 @@ UPQR_EXTERN void upqr_mpm_report(upqr_diag_list *diags, upqr_severity severity,
  * Returns UPQR_OK when the payload is valid (warnings allowed),
  * UPQR_ECHECKSUM when the CRC mismatch is its only error, UPQR_EINVALID for
  * any other error, UPQR_ELIMIT when len > UPQR_MPM_INPUT_MAX, UPQR_EINVAL
- * for NULL out/payload or a profile of an unknown version.
+ * for NULL out/payload, UPQR_EVERSION for a profile of an unknown version.
  */
 UPQR_EXTERN int upqr_mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 		const char *payload, size_t len, upqr_diag_list *diags) UPQR_WARN_UNUSED;
@@ -498,7 +498,8 @@ UPQR_EXTERN int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int ver
  *
  * Refuses (UPQR_EINVALID, diagnostics in diags) any value that breaks a
  * rule; offsets then refer to the payload the fields would produce.
- * UPQR_EVERSION for an unknown in->version, UPQR_EINVAL for NULL in.
+ * UPQR_EVERSION for an unknown in->version or profile version, UPQR_EINVAL
+ * for NULL in.
  */
 UPQR_EXTERN int upqr_mpm_encode(char *out, size_t cap, size_t *written,
 		const upqr_mpm_profile *profile, const upqr_mpm_fields_in *in,
@@ -530,7 +531,8 @@ UPQR_EXTERN void upqr_mpm_fields_store_free(upqr_mpm_fields_store *store);
  * order, 01 and 54 are replaced in place (or inserted right after 00 and
  * right after 53 respectively) and the CRC is recomputed. The input must decode
  * without errors under profile; otherwise UPQR_EINVALID with its
- * diagnostics. Output convention as upqr_mpm_encode.
+ * diagnostics. Output convention as upqr_mpm_encode (UPQR_EVERSION for a
+ * profile of an unknown version).
  */
 UPQR_EXTERN int upqr_mpm_set_amount(char *out, size_t cap, size_t *written,
 		const upqr_mpm_profile *profile, const char *payload, size_t len,

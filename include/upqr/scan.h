@@ -136,7 +136,7 @@ typedef struct upqr_scan_symbol {
  * pass ""), with diagnostics stored in diag_storage[0..diag_cap). MPM
  * payloads are checked under `profile` (NULL: EMVCo). Useful to check text
  * that came from another reader. Returns UPQR_OK (see out->valid),
- * UPQR_EINVAL, or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
+ * UPQR_EINVAL, UPQR_EVERSION (profile of an unknown version), or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
  * allocated and freed here; a CPM one ~10 KiB). Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage,
@@ -198,7 +198,8 @@ UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int ver
 
 /**
  * Creates a scanner. opts may be NULL for the defaults. Returns UPQR_OK,
- * UPQR_EVERSION, UPQR_EINVAL or UPQR_ENOMEM. Free with upqr_scanner_free().
+ * UPQR_EVERSION (opts or opts->mpm_profile of an unknown version),
+ * UPQR_EINVAL or UPQR_ENOMEM. Free with upqr_scanner_free().
  */
 UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts) UPQR_WARN_UNUSED;
 /** Frees a scanner and every result borrowed from it. Accepts NULL. */

@@ -148,8 +148,9 @@ int upqr_emv_key_new(upqr_emv_key **out, upqr_emv_key_type type, const uint8_t *
 
 void upqr_emv_key_free(upqr_emv_key *k)
 {
-	if (!k)
+	if (!upqr__key_ok(k))
 		return;
+	k->magic = 0;
 	/* EVP_CIPHER_CTX_free cleanses the key schedules it holds. */
 	engine_close(k);
 	upqr__free_secret(k, sizeof *k);

@@ -200,7 +200,8 @@ static int arpc_under(uint8_t out[8], size_t *written, upqr_emv_key *key, const 
 int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
 		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad, size_t pad_len)
 {
-	if (!out || !written || !upqr__key_ok(key) || !cpm || !arc_or_csu || (method != 1 && method != 2) ||
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!out || !upqr__key_ok(key) || !cpm || !arc_or_csu || (method != 1 && method != 2) ||
 			pad_len > 8 || (!pad && pad_len) || (method == 1 && pad_len))
 		return UPQR_EINVAL;
 	*written = 0;

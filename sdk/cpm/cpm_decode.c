@@ -629,7 +629,8 @@ int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag)
 
 int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm)
 {
-	if (!cpm || !written)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!cpm)
 		return UPQR_EINVAL;
 	*written = 0;
 	uint16_t i = cpm->track2_node != NONE ? cpm->track2_node : cpm->pan_node;
@@ -680,7 +681,8 @@ static void mask_pan_copies(char *hex, const upqr_cpm *cpm)
 
 int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm)
 {
-	if (!cpm || !written || cpm->binary_len > UPQR_CPM_BINARY_MAX)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!cpm || cpm->binary_len > UPQR_CPM_BINARY_MAX)
 		return UPQR_EINVAL;
 	*written = 2 * cpm->binary_len;
 	if (!out || cap < *written + 1)

@@ -845,8 +845,10 @@ int upqr__mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 {
 	if (!profile)
 		profile = upqr_mpm_profile_emvco();
-	if (!out || (!payload && len) || profile->version != UPQR_MPM_PROFILE_VERSION)
+	if (!out || (!payload && len))
 		return UPQR_EINVAL;
+	if (profile->version != UPQR_MPM_PROFILE_VERSION)
+		return UPQR_EVERSION;
 	upqr_diag_list counter;
 	upqr_diag_list_init(&counter, NULL, 0);
 	if (!diags)

@@ -66,6 +66,8 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 	if (opts) {
 		if (opts->version != UPQR_SCAN_OPTIONS_VERSION)
 			return UPQR_EVERSION;
+		if (opts->mpm_profile && opts->mpm_profile->version != UPQR_MPM_PROFILE_VERSION)
+			return UPQR_EVERSION;
 		o = *opts;
 	}
 	if (o.max_pixels == 0)

@@ -45,7 +45,10 @@ typedef struct vcert {
 	char why[160];
 } vcert;
 
+#define VERIFIER_MAGIC 0x56524659u /* "VRFY" */
+
 struct upqr_verifier {
+	uint32_t magic;          /* VERIFIER_MAGIC; first, see UPQR__HANDLE_OK */
 	X509_STORE *store;
 	STACK_OF(X509) *untrusted;
 	bool test_env;
@@ -263,6 +266,7 @@ int upqr_verifier_new(upqr_verifier **out, const upqr_verifier_options *opts)
 	upqr_verifier *v = upqr__calloc(1, sizeof *v);
 	if (!v)
 		return UPQR_ENOMEM;
+	v->magic = VERIFIER_MAGIC;
 	v->test_env = opts->test_env != 0;
 	v->dir_unchecked = opts->cert_dir_unchecked != 0;
 	v->accept = accepted_versions(opts, chain);
@@ -278,8 +282,9 @@ int upqr_verifier_new(upqr_verifier **out, const upqr_verifier_options *opts)
 
 void upqr_verifier_free(upqr_verifier *v)
 {
-	if (!v)
+	if (!UPQR__HANDLE_OK(v, VERIFIER_MAGIC))
 		return;
+	v->magic = 0;
 	for (size_t i = 0; v->cache && i < v->cache_cap; i++)
 		vcert_clear(&v->cache[i]);
 	upqr__free(v->cache);
@@ -293,7 +298,7 @@ void upqr_verifier_free(upqr_verifier *v)
 
 const char *upqr_verifier_last_error(const upqr_verifier *v)
 {
-	return v ? v->err : "";
+	return UPQR__HANDLE_OK(v, VERIFIER_MAGIC) ? v->err : "";
 }
 
 size_t upqr_verifier_cache_max(void)
@@ -303,7 +308,7 @@ size_t upqr_verifier_cache_max(void)
 
 size_t upqr_verifier_cache_count(const upqr_verifier *v)
 {
-	return v ? v->cache_n : 0;
+	return UPQR__HANDLE_OK(v, VERIFIER_MAGIC) ? v->cache_n : 0;
 }
 
 static int64_t resolve_time(int64_t at)
@@ -493,7 +498,7 @@ static int check_cert(upqr_verifier *v, const char *pem, size_t len, int64_t at,
 
 int upqr_verifier_check_cert(upqr_verifier *v, const char *pem, size_t len, int64_t at)
 {
-	if (!v || (!pem && len))
+	if (!UPQR__HANDLE_OK(v, VERIFIER_MAGIC) || (!pem && len))
 		return UPQR_EINVAL;
 	v->err[0] = 0;
 	vcert *c;
@@ -609,7 +614,7 @@ static int verify_secure_key(upqr_verifier *v, const upqr_acp_field *fields, siz
 
 int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at)
 {
-	if (!v || (!fields && count))
+	if (!UPQR__HANDLE_OK(v, VERIFIER_MAGIC) || (!fields && count))
 		return UPQR_EINVAL;
 	v->err[0] = 0;
 	/* Before any cryptography: a signature vouches only for the string to sign. */
