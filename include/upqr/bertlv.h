@@ -54,6 +54,8 @@ extern "C" {
 #define UPQR_BERTLV_NODES_MAX 0xFFFEu /* node indexes are 16-bit */
 UPQR_EXTERN unsigned int upqr_bertlv_depth_max(void);
 UPQR_EXTERN unsigned int upqr_bertlv_tag_bytes_max(void);
+UPQR_EXTERN size_t upqr_bertlv_nodes_max(void);
+UPQR_EXTERN uint16_t upqr_bertlv_none(void);
 
 /*
  * One data object. Nodes are stored in document (pre-order) order; the

@@ -184,6 +184,8 @@ typedef enum upqr_severity {
 
 #define UPQR_DIAG_PATH_MAX 16
 #define UPQR_DIAG_MESSAGE_MAX 112
+UPQR_EXTERN size_t upqr_diag_path_max(void);
+UPQR_EXTERN size_t upqr_diag_message_max(void);
 
 /*
  * One problem found in an input. `code` is a stable snake_case name such as

@@ -78,6 +78,53 @@ UPQR_EXTERN size_t upqr_cpm_pan_max(void);
 UPQR_EXTERN size_t upqr_cpm_discretionary_max(void);
 UPQR_EXTERN size_t upqr_cpm_aid_max(void);
 
+/*
+ * CPM data object tags, big-endian as upqr_bertlv_node.tag holds them
+ * ('9F26' is 0x9F26). For bindings the same table is published by
+ * functions: upqr_cpm_tag_by_name("ac") == UPQR_CPM_TAG_AC, the name being
+ * the macro's suffix in lower case.
+ */
+#define UPQR_CPM_TAG_AID 0x4Fu                 /* ADF name */
+#define UPQR_CPM_TAG_LABEL 0x50u               /* application label */
+#define UPQR_CPM_TAG_TRACK2 0x57u              /* track 2 equivalent data */
+#define UPQR_CPM_TAG_PAN 0x5Au                 /* application PAN */
+#define UPQR_CPM_TAG_APP_TEMPLATE 0x61u        /* application template */
+#define UPQR_CPM_TAG_COMMON_TEMPLATE 0x62u     /* common data template */
+#define UPQR_CPM_TAG_APP_TRANSPARENT 0x63u     /* application specific transparent template */
+#define UPQR_CPM_TAG_COMMON_TRANSPARENT 0x64u  /* common data transparent template */
+#define UPQR_CPM_TAG_AIP 0x82u                 /* application interchange profile */
+#define UPQR_CPM_TAG_PFI 0x85u                 /* payload format indicator "CPV01" */
+#define UPQR_CPM_TAG_TXN_DATE 0x9Au            /* transaction date YYMMDD */
+#define UPQR_CPM_TAG_TXN_TYPE 0x9Cu            /* transaction type */
+#define UPQR_CPM_TAG_CURRENCY 0x5F2Au          /* transaction currency code */
+#define UPQR_CPM_TAG_PSN 0x5F34u               /* PAN sequence number */
+#define UPQR_CPM_TAG_AMOUNT 0x9F02u            /* amount authorised */
+#define UPQR_CPM_TAG_APP_VERSION 0x9F08u       /* application version number */
+#define UPQR_CPM_TAG_IAD 0x9F10u               /* issuer application data */
+#define UPQR_CPM_TAG_TRID 0x9F19u              /* token requestor ID */
+#define UPQR_CPM_TAG_COUNTRY 0x9F1Au           /* terminal country code */
+#define UPQR_CPM_TAG_PAR 0x9F24u               /* payment account reference */
+#define UPQR_CPM_TAG_LAST4 0x9F25u             /* last 4 digits of the PAN */
+#define UPQR_CPM_TAG_AC 0x9F26u                /* application cryptogram */
+#define UPQR_CPM_TAG_CID 0x9F27u               /* cryptogram information data */
+#define UPQR_CPM_TAG_ATC 0x9F36u               /* application transaction counter */
+#define UPQR_CPM_TAG_UN 0x9F37u                /* unpredictable number */
+
+/* One entry of the tag table. Static storage. */
+typedef struct upqr_cpm_tag_info {
+	uint32_t tag;
+	const char *name;       /* the macro suffix in lower case, e.g. "app_template" */
+	const char *title;      /* for people, e.g. "application template" */
+} upqr_cpm_tag_info;
+/** Number of tags in the table (one per UPQR_CPM_TAG_* macro). */
+UPQR_EXTERN size_t upqr_cpm_tag_count(void);
+/** Entry i (0..count-1), or NULL past the end. */
+UPQR_EXTERN const upqr_cpm_tag_info *upqr_cpm_tag_at(size_t index);
+/** The entry of a tag, or NULL when the table does not name it. */
+UPQR_EXTERN const upqr_cpm_tag_info *upqr_cpm_tag_lookup(uint32_t tag);
+/** The tag named `name` ("ac", "track2"...), or 0 when no tag has that name (NULL too). */
+UPQR_EXTERN uint32_t upqr_cpm_tag_by_name(const char *name);
+
 /* A view: len bytes at ptr (ptr is NULL when absent). */
 typedef struct upqr_cpm_bytes {
 	const uint8_t *ptr;
@@ -230,6 +277,40 @@ UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, cons
  * (K||K||K), which is single DES, from the default provider.
  */
 
+/* Sizes in bytes of what the calls below take and give; each also a function. */
+#define UPQR_EMV_KEY_BYTES 16u          /* IMK, MK, session key: double-length DES or AES-128 */
+#define UPQR_EMV_KCV_BYTES 3u           /* key check value */
+#define UPQR_EMV_MAC_BYTES 8u           /* ISO 9797-1 MAC algorithm 3 */
+#define UPQR_EMV_CMAC_BYTES 16u         /* AES-CMAC */
+#define UPQR_EMV_ARQC_BYTES 8u          /* application cryptogram */
+#define UPQR_EMV_ARC_BYTES 2u           /* authorisation response code (ARPC method 1) */
+#define UPQR_EMV_CSU_BYTES 4u           /* card status update (ARPC method 2) */
+#define UPQR_EMV_ARPC_PAD_MAX 8u        /* proprietary authentication data (ARPC method 2) */
+#define UPQR_EMV_ARPC1_BYTES 8u         /* ARPC of method 1 */
+#define UPQR_EMV_ARPC2_BYTES 4u         /* ARPC of method 2 */
+#define UPQR_EMV_UN_BYTES 4u            /* unpredictable number */
+/* ISO/IEC 9797-1 padding methods, the `padding` argument of upqr_emv_mac_alg3. */
+#define UPQR_EMV_MAC_PAD_1 1            /* zeros; none if aligned; one zero block for empty data */
+#define UPQR_EMV_MAC_PAD_2 2            /* '80' then zeros */
+/* ARPC methods (EMV Book 2 8.2), the `method` argument of upqr_cpm_arpc. */
+#define UPQR_CPM_ARPC_METHOD_1 1
+#define UPQR_CPM_ARPC_METHOD_2 2
+UPQR_EXTERN size_t upqr_emv_key_bytes(void);
+UPQR_EXTERN size_t upqr_emv_kcv_bytes(void);
+UPQR_EXTERN size_t upqr_emv_mac_bytes(void);
+UPQR_EXTERN size_t upqr_emv_cmac_bytes(void);
+UPQR_EXTERN size_t upqr_emv_arqc_bytes(void);
+UPQR_EXTERN size_t upqr_emv_arc_bytes(void);
+UPQR_EXTERN size_t upqr_emv_csu_bytes(void);
+UPQR_EXTERN size_t upqr_emv_arpc_pad_max(void);
+UPQR_EXTERN size_t upqr_emv_arpc1_bytes(void);
+UPQR_EXTERN size_t upqr_emv_arpc2_bytes(void);
+UPQR_EXTERN size_t upqr_emv_un_bytes(void);
+UPQR_EXTERN int upqr_emv_mac_pad_1(void);
+UPQR_EXTERN int upqr_emv_mac_pad_2(void);
+UPQR_EXTERN int upqr_cpm_arpc_method_1(void);
+UPQR_EXTERN int upqr_cpm_arpc_method_2(void);
+
 typedef enum upqr_emv_key_type {
 	UPQR_EMV_KEY_TDES = 1,    /* double-length DES key, 16 bytes */
 	UPQR_EMV_KEY_AES128 = 2   /* AES-128 key, 16 bytes */
@@ -251,7 +332,7 @@ UPQR_EXTERN upqr_emv_key_type upqr_emv_key_get_type(const upqr_emv_key *key);
 /** Text of the last failure on this handle ("" if none); never holds key bytes or a PAN. */
 UPQR_EXTERN const char *upqr_emv_key_last_error(const upqr_emv_key *key);
 /** Key check value: the first 3 bytes of the key encrypting a zero block (DES-EDE or AES-128-ECB). */
-UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[3], upqr_emv_key *key) UPQR_WARN_UNUSED;
+UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[UPQR_EMV_KCV_BYTES], upqr_emv_key *key) UPQR_WARN_UNUSED;
 
 typedef enum upqr_emv_mk_option {
 	UPQR_EMV_MK_OPTION_A = 1,  /* EMV Book 2 A1.4.1 */
@@ -266,7 +347,7 @@ typedef enum upqr_emv_mk_option {
  * decimal digits of SHA-1(PAN || PSN, BCD, '0'-prefixed to even length)
  * (then hex letters a..f as 0..5). mk receives 16 bytes: wipe them.
  */
-UPQR_EXTERN int upqr_emv_derive_icc_mk(uint8_t mk[16], upqr_emv_key *imk, const char *pan,
+UPQR_EXTERN int upqr_emv_derive_icc_mk(uint8_t mk[UPQR_EMV_KEY_BYTES], upqr_emv_key *imk, const char *pan,
 		size_t pan_len, int psn, upqr_emv_mk_option option) UPQR_WARN_UNUSED;
 
 /**
@@ -275,7 +356,7 @@ UPQR_EXTERN int upqr_emv_derive_icc_mk(uint8_t mk[16], upqr_emv_key *imk, const 
  * byte 2 := F0] || 3DES(MK)[r with byte 2 := 0F], odd parity.
  * AES-128: r is 16 bytes (for the AC: ATC || 00 x 14); SK = AES(MK)[r].
  */
-UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[16], upqr_emv_key *mk,
+UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[UPQR_EMV_KEY_BYTES], upqr_emv_key *mk,
 		const uint8_t *r, size_t r_len) UPQR_WARN_UNUSED;
 
 /**
@@ -285,17 +366,17 @@ UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[16], upqr_emv_key *mk,
  * key_len 32: K1, K2 are two double-length 3DES keys. Creates its OpenSSL
  * objects per call (the ARQC functions below use cached ones).
  */
-UPQR_EXTERN int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len,
+UPQR_EXTERN int upqr_emv_mac_alg3(uint8_t mac[UPQR_EMV_MAC_BYTES], const uint8_t *key, size_t key_len,
 		int padding, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
 /** AES-CMAC (RFC 4493, EVP_MAC "CMAC") with a 16-byte key; 16-byte result. */
-UPQR_EXTERN int upqr_emv_aes_cmac(uint8_t mac[16], const uint8_t key[16],
+UPQR_EXTERN int upqr_emv_aes_cmac(uint8_t mac[UPQR_EMV_CMAC_BYTES], const uint8_t key[UPQR_EMV_KEY_BYTES],
 		const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
 /** ARPC method 1: 3DES(key)[ARQC xor (ARC || 00 x 6)]. Which key (MK or SK) is scheme-defined. */
-UPQR_EXTERN int upqr_emv_arpc_method1(uint8_t arpc[8], upqr_emv_key *key, const uint8_t arqc[8],
-		const uint8_t arc[2]) UPQR_WARN_UNUSED;
+UPQR_EXTERN int upqr_emv_arpc_method1(uint8_t arpc[UPQR_EMV_ARPC1_BYTES], upqr_emv_key *key, const uint8_t arqc[UPQR_EMV_ARQC_BYTES],
+		const uint8_t arc[UPQR_EMV_ARC_BYTES]) UPQR_WARN_UNUSED;
 /** ARPC method 2: leftmost 4 bytes of MAC alg. 3, padding 2, under sk over ARQC || CSU || pad (0..8 bytes). */
-UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], const uint8_t arqc[8],
-		const uint8_t csu[4], const uint8_t *pad, size_t pad_len) UPQR_WARN_UNUSED;
+UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[UPQR_EMV_ARPC2_BYTES], const uint8_t sk[UPQR_EMV_KEY_BYTES], const uint8_t arqc[UPQR_EMV_ARQC_BYTES],
+		const uint8_t csu[UPQR_EMV_CSU_BYTES], const uint8_t *pad, size_t pad_len) UPQR_WARN_UNUSED;
 
 /* ======================================================================
  * CPM generation (wallet) and verification (acquirer / issuer)
@@ -402,6 +483,10 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
 #define UPQR_CPM_AC_INPUT_LEN 37u
 #define UPQR_CPM_GENERATED_MAX 512u   /* base64 characters of a generated payload, at most */
 UPQR_EXTERN size_t upqr_cpm_generated_max(void);
+UPQR_EXTERN unsigned int upqr_cpm_cvn_tdes(void);
+UPQR_EXTERN unsigned int upqr_cpm_cvn_aes(void);
+UPQR_EXTERN size_t upqr_cpm_iad_len(void);
+UPQR_EXTERN size_t upqr_cpm_ac_input_len(void);
 
 #define UPQR_CPM_PROFILE_VERSION 1u
 /*
@@ -486,7 +571,7 @@ typedef struct upqr_cpm_txn {
 	unsigned int version;
 	int64_t amount;     /* minor units 0..999999999999, or -1: the code carries no amount */
 	int un_set;         /* 1: use un; 0: 4 random bytes from OpenSSL's RAND_bytes */
-	uint8_t un[4];
+	uint8_t un[UPQR_EMV_UN_BYTES];
 	unsigned int year;  /* transaction date 2000..2099; 0 = today (UTC) */
 	unsigned int month;
 	unsigned int day;
@@ -522,7 +607,7 @@ typedef struct upqr_cpm_cryptogram {
 	unsigned int cvn;
 	uint8_t dki;
 	uint16_t atc;
-	uint8_t arqc[8];
+	uint8_t arqc[UPQR_EMV_ARQC_BYTES];
 	uint8_t cid;
 } upqr_cpm_cryptogram;
 
@@ -571,7 +656,7 @@ UPQR_EXTERN int upqr_cpm_verify_token(upqr_cpm_cryptogram *info, upqr_emv_key *k
  * the length. Returns as upqr_cpm_verify for the cryptogram data, or
  * UPQR_EUNSUPPORTED for method 1 with AES.
  */
-UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
+UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[UPQR_EMV_ARPC1_BYTES], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
 		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad,
 		size_t pad_len) UPQR_WARN_UNUSED;
 
@@ -581,8 +666,11 @@ UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key
  * One card: a 16-byte digest (SHA-256 of "PAN/PSN", so the table holds no
  * PAN) and the highest ATC accepted for it.
  */
+#define UPQR_CPM_REPLAY_ID_BYTES 16u
+UPQR_EXTERN size_t upqr_cpm_replay_id_bytes(void);
+
 typedef struct upqr_cpm_replay_entry {
-	uint8_t id[16];
+	uint8_t id[UPQR_CPM_REPLAY_ID_BYTES];
 	uint16_t last_atc;
 } upqr_cpm_replay_entry;
 
@@ -609,7 +697,7 @@ UPQR_EXTERN int upqr_cpm_replay_check(upqr_cpm_replay *table, const upqr_cpm *cp
  * "PAN/PSN") and the code's ATC; for persistent guards (upqr/replay.h).
  * Returns UPQR_OK, UPQR_EINVALID (no PAN or ATC), UPQR_EINVAL.
  */
-UPQR_EXTERN int upqr_cpm_replay_key(uint8_t id[16], uint16_t *atc, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+UPQR_EXTERN int upqr_cpm_replay_key(uint8_t id[UPQR_CPM_REPLAY_ID_BYTES], uint16_t *atc, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /** The same for a PAN (digits), PSN (-1 = none) and ATC the caller already has. */
 UPQR_EXTERN int upqr_cpm_replay_check_atc(upqr_cpm_replay *table, const char *pan, size_t pan_len,

@@ -52,6 +52,7 @@ UPQR_EXTERN size_t upqr_mpm_objects_max(void);
 UPQR_EXTERN size_t upqr_mpm_subobjects_max(void);
 UPQR_EXTERN size_t upqr_mpm_accounts_max(void);
 UPQR_EXTERN size_t upqr_mpm_encoded_max(void);
+UPQR_EXTERN size_t upqr_mpm_recommended_chars(void);
 
 /* ---- decoded data objects ------------------------------------------------- */
 
@@ -366,6 +367,7 @@ typedef enum upqr_mpm_level {
 	UPQR_MPM_LEVEL_LANGUAGE = 4     /* children of 64 */
 } upqr_mpm_level;
 #define UPQR_MPM_LEVEL_COUNT 5
+UPQR_EXTERN size_t upqr_mpm_level_count(void);
 
 /* Value formats (EMVCo 3.2), in order of strictness. */
 typedef enum upqr_mpm_format {
@@ -416,6 +418,7 @@ typedef struct upqr_mpm_part_info {
 } upqr_mpm_part_info;
 #define UPQR_MPM_UNIONPAY_ID 15u
 #define UPQR_MPM_UNIONPAY_ID_CHARS 31u
+UPQR_EXTERN size_t upqr_mpm_unionpay_id_chars(void);
 /** The parts of ID 15 in order; *count receives 3. Static storage. */
 UPQR_EXTERN const upqr_mpm_part_info *upqr_mpm_unionpay_id_layout(size_t *count);
 

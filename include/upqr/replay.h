@@ -35,6 +35,7 @@ typedef struct upqr_replay_db upqr_replay_db;
 
 /* How long a check waits for another process's transaction, by default (ms). */
 #define UPQR_REPLAY_BUSY_TIMEOUT_MS 5000u
+UPQR_EXTERN unsigned int upqr_replay_busy_timeout_ms(void);
 
 #define UPQR_REPLAY_OPTIONS_VERSION 1
 typedef struct upqr_replay_options {

@@ -77,6 +77,8 @@ UPQR_EXTERN size_t upqr_scan_max_pixels(void);
 UPQR_EXTERN size_t upqr_scan_max_dimension(void);
 UPQR_EXTERN size_t upqr_scan_max_file_bytes(void);
 UPQR_EXTERN size_t upqr_scan_max_symbols(void);
+UPQR_EXTERN size_t upqr_scan_default_pixels(void);
+UPQR_EXTERN size_t upqr_scan_diag_max(void);
 
 /* ---- what a symbol is ------------------------------------------------------ */
 

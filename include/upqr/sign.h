@@ -268,6 +268,9 @@ typedef struct upqr_verifier upqr_verifier;
 #define UPQR_VERIFIER_CACHE_DEFAULT 8
 #define UPQR_VERIFIER_CACHE_MAX 64
 UPQR_EXTERN size_t upqr_verifier_cache_max(void);
+UPQR_EXTERN size_t upqr_verifier_cache_default(void);
+/* UPQR_VERIFY_NOW as a function. */
+UPQR_EXTERN int64_t upqr_verify_now(void);
 
 /* Bits of upqr_verifier_options.acp_versions. */
 #define UPQR_ACCEPT_5_1_0 1u

@@ -401,7 +401,7 @@ static int cmac_op(upqr_emv_key *e, void *arg)
 int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len, int padding,
 		const uint8_t *data, size_t len)
 {
-	if (!mac || !key || (!data && len) || (padding != 1 && padding != 2))
+	if (!mac || !key || (!data && len) || (padding != UPQR_EMV_MAC_PAD_1 && padding != UPQR_EMV_MAC_PAD_2))
 		return UPQR_EINVAL;
 	if (key_len != 16 && key_len != 32)
 		return UPQR_EKEY;

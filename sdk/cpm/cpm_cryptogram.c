@@ -201,8 +201,9 @@ int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_k
 		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad, size_t pad_len)
 {
 	UPQR__OPTIONAL_WRITTEN(written);
-	if (!out || !upqr__key_ok(key) || !cpm || !arc_or_csu || (method != 1 && method != 2) ||
-			pad_len > 8 || (!pad && pad_len) || (method == 1 && pad_len))
+	if (!out || !upqr__key_ok(key) || !cpm || !arc_or_csu ||
+			(method != UPQR_CPM_ARPC_METHOD_1 && method != UPQR_CPM_ARPC_METHOD_2) ||
+			pad_len > UPQR_EMV_ARPC_PAD_MAX || (!pad && pad_len) || (method == UPQR_CPM_ARPC_METHOD_1 && pad_len))
 		return UPQR_EINVAL;
 	*written = 0;
 	crypto_data d;

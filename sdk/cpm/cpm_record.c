@@ -51,25 +51,11 @@ static void read_per_code(per_code *pc, const upqr_cpm *cpm, const upqr_cpm_prof
 
 /* ---- naming what differs ------------------------------------------------ */
 
-static const struct { uint32_t tag; const char *name; } names[] = {
-	{ UPQR__TAG_PFI, "payload format indicator" }, { UPQR__TAG_APP_TEMPLATE, "application template" },
-	{ UPQR__TAG_AID, "AID" }, { UPQR__TAG_LABEL, "application label" },
-	{ UPQR__TAG_TRACK2, "track 2 data" },
-	{ UPQR__TAG_PSN, "PAN sequence number" }, { UPQR__TAG_APP_VERSION, "application version" },
-	{ UPQR__TAG_TRID, "token requestor ID" }, { UPQR__TAG_PAR, "PAR" }, { UPQR__TAG_LAST4, "last 4 PAN digits" },
-	{ UPQR__TAG_APP_TRANSPARENT, "transparent template" }, { UPQR__TAG_AC, "application cryptogram" },
-	{ UPQR__TAG_CID, "CID" }, { UPQR__TAG_IAD, "IAD: DKI, CVN, CVR" },
-	{ UPQR__TAG_ATC, "ATC" }, { UPQR__TAG_AIP, "AIP" }, { UPQR__TAG_UN, "unpredictable number" },
-	{ UPQR__TAG_AMOUNT, "amount" }, { UPQR__TAG_CURRENCY, "currency" }, { UPQR__TAG_COUNTRY, "country" },
-	{ UPQR__TAG_TXN_DATE, "transaction date" }, { UPQR__TAG_TXN_TYPE, "transaction type" },
-};
-
+/* Names what differs with the public tag table's title (no value, so no PAN). */
 static const char *tag_name(uint32_t tag)
 {
-	for (size_t i = 0; i < UPQR__ARRAY_LEN(names); i++)
-		if (names[i].tag == tag)
-			return names[i].name;
-	return NULL;
+	const upqr_cpm_tag_info *t = upqr_cpm_tag_lookup(tag);
+	return t ? t->title : NULL;
 }
 
 typedef struct cmp {

@@ -940,3 +940,4 @@ size_t upqr_mpm_objects_max(void) { return UPQR_MPM_OBJECTS_MAX; }
 size_t upqr_mpm_subobjects_max(void) { return UPQR_MPM_SUBOBJECTS_MAX; }
 size_t upqr_mpm_accounts_max(void) { return UPQR_MPM_ACCOUNTS_MAX; }
 size_t upqr_mpm_encoded_max(void) { return UPQR_MPM_ENCODED_MAX; }
+size_t upqr_mpm_recommended_chars(void) { return UPQR_MPM_RECOMMENDED_CHARS; }

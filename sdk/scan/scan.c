@@ -35,6 +35,8 @@ size_t upqr_scan_max_pixels(void) { return UPQR_SCAN_MAX_PIXELS; }
 size_t upqr_scan_max_dimension(void) { return UPQR_SCAN_MAX_DIMENSION; }
 size_t upqr_scan_max_file_bytes(void) { return UPQR_SCAN_MAX_FILE_BYTES; }
 size_t upqr_scan_max_symbols(void) { return UPQR_SCAN_MAX_SYMBOLS; }
+size_t upqr_scan_default_pixels(void) { return UPQR_SCAN_DEFAULT_PIXELS; }
+size_t upqr_scan_diag_max(void) { return UPQR_SCAN_DIAG_MAX; }
 
 int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version)
 {

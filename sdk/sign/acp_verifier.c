@@ -301,6 +301,9 @@ const char *upqr_verifier_last_error(const upqr_verifier *v)
 	return UPQR__HANDLE_OK(v, VERIFIER_MAGIC) ? v->err : "";
 }
 
+size_t upqr_verifier_cache_default(void) { return UPQR_VERIFIER_CACHE_DEFAULT; }
+int64_t upqr_verify_now(void) { return UPQR_VERIFY_NOW; }
+
 size_t upqr_verifier_cache_max(void)
 {
 	return UPQR_VERIFIER_CACHE_MAX;
