@@ -8,68 +8,116 @@
 
 #include "cpm_crypto.h"
 
-static void ac_input(uint8_t in[UPQR_CPM_AC_INPUT_LEN], const upqr__ac_data *a)
+static upqr_emv_key_type cvn_key_type(const upqr_emv_cvn_info *c)
 {
-	memset(in, 0, UPQR_CPM_AC_INPUT_LEN);
-	memcpy(in + 0, a->amount, 6);   /* 9F02; 9F03 stays zero */
-	memcpy(in + 12, a->country, 2); /* 9F1A; TVR stays zero */
-	memcpy(in + 19, a->currency, 2);
-	memcpy(in + 21, a->date, 3);
-	in[24] = a->type;
-	memcpy(in + 25, a->un, 4);
-	memcpy(in + 29, a->aip, 2);
-	memcpy(in + 31, a->atc, 2);
-	memcpy(in + 33, a->cvr, 4);
+	return c->session_key == UPQR_EMV_SK_AES ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
 }
 
-static upqr_emv_key_type cvn_key_type(unsigned int cvn)
+static const upqr_emv_cvn_info *supported(upqr_emv_key *key, unsigned int id)
 {
-	return cvn == UPQR_CPM_CVN_AES ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(id);
+	if (!c || !c->supported)
+		upqr__key_error(key, "cryptogram version %s is not implemented", c ? c->name : "(unknown)");
+	return c && c->supported ? c : NULL;
 }
 
-int upqr__cpm_session_key(uint8_t sk[16], upqr_emv_key *key, upqr_cpm_key_role role, unsigned int cvn,
-		const char *pan, size_t pan_len, int psn, uint16_t atc)
+/* The MK option for an IMK role: the one the CVN names; an explicit other one is refused. */
+static int mk_option(upqr_emv_key *key, const upqr__card *card, const upqr_emv_cvn_info *c,
+		upqr_emv_mk_option *opt)
 {
-	upqr_emv_key_type type = cvn_key_type(cvn);
-	uint8_t r[16] = { (uint8_t)(atc >> 8), (uint8_t)atc };
-	size_t r_len = type == UPQR_EMV_KEY_TDES ? 8 : 16;
-	if (key->type != type || (role != UPQR_CPM_KEY_ICC_MK && type != UPQR_EMV_KEY_TDES)) {
-		upqr__key_error(key, "key type does not fit cryptogram version %02X (IMK derivation needs TDES)", cvn);
+	switch (card->role) {
+	case UPQR_CPM_KEY_IMK:
+		*opt = c->mk_option ? (upqr_emv_mk_option)c->mk_option : UPQR_EMV_MK_OPTION_A;
+		return UPQR_OK;
+	case UPQR_CPM_KEY_IMK_OPTION_A:
+	case UPQR_CPM_KEY_IMK_OPTION_B:
+		*opt = card->role == UPQR_CPM_KEY_IMK_OPTION_A ? UPQR_EMV_MK_OPTION_A : UPQR_EMV_MK_OPTION_B;
+		if (c->mk_option && (int)*opt != c->mk_option) {
+			upqr__key_error(key, "cryptogram version %s derives the card key by option %c", c->name,
+					c->mk_option == UPQR_EMV_MK_OPTION_A ? 'A' : 'B');
+			return UPQR_EKEY;
+		}
+		return UPQR_OK;
+	default:
+		return UPQR_EINVAL;
+	}
+}
+
+/* Session key diversifier R of the code for kind sk (0 bytes for none). */
+static size_t diversifier(uint8_t r[16], int sk, const upqr__ac_data *a)
+{
+	memset(r, 0, 16);
+	memcpy(r, a->atc, 2);
+	if (sk == UPQR_EMV_SK_MASTERCARD)
+		memcpy(r + 4, a->un, 4);
+	return sk == UPQR_EMV_SK_AES ? 16 : sk == UPQR_EMV_SK_NONE ? 0 : 8;
+}
+
+/*
+ * The key of kind sk (UPQR_EMV_SK_NONE: the MK itself). With the card's MK
+ * in hand the handle's pre-keyed context does the work; from an IMK the MK
+ * is derived first and wiped after.
+ */
+static int derive(uint8_t out[16], upqr_emv_key *key, const upqr__card *card, const upqr_emv_cvn_info *c,
+		int sk, const upqr__ac_data *a)
+{
+	upqr_emv_key_type type = cvn_key_type(c);
+	if (key->type != type || (card->role != UPQR_CPM_KEY_ICC_MK && type != UPQR_EMV_KEY_TDES)) {
+		upqr__key_error(key, "key type does not fit cryptogram version %s (IMK derivation needs TDES)", c->name);
 		return UPQR_EKEY;
 	}
-	if (role == UPQR_CPM_KEY_ICC_MK)
-		return upqr_emv_derive_session_key(sk, key, r, r_len);
-	if (role != UPQR_CPM_KEY_IMK_OPTION_A && role != UPQR_CPM_KEY_IMK_OPTION_B)
-		return UPQR_EINVAL;
-	uint8_t mk[16];
-	int rc = upqr_emv_derive_icc_mk(mk, key, pan, pan_len, psn,
-			role == UPQR_CPM_KEY_IMK_OPTION_A ? UPQR_EMV_MK_OPTION_A : UPQR_EMV_MK_OPTION_B);
+	uint8_t r[16], mk[16];
+	size_t r_len = diversifier(r, sk, a);
+	if (card->role == UPQR_CPM_KEY_ICC_MK) {
+		if (r_len == 0) {
+			memcpy(out, key->key, 16);
+			return UPQR_OK;
+		}
+		return upqr_emv_derive_session_key(out, key, r, r_len);
+	}
+	upqr_emv_mk_option opt;
+	int rc = mk_option(key, card, c, &opt);
 	if (rc == UPQR_OK)
-		rc = upqr__session_key_raw(key, sk, type, mk, r, r_len);
+		rc = upqr_emv_derive_icc_mk(mk, key, card->pan, card->pan_len, card->psn, opt);
+	if (rc == UPQR_OK && r_len == 0)
+		memcpy(out, mk, 16);
+	else if (rc == UPQR_OK)
+		rc = upqr__session_key_raw(key, out, type, mk, r, r_len);
 	OPENSSL_cleanse(mk, sizeof mk);
 	return rc;
 }
 
-static int ac_under(uint8_t ac[8], upqr_emv_key *engine, unsigned int cvn, const uint8_t sk[16],
+int upqr__cpm_session_key(uint8_t sk[16], upqr_emv_key *key, const upqr__card *card, unsigned int id,
 		const upqr__ac_data *a)
 {
-	uint8_t in[UPQR_CPM_AC_INPUT_LEN], mac[16];
-	ac_input(in, a);
-	int rc = cvn == UPQR_CPM_CVN_AES ? upqr__cmac(engine, mac, sk, in, sizeof in)
-			: upqr__mac_alg3(engine, mac, sk, 16, 2, in, sizeof in);
+	const upqr_emv_cvn_info *c = supported(key, id);
+	return c ? derive(sk, key, card, c, c->session_key, a) : UPQR_EUNSUPPORTED;
+}
+
+static int ac_under(uint8_t ac[8], upqr_emv_key *engine, const upqr_emv_cvn_info *c, const uint8_t sk[16],
+		const upqr__ac_data *a)
+{
+	uint8_t in[UPQR_EMV_AC_INPUT_MAX], mac[16];
+	size_t n = upqr__cvn_ac_input(in, c->id, a);
+	int rc = c->session_key == UPQR_EMV_SK_AES ? upqr__cmac(engine, mac, sk, in, n)
+			: upqr__mac_alg3(engine, mac, sk, 16, c->padding, in, n);
 	if (rc == UPQR_OK)
 		memcpy(ac, mac, 8);
 	OPENSSL_cleanse(mac, sizeof mac);
+	OPENSSL_cleanse(in, sizeof in);
 	return rc;
 }
 
-int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, upqr_cpm_key_role role, unsigned int cvn,
-		const char *pan, size_t pan_len, int psn, uint16_t atc, const upqr__ac_data *a)
+int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, const upqr__card *card, unsigned int id,
+		const upqr__ac_data *a)
 {
+	const upqr_emv_cvn_info *c = supported(key, id);
+	if (!c)
+		return UPQR_EUNSUPPORTED;
 	uint8_t sk[16];
-	int rc = upqr__cpm_session_key(sk, key, role, cvn, pan, pan_len, psn, atc);
+	int rc = derive(sk, key, card, c, c->session_key, a);
 	if (rc == UPQR_OK)
-		rc = ac_under(ac, key, cvn, sk, a);
+		rc = ac_under(ac, key, c, sk, a);
 	OPENSSL_cleanse(sk, sizeof sk);
 	return rc;
 }
@@ -88,11 +136,11 @@ typedef struct crypto_data {
  * amount may be absent (a code without an amount): were the others
  * optional, deleting e.g. a '9C' of 00 would leave the input unchanged.
  */
-static int take(upqr_emv_key *key, const upqr_cpm *cpm, uint32_t tag, uint8_t *out, size_t n, bool required)
+static int take(upqr_emv_key *key, const upqr_cpm *cpm, uint32_t tag, uint8_t *out, size_t n, bool *present)
 {
 	upqr_cpm_bytes b;
 	if (upqr_cpm_find(&b, cpm, tag) != UPQR_OK) {
-		if (!required)
+		if (present)
 			return UPQR_OK;
 		upqr__key_error(key, "cryptogram data '%X' is missing", (unsigned int)tag);
 		return UPQR_EINVALID;
@@ -102,6 +150,8 @@ static int take(upqr_emv_key *key, const upqr_cpm *cpm, uint32_t tag, uint8_t *o
 		return UPQR_EINVALID;
 	}
 	memcpy(out, b.ptr, n);
+	if (present)
+		*present = true;
 	return UPQR_OK;
 }
 
@@ -112,15 +162,16 @@ static int read_iad(upqr_emv_key *key, const upqr_cpm *cpm, crypto_data *d)
 		upqr__key_error(key, "no issuer application data '9F10': cryptogram version unknown");
 		return UPQR_EINVALID;
 	}
-	if (iad.len != UPQR_CPM_IAD_LEN || iad.ptr[0] != 0x06 || iad.ptr[3] != 0x03 ||
-			(iad.ptr[2] != UPQR_CPM_CVN_TDES && iad.ptr[2] != UPQR_CPM_CVN_AES)) {
-		upqr__key_error(key, "unsupported cryptogram version (IAD of %zu bytes, CVN %02X)", iad.len,
-				iad.len > 2 ? iad.ptr[2] : 0u);
+	unsigned int id = 0;
+	if (upqr_emv_iad_parse(&id, &d->info.dki, iad.ptr, iad.len, cpm->aid.ptr, cpm->aid.len) != UPQR_OK) {
+		upqr__key_error(key, "unsupported cryptogram version (no known IAD layout of %zu bytes)", iad.len);
 		return UPQR_EUNSUPPORTED;
 	}
-	d->info.dki = iad.ptr[1];
-	d->info.cvn = iad.ptr[2];
-	memcpy(d->ac.cvr, iad.ptr + 3, 4);
+	d->info.cvn = id;
+	if (!supported(key, id))
+		return UPQR_EUNSUPPORTED;
+	memcpy(d->ac.iad, iad.ptr, iad.len);
+	d->ac.iad_len = iad.len;
 	return UPQR_OK;
 }
 
@@ -133,21 +184,22 @@ static int read_crypto(upqr_emv_key *key, const upqr_cpm *cpm, crypto_data *d)
 	}
 	int rc = read_iad(key, cpm, d);
 	if (rc == UPQR_OK)
-		rc = take(key, cpm, UPQR__TAG_AC, d->info.arqc, 8, true);
+		rc = take(key, cpm, UPQR__TAG_AC, d->info.arqc, 8, NULL);
 	if (rc == UPQR_OK)
-		rc = take(key, cpm, UPQR__TAG_CID, &d->info.cid, 1, true);
+		rc = take(key, cpm, UPQR__TAG_CID, &d->info.cid, 1, NULL);
 	if (rc == UPQR_OK && d->info.cid != 0x80) {
 		upqr__key_error(key, "CID %02X is not an ARQC (80)", d->info.cid);
 		rc = UPQR_EINVALID;
 	}
-	const struct { uint32_t tag; uint8_t *out; size_t n; bool req; } f[] = {
-		{ UPQR__TAG_ATC, d->ac.atc, 2, true }, { UPQR__TAG_UN, d->ac.un, 4, true },
-		{ UPQR__TAG_AIP, d->ac.aip, 2, true }, { UPQR__TAG_AMOUNT, d->ac.amount, 6, false },
-		{ UPQR__TAG_COUNTRY, d->ac.country, 2, true }, { UPQR__TAG_CURRENCY, d->ac.currency, 2, true },
-		{ UPQR__TAG_TXN_DATE, d->ac.date, 3, true }, { UPQR__TAG_TXN_TYPE, &d->ac.type, 1, true },
+	/* Only the amount may be absent: were the others optional, deleting e.g. a '9C' of 00 would change nothing. */
+	const struct { uint32_t tag; uint8_t *out; size_t n; bool *present; } f[] = {
+		{ UPQR__TAG_ATC, d->ac.atc, 2, NULL }, { UPQR__TAG_UN, d->ac.un, 4, NULL },
+		{ UPQR__TAG_AIP, d->ac.aip, 2, NULL }, { UPQR__TAG_AMOUNT, d->ac.amount, 6, &d->ac.has_amount },
+		{ UPQR__TAG_COUNTRY, d->ac.country, 2, NULL }, { UPQR__TAG_CURRENCY, d->ac.currency, 2, NULL },
+		{ UPQR__TAG_TXN_DATE, d->ac.date, 3, NULL }, { UPQR__TAG_TXN_TYPE, &d->ac.type, 1, NULL },
 	};
 	for (size_t i = 0; rc == UPQR_OK && i < UPQR__ARRAY_LEN(f); i++)
-		rc = take(key, cpm, f[i].tag, f[i].out, f[i].n, f[i].req);
+		rc = take(key, cpm, f[i].tag, f[i].out, f[i].n, f[i].present);
 	d->info.atc = (uint16_t)(d->ac.atc[0] << 8 | d->ac.atc[1]);
 	if (rc == UPQR_OK && upqr_cpm_pan(d->pan, sizeof d->pan, &d->pan_len, cpm) != UPQR_OK) {
 		upqr__key_error(key, "no PAN");
@@ -167,8 +219,9 @@ int upqr_cpm_verify(upqr_cpm_cryptogram *info, upqr_emv_key *key, upqr_cpm_key_r
 	int rc = read_crypto(key, cpm, &d);
 	if (info)
 		*info = d.info;
+	upqr__card card = { role, d.pan, d.pan_len, cpm->psn };
 	if (rc == UPQR_OK)
-		rc = upqr__cpm_ac(ac, key, role, d.info.cvn, d.pan, d.pan_len, cpm->psn, d.info.atc, &d.ac);
+		rc = upqr__cpm_ac(ac, key, &card, d.info.cvn, &d.ac);
 	if (rc == UPQR_OK && CRYPTO_memcmp(ac, d.info.arqc, 8) != 0) {
 		upqr__key_error(key, "ARQC mismatch");
 		rc = UPQR_EMISMATCH;
@@ -178,40 +231,54 @@ int upqr_cpm_verify(upqr_cpm_cryptogram *info, upqr_emv_key *key, upqr_cpm_key_r
 	return rc;
 }
 
-static int arpc_under(uint8_t out[8], size_t *written, upqr_emv_key *key, const crypto_data *d,
-		const uint8_t sk[16], int method, const uint8_t *arc_or_csu, const uint8_t *pad, size_t pad_len)
+/* The method the CVN names; A1 allows both. */
+static int arpc_method(upqr_emv_key *key, const upqr_emv_cvn_info *c, int method)
 {
-	if (method == 2) {
-		*written = 4;
-		return upqr__arpc2(key, out, cvn_key_type(d->info.cvn), sk, d->info.arqc, arc_or_csu, pad, pad_len);
-	}
-	if (d->info.cvn == UPQR_CPM_CVN_AES) {
-		upqr__key_error(key, "ARPC method 1 is defined for TDES only");
+	if (method == UPQR_EMV_ARPC_METHOD_CVN || method == c->arpc_method ||
+			(c->id == UPQR_EMV_CVN_UPQR_A1 && method == UPQR_EMV_ARPC_METHOD_2))
+		return method == UPQR_EMV_ARPC_METHOD_CVN ? c->arpc_method : method;
+	upqr__key_error(key, "cryptogram version %s answers with ARPC method %d", c->name, c->arpc_method);
+	return -1;
+}
+
+static int arpc_under(uint8_t out[8], size_t *written, upqr_emv_key *key, const upqr__card *card,
+		const crypto_data *d, int method, const uint8_t *arc_or_csu, const uint8_t *pad, size_t pad_len)
+{
+	const upqr_emv_cvn_info *c = supported(key, d->info.cvn);
+	int m = c ? arpc_method(key, c, method) : -1;
+	if (m < 0)
 		return UPQR_EUNSUPPORTED;
+	uint8_t k[16];
+	int rc = derive(k, key, card, c, c->arpc_under_mk ? UPQR_EMV_SK_NONE : c->session_key, &d->ac);
+	if (rc == UPQR_OK && m == UPQR_EMV_ARPC_METHOD_2) {
+		*written = UPQR_EMV_ARPC2_LEN;
+		rc = upqr__arpc2(key, out, cvn_key_type(c), k, d->info.arqc, arc_or_csu, pad, pad_len);
+	} else if (rc == UPQR_OK) {
+		uint8_t x[8];
+		memcpy(x, d->info.arqc, 8);
+		x[0] ^= arc_or_csu[0];
+		x[1] ^= arc_or_csu[1];
+		*written = UPQR_EMV_ARPC1_LEN;
+		rc = upqr__des_ecb(key, out, k, 16, 1, x, 8);
 	}
-	uint8_t x[8];
-	memcpy(x, d->info.arqc, 8);
-	x[0] ^= arc_or_csu[0];
-	x[1] ^= arc_or_csu[1];
-	*written = 8;
-	return upqr__des_ecb(key, out, sk, 16, 1, x, 8);
+	OPENSSL_cleanse(k, sizeof k);
+	return rc;
 }
 
 int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
 		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad, size_t pad_len)
 {
-	if (!out || !written || !upqr__key_ok(key) || !cpm || !arc_or_csu || (method != 1 && method != 2) ||
-			pad_len > 8 || (!pad && pad_len) || (method == 1 && pad_len))
+	if (!out || !written || !upqr__key_ok(key) || !cpm || !arc_or_csu || method < 0 || method > 2 ||
+			pad_len > UPQR_EMV_PROP_AUTH_MAX || (!pad && pad_len) || (method == 1 && pad_len))
 		return UPQR_EINVAL;
 	*written = 0;
 	crypto_data d;
-	uint8_t sk[16];
 	int rc = read_crypto(key, cpm, &d);
+	upqr__card card = { role, d.pan, d.pan_len, cpm->psn };
 	if (rc == UPQR_OK)
-		rc = upqr__cpm_session_key(sk, key, role, d.info.cvn, d.pan, d.pan_len, cpm->psn, d.info.atc);
-	if (rc == UPQR_OK)
-		rc = arpc_under(out, written, key, &d, sk, method, arc_or_csu, pad, pad_len);
+		rc = arpc_under(out, written, key, &card, &d, method, arc_or_csu, pad, pad_len);
+	if (rc != UPQR_OK)
+		*written = 0;
 	OPENSSL_cleanse(&d, sizeof d);
-	OPENSSL_cleanse(sk, sizeof sk);
 	return rc;
 }

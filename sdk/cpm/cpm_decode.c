@@ -159,6 +159,8 @@ static void reset(upqr_cpm *cpm)
 	cpm->pan_luhn_ok = 0;
 	cpm->expiry[0] = cpm->service_code[0] = cpm->discretionary[0] = 0;
 	cpm->psn = -1;
+	cpm->cvn = 0;
+	cpm->cvn_supported = 0;
 }
 
 static int check_header(dctx *c)
@@ -511,6 +513,18 @@ static void read_fields(dctx *c)
 
 /* ---- entry points ------------------------------------------------------- */
 
+
+/* Which cryptogram version '9F10' names (upqr/emv.h); the decode never fails on it. */
+static void read_cvn(upqr_cpm *cpm)
+{
+	upqr_cpm_bytes iad;
+	if (upqr_cpm_find(&iad, cpm, UPQR__TAG_IAD) != UPQR_OK ||
+			upqr_emv_iad_parse(&cpm->cvn, NULL, iad.ptr, iad.len, cpm->aid.ptr, cpm->aid.len) != UPQR_OK)
+		return;
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(cpm->cvn);
+	cpm->cvn_supported = c && c->supported;
+}
+
 static int apply_rules(upqr_cpm *cpm, const upqr_cpm_options *opts, upqr_diag_list *diags)
 {
 	static const uint32_t opaque[] = { UPQR__TAG_APP_TRANSPARENT, UPQR__TAG_COMMON_TRANSPARENT };
@@ -538,6 +552,7 @@ static int apply_rules(upqr_cpm *cpm, const upqr_cpm_options *opts, upqr_diag_li
 		check_cross_duplicates(&c, cpm->app[cpm->selected]);
 		read_card_data(&c);
 		read_fields(&c);
+		read_cvn(cpm);
 	}
 	cpm->valid = c.errors == 0;
 	return cpm->valid ? UPQR_OK : UPQR_EINVALID;

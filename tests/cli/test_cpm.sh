@@ -80,7 +80,7 @@ expect_rc "verify with --imk @FILE" 0 "$UPQR" cpm verify --imk "@$TMP/imk" "$GOL
 expect_rc "verify mismatch exits 1" 1 "$UPQR" cpm verify --imk FEDCBA98765432100123456789ABCDEF "$GOLD"
 expect_out "prints mismatch" '^mismatch'
 expect_rc "UnionPay sample is unsupported" 1 "$UPQR" cpm verify --imk "$IMK" "$UPC"
-expect_out "prints unsupported" '^unsupported: unsupported cryptogram version'
+expect_out "prints unsupported" '^unsupported: cryptogram version unionpay-01 is not implemented'
 expect_rc "invalid payload" 1 "$UPQR" cpm verify --imk "$IMK" "$TRANSIT"
 expect_out "prints invalid" '^invalid'
 expect_rc "verify AES with the card MK" 0 "$UPQR" cpm verify --aes --mk 00112233445566778899AABBCCDDEEFF "$PA"

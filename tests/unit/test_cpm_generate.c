@@ -329,8 +329,12 @@ static void test_verify_outcomes(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		upqr_cpm *c = decode_ok(samples[i]);
 		upqr_cpm_cryptogram info;
+		/* The decode already says which CVN it is and that it cannot be checked. */
+		assert_int_equal(c->cvn, UPQR_EMV_CVN_UNIONPAY_01);
+		assert_int_equal(c->cvn_supported, 0);
 		assert_int_equal(upqr_cpm_verify(&info, imk, UPQR_CPM_KEY_IMK_OPTION_A, c), UPQR_EUNSUPPORTED);
-		assert_non_null(strstr(upqr_emv_key_last_error(imk), "unsupported cryptogram version"));
+		assert_int_equal(info.cvn, UPQR_EMV_CVN_UNIONPAY_01);
+		assert_non_null(strstr(upqr_emv_key_last_error(imk), "unionpay-01 is not implemented"));
 		free(c);
 	}
 	/* EMVCo B.1 has no cryptogram data at all. */
@@ -668,7 +672,7 @@ static bool same_value(const upqr_cpm *a, const upqr_cpm *b, uint32_t tag, const
 /*
  * What the ARQC protects, by the layout the issue prescribes: the PAN and
  * PSN (through key derivation / key lookup; an absent PSN means 00), the
- * 37 input bytes (an absent amount means zeros), the CVN and CVR, the CID.
+ * 37 input bytes (an absent amount means FF x 6), the CVN and CVR, the CID.
  * A tampered payload that verifies must agree with the original on all of
  * them; bytes outside (AID, label, expiry, app version, TRID, PAR, last 4,
  * DKI, the template a data object sits in) are not protected.
@@ -688,7 +692,8 @@ static bool same_covered(const upqr_cpm *a, const upqr_cpm *b)
 	if (upqr_cpm_find(&x, a, 0x9F10) != UPQR_OK || upqr_cpm_find(&y, b, 0x9F10) != UPQR_OK ||
 			x.len != y.len || memcmp(x.ptr + 2, y.ptr + 2, x.len - 2) != 0)
 		return false;
-	return same_value(a, b, 0x9F02, "\0\0\0\0\0\0", 6);
+	/* Closed-loop layouts: an absent amount enters the input as FF x 6. */
+	return same_value(a, b, 0x9F02, "\xFF\xFF\xFF\xFF\xFF\xFF", 6);
 }
 
 /*

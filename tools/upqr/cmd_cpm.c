@@ -133,6 +133,13 @@ static json_t *fields_json(const view *v, bool show_pan)
 	json_t *cg = json_object();
 	for (size_t i = 0; i < sizeof crypto / sizeof crypto[0]; i++)
 		set_opt(cg, crypto[i].name, field_hex(v, crypto[i].tag));
+	if (c->cvn) {
+		const upqr_emv_cvn_info *ci = upqr_emv_cvn_lookup(c->cvn);
+		char other[24];
+		snprintf(other, sizeof other, "unknown-%03X", c->cvn);
+		json_object_set_new(cg, "cvn", json_string(ci ? ci->name : other));
+		json_object_set_new(cg, "cvn_supported", json_boolean(c->cvn_supported));
+	}
 	if (json_object_size(cg))
 		json_object_set_new(f, "cryptogram", cg);
 	else
@@ -359,6 +366,7 @@ typedef struct gen_ctx {
 	json_t *doc;
 	upqr_cpm_profile p;
 	uint8_t aid[UPQR_CPM_AID_MAX];
+	uint8_t iad[UPQR_EMV_IAD_MAX];
 	upqr_emv_key *mk;
 } gen_ctx;
 
@@ -379,7 +387,7 @@ static int check_profile_keys(json_t *doc, const char *path)
 	static const char *const known[] = {
 		"aid", "label", "pan", "expiry", "service_code", "discretionary", "track2", "psn",
 		"app_version", "token_requestor_id", "par", "last4", "aip", "currency", "country", "cvn",
-		"dki", "cvr", "mk", "imk", "mk_option",
+		"dki", "cvr", "iad", "mk", "imk", "mk_option",
 	};
 	const char *key;
 	json_t *val;
@@ -419,17 +427,26 @@ static int profile_numbers(gen_ctx *g, const char *path)
 		return profile_error(path, "aip must be 4 hex digits");
 	if ((s = jstr(d, "cvr")) && parse_hex(g->p.cvr, 3, s, 3) != 3)
 		return profile_error(path, "cvr must be 6 hex digits");
+	if ((s = jstr(d, "iad"))) {
+		g->p.iad = g->iad;
+		if ((g->p.iad_len = parse_hex(g->iad, sizeof g->iad, s, 0)) == 0)
+			return profile_error(path, "iad must be 2..64 hex digits");
+	}
+	/* "tdes" and "aes" are the closed-loop names of before; any CVN name of upqr/emv.h works. */
 	s = jstr(d, "cvn");
-	if (s && strcmp(s, "tdes") != 0 && strcmp(s, "aes") != 0)
-		return profile_error(path, "cvn must be \"tdes\" or \"aes\"");
-	g->p.cvn = s && !strcmp(s, "aes") ? UPQR_CPM_CVN_AES : UPQR_CPM_CVN_TDES;
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_by_name(!s || !strcmp(s, "tdes") ? "upqr-a1"
+			: !strcmp(s, "aes") ? "upqr-a2" : s);
+	if (!c || !c->supported)
+		return profile_error(path, "cvn must be \"tdes\", \"aes\" or a supported CVN name such as \"visa-18\"");
+	g->p.cvn = c->id;
 	return CLI_OK;
 }
 
 static int profile_key(gen_ctx *g, const char *path)
 {
 	const char *mk = jstr(g->doc, "mk"), *imk = jstr(g->doc, "imk"), *opt = jstr(g->doc, "mk_option");
-	upqr_emv_key_type type = g->p.cvn == UPQR_CPM_CVN_AES ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(g->p.cvn);
+	upqr_emv_key_type type = c->session_key == UPQR_EMV_SK_AES ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
 	if (!mk == !imk)
 		return profile_error(path, "exactly one of \"mk\" and \"imk\" is needed");
 	if (mk)
@@ -442,8 +459,14 @@ static int profile_key(gen_ctx *g, const char *path)
 	uint8_t k[16];
 	const char *pan = g->p.pan ? g->p.pan : g->p.track2;
 	size_t n = pan ? strcspn(pan, "D") : 0;
-	int rc = upqr_emv_derive_icc_mk(k, ik, pan ? pan : "", n, g->p.psn,
-			opt && !strcmp(opt, "B") ? UPQR_EMV_MK_OPTION_B : UPQR_EMV_MK_OPTION_A);
+	/* A scheme CVN names its option; "mk_option" may only repeat it. */
+	int o = opt ? (!strcmp(opt, "B") ? UPQR_EMV_MK_OPTION_B : UPQR_EMV_MK_OPTION_A)
+			: c->mk_option ? c->mk_option : UPQR_EMV_MK_OPTION_A;
+	if (c->mk_option && o != c->mk_option) {
+		upqr_emv_key_free(ik);
+		return profile_error(path, "mk_option contradicts the option the cvn names");
+	}
+	int rc = upqr_emv_derive_icc_mk(k, ik, pan ? pan : "", n, g->p.psn, (upqr_emv_mk_option)o);
 	if (rc == UPQR_OK)
 		rc = upqr_emv_key_new(&g->mk, UPQR_EMV_KEY_TDES, k, 16);
 	upqr_memzero(k, sizeof k);
