@@ -180,6 +180,7 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
  *  MC 17    A          MC SKD, ATC||0000||UN      2    IAD[2..8)+[10..18) 1 under MK
  *  MC 20    A          EMV CSK, ATC||00x6         2    IAD[2..8)       1 under SK
  *  MC 21    A          EMV CSK, ATC||00x6         2    IAD[2..8)+[10..18) 1 under SK
+ *  UP 01    A          PBOC, 00x6||ATC, 00x6||~ATC 2   IAD[3..7)       1 under SK
  *
  * Every AC input starts with the 33 bytes 9F02 9F03 9F1A 95 5F2A 9A 9C
  * 9F37 82 9F36 (EMV common core CDOL1). Option B equals option A for PANs
@@ -192,10 +193,14 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
  *    (issuer discretionary data; the AC covers all of them)
  *  - Mastercard M/Chip (CVN 16..21; 18 bytes or more): DKI CVN CVR(6)
  *    DAC/IDN(2) counters(8) ...
- *  - UnionPay/PBOC (recognised, NOT supported): 07 DKI CVN 03 CVR(3) ...
- * UnionPay's CVN 01 algorithm is published only in the UICS/PBOC card
- * specifications (not public); upqr recognises it and answers
- * UPQR_EUNSUPPORTED rather than guess (docs/cpm.md).
+ *  - UnionPay UICS/PBOC (CVN 01; 8 bytes or more): 07 DKI CVN CVR(4, first
+ *    byte 03) ALG ... where ALG 01 is TDES; another ALG (04, SM4) is
+ *    recognised and answered with UPQR_EUNSUPPORTED.
+ * UnionPay CVN 01 follows the worked example with keys published in
+ * Chinese developer write-ups of JR/T 0025 ("金融IC卡 ARQC和ARPC计算方法和
+ * 实例", e.g. cnblogs.com/1024Planet/p/6256545.html): upqr reproduces its
+ * ARQC and ARPC (tests/unit/test_emv_cvn.c); the PBOC specification itself
+ * was not at hand (docs/cpm.md).
  */
 
 #define UPQR_EMV_SCHEME_UPQR 0u        /* closed-loop layouts of upqr itself */
@@ -215,12 +220,13 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
 #define UPQR_EMV_CVN_MC_17 0x211u
 #define UPQR_EMV_CVN_MC_20 0x214u
 #define UPQR_EMV_CVN_MC_21 0x215u
-#define UPQR_EMV_CVN_UNIONPAY_01 0x301u /* recognised, unsupported */
+#define UPQR_EMV_CVN_UNIONPAY_01 0x301u /* UICS/PBOC, TDES */
 
 #define UPQR_EMV_SK_NONE 0             /* the MK itself */
 #define UPQR_EMV_SK_COMMON 1           /* EMV common session key, R = ATC || 00 x 6 */
 #define UPQR_EMV_SK_MASTERCARD 2       /* EMV CSK form with R = ATC || 00 00 || UN */
 #define UPQR_EMV_SK_AES 3              /* AES(MK)[ATC || 00 x 14] */
+#define UPQR_EMV_SK_PBOC 4             /* 3DES(MK)[00 x 6 || ATC] || 3DES(MK)[00 x 6 || ATC xor FFFF] */
 
 /* What one cryptogram version does; fields as in the table above. */
 typedef struct upqr_emv_cvn_info {
@@ -253,6 +259,17 @@ UPQR_EXTERN const upqr_emv_cvn_info *upqr_emv_cvns(size_t *count);
  */
 UPQR_EXTERN int upqr_emv_iad_parse(unsigned int *cvn, uint8_t *dki, const uint8_t *iad, size_t len,
 		const uint8_t *aid, size_t aid_len) UPQR_WARN_UNUSED;
+
+/**
+ * The AC session key CVN `cvn` names, under the card's MK handle, for the
+ * code's ATC (and UN: the Mastercard SKD uses it; ignored otherwise). For
+ * a CVN without a session key (Visa 10) sk receives a copy of the MK.
+ * sk receives 16 bytes: wipe them. Returns UPQR_OK, UPQR_EUNSUPPORTED (CVN
+ * not implemented), UPQR_EKEY (the key type does not fit the CVN),
+ * UPQR_EINVAL, UPQR_ECRYPTO.
+ */
+UPQR_EXTERN int upqr_emv_derive_cvn_session_key(uint8_t sk[16], upqr_emv_key *mk, unsigned int cvn,
+		const uint8_t atc[2], const uint8_t un[4]) UPQR_WARN_UNUSED;
 
 typedef struct upqr_emv_constant {
 	const char *name;         /* the macro's name, e.g. "UPQR_EMV_KEY_LEN" */

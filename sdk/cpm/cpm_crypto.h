@@ -31,8 +31,14 @@ int upqr__keyed_encrypt(upqr_emv_key *k, uint8_t *out, const uint8_t *in, size_t
 /* DES (key_len 8) or 3DES (16) ECB under a raw key, on e's scratch context. */
 int upqr__des_ecb(upqr_emv_key *e, uint8_t *out, const uint8_t *key, size_t key_len, int enc,
 		const uint8_t *in, size_t n);
-int upqr__session_key_raw(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t mk[16],
+/* Session key from R (8 bytes TDES CSK, 16 AES) under raw mk, or under e's own key when mk is NULL. */
+int upqr__session_key_raw(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t *mk,
 		const uint8_t *r, size_t r_len);
+/* The EMV CSK blocks: R with byte 2 := F0, then R with byte 2 := 0F. */
+void upqr__csk_blocks(uint8_t blk[16], const uint8_t r[8]);
+/* SK = E(MK)[blk] with odd parity for TDES; mk NULL: e's own key. */
+int upqr__sk_from_blocks(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t *mk,
+		const uint8_t blk[16]);
 int upqr__mac_alg3(upqr_emv_key *e, uint8_t mac[8], const uint8_t *key, size_t key_len, int padding,
 		const uint8_t *d, size_t n);
 int upqr__cmac(upqr_emv_key *e, uint8_t mac[16], const uint8_t key[16], const uint8_t *d, size_t n);
@@ -58,7 +64,6 @@ typedef struct upqr__ac_data {
 } upqr__ac_data;
 
 /* ---- cryptogram versions (emv_cvn.c) ---- */
-bool upqr__cvn_supported(unsigned int id);
 /* upqr's default IAD for a CVN; returns its length (0 for an unknown id). */
 size_t upqr__cvn_default_iad(uint8_t iad[UPQR_EMV_IAD_MAX], unsigned int id, uint8_t dki, const uint8_t cvr[3]);
 /* The cryptogram input the CVN defines over a; returns its length. */
@@ -72,9 +77,6 @@ typedef struct upqr__card {
 	int psn;
 } upqr__card;
 
-/* The AC session key of the code (ATC, and UN for the Mastercard SKD) for CVN id. */
-int upqr__cpm_session_key(uint8_t sk[16], upqr_emv_key *key, const upqr__card *card, unsigned int id,
-		const upqr__ac_data *a);
 /* The ARQC of CVN id over the input built from a. */
 int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, const upqr__card *card, unsigned int id,
 		const upqr__ac_data *a);

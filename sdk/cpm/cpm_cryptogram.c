@@ -43,14 +43,38 @@ static int mk_option(upqr_emv_key *key, const upqr__card *card, const upqr_emv_c
 	}
 }
 
-/* Session key diversifier R of the code for kind sk (0 bytes for none). */
-static size_t diversifier(uint8_t r[16], int sk, const upqr__ac_data *a)
+/*
+ * The 16 bytes the MK enciphers into the session key of kind sk (table in
+ * upqr/emv.h), or 0 for none (the MK itself):
+ *  - EMV CSK: R = ATC || 00 x 6, as R[2] := F0 then R[2] := 0F;
+ *  - Mastercard SKD: the same with R = ATC || 00 00 || UN;
+ *  - PBOC/UICS: 00 x 6 || ATC then 00 x 6 || (ATC xor FFFF);
+ *  - AES: ATC || 00 x 14, one block.
+ */
+static size_t sk_blocks(uint8_t blk[16], int sk, const upqr__ac_data *a)
 {
-	memset(r, 0, 16);
-	memcpy(r, a->atc, 2);
-	if (sk == UPQR_EMV_SK_MASTERCARD)
+	uint8_t r[8] = { a->atc[0], a->atc[1], 0, 0, 0, 0, 0, 0 };
+	memset(blk, 0, 16);
+	switch (sk) {
+	case UPQR_EMV_SK_MASTERCARD:
 		memcpy(r + 4, a->un, 4);
-	return sk == UPQR_EMV_SK_AES ? 16 : sk == UPQR_EMV_SK_NONE ? 0 : 8;
+		upqr__csk_blocks(blk, r);
+		return 16;
+	case UPQR_EMV_SK_COMMON:
+		upqr__csk_blocks(blk, r);
+		return 16;
+	case UPQR_EMV_SK_PBOC:
+		blk[6] = a->atc[0];
+		blk[7] = a->atc[1];
+		blk[14] = (uint8_t)~a->atc[0];
+		blk[15] = (uint8_t)~a->atc[1];
+		return 16;
+	case UPQR_EMV_SK_AES:
+		memcpy(blk, a->atc, 2);
+		return 16;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -66,32 +90,39 @@ static int derive(uint8_t out[16], upqr_emv_key *key, const upqr__card *card, co
 		upqr__key_error(key, "key type does not fit cryptogram version %s (IMK derivation needs TDES)", c->name);
 		return UPQR_EKEY;
 	}
-	uint8_t r[16], mk[16];
-	size_t r_len = diversifier(r, sk, a);
-	if (card->role == UPQR_CPM_KEY_ICC_MK) {
-		if (r_len == 0) {
-			memcpy(out, key->key, 16);
-			return UPQR_OK;
-		}
-		return upqr_emv_derive_session_key(out, key, r, r_len);
+	uint8_t blk[16], mk[16];
+	size_t n = sk_blocks(blk, sk, a);
+	int rc = UPQR_OK;
+	if (card->role != UPQR_CPM_KEY_ICC_MK) {
+		upqr_emv_mk_option opt;
+		rc = mk_option(key, card, c, &opt);
+		if (rc == UPQR_OK)
+			rc = upqr_emv_derive_icc_mk(mk, key, card->pan, card->pan_len, card->psn, opt);
 	}
-	upqr_emv_mk_option opt;
-	int rc = mk_option(key, card, c, &opt);
-	if (rc == UPQR_OK)
-		rc = upqr_emv_derive_icc_mk(mk, key, card->pan, card->pan_len, card->psn, opt);
-	if (rc == UPQR_OK && r_len == 0)
-		memcpy(out, mk, 16);
+	const uint8_t *from = card->role == UPQR_CPM_KEY_ICC_MK ? NULL : mk;
+	if (rc == UPQR_OK && n == 0)
+		memcpy(out, from ? from : key->key, 16);
 	else if (rc == UPQR_OK)
-		rc = upqr__session_key_raw(key, out, type, mk, r, r_len);
+		rc = upqr__sk_from_blocks(key, out, type, from, blk);
 	OPENSSL_cleanse(mk, sizeof mk);
+	OPENSSL_cleanse(blk, sizeof blk);
 	return rc;
 }
 
-int upqr__cpm_session_key(uint8_t sk[16], upqr_emv_key *key, const upqr__card *card, unsigned int id,
-		const upqr__ac_data *a)
+int upqr_emv_derive_cvn_session_key(uint8_t sk[16], upqr_emv_key *mk, unsigned int cvn, const uint8_t atc[2],
+		const uint8_t un[4])
 {
-	const upqr_emv_cvn_info *c = supported(key, id);
-	return c ? derive(sk, key, card, c, c->session_key, a) : UPQR_EUNSUPPORTED;
+	if (!sk || !upqr__key_ok(mk) || !atc || !un)
+		return UPQR_EINVAL;
+	const upqr_emv_cvn_info *c = supported(mk, cvn);
+	if (!c)
+		return UPQR_EUNSUPPORTED;
+	upqr__ac_data a;
+	memset(&a, 0, sizeof a);
+	memcpy(a.atc, atc, 2);
+	memcpy(a.un, un, 4);
+	upqr__card card = { UPQR_CPM_KEY_ICC_MK, NULL, 0, -1 };
+	return derive(sk, mk, &card, c, c->session_key, &a);
 }
 
 static int ac_under(uint8_t ac[8], upqr_emv_key *engine, const upqr_emv_cvn_info *c, const uint8_t sk[16],
@@ -170,6 +201,11 @@ static int read_iad(upqr_emv_key *key, const upqr_cpm *cpm, crypto_data *d)
 	d->info.cvn = id;
 	if (!supported(key, id))
 		return UPQR_EUNSUPPORTED;
+	if (!upqr__cvn_iad_usable(id, iad.ptr, iad.len)) {
+		upqr__key_error(key, "cryptogram version %s with algorithm %02X is not implemented (only 01, TDES)",
+				upqr_emv_cvn_lookup(id)->name, iad.ptr[7]);
+		return UPQR_EUNSUPPORTED;
+	}
 	memcpy(d->ac.iad, iad.ptr, iad.len);
 	d->ac.iad_len = iad.len;
 	return UPQR_OK;
@@ -248,6 +284,10 @@ static int arpc_under(uint8_t out[8], size_t *written, upqr_emv_key *key, const 
 	int m = c ? arpc_method(key, c, method) : -1;
 	if (m < 0)
 		return UPQR_EUNSUPPORTED;
+	if (m == UPQR_EMV_ARPC_METHOD_1 && pad_len) {
+		upqr__key_error(key, "ARPC method 1 takes no proprietary data");
+		return UPQR_EINVAL;
+	}
 	uint8_t k[16];
 	int rc = derive(k, key, card, c, c->arpc_under_mk ? UPQR_EMV_SK_NONE : c->session_key, &d->ac);
 	if (rc == UPQR_OK && m == UPQR_EMV_ARPC_METHOD_2) {

@@ -521,8 +521,7 @@ static void read_cvn(upqr_cpm *cpm)
 	if (upqr_cpm_find(&iad, cpm, UPQR__TAG_IAD) != UPQR_OK ||
 			upqr_emv_iad_parse(&cpm->cvn, NULL, iad.ptr, iad.len, cpm->aid.ptr, cpm->aid.len) != UPQR_OK)
 		return;
-	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(cpm->cvn);
-	cpm->cvn_supported = c && c->supported;
+	cpm->cvn_supported = upqr__cvn_iad_usable(cpm->cvn, iad.ptr, iad.len);
 }
 
 static int apply_rules(upqr_cpm *cpm, const upqr_cpm_options *opts, upqr_diag_list *diags)

@@ -52,6 +52,11 @@ static inline unsigned int upqr__nibble(const uint8_t *v, size_t i)
  */
 size_t upqr__pan_digits(char out[UPQR_CPM_PAN_MAX + 1], const uint8_t *v, size_t len, bool track2);
 
+/* A CVN upqr implements (emv_cvn.c). */
+bool upqr__cvn_supported(unsigned int id);
+/* Supported, and the IAD's own fields allow it (UnionPay: algorithm 01). */
+bool upqr__cvn_iad_usable(unsigned int id, const uint8_t *iad, size_t len);
+
 /* The tag path of nodes[idx] from the top, e.g. "61.63.9F26" (diagnostic paths). */
 void upqr__node_path(char out[UPQR_DIAG_PATH_MAX], const upqr_bertlv_node *nodes, uint16_t idx);
 

@@ -21,8 +21,7 @@ static const upqr_emv_cvn_info cvns[] = {
 	{ UPQR_EMV_CVN_MC_17, "mastercard-17", 1, A, UPQR_EMV_SK_MASTERCARD, 2, 1, 1, 18 },
 	{ UPQR_EMV_CVN_MC_20, "mastercard-20", 1, A, UPQR_EMV_SK_COMMON, 2, 1, 0, 18 },
 	{ UPQR_EMV_CVN_MC_21, "mastercard-21", 1, A, UPQR_EMV_SK_COMMON, 2, 1, 0, 18 },
-	/* UICS/PBOC: the algorithm is not public (docs/cpm.md), so recognised only. */
-	{ UPQR_EMV_CVN_UNIONPAY_01, "unionpay-01", 0, 0, 0, 0, 0, 0, 0 },
+	{ UPQR_EMV_CVN_UNIONPAY_01, "unionpay-01", 1, A, UPQR_EMV_SK_PBOC, 2, 1, 0, 8 },
 };
 
 #undef A
@@ -55,6 +54,14 @@ bool upqr__cvn_supported(unsigned int id)
 {
 	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(id);
 	return c && c->supported;
+}
+
+/* UnionPay's IAD names its algorithm after the CVR: only 01 (TDES) is implemented, not 04 (SM4). */
+bool upqr__cvn_iad_usable(unsigned int id, const uint8_t *iad, size_t len)
+{
+	if (!upqr__cvn_supported(id))
+		return false;
+	return UPQR_EMV_CVN_SCHEME(id) != UPQR_EMV_SCHEME_UNIONPAY || (len >= 8 && iad[7] == 0x01);
 }
 
 /* ---- which CVN an IAD carries ------------------------------------------- */
@@ -127,6 +134,15 @@ size_t upqr__cvn_default_iad(uint8_t iad[UPQR_EMV_IAD_MAX], unsigned int id, uin
 	memset(iad, 0, UPQR_EMV_IAD_MAX);
 	uint8_t byte = (uint8_t)UPQR_EMV_CVN_BYTE(id);
 	switch (UPQR_EMV_CVN_SCHEME(id)) {
+	case UPQR_EMV_SCHEME_UNIONPAY:
+		/* 07 DKI CVN 03 CVR(3) ALG: algorithm 01 = TDES */
+		iad[0] = 0x07;
+		iad[1] = dki;
+		iad[2] = byte;
+		iad[3] = 0x03;
+		memcpy(iad + 4, cvr, 3);
+		iad[7] = 0x01;
+		break;
 	case UPQR_EMV_SCHEME_MASTERCARD:
 		/* DKI CVN CVR(6) DAC/IDN(2) counters(8): CVR beyond the 3 given bytes is zero. */
 		iad[0] = dki;
@@ -187,7 +203,7 @@ size_t upqr__cvn_ac_input(uint8_t in[UPQR_EMV_AC_INPUT_MAX], unsigned int id, co
 	case UPQR_EMV_CVN_MC_16:
 	case UPQR_EMV_CVN_MC_20:
 		return n + iad_part(in + n, a, 2, 6);
-	default: /* A1, A2, Visa 10: the CVR with its length byte */
+	default: /* A1, A2, Visa 10, UnionPay 01: the CVR with its length byte */
 		return n + iad_part(in + n, a, 3, 4);
 	}
 }
@@ -213,6 +229,7 @@ static const upqr_emv_constant constants[] = {
 	C(UPQR_EMV_CVN_VISA_22), C(UPQR_EMV_CVN_MC_16), C(UPQR_EMV_CVN_MC_17), C(UPQR_EMV_CVN_MC_20),
 	C(UPQR_EMV_CVN_MC_21), C(UPQR_EMV_CVN_UNIONPAY_01),
 	C(UPQR_EMV_SK_NONE), C(UPQR_EMV_SK_COMMON), C(UPQR_EMV_SK_MASTERCARD), C(UPQR_EMV_SK_AES),
+	C(UPQR_EMV_SK_PBOC),
 	C(UPQR_EMV_MK_OPTION_A), C(UPQR_EMV_MK_OPTION_B), C(UPQR_EMV_KEY_TDES), C(UPQR_EMV_KEY_AES128),
 	C(UPQR_CPM_CVN_TDES), C(UPQR_CPM_CVN_AES), C(UPQR_CPM_IAD_LEN), C(UPQR_CPM_AC_INPUT_LEN),
 	C(UPQR_CPM_KEY_ICC_MK), C(UPQR_CPM_KEY_IMK_OPTION_A), C(UPQR_CPM_KEY_IMK_OPTION_B), C(UPQR_CPM_KEY_IMK),

@@ -79,8 +79,12 @@ printf '%s\n' "$IMK" >"$TMP/imk"
 expect_rc "verify with --imk @FILE" 0 "$UPQR" cpm verify --imk "@$TMP/imk" "$GOLD"
 expect_rc "verify mismatch exits 1" 1 "$UPQR" cpm verify --imk FEDCBA98765432100123456789ABCDEF "$GOLD"
 expect_out "prints mismatch" '^mismatch'
-expect_rc "UnionPay sample is unsupported" 1 "$UPQR" cpm verify --imk "$IMK" "$UPC"
-expect_out "prints unsupported" '^unsupported: cryptogram version unionpay-01 is not implemented'
+# UnionPay CVN 01 is implemented, but the sample lacks the terminal data its AC input needs.
+expect_rc "UnionPay sample cannot be checked from the code alone" 1 "$UPQR" cpm verify --imk "$IMK" "$UPC"
+expect_out "names the missing element" "^invalid: cryptogram data '9F1A' is missing"
+expect_rc "decode names the CVN" 0 "$UPQR" cpm decode --json "$UPC"
+expect_out "json cvn" '"cvn": "unionpay-01"'
+expect_out "json cvn_supported" '"cvn_supported": true'
 expect_rc "invalid payload" 1 "$UPQR" cpm verify --imk "$IMK" "$TRANSIT"
 expect_out "prints invalid" '^invalid'
 expect_rc "verify AES with the card MK" 0 "$UPQR" cpm verify --aes --mk 00112233445566778899AABBCCDDEEFF "$PA"

@@ -81,6 +81,22 @@ def upqr_a1(f):
     return arqc, arpc
 
 
+def unionpay_01(f):
+    """UnionPay CVN 01 from pyemv's primitives: option A, the PBOC session
+    key (3DES(MK)[00 x 6 || ATC] || 3DES(MK)[00 x 6 || ~ATC]; pyemv has no
+    function for it, so it is written out here), padding 2, the CVR with
+    its length byte, ARPC method 1 under the session key."""
+    from pyemv import tools
+    mk = kd.derive_icc_mk_a(f["imk"], f["pan"], f["psn"])
+    inv = bytes(b ^ 0xFF for b in f["atc"])
+    sk = tools.adjust_key_parity(tools.encrypt_tdes_ecb(mk, bytes(6) + f["atc"] + bytes(6) + inv))
+    c = common(f, f["amount"] if f["amount"] is not None else bytes(6))
+    data = b"".join(c[k] for k in ("tag_9f02", "tag_9f03", "tag_9f1a", "tag_95", "tag_5f2a", "tag_9a",
+                                   "tag_9c", "tag_9f37", "tag_82", "tag_9f36")) + f["9f10"][3:7]
+    arqc = ac.generate_ac(sk, data, ac.PaddingType.EMV, 8)
+    return arqc, ac.generate_arpc_1(sk, arqc, f["arc"])
+
+
 def parse(line):
     k = ("cvn imk pan psn atc amount 9f1a 5f2a 9a 9c 9f37 82 9f10 arqc method arc pad arpc").split()
     v = dict(zip(k, line.rstrip("\n").split("\t")))
@@ -99,7 +115,8 @@ def main():
         for line in fh:
             f = parse(line)
             name = f["cvn"]
-            arqc, arpc = upqr_a1(f) if name == "upqr-a1" else scheme(name, f)
+            arqc, arpc = (upqr_a1(f) if name == "upqr-a1" else unionpay_01(f) if name == "unionpay-01"
+                          else scheme(name, f))
             ok = arqc == f["arqc"] and arpc == f["arpc"]
             agree, disagree = counts.get(name, (0, 0))
             counts[name] = (agree + ok, disagree + (not ok))

@@ -27,10 +27,11 @@ static const uint8_t visa_aid[] = { 0xA0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10 };
 static const uint8_t mc_aid[] = { 0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10 };
 static const uint8_t cup_aid[] = { 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01 };
 
-/* The CVNs pyemv implements, plus upqr's TDES layout (checked with pyemv's primitives). */
+/* The CVNs pyemv implements, plus upqr's TDES layout and UnionPay's CVN 01 (checked with pyemv's primitives). */
 static const unsigned int checked[] = {
 	UPQR_EMV_CVN_UPQR_A1, UPQR_EMV_CVN_VISA_10, UPQR_EMV_CVN_VISA_18, UPQR_EMV_CVN_VISA_22,
 	UPQR_EMV_CVN_MC_16, UPQR_EMV_CVN_MC_17, UPQR_EMV_CVN_MC_20, UPQR_EMV_CVN_MC_21,
+	UPQR_EMV_CVN_UNIONPAY_01,
 };
 
 static void rand_bytes(uint8_t *out, size_t n, uint64_t *s)
@@ -57,6 +58,12 @@ static size_t random_iad(uint8_t iad[UPQR_EMV_IAD_MAX], unsigned int cvn, uint64
 		n = 32;
 		iad[0] = 0x1F;
 		iad[1] = 0x22;
+	} else if (UPQR_EMV_CVN_SCHEME(cvn) == UPQR_EMV_SCHEME_UNIONPAY) {
+		n = 8 + tu_rand(s) % 25;
+		iad[0] = 0x07;
+		iad[2] = 0x01;
+		iad[3] = 0x03;
+		iad[7] = 0x01; /* TDES */
 	} else if (UPQR_EMV_CVN_SCHEME(cvn) == UPQR_EMV_SCHEME_VISA) {
 		n = 7 + tu_rand(s) % 26;
 		iad[0] = 0x06;
