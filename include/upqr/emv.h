@@ -123,7 +123,7 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
 #define UPQR_EMV_ARPC2_LEN 4u
 #define UPQR_EMV_ARPC_MAX 8u
 #define UPQR_EMV_IAD_MAX 32u          /* '9F10' */
-#define UPQR_EMV_AC_INPUT_MAX 64u     /* longest cryptogram input of a supported CVN */
+#define UPQR_EMV_AC_INPUT_MAX 65u     /* longest cryptogram input: the 33-byte core + a 32-byte IAD (Visa 22) */
 
 #define UPQR_EMV_PAD_METHOD_1 1       /* ISO/IEC 9797-1 padding method 1: zeros, none if aligned */
 #define UPQR_EMV_PAD_METHOD_2 2       /* padding method 2: '80' then zeros */

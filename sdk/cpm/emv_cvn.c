@@ -174,6 +174,9 @@ static size_t iad_part(uint8_t *out, const upqr__ac_data *a, size_t off, size_t 
 	return n;
 }
 
+/* The core (33 bytes) and a whole IAD must fit: Visa 18/22 cover all of it. */
+_Static_assert(33 + UPQR_EMV_IAD_MAX <= UPQR_EMV_AC_INPUT_MAX, "AC input buffer too small");
+
 size_t upqr__cvn_ac_input(uint8_t in[UPQR_EMV_AC_INPUT_MAX], unsigned int id, const upqr__ac_data *a)
 {
 	memset(in, 0, UPQR_EMV_AC_INPUT_MAX);
