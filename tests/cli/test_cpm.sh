@@ -131,4 +131,24 @@ expect_rc "missing record file" 3 "$UPQR" cpm verify --profile "$TMP/none.json" 
 expect_rc "unusable record is a usage error" 2 "$UPQR" cpm verify --profile "$TMP/typo.json" "$GOLD"
 expect_rc "no key and no record is a usage error" 2 "$UPQR" cpm verify "$GOLD"
 no_sanitizer_report "verify --profile"
+# ---- scheme CVNs: the profile names one, the verifier follows the code's IAD
+sed -e 's/"aid": "A000000333010101"/"aid": "A0000000031010"/' -e 's/"cvn": "tdes"/"cvn": "visa-18"/' \
+	-e 's/"mk_option": "A"/"mk_option": "B"/' -e 's/"pan": "6250947000000014"/"pan": "4761739001010010123"/' \
+	tests/data/cpm-profile.json >"$TMP/visa18.json"
+expect_rc "generate Visa CVN 18" 0 "$UPQR" cpm generate --profile "$TMP/visa18.json" --atc 7 --amount 500
+V18=$(cat "$TMP/out")
+expect_rc "decode a Visa CVN 18 code" 0 "$UPQR" cpm decode --json "$V18"
+expect_out "json names visa-18" '"cvn": "visa-18"'
+expect_out "json iad is Visa format 1" '"iad": "06011203A00000"'
+expect_rc "verify Visa 18 from the IMK (option B, as the CVN names)" 0 "$UPQR" cpm verify --imk "$IMK" "$V18"
+expect_rc "option A is refused for CVN 18" 1 "$UPQR" cpm verify --imk "$IMK" --mk-option A "$V18"
+expect_out "says why" 'option B'
+expect_rc "ARPC method 2 for CVN 18" 0 "$UPQR" cpm verify --imk "$IMK" --csu 00000000 "$V18"
+expect_rc "ARPC method 1 is refused for CVN 18" 1 "$UPQR" cpm verify --imk "$IMK" --arc 3030 "$V18"
+sed 's/"mk_option": "B"/"mk_option": "A"/' "$TMP/visa18.json" >"$TMP/visa18a.json"
+expect_rc "a profile option contradicting the CVN is refused" 1 "$UPQR" cpm generate --profile "$TMP/visa18a.json" --atc 1
+sed -e 's/"cvn": "visa-18"/"cvn": "visa-17"/' "$TMP/visa18.json" >"$TMP/visa17.json"
+expect_rc "an unimplemented CVN is refused" 1 "$UPQR" cpm generate --profile "$TMP/visa17.json" --atc 1
+expect_err "and named" 'cvn must be'
+
 done_testing

@@ -452,7 +452,7 @@ static int profile_key(gen_ctx *g, const char *path)
 	if (mk)
 		return make_key(&g->mk, type, mk, GENERATE_USAGE) == CLI_OK ? CLI_OK : CLI_INVALID;
 	if (type != UPQR_EMV_KEY_TDES || (opt && strcmp(opt, "A") && strcmp(opt, "B")))
-		return profile_error(path, "\"imk\" needs cvn tdes and mk_option \"A\" or \"B\"");
+		return profile_error(path, "\"imk\" needs a TDES cvn and mk_option \"A\" or \"B\"");
 	upqr_emv_key *ik = NULL;
 	if (make_key(&ik, UPQR_EMV_KEY_TDES, imk, GENERATE_USAGE) != CLI_OK)
 		return CLI_INVALID;
@@ -608,7 +608,7 @@ typedef struct verify_args {
 
 static int parse_verify_args(verify_args *a, int argc, char **argv)
 {
-	a->role = UPQR_CPM_KEY_IMK_OPTION_A;
+	a->role = UPQR_CPM_KEY_IMK; /* the option the code's CVN names; --mk-option insists on one */
 	int rc = CLI_OK;
 	for (int i = 1; i < argc && rc == CLI_OK; i++) {
 		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
