@@ -313,7 +313,7 @@ UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, cons
  *     63 {                                Application Specific Transparent Template
  *       9F26 application cryptogram (8)   the ARQC
  *       9F27 CID (1)                      '80' (ARQC)
- *       9F10 issuer application data (7)  see IAD below
+ *       9F10 issuer application data   7 bytes (A1/A2, below) or the scheme CVN's IAD
  *       9F36 ATC (2)
  *       82   AIP (2)                      profile.aip
  *       9F37 unpredictable number (4)     the wallet's own UN
@@ -328,9 +328,9 @@ UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, cons
  * IAD ('9F10'), 7 bytes, shaped like the Visa/PBOC format:
  *   byte 0    '06'  length of what follows
  *   byte 1    DKI   derivation key index (profile.dki)
- *   byte 2    CVN   cryptogram version: 'A1' = TDES, 'A2' = AES-128 (upqr-defined
- *                   values; UnionPay/PBOC CVNs such as '01' are proprietary and
- *                   are reported as unsupported, never as a mismatch)
+ *   byte 2    CVN   cryptogram version: 'A1' = TDES, 'A2' = AES-128 (upqr's own
+ *                   closed-loop values; the scheme CVNs, such as UnionPay '01',
+ *                   carry their scheme's IAD instead: upqr/emv.h)
  *   byte 3    '03'  CVR length
  *   bytes 4-6 CVR   (profile.cvr; default A0 00 00: ARQC in the first GENERATE AC)
  *
@@ -477,7 +477,8 @@ UPQR_EXTERN int upqr_cpm_txn_init(upqr_cpm_txn *txn, unsigned int version);
 
 /**
  * Builds a CPM for one code: takes the last used ATC in *atc, computes the
- * ARQC under mk (the card's MK: TDES for CVN A1, AES-128 for A2), and
+ * ARQC under mk (the card's MK: AES-128 for CVN A2, TDES for every other
+ * CVN; derived by the option the CVN names, see upqr/emv.h), and
  * writes the base64 text (NUL-terminated) to out. *written receives its
  * length; out == NULL or a short buffer returns UPQR_EBUFSIZE with the
  * length needed (add 1 for the NUL) and does NOT consume the ATC.
