@@ -20,91 +20,6 @@ extern "C" {
 #endif
 
 /* ======================================================================
- * EMV cryptography (OpenSSL 3, default provider only)
- * ======================================================================
- *
- * Long-lived keys (issuer master key IMK, card master key MK) live in an
- * opaque upqr_emv_key: its bytes and OpenSSL key schedules are wiped when
- * it is freed, and it caches the OpenSSL objects the hot path needs (the
- * fetched ciphers, a context keyed once with the key, a scratch context,
- * the CMAC context), so an ARQC costs only the cipher calls themselves.
- * Ephemeral session keys are plain 16-byte arrays the caller wipes with
- * upqr_memzero(). A handle is used by one thread at a time.
- *
- * Single DES (needed by ISO 9797-1 MAC algorithm 3) is the legacy provider
- * only in OpenSSL 3; upqr runs it as DES-EDE3 with the key repeated
- * (K||K||K), which is single DES, from the default provider.
- */
-
-typedef enum upqr_emv_key_type {
-	UPQR_EMV_KEY_TDES = 1,    /* double-length DES key, 16 bytes */
-	UPQR_EMV_KEY_AES128 = 2   /* AES-128 key, 16 bytes */
-} upqr_emv_key_type;
-
-typedef struct upqr_emv_key upqr_emv_key;
-
-/**
- * Makes a key handle from 16 key bytes (copied; the caller may wipe its
- * copy). Returns UPQR_OK, UPQR_EKEY (wrong length or type), UPQR_ENOMEM,
- * UPQR_ECRYPTO (OpenSSL could not provide the ciphers).
- */
-UPQR_EXTERN int upqr_emv_key_new(upqr_emv_key **out, upqr_emv_key_type type,
-		const uint8_t *key, size_t len) UPQR_WARN_UNUSED;
-/** Wipes and frees the key. Accepts NULL. */
-UPQR_EXTERN void upqr_emv_key_free(upqr_emv_key *key);
-/** The key's type. */
-UPQR_EXTERN upqr_emv_key_type upqr_emv_key_get_type(const upqr_emv_key *key);
-/** Text of the last failure on this handle ("" if none); never holds key bytes or a PAN. */
-UPQR_EXTERN const char *upqr_emv_key_last_error(const upqr_emv_key *key);
-/** Key check value: the first 3 bytes of the key encrypting a zero block (DES-EDE or AES-128-ECB). */
-UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[3], upqr_emv_key *key);
-
-typedef enum upqr_emv_mk_option {
-	UPQR_EMV_MK_OPTION_A = 1,  /* EMV Book 2 A1.4.1 */
-	UPQR_EMV_MK_OPTION_B = 2   /* A1.4.2: SHA-1 + decimalisation for PANs over 16 digits */
-} upqr_emv_mk_option;
-
-/**
- * ICC master key from the issuer master key (TDES): Y = the rightmost 16
- * digits of PAN || PSN (PSN as two digits, "00" when psn < 0), left-padded
- * with '0'; MK = 3DES(IMK)[Y] || 3DES(IMK)[Y xor FF..FF], odd parity.
- * Option B first replaces Y, for PANs over 16 digits, by the first 16
- * decimal digits of SHA-1(PAN || PSN, BCD, '0'-prefixed to even length)
- * (then hex letters a..f as 0..5). mk receives 16 bytes: wipe them.
- */
-UPQR_EXTERN int upqr_emv_derive_icc_mk(uint8_t mk[16], upqr_emv_key *imk, const char *pan,
-		size_t pan_len, int psn, upqr_emv_mk_option option) UPQR_WARN_UNUSED;
-
-/**
- * EMV common session key (Book 2 A1.3.1) under a master key handle:
- * TDES: r is 8 bytes (for the AC: ATC || 00 x 6); SK = 3DES(MK)[r with
- * byte 2 := F0] || 3DES(MK)[r with byte 2 := 0F], odd parity.
- * AES-128: r is 16 bytes (for the AC: ATC || 00 x 14); SK = AES(MK)[r].
- */
-UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[16], upqr_emv_key *mk,
-		const uint8_t *r, size_t r_len) UPQR_WARN_UNUSED;
-
-/**
- * ISO/IEC 9797-1 MAC algorithm 3 with DES, padding method 1 (zeros, none
- * if aligned; one zero block for empty data) or 2 ('80' then zeros).
- * key_len 16: K1 = key[0..8), K2 = key[8..16) single DES (the EMV AC);
- * key_len 32: K1, K2 are two double-length 3DES keys. Creates its OpenSSL
- * objects per call (the ARQC functions below use cached ones).
- */
-UPQR_EXTERN int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len,
-		int padding, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
-/** AES-CMAC (RFC 4493, EVP_MAC "CMAC") with a 16-byte key; 16-byte result. */
-UPQR_EXTERN int upqr_emv_aes_cmac(uint8_t mac[16], const uint8_t key[16],
-		const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
-/** ARPC method 1: 3DES(key)[ARQC xor (ARC || 00 x 6)]. Which key (MK or SK) is scheme-defined. */
-UPQR_EXTERN int upqr_emv_arpc_method1(uint8_t arpc[8], upqr_emv_key *key, const uint8_t arqc[8],
-		const uint8_t arc[2]) UPQR_WARN_UNUSED;
-/** ARPC method 2: leftmost 4 bytes of MAC alg. 3, padding 2, under sk over ARQC || CSU || pad (0..8 bytes). */
-UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], const uint8_t arqc[8],
-		const uint8_t csu[4], const uint8_t *pad, size_t pad_len) UPQR_WARN_UNUSED;
-
-
-/* ======================================================================
  * Sizes, tags and method numbers (macros, and the same values by name)
  * ======================================================================
  *
@@ -160,6 +75,92 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
 #define UPQR_EMV_TAG_CID 0x9F27u
 #define UPQR_EMV_TAG_ATC 0x9F36u
 #define UPQR_EMV_TAG_UN 0x9F37u
+
+/* ======================================================================
+ * EMV cryptography (OpenSSL 3, default provider only)
+ * ======================================================================
+ *
+ * Long-lived keys (issuer master key IMK, card master key MK) live in an
+ * opaque upqr_emv_key: its bytes and OpenSSL key schedules are wiped when
+ * it is freed, and it caches the OpenSSL objects the hot path needs (the
+ * fetched ciphers, a context keyed once with the key, a scratch context,
+ * the CMAC context), so an ARQC costs only the cipher calls themselves.
+ * Ephemeral session keys are plain 16-byte arrays the caller wipes with
+ * upqr_memzero(). A handle is used by one thread at a time.
+ *
+ * Single DES (needed by ISO 9797-1 MAC algorithm 3) is the legacy provider
+ * only in OpenSSL 3; upqr runs it as DES-EDE3 with the key repeated
+ * (K||K||K), which is single DES, from the default provider.
+ */
+
+typedef enum upqr_emv_key_type {
+	UPQR_EMV_KEY_TDES = 1,    /* double-length DES key, 16 bytes */
+	UPQR_EMV_KEY_AES128 = 2   /* AES-128 key, 16 bytes */
+} upqr_emv_key_type;
+
+typedef struct upqr_emv_key upqr_emv_key;
+
+/**
+ * Makes a key handle from 16 key bytes (copied; the caller may wipe its
+ * copy). Returns UPQR_OK, UPQR_EKEY (wrong length or type), UPQR_ENOMEM,
+ * UPQR_ECRYPTO (OpenSSL could not provide the ciphers).
+ */
+UPQR_EXTERN int upqr_emv_key_new(upqr_emv_key **out, upqr_emv_key_type type,
+		const uint8_t *key, size_t len) UPQR_WARN_UNUSED;
+/** Wipes and frees the key. Accepts NULL. */
+UPQR_EXTERN void upqr_emv_key_free(upqr_emv_key *key);
+/** The key's type. */
+UPQR_EXTERN upqr_emv_key_type upqr_emv_key_get_type(const upqr_emv_key *key);
+/** Text of the last failure on this handle ("" if none); never holds key bytes or a PAN. */
+UPQR_EXTERN const char *upqr_emv_key_last_error(const upqr_emv_key *key);
+/** Key check value: the first 3 bytes of the key encrypting a zero block (DES-EDE or AES-128-ECB). */
+UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[UPQR_EMV_KCV_LEN], upqr_emv_key *key);
+
+typedef enum upqr_emv_mk_option {
+	UPQR_EMV_MK_OPTION_A = 1,  /* EMV Book 2 A1.4.1 */
+	UPQR_EMV_MK_OPTION_B = 2   /* A1.4.2: SHA-1 + decimalisation for PANs over 16 digits */
+} upqr_emv_mk_option;
+
+/**
+ * ICC master key from the issuer master key (TDES): Y = the rightmost 16
+ * digits of PAN || PSN (PSN as two digits, "00" when psn < 0), left-padded
+ * with '0'; MK = 3DES(IMK)[Y] || 3DES(IMK)[Y xor FF..FF], odd parity.
+ * Option B first replaces Y, for PANs over 16 digits, by the first 16
+ * decimal digits of SHA-1(PAN || PSN, BCD, '0'-prefixed to even length)
+ * (then hex letters a..f as 0..5). mk receives 16 bytes: wipe them.
+ */
+UPQR_EXTERN int upqr_emv_derive_icc_mk(uint8_t mk[UPQR_EMV_KEY_LEN], upqr_emv_key *imk, const char *pan,
+		size_t pan_len, int psn, upqr_emv_mk_option option) UPQR_WARN_UNUSED;
+
+/**
+ * EMV common session key (Book 2 A1.3.1) under a master key handle:
+ * TDES: r is 8 bytes (for the AC: ATC || 00 x 6); SK = 3DES(MK)[r with
+ * byte 2 := F0] || 3DES(MK)[r with byte 2 := 0F], odd parity.
+ * AES-128: r is 16 bytes (for the AC: ATC || 00 x 14); SK = AES(MK)[r].
+ */
+UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[UPQR_EMV_KEY_LEN], upqr_emv_key *mk,
+		const uint8_t *r, size_t r_len) UPQR_WARN_UNUSED;
+
+/**
+ * ISO/IEC 9797-1 MAC algorithm 3 with DES, padding method 1 (zeros, none
+ * if aligned; one zero block for empty data) or 2 ('80' then zeros).
+ * key_len 16: K1 = key[0..8), K2 = key[8..16) single DES (the EMV AC);
+ * key_len 32: K1, K2 are two double-length 3DES keys. Creates its OpenSSL
+ * objects per call (the ARQC functions below use cached ones).
+ */
+UPQR_EXTERN int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len,
+		int padding, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
+/** AES-CMAC (RFC 4493, EVP_MAC "CMAC") with a 16-byte key; 16-byte result. */
+UPQR_EXTERN int upqr_emv_aes_cmac(uint8_t mac[16], const uint8_t key[UPQR_EMV_KEY_LEN],
+		const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
+/** ARPC method 1: 3DES(key)[ARQC xor (ARC || 00 x 6)]. Which key (MK or SK) is scheme-defined. */
+UPQR_EXTERN int upqr_emv_arpc_method1(uint8_t arpc[UPQR_EMV_ARPC1_LEN], upqr_emv_key *key,
+		const uint8_t arqc[UPQR_EMV_AC_LEN], const uint8_t arc[UPQR_EMV_ARC_LEN]) UPQR_WARN_UNUSED;
+/** ARPC method 2: leftmost 4 bytes of MAC alg. 3, padding 2, under sk over ARQC || CSU || pad (0..8 bytes). */
+UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[UPQR_EMV_ARPC2_LEN], const uint8_t sk[UPQR_EMV_KEY_LEN],
+		const uint8_t arqc[UPQR_EMV_AC_LEN], const uint8_t csu[UPQR_EMV_CSU_LEN], const uint8_t *pad,
+		size_t pad_len) UPQR_WARN_UNUSED;
+
 
 /* ======================================================================
  * Cryptogram versions (CVN)
@@ -268,7 +269,7 @@ UPQR_EXTERN int upqr_emv_iad_parse(unsigned int *cvn, uint8_t *dki, const uint8_
  * not implemented), UPQR_EKEY (the key type does not fit the CVN),
  * UPQR_EINVAL, UPQR_ECRYPTO.
  */
-UPQR_EXTERN int upqr_emv_derive_cvn_session_key(uint8_t sk[16], upqr_emv_key *mk, unsigned int cvn,
+UPQR_EXTERN int upqr_emv_derive_cvn_session_key(uint8_t sk[UPQR_EMV_KEY_LEN], upqr_emv_key *mk, unsigned int cvn,
 		const uint8_t atc[2], const uint8_t un[4]) UPQR_WARN_UNUSED;
 
 typedef struct upqr_emv_constant {
