@@ -15,6 +15,7 @@ done
 expect_rc "UnionPay credit decodes" 0 "$UPQR" cpm decode "$UPC"
 expect_out "text names the AID" 'selected: A000000333010102 \(UnionPay Credit\)'
 expect_out "text masks the PAN" 'PAN: 626360\*\*\*\*\*\*3672 \(Luhn ok\)'
+expect_out "text names the cryptogram version" '^cryptogram version: unionpay-01 \(verifiable\)'
 expect_rc "truncated vector exits 1" 1 "$UPQR" cpm decode "$TRUNC"
 expect_out "truncated vector fails base64" 'base64_invalid'
 expect_rc "transit vector exits 1" 1 "$UPQR" cpm decode "$TRANSIT"

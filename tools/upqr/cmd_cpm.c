@@ -188,6 +188,13 @@ static void decode_text(const view *v)
 		printf("PAN: %s (Luhn %s)\n", c->pan_masked, c->pan_luhn_ok ? "ok" : "FAILS");
 	if (c->expiry[0])
 		printf("expiry: %s  service code: %s\n", c->expiry, c->service_code);
+	if (c->cvn) {
+		const upqr_emv_cvn_info *ci = upqr_emv_cvn_lookup(c->cvn);
+		if (ci)
+			printf("cryptogram version: %s (%s)\n", ci->name, c->cvn_supported ? "verifiable" : "not verifiable");
+		else
+			printf("cryptogram version: unknown-%03X (not verifiable)\n", c->cvn);
+	}
 	if (c->node_count)
 		print_tree(v, 0, 0);
 }
