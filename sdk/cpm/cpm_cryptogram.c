@@ -207,10 +207,8 @@ static void gather(const upqr_cpm *cpm, upqr_cpm_bytes found[F_COUNT])
 			continue;
 		for (uint16_t i = cpm->nodes[parents[k]].first_child; i < cpm->node_count; i = cpm->nodes[i].next) {
 			int f = field_of(cpm->nodes[i].tag);
-			if (f >= 0 && !found[f].ptr) {
-				found[f].ptr = cpm->nodes[i].value;
-				found[f].len = cpm->nodes[i].length;
-			}
+			if (f >= 0 && !found[f].ptr)
+				(void)upqr_cpm_node_value(&found[f], cpm, i);
 		}
 	}
 }
@@ -241,7 +239,9 @@ static int read_iad(upqr_emv_key *key, const upqr_cpm *cpm, const upqr_cpm_bytes
 		return UPQR_EINVALID;
 	}
 	unsigned int id = 0;
-	if (upqr_emv_iad_parse(&id, &d->info.dki, iad->ptr, iad->len, cpm->aid.ptr, cpm->aid.len) != UPQR_OK) {
+	upqr_cpm_bytes aid;
+	(void)upqr_cpm_node_value(&aid, cpm, cpm->aid_node); /* absent: NULL, and the IAD alone decides */
+	if (upqr_emv_iad_parse(&id, &d->info.dki, iad->ptr, iad->len, aid.ptr, aid.len) != UPQR_OK) {
 		upqr__key_error(key, "unsupported cryptogram version (no known IAD layout of %zu bytes)", iad->len);
 		return UPQR_EUNSUPPORTED;
 	}

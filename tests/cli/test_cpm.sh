@@ -45,6 +45,12 @@ expect_out "aid_not_selected" 'aid_not_selected'
 expect_rc "no payload is a usage error" 2 "$UPQR" cpm decode
 expect_rc "unknown option is a usage error" 2 "$UPQR" cpm decode --frob "$B1"
 expect_rc "bad --aid is a usage error" 2 "$UPQR" cpm decode --aid A0 "$B1"
+# The terminal's AID list has no fixed cap: 20 entries, the matching one last.
+set --
+i=1
+while [ $i -le 19 ]; do set -- "$@" --aid "A00000099900$(printf '%02d' $i)"; i=$((i + 1)); done
+expect_rc "20 --aid options" 0 "$UPQR" cpm decode --json "$@" --aid A0000000666666 "$B2"
+expect_out "the last one is selected" '"label": "Product2"'
 expect_rc "two payloads is a usage error" 2 "$UPQR" cpm decode "$B1" "$B2"
 expect_rc "no subcommand is a usage error" 2 "$UPQR" cpm
 expect_rc "unknown subcommand is a usage error" 2 "$UPQR" cpm frob
@@ -147,8 +153,19 @@ expect_rc "ARPC method 2 for CVN 18" 0 "$UPQR" cpm verify --imk "$IMK" --csu 000
 expect_rc "ARPC method 1 is refused for CVN 18" 1 "$UPQR" cpm verify --imk "$IMK" --arc 3030 "$V18"
 sed 's/"mk_option": "B"/"mk_option": "A"/' "$TMP/visa18.json" >"$TMP/visa18a.json"
 expect_rc "a profile option contradicting the CVN is refused" 1 "$UPQR" cpm generate --profile "$TMP/visa18a.json" --atc 1
+expect_err "the member is named" 'mk_option: contradicts the option the cvn names'
 sed -e 's/"cvn": "visa-18"/"cvn": "visa-17"/' "$TMP/visa18.json" >"$TMP/visa17.json"
 expect_rc "an unimplemented CVN is refused" 1 "$UPQR" cpm generate --profile "$TMP/visa17.json" --atc 1
-expect_err "and named" 'cvn must be'
+expect_err "and named" 'cvn: must be'
+# The card's own personalised IAD ("iad") is what the code carries.
+sed 's/"cvn": "visa-18",/"cvn": "visa-18", "iad": "06011203A40000",/' "$TMP/visa18.json" >"$TMP/visa18iad.json"
+expect_rc "generate with the profile's IAD" 0 "$UPQR" cpm generate --profile "$TMP/visa18iad.json" --atc 8
+V18I=$(cat "$TMP/out")
+expect_rc "decode it" 0 "$UPQR" cpm decode --json "$V18I"
+expect_out "json iad is the profile's" '"iad": "06011203A40000"'
+expect_rc "and it verifies" 0 "$UPQR" cpm verify --profile "$TMP/visa18iad.json" "$V18I"
+sed 's/"iad": "06011203A40000"/"iad": "06011"/' "$TMP/visa18iad.json" >"$TMP/badiad.json"
+expect_rc "an odd-length iad is refused" 1 "$UPQR" cpm generate --profile "$TMP/badiad.json" --atc 1
+expect_err "and named" 'iad: not hex'
 
 done_testing
