@@ -227,4 +227,6 @@ sim_stop
 sim_start --state "$TMP/state.db"
 fields 00 00 "$C1" txnTime=$NOW; sign_sdk; query
 expect_field "state survives a restart (file state)" origRespCode 00
+sim_stop
+[ "$SIM_RC" = 0 ] && ok "stops cleanly" || not_ok "stops cleanly ($SIM_RC)"
 done_testing

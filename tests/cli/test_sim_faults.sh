@@ -178,4 +178,6 @@ consume "N${TAG}g3" 100
 hook /__sim/faults "clear=1"
 hook /__sim/faults "scope=planet&key=x&fault=drop"
 [ "$HOOK_STATUS" = 400 ] && ok "unknown scope: 400" || not_ok "unknown scope ($HOOK_STATUS)"
+sim_stop
+[ "$SIM_RC" = 0 ] && ok "stops cleanly" || not_ok "stops cleanly ($SIM_RC)"
 done_testing

@@ -34,9 +34,12 @@ sim_start() {
 	SKEY=$($ST json "$TMP/ready" secureKey)
 	ROOTS="--root $($ST json "$TMP/ready" rootCert) --middle $($ST json "$TMP/ready" middleCert)"
 }
-# sim_stop: SIGTERM, then the exit status in $SIM_RC.
+# sim_stop: SIGTERM, then the exit status in $SIM_RC; a sanitizer report on its stderr fails.
 sim_stop() {
 	kill -TERM "$SIM_PID"; wait "$SIM_PID"; SIM_RC=$?; SIM_PID=""
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$TMP/sim.err"; then
+		not_ok "upqr-sim: sanitizer report"; grep -A20 -e ERROR -e 'runtime error' "$TMP/sim.err" | head -30 | sed 's/^/# /'
+	fi
 }
 # backend_start STATUSES: a notification receiver; URL in $BACK, bodies in $TMP/back/.
 backend_start() {

@@ -6,7 +6,8 @@
   simtool.py form FILE KEY            value of KEY in a URL-encoded form body
   simtool.py sts FILE [form]          the string to sign of a response (or form) body: sorted, no signature
   simtool.py backend DIR STATUSES     a notification receiver on 127.0.0.1:0: prints its port, answers
-                                      each POST with the next status of STATUSES (comma list, last repeats),
+                                      each POST with the next status of STATUSES (comma list, last repeats;
+                                      slowNNN answers NNN after one second),
                                       stores bodies as DIR/N.body and the request paths in DIR/paths
 """
 import json
@@ -45,7 +46,8 @@ def load(path, form):
 def backend(folder, statuses):
     import http.server
     import os
-    codes = [int(x) for x in statuses.split(',')]
+    import time
+    codes = statuses.split(',')
     count = [0]
 
     class H(http.server.BaseHTTPRequestHandler):
@@ -59,7 +61,10 @@ def backend(folder, statuses):
             with open(os.path.join(folder, 'paths'), 'a') as f:
                 f.write(self.path + '\n')
             code = codes[min(i, len(codes) - 1)]
-            self.send_response(code)
+            if code.startswith('slow'):      # slowNNN: answer NNN after one second
+                time.sleep(1)
+                code = code[4:]
+            self.send_response(int(code))
             self.send_header('Content-Length', '2')
             self.end_headers()
             self.wfile.write(b'ok')
