@@ -28,6 +28,9 @@ void sim_config_defaults(sim_config *c)
 	c->notify_timeout_ms = 10000;
 	c->order_id_max = 32;
 	c->fault_delay_ms = 35000;
+	/* The issuer key of tests/data/cpm-profile.json (a public test key). */
+	snprintf(c->cpm_imk, sizeof c->cpm_imk, "0123456789ABCDEFFEDCBA9876543210");
+	snprintf(c->cpm_mk_option, sizeof c->cpm_mk_option, "A");
 }
 
 int64_t sim_now(const sim *s)
@@ -197,6 +200,8 @@ int sim_config_load(sim *s, const char *path, char *err, size_t err_cap)
 	get_int(root, "notifyTimeoutMs", &c->notify_timeout_ms);
 	get_int(root, "orderIdMax", &c->order_id_max);
 	get_int(root, "faultDelayMs", &c->fault_delay_ms);
+	get_str(root, "cpmImk", c->cpm_imk, sizeof c->cpm_imk);
+	get_str(root, "cpmMkOption", c->cpm_mk_option, sizeof c->cpm_mk_option);
 	c->notify_accept_302 = json_is_true(json_object_get(root, "notifyAccept302"));
 	c->query_unpaid_34 = json_is_true(json_object_get(root, "queryUnpaid34"));
 	int rc = 0;
@@ -324,6 +329,8 @@ int sim_open(sim *s, char *err, size_t err_cap)
 	for (size_t i = 0; i < s->n_merchants; i++)
 		if (load_merchant(s, &s->merchants[i], err, err_cap))
 			return -1;
+	if (sim_cpm_open(s, err, err_cap))
+		return -1;
 	return sim_db_open(s, s->cfg.state, err, err_cap);
 }
 
@@ -336,6 +343,7 @@ void sim_close(sim *s)
 		free(s->cert_pem[v]);
 	}
 	free(s->enc_pem);
+	upqr_emv_key_free(s->cpm_imk);
 	for (size_t i = 0; i < s->n_merchants; i++) {
 		upqr_verifier_free(s->merchants[i].verifier);
 		upqr_signer_free(s->merchants[i].sk_signer[0]);

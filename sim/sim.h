@@ -77,6 +77,8 @@ typedef struct sim_config {
 	bool query_unpaid_34;       /* query of an unpaid 01/07 order: 34 instead of 00 + 05 */
 	int order_id_max;           /* 32 (or up to 40) */
 	int fault_delay_ms;         /* the `delay` fault: sleep before replying */
+	char cpm_imk[33];           /* issuer master key (TDES, hex) for CPM consumes */
+	char cpm_mk_option[2];      /* "A" or "B" */
 } sim_config;
 
 typedef struct sim {
@@ -88,7 +90,7 @@ typedef struct sim {
 	upqr_signer *signer[SIGNV_COUNT][2];    /* [variant][upqr_acp_version] */
 	char *cert_pem[SIGNV_COUNT];            /* signPubKeyCert text, CRLF line ends */
 	char *enc_pem;                          /* encryptPubKeyCert for txnType 95 */
-	char enc_cert_id[64];
+	upqr_emv_key *cpm_imk;                  /* issuer key for CPM cryptograms */
 	sim_fault faults[SIM_FAULTS_MAX];
 	size_t n_faults;
 	int64_t clock_offset;                   /* seconds added to the real clock */
@@ -199,7 +201,16 @@ sim_merchant *sim_merchant_find(sim *s, const char *mer_id);
 int sim_notify_start(sim *s);
 void sim_notify_stop(sim *s);
 
-/* ---- faults.c -------------------------------------------------------------- */
+/* ---- cpm.c: consume with an EMV CPM payload ----------------------------------- */
+/* Request field of a consume (01/06) carrying a consumer-presented EMV code instead of qrNo. */
+#define SIM_CPM_FIELD "emvCpqrcPayload"
+int sim_cpm_open(sim *s, char *err, size_t err_cap);
+/* Step 5: the payload decodes as a valid CPM; false -> respCode 10. */
+bool sim_cpm_format_ok(const char *b64);
+/* After step 8: NULL (ARQC right, ATC fresh and recorded) or the respCode (61, 38). */
+const char *sim_cpm_check(sim *s, const char *b64);
+
+/* ---- faults -------------------------------------------------------------- */
 /* The value of fault name for this request ("" if set without value), or NULL. */
 const char *sim_fault_get(const sim *s, const char *name, const char *mer_id,
 		const char *order_id, const char *amount);

@@ -74,7 +74,7 @@ static const char *check_required(const sim_req *q, kind k)
 {
 	static const char *const apply[] = { "channelType", "orderId", "txnTime", "currencyCode", "backUrl", NULL };
 	static const char *const consume[] = { "channelType", "orderId", "txnTime", "txnAmt", "currencyCode",
-		"backUrl", "qrNo", NULL };
+		"backUrl", NULL };
 	static const char *const money[] = { "channelType", "orderId", "txnTime", "txnAmt", "backUrl", NULL };
 	static const char *const reversal[] = { "orderId", "txnTime", NULL };
 	static const char *const enccert[] = { "orderId", "txnTime", "certType", NULL };
@@ -87,6 +87,8 @@ static const char *check_required(const sim_req *q, kind k)
 			!(in(q, "origOrderId") && in(q, "origTxnTime")))
 		return "13";
 	if (k == K_QUERY && !in(q, "queryId") && !(in(q, "orderId") && in(q, "txnTime")))
+		return "13";
+	if (k == K_CONSUME && !in(q, "qrNo") && !in(q, SIM_CPM_FIELD))
 		return "13";
 	const char *at = in(q, "accessType");
 	if (at && strcmp(at, "1") == 0 && !in(q, "acqInsCode"))
@@ -130,6 +132,8 @@ static const char *check_formats(sim *s, const sim_req *q)
 	if ((v = in(q, "origOrderId")) && !alnum_len(v, 8, 40))
 		return "10";
 	if ((v = in(q, "payTimeout")) && (!all_digits(v, 14, 14) || !sim_bj_parse(v, 14, &t)))
+		return "10";
+	if ((v = in(q, SIM_CPM_FIELD)) && (in(q, "qrNo") || !sim_cpm_format_ok(v)))
 		return "10";
 	return NULL;
 }
@@ -212,6 +216,16 @@ static void reply_ids(sim_req *q, const sim_txn *t)
 	msg_set(&q->out, "settleDate", t->settle_date);
 }
 
+/* A refused consume, void or refund still uses up its orderId (the key passed step 8). */
+static void reject(sim *s, sim_req *q, const char *code)
+{
+	sim_txn t;
+	new_txn(s, q, &t, "REJECTED");
+	snprintf(t.resp_code, sizeof t.resp_code, "%s", code);
+	(void)txn_insert(s, &t);
+	q->resp_code = code;
+}
+
 static void do_apply(sim *s, sim_req *q)
 {
 	sim_txn t;
@@ -238,6 +252,11 @@ static void do_apply(sim *s, sim_req *q)
 static void do_consume(sim *s, sim_req *q)
 {
 	sim_txn t;
+	const char *cpm = in(q, SIM_CPM_FIELD), *code = cpm ? sim_cpm_check(s, cpm) : NULL;
+	if (code) {
+		reject(s, q, code);
+		return;
+	}
 	new_txn(s, q, &t, "PROCESSING");
 	if (txn_insert(s, &t)) {
 		q->resp_code = "99";
@@ -265,16 +284,6 @@ static int find_original(sim *s, const sim_req *q, sim_txn *o)
 		found = txn_by_order(s, in(q, "merId"), in(q, "origOrderId"), o) == 1 &&
 			strcmp(o->txn_time, in(q, "origTxnTime")) == 0;
 	return found == 1 && strcmp(o->txn_type, "01") == 0 && o->query_id[0];
-}
-
-/* A refused void / refund still uses up its orderId (the key passed step 8). */
-static void reject(sim *s, sim_req *q, const char *code)
-{
-	sim_txn t;
-	new_txn(s, q, &t, "REJECTED");
-	snprintf(t.resp_code, sizeof t.resp_code, "%s", code);
-	(void)txn_insert(s, &t);
-	q->resp_code = code;
 }
 
 static const char *void_guard(sim *s, const sim_req *q, const sim_txn *o, int64_t amt)

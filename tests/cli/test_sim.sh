@@ -83,6 +83,33 @@ mreq() {
 	sign_sdk; back
 }
 
+# ---- consume with an EMV CPM payload (emvCpqrcPayload), ARQC and ATC checked ---------------
+cpm_consume() { # ORDER CODE
+	fields 01 06 "$1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=07 "emvCpqrcPayload=$2" \
+		backUrl=http://127.0.0.1:9/n
+	sign_sdk; back
+}
+CODE5=$("$UPQR" cpm generate --profile tests/data/cpm-profile.json --atc 5 --amount 100)
+CODE4=$("$UPQR" cpm generate --profile tests/data/cpm-profile.json --atc 4 --amount 100)
+sed 's/0123456789ABCDEFFEDCBA9876543210/00112233445566778899AABBCCDDEEFF/' tests/data/cpm-profile.json >"$TMP/otherkey.json"
+CODEX=$("$UPQR" cpm generate --profile "$TMP/otherkey.json" --atc 7 --amount 100)
+cpm_consume "P${TAG}k1" "$CODE5"
+expect_field "CPM consume, ARQC verified by the issuer key: 00" respCode 00
+fields 00 00 "P${TAG}k1" txnTime=$NOW; sign_sdk; query
+expect_field "CPM consume succeeded" origRespCode 00
+cpm_consume "P${TAG}k2" "$CODE5"
+expect_field "the same code again (replayed ATC): 38" respCode 38
+cpm_consume "P${TAG}k3" "$CODE4"
+expect_field "a lower ATC for the same card: 38" respCode 38
+cpm_consume "P${TAG}k4" "$CODEX"
+expect_field "ARQC under another issuer key: 61" respCode 61
+cpm_consume "P${TAG}k5" "hQVDUFYwMQ=="
+expect_field "not a valid CPM: 10" respCode 10
+fields 01 06 "P${TAG}k6" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=07 "emvCpqrcPayload=$CODE5" \
+	qrNo=6200000000000000001 backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+expect_field "both qrNo and a CPM payload: 10" respCode 10
+
 # ---- refunds (04/00): partial, cumulative ---------------------------------------------
 mreq 04 "R${TAG}c1" 300 $NOW origQryId=$QID
 expect_field "partial refund 300 of 1000: 00" respCode 00
