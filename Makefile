@@ -181,6 +181,11 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
+# The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
+$(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
+
 $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(STATIC_LIB) $(LIB_LIBS)

@@ -690,6 +690,46 @@ static void test_cache_bounded(void **state)
 	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);
 }
 
+/* The gateway's side: merchant requests verified by their certId (5.1.0 and 5.0.0). */
+static void test_verify_request_by_cert_id(void **state)
+{
+	(void)state;
+	upqr_verifier *v = sim_verifier(0);
+	size_t len, n;
+	char *pem = slurp(PKI "merchant.pem", &len), id[64];
+	assert_int_equal(upqr_verifier_add_cert(NULL, 0, &n, v, pem, len), UPQR_EBUFSIZE);
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, v, pem, len), UPQR_OK);
+	assert_int_equal(n, strlen(id));
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, v, "junk", 4), UPQR_ECERT);
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, NULL, pem, len), UPQR_EINVAL);
+	free(pem);
+	for (int ver = 0; ver < 2; ver++) {
+		msg m;
+		/* a merchant-signed message: make_msg_ver puts certId in for 5.0.0; a request does it for 5.1.0 too */
+		make_msg_ver(&m, PKI "merchant.key", PKI "merchant.pem", "order0100", UPQR_ACP_5_0_0);
+		assert_string_equal(m.cert_id, id);
+		m.f[0].value = ver ? "5.0.0" : "5.1.0";
+		upqr_signer *s = pem_signer(PKI "merchant.key", PKI "merchant.pem", ver ? UPQR_ACP_5_0_0 : UPQR_ACP_5_1_0);
+		assert_int_equal(upqr_signer_sign(m.sig, sizeof m.sig, &n, s, m.f, m.n - 1), UPQR_OK);
+		m.f[m.n - 1].value_len = n;
+		upqr_signer_free(s);
+		assert_int_equal(upqr_verifier_verify_request(v, m.f, m.n, UPQR_VERIFY_NOW), UPQR_OK);
+		/* upqr_verifier_verify wants signPubKeyCert for 5.1.0 (and a UnionPay CN) */
+		if (!ver)
+			assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_ECERT);
+		msg t = m;
+		t.f[6].value = "order0101";
+		assert_int_equal(upqr_verifier_verify_request(v, t.f, t.n, UPQR_VERIFY_NOW), UPQR_ESIG_DIGEST);
+		t = m;
+		t.f[t.n - 2].value = "999";
+		t.f[t.n - 2].value_len = 3;
+		assert_int_equal(upqr_verifier_verify_request(v, t.f, t.n, UPQR_VERIFY_NOW), UPQR_ECERT_UNKNOWN);
+		assert_int_equal(upqr_verifier_verify_request(v, m.f, m.n, INT64_C(946684800)), UPQR_ECERT_NOTYET);
+		msg_free(&m);
+	}
+	upqr_verifier_free(v);
+}
+
 /* ---- requests, encryption ----------------------------------------------- */
 
 static void test_build_request(void **state)
@@ -828,6 +868,7 @@ int main(void)
 		cmocka_unit_test(test_500_cert_dir),
 		cmocka_unit_test(test_unionpay_test_chain),
 		cmocka_unit_test(test_cache_bounded),
+		cmocka_unit_test(test_verify_request_by_cert_id),
 		cmocka_unit_test(test_build_request),
 		cmocka_unit_test(test_encrypt_decrypt),
 		cmocka_unit_test(test_allocation_failures),
