@@ -188,6 +188,15 @@ typedef struct sim_req {
 /* Standard respMsg text (`成功[0000000]` style) of a respCode. */
 const char *sim_resp_msg(const char *code);
 
+/* ---- http.c: the server ------------------------------------------------------- */
+struct MHD_Daemon;
+/*
+ * Starts serving s on cfg.listen_host:cfg.port (HTTPS with cfg.tls: the key
+ * and certificate texts are read into *tls_key / *tls_cert, which the caller
+ * frees after MHD_stop_daemon). NULL on failure (reason on stderr).
+ */
+struct MHD_Daemon *sim_http_start(sim *s, char **tls_key, char **tls_cert);
+
 /* ---- txn.c: state machine -------------------------------------------------- */
 /* Runs validation steps 4.. and the state machine for one verified request. */
 void sim_txn_process(sim *s, sim_req *q);
