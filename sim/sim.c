@@ -35,7 +35,7 @@ void sim_config_defaults(sim_config *c)
 
 int64_t sim_now(const sim *s)
 {
-	return (int64_t)time(NULL) + s->clock_offset;
+	return s->clock_frozen ? s->frozen_now : (int64_t)time(NULL) + s->clock_offset;
 }
 
 int64_t sim_real_ms(void)

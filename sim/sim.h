@@ -94,6 +94,8 @@ typedef struct sim {
 	sim_fault faults[SIM_FAULTS_MAX];
 	size_t n_faults;
 	int64_t clock_offset;                   /* seconds added to the real clock */
+	bool clock_frozen;                      /* /__sim/clock freeze=1: the clock stands at frozen_now */
+	int64_t frozen_now;
 	uint64_t seq;                           /* queryId / traceNo counter */
 	char base_url[128];
 	/* notification worker */

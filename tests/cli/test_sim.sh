@@ -83,6 +83,38 @@ mreq() {
 	sign_sdk; back
 }
 
+O4="Q${TAG}a4"
+fields 01 07 "$O4" txnTime=$NOW currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+QR4=$(rf qrCode)
+"$UPQR_SIM" pay --sim "$BASE" "$QR4" --outcome success >"$TMP/pay.out" 2>&1
+[ $? = 1 ] && grep -q 'no amount' "$TMP/pay.out" && ok "QR without txnAmt: pay needs an amount" \
+	|| not_ok "QR without txnAmt: pay needs an amount"
+"$UPQR_SIM" pay --sim "$BASE" "$QR4" --outcome success --amount 250 >"$TMP/pay.out" 2>&1 \
+	&& ok "upqr-sim pay QRCODE-URL --amount" || { not_ok "upqr-sim pay QRCODE-URL --amount"; cat "$TMP/pay.out"; }
+fields 00 00 "$O4" txnTime=$NOW; sign_sdk; query
+expect_field "payer-entered amount reported" txnAmt 250
+O5="Q${TAG}a5"
+fields 01 07 "$O5" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+hook /__sim/clock "advance=901"
+fields 00 00 "$O5" txnTime=$NOW; sign_sdk; query
+expect_field "QR older than its 15 minutes: closed (01)" origRespCode 01
+hook /__sim/pay "orderId=$O5&outcome=success"
+[ "$HOOK_STATUS" = 409 ] && ok "closed QR cannot be paid" || not_ok "closed QR cannot be paid ($HOOK_STATUS)"
+hook /__sim/clock "reset=1"
+O6="Q${TAG}a6"
+PT=$(TZ=Asia/Shanghai date -d '+1 minute' +%Y%m%d%H%M%S)
+fields 01 07 "$O6" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 payTimeout=$PT backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+hook /__sim/clock "advance=120"
+hook /__sim/pay "orderId=$O6&outcome=success"
+[ "$HOOK_STATUS" = 409 ] && ok "payTimeout honoured" || not_ok "payTimeout honoured ($HOOK_STATUS)"
+hook /__sim/clock "reset=1"
+fields 95 00 "E${TAG}a7" txnTime=$NOW certType=01; sign_sdk; back
+expect_field "encryption-certificate query 95/00: 00" respCode 00
+rf encryptPubKeyCert | grep -q 'BEGIN CERTIFICATE' && ok "encryptPubKeyCert returned" || not_ok "encryptPubKeyCert returned"
+
 # ---- consume with an EMV CPM payload (emvCpqrcPayload), ARQC and ATC checked ---------------
 cpm_consume() { # ORDER CODE
 	fields 01 06 "$1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=07 "emvCpqrcPayload=$2" \
@@ -224,7 +256,9 @@ printf '%s' "$SKEY" >"$TMP/skey"
 
 # ---- settlement day: 22:59:59 then 23:00:01 --------------------------------------------
 DAY=$(TZ=Asia/Shanghai date +%Y%m%d)
-hook /__sim/clock "set=${DAY}225959"
+hook /__sim/clock "set=${DAY}225959&freeze=1"
+grep -q '"now":"'"${DAY}225959"'","unix":[0-9]*,"offset":-*[0-9]*,"frozen":true' "$TMP/hook" \
+	&& ok "clock set and frozen at 22:59:59" || not_ok "clock set and frozen ($(cat "$TMP/hook"))"
 C4="C${TAG}h1"
 fields 01 06 "$C4" txnTime=${DAY}225959 txnAmt=100 currencyCode=156 channelType=07 \
 	qrNo=6200000000000000005 backUrl=http://127.0.0.1:9/n
@@ -235,6 +269,15 @@ mreq 31 "V${TAG}h2" 100 ${DAY}230001 origQryId=$QID4
 expect_field "void at 23:00:01 (next settlement day): 35" respCode 35
 mreq 04 "R${TAG}h3" 100 ${DAY}230001 origQryId=$QID4
 expect_field "refund still works the next day" respCode 00
+hook /__sim/clock "reset=1"
+
+# txnTime near midnight: the window is arithmetic on Beijing time, not on the date
+hook /__sim/clock "set=${DAY}235955&freeze=1"
+NEXT=$(TZ=Asia/Shanghai date -d "$(echo $DAY | sed 's/\(....\)\(..\)\(..\)/\1-\2-\3/') + 1 day" +%Y%m%d)
+fields 01 06 "C${TAG}m1" txnTime=${NEXT}000005 txnAmt=100 currencyCode=156 channelType=07 \
+	qrNo=6200000000000000006 backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+expect_field "txnTime 10 s after midnight, clock 5 s before: 00" respCode 00
 hook /__sim/clock "reset=1"
 
 # ---- transport ---------------------------------------------------------------------
