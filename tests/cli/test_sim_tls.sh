@@ -57,7 +57,7 @@ PFX=$PKI/merchant2.pfx MERID=777290058110049 fields 01 07 "T${TAG}b1" txnTime=$N
 	currencyCode=156 channelType=08 backUrl=$BACK
 PFX=$PKI/merchant2.pfx sign_sdk; back
 expect_field "second merchant (merchant2.pfx): 00" respCode 00
-"$UPQR" verify $ROOTS --format response <"$TMP/resp" >/dev/null 2>"$TMP/verr"
+"$UPQR" verify $ROOTS --format response <"$TMP/resp" >"$TMP/verr" 2>&1
 grep -q ECERT_EXPIRED "$TMP/verr" && ok "per-merchant signing=expired" || not_ok "per-merchant signing=expired"
 MERID=777290058110049 fields 04 00 "T${TAG}b2" txnTime=$NOW txnAmt=100 channelType=07 origQryId=1 backUrl=$BACK
 PFX=$PKI/merchant2.pfx sign_sdk; back
