@@ -13,5 +13,6 @@
 #include "upqr/sign.h"
 #include "upqr/cpm.h"
 #include "upqr/scan.h"
+#include "upqr/journal.h"
 
 #endif /* UPQR_H */
