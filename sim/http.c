@@ -120,8 +120,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		sim_handle(s, method, url, ct, u->data ? u->data : "", u->len, &r);
 	}
-	if (r.delay_ms > 0) {
-		struct timespec ts = { r.delay_ms / 1000, (long)(r.delay_ms % 1000) * 1000000L };
+	/* The `delay` fault, in slices so that a shutdown does not wait for it. */
+	for (int left = r.delay_ms; left > 0 && !s->stopping; left -= 50) {
+		struct timespec ts = { 0, (long)(left < 50 ? left : 50) * 1000000L };
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 	}

@@ -260,6 +260,7 @@ static int serve(int argc, char **argv)
 	print_ready(&s, port);
 	int sig = 0;
 	sigwait(&set, &sig);
+	s.stopping = 1;
 	rc = 0;
 out:
 	if (d)

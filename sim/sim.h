@@ -103,6 +103,7 @@ typedef struct sim {
 	bool worker_running;
 	bool stop;
 	pthread_cond_t wake;
+	volatile int stopping;                  /* set on SIGTERM: `delay` sleeps end early */
 } sim;
 
 /* What the HTTP layer must do with a reply (fault injection). */

@@ -178,6 +178,14 @@ consume "N${TAG}g3" 100
 hook /__sim/faults "clear=1"
 hook /__sim/faults "scope=planet&key=x&fault=drop"
 [ "$HOOK_STATUS" = 400 ] && ok "unknown scope: 400" || not_ok "unknown scope ($HOOK_STATUS)"
+fault "fault=delay&value=30000"
+consume_body "N${TAG}z1" 100
+curl -s -o /dev/null -H "$CT" --data-binary @"$TMP/body" "$BASE/gateway/api/backTransReq.do" &
+CURL_PID=$!
+sleep 0.3
+t0=$(date +%s)
 sim_stop
 [ "$SIM_RC" = 0 ] && ok "stops cleanly" || not_ok "stops cleanly ($SIM_RC)"
+[ $(($(date +%s) - t0)) -le 3 ] && ok "SIGTERM does not wait for a delayed reply" || not_ok "SIGTERM waits for delays"
+wait "$CURL_PID" 2>/dev/null
 done_testing
