@@ -187,6 +187,20 @@ expect_field "reversed consume: origRespCode 01" origRespCode 01
 fields 99 01 "C${TAG}zz" txnTime=$NOW; sign_sdk; back
 expect_field "reversal of an unknown order: 35" respCode 35
 
+fields 99 01 "$C1" txnTime=$NOW; sign_sdk; back
+expect_field "reversal of a refunded consume: 35" respCode 35
+C5="C${TAG}e2"
+fields 01 06 "$C5" txnTime=$NOW txnAmt=200 currencyCode=156 channelType=07 qrNo=6200000000000000003 \
+	backUrl=http://127.0.0.1:9/n
+sign_sdk; back; QID5=$(rf queryId)
+hook /__sim/clock "advance=86400"
+fields 99 01 "$C5" txnTime=$NOW; sign_sdk; back
+expect_field "reversal on the next settlement day: 35" respCode 35
+hook /__sim/clock "advance=2592000"
+mreq 04 "R${TAG}e3" 100 "$(now_bj)" origQryId=$QID5
+expect_field "refund of a QR consume older than 30 days: 35" respCode 35
+hook /__sim/clock "reset=1"
+
 # ---- validation order and codes ------------------------------------------------------
 UTC=$(date -u +%Y%m%d%H%M%S)
 fields 01 06 "C${TAG}f1" txnTime=$UTC txnAmt=100 currencyCode=156 channelType=07 qrNo=6200000000000000004 \
@@ -236,6 +250,13 @@ expect_field "a consume sent to queryTrans.do: 10" respCode 10
 fields 00 00 "$O1" txnTime=$NOW; sign_sdk
 i=0; while [ $i -lt 12 ]; do query; i=$((i + 1)); done
 expect_field "query rate limit: 37" respCode 37
+
+fields 01 07 "Q${TAG}j1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n
+sed 's/^accessType=0$/accessType=1/' "$TMP/fields" >"$TMP/f3"; mv "$TMP/f3" "$TMP/fields"; sign_sdk; back
+expect_field "accessType=1 without acqInsCode: 13" respCode 13
+printf 'acqInsCode=48020000\n' >>"$TMP/fields"; sign_sdk; back
+expect_field "accessType=1 with acqInsCode: 00" respCode 00
+expect_field "acqInsCode echoed" acqInsCode 48020000
 
 # ---- 5.0.0 and signMethod 11 ----------------------------------------------------------
 VER=5.0.0 fields 01 07 "Q${TAG}g1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 \
