@@ -314,8 +314,7 @@ static void hook_pay(sim *s, const sim_msg *m, sim_reply *r)
 	}
 	char text[160];
 	int status = sim_txn_pay(s, target, msg_get(m, "merId"), outcome, msg_get(m, "amount"), text, sizeof text);
-	reply_json(r, status, json_pack(status == 200 ? "{s:s}" : "{s:s}", status == 200 ? "result" : "error",
-		text));
+	reply_json(r, status, json_pack("{s:s}", status == 200 ? "result" : "error", text));
 }
 
 static const char *const SCOPES[] = { "global", "merchant", "order", "amount" };
