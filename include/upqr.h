@@ -14,5 +14,6 @@
 #include "upqr/cpm.h"
 #include "upqr/scan.h"
 #include "upqr/journal.h"
+#include "upqr/replay.h"
 
 #endif /* UPQR_H */

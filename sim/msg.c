@@ -132,7 +132,7 @@ void msg_brace(sim_msg *m)
 			i--;
 			continue;
 		}
-		if (!strpbrk(v, "&=") || wrapped(v, n))
+		if (!strchr(v, '&') || wrapped(v, n))
 			continue;
 		char *w = malloc(n + 3);
 		if (!w)

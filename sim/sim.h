@@ -160,11 +160,15 @@ void msg_free(sim_msg *m);
 int msg_from_fields(sim_msg *m, const upqr_acp_field *f, size_t n);
 /* Views of m for the SDK (fields needs m->n entries). */
 void msg_fields(const sim_msg *m, upqr_acp_field *fields);
-/* Raw response body `k=v&k=v`; values holding '&' or '=' wrapped in {} when not already. */
+/* Raw response body `k=v&k=v` (run msg_brace first). */
 char *msg_raw(sim_msg *m, size_t *len);
 /* URL-encoded form body (notifications). */
 char *msg_form(const sim_msg *m, size_t *len);
-/* Wraps composite values in braces in place (before signing: the braces are signed). */
+/*
+ * Before signing (the braces are signed): wraps a value holding '&' in {}
+ * unless it is one {...} group already, and drops a value with unbalanced
+ * brackets (no parser could split it off again).
+ */
 void msg_brace(sim_msg *m);
 /*
  * Signs m as UnionPay: version "5.1.0" adds signPubKeyCert, "5.0.0" certId,

@@ -604,6 +604,13 @@ UPQR_EXTERN void upqr_cpm_replay_init(upqr_cpm_replay *table, upqr_cpm_replay_en
  */
 UPQR_EXTERN int upqr_cpm_replay_check(upqr_cpm_replay *table, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
+/**
+ * The card key the replay guards use (the first 16 bytes of SHA-256 of
+ * "PAN/PSN") and the code's ATC; for persistent guards (upqr/replay.h).
+ * Returns UPQR_OK, UPQR_EINVALID (no PAN or ATC), UPQR_EINVAL.
+ */
+UPQR_EXTERN int upqr_cpm_replay_key(uint8_t id[16], uint16_t *atc, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+
 /** The same for a PAN (digits), PSN (-1 = none) and ATC the caller already has. */
 UPQR_EXTERN int upqr_cpm_replay_check_atc(upqr_cpm_replay *table, const char *pan, size_t pan_len,
 		int psn, uint16_t atc) UPQR_WARN_UNUSED;

@@ -17,14 +17,14 @@ TAG=$(date +%s)
 # ---- apply QR (01/07) and the payer -------------------------------------------------
 O1="Q${TAG}a1"
 fields 01 07 "$O1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n \
-	'reqReserved=a&b=c'
+	'reqReserved={a=1&b=[2]}'
 sign_sdk; back
 expect_field "apply QR: respCode 00" respCode 00
 expect_field "apply QR: respMsg form" respMsg '成功[0000000]'
 rf qrCode | grep -Eq '^https://qr\.95516\.com/00010000/[0-9]{32}$' && ok "apply QR: qrCode link" || not_ok "apply QR: qrCode link"
 expect_field "apply QR: echoes orderId" orderId "$O1"
 expect_field "apply QR: echoes txnTime" txnTime "$NOW"
-expect_field "apply QR: composite reqReserved brace-wrapped" reqReserved '{a&b=c}'
+expect_field "apply QR: composite reqReserved echoed in its braces" reqReserved '{a=1&b=[2]}'
 verified "apply QR reply verifies (SDK)"
 ossl_verified "apply QR reply verifies (openssl: chain, CRLF PEM, signature)"
 QR=$(rf qrCode)
@@ -264,7 +264,7 @@ VER=5.0.0 fields 01 07 "Q${TAG}g1" txnTime=$NOW txnAmt=100 currencyCode=156 chan
 VER=5.0.0 sign_sdk; back
 expect_field "5.0.0 request: 00" respCode 00
 rf certId >/dev/null && ok "5.0.0 reply carries certId" || not_ok "5.0.0 reply carries certId"
-"$UPQR" verify --cert-dir "$PKI/sim_certdir" --format response <"$TMP/resp" >/dev/null 2>&1 \
+"$UPQR" verify $ROOTS --cert-dir "$PKI/sim_certdir" --accept-versions 5.0.0 --format response <"$TMP/resp" >/dev/null 2>&1 \
 	&& ok "5.0.0 reply verifies by certId" || not_ok "5.0.0 reply verifies by certId"
 METHOD=11 fields 01 07 "Q${TAG}g2" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 \
 	backUrl=http://127.0.0.1:9/n

@@ -44,6 +44,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	vo.root_cert_path = root;
 	vo.middle_cert_path = middle;
 	vo.cert_dir = dir;   /* 5.0.0 replies carry certId */
+	vo.acp_versions = UPQR_ACCEPT_5_1_0 | UPQR_ACCEPT_5_0_0;
 	if (upqr_signer_new(&signer, &so) != UPQR_OK || upqr_verifier_new(&verifier, &vo) != UPQR_OK)
 		abort();
 	return 0;
