@@ -43,7 +43,7 @@ static void read_per_code(per_code *pc, const upqr_cpm *cpm, const upqr_cpm_prof
 	take(cpm, UPQR__TAG_UN, a->un, 4);
 	take(cpm, UPQR__TAG_TXN_DATE, a->date, 3);
 	take(cpm, UPQR__TAG_TXN_TYPE, &a->type, 1);
-	pc->g.has_amount = upqr_cpm_find(&b, cpm, UPQR__TAG_AMOUNT) == UPQR_OK;
+	a->has_amount = upqr_cpm_find(&b, cpm, UPQR__TAG_AMOUNT) == UPQR_OK;
 	take(cpm, UPQR__TAG_AMOUNT, a->amount, 6);
 	/* The rest of the '63' content is static: it comes from the record. */
 	upqr__cpm_static_ac(a, record);
@@ -51,11 +51,25 @@ static void read_per_code(per_code *pc, const upqr_cpm *cpm, const upqr_cpm_prof
 
 /* ---- naming what differs ------------------------------------------------ */
 
-/* Names what differs with the public tag table's title (no value, so no PAN). */
+static const struct { uint32_t tag; const char *name; } names[] = {
+	{ UPQR__TAG_PFI, "payload format indicator" }, { UPQR__TAG_APP_TEMPLATE, "application template" },
+	{ UPQR__TAG_AID, "AID" }, { UPQR__TAG_LABEL, "application label" },
+	{ UPQR__TAG_TRACK2, "track 2 data" },
+	{ UPQR__TAG_PSN, "PAN sequence number" }, { UPQR__TAG_APP_VERSION, "application version" },
+	{ UPQR__TAG_TRID, "token requestor ID" }, { UPQR__TAG_PAR, "PAR" }, { UPQR__TAG_LAST4, "last 4 PAN digits" },
+	{ UPQR__TAG_APP_TRANSPARENT, "transparent template" }, { UPQR__TAG_AC, "application cryptogram" },
+	{ UPQR__TAG_CID, "CID" }, { UPQR__TAG_IAD, "IAD: DKI, CVN, CVR" },
+	{ UPQR__TAG_ATC, "ATC" }, { UPQR__TAG_AIP, "AIP" }, { UPQR__TAG_UN, "unpredictable number" },
+	{ UPQR__TAG_AMOUNT, "amount" }, { UPQR__TAG_CURRENCY, "currency" }, { UPQR__TAG_COUNTRY, "country" },
+	{ UPQR__TAG_TXN_DATE, "transaction date" }, { UPQR__TAG_TXN_TYPE, "transaction type" },
+};
+
 static const char *tag_name(uint32_t tag)
 {
-	const upqr_cpm_tag_info *t = upqr_cpm_tag_lookup(tag);
-	return t ? t->title : NULL;
+	for (size_t i = 0; i < UPQR__ARRAY_LEN(names); i++)
+		if (names[i].tag == tag)
+			return names[i].name;
+	return NULL;
 }
 
 typedef struct cmp {

@@ -55,7 +55,7 @@ int main(void)
 	if (upqr_mpm_decode(&p, NULL, mpm, strlen(mpm), NULL) != UPQR_OK)
 		return 1;
 	static const uint8_t aid[] = { 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01 };
-	static const uint8_t k[UPQR_EMV_KEY_BYTES] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const uint8_t k[UPQR_EMV_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 	upqr_emv_key *mk = NULL;
 	upqr_cpm_profile pr;
 	upqr_cpm_txn t;

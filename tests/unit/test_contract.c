@@ -352,6 +352,10 @@ static void refuse_verifier(upqr_verifier *v)
 	const upqr_acp_field f = { "signature", 9, "00", 2 };
 	assert_int_equal(upqr_verifier_verify(v, &f, 1, UPQR_VERIFY_NOW), UPQR_EINVAL);
 	assert_int_equal(upqr_verifier_check_cert(v, "x", 1, UPQR_VERIFY_NOW), UPQR_EINVAL);
+	assert_int_equal(upqr_verifier_verify_request(v, &f, 1, UPQR_VERIFY_NOW), UPQR_EINVAL);
+	char id[64];
+	size_t n;
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, v, "x", 1), UPQR_EINVAL);
 	assert_string_equal(upqr_verifier_last_error(v), "");
 	assert_int_equal(upqr_verifier_cache_count(v), 0);
 	upqr_verifier_free(v);
@@ -382,6 +386,7 @@ static void refuse_key(upqr_emv_key *k, upqr_cpm *c)
 		UPQR_EINVAL);
 	assert_int_equal(upqr_emv_derive_session_key(out, k, r, 8), UPQR_EINVAL);
 	assert_int_equal(upqr_emv_arpc_method1(out, k, r, arc), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_derive_cvn_session_key(out, k, UPQR_CPM_CVN_TDES, arc, r), UPQR_EINVAL);
 	assert_int_equal(upqr_emv_key_get_type(k), 0);
 	assert_string_not_equal(upqr_emv_key_last_error(k), ""); /* says the handle is bad */
 	assert_int_equal(upqr_cpm_verify(NULL, k, UPQR_CPM_KEY_ICC_MK, c), UPQR_EINVAL);
