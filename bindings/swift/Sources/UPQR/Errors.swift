@@ -1,0 +1,203 @@
+import CUPQR
+
+/// One problem found in an input, copied out of the C diagnostics list.
+public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Hashable { case warning, error }
+    /// Stable snake_case code, e.g. "crc_mismatch" (docs/mpm.md, docs/cpm.md).
+    public let code: String
+    public let severity: Severity
+    /// Byte offset in the input where the problem starts.
+    public let offset: Int
+    /// ID path such as "62.05" ("" for the payload as a whole).
+    public let path: String
+    public let message: String
+
+    public init(code: String, severity: Severity, offset: Int, path: String, message: String) {
+        self.code = code
+        self.severity = severity
+        self.offset = offset
+        self.path = path
+        self.message = message
+    }
+
+    init(_ d: upqr_diag) {
+        code = d.code.map { String(cString: $0) } ?? ""
+        severity = d.severity == UPQR_SEV_ERROR ? .error : .warning
+        offset = d.offset
+        path = withUnsafeBytes(of: d.path) { cText($0) }
+        message = withUnsafeBytes(of: d.message) { cText($0) }
+    }
+
+    public var description: String {
+        "\(severity.rawValue) \(code) at byte \(offset)" + (path.isEmpty ? "" : " [\(path)]") + ": \(message)"
+    }
+}
+
+/// What went wrong besides the status: the library's text and every diagnostic.
+public struct Failure: Sendable, Hashable {
+    /// The raw upqr_status value.
+    public let status: Int32
+    /// The handle's last-error text, or upqr_strerror() when there is no handle.
+    public let message: String
+    /// Every problem the parser stored (empty for calls without diagnostics).
+    public let diagnostics: [Diagnostic]
+    /// Problems found but not stored because the list was full.
+    public let dropped: Int
+}
+
+/// An error from upqr: one case per upqr_status, each with the details.
+/// Statuses this version of the binding does not know become `.other`.
+public enum UPQRError: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalidArgument(Failure)      // UPQR_EINVAL
+    case outOfMemory(Failure)          // UPQR_ENOMEM
+    case bufferTooSmall(Failure)       // UPQR_EBUFSIZE (the binding sizes buffers itself)
+    case invalidInput(Failure)         // UPQR_EINVALID: see diagnostics
+    case checksum(Failure)             // UPQR_ECHECKSUM: only the CRC is wrong
+    case unsupported(Failure)          // UPQR_EUNSUPPORTED
+    case io(Failure)                   // UPQR_EIO
+    case notFound(Failure)             // UPQR_ENOTFOUND
+    case limit(Failure)                // UPQR_ELIMIT
+    case version(Failure)              // UPQR_EVERSION
+    case `internal`(Failure)           // UPQR_EINTERNAL
+    case encoding(Failure)             // UPQR_EENCODING
+    case tlv(Failure)                  // UPQR_ETLV
+    case base64(Failure)               // UPQR_EBASE64
+    case replay(Failure)               // UPQR_EREPLAY
+    case mismatch(Failure)             // UPQR_EMISMATCH
+    case crypto(Failure)               // UPQR_ECRYPTO
+    case key(Failure)                  // UPQR_EKEY
+    case record(Failure)               // UPQR_ERECORD
+    case image(Failure)                // UPQR_EIMAGE
+    case tooLarge(Failure)             // UPQR_ETOOLARGE
+    case noSymbol(Failure)             // UPQR_ENOSYMBOL
+    case signatureMissing(Failure)     // UPQR_ESIG_MISSING
+    case signatureDigest(Failure)      // UPQR_ESIG_DIGEST
+    case certificateUntrusted(Failure) // UPQR_ECERT_UNTRUSTED
+    case certificateExpired(Failure)   // UPQR_ECERT_EXPIRED
+    case certificateNotYetValid(Failure) // UPQR_ECERT_NOTYET
+    case certificateSubject(Failure)   // UPQR_ECERT_CN
+    case certificateUnknown(Failure)   // UPQR_ECERT_UNKNOWN
+    case password(Failure)             // UPQR_EPASSWORD
+    case certificate(Failure)          // UPQR_ECERT
+    case network(Failure)              // UPQR_ENETWORK
+    case tls(Failure)                  // UPQR_ETLS
+    case timeout(Failure)              // UPQR_ETIMEOUT
+    case server(Failure)               // UPQR_ESERVER
+    case auth(Failure)                 // UPQR_EAUTH
+    case cancelled(Failure)            // UPQR_ECANCELLED
+    case other(Failure)                // a status added to the C library after this binding
+
+    // Swift enums cannot be keyed by imported C enum constants directly, so
+    // one table maps each status to its case; appended to as the C enum grows.
+    private static let cases: [Int32: (Failure) -> UPQRError] = [
+        UPQR_EINVAL.rawValue: invalidArgument, UPQR_ENOMEM.rawValue: outOfMemory,
+        UPQR_EBUFSIZE.rawValue: bufferTooSmall, UPQR_EINVALID.rawValue: invalidInput,
+        UPQR_ECHECKSUM.rawValue: checksum, UPQR_EUNSUPPORTED.rawValue: unsupported,
+        UPQR_EIO.rawValue: io, UPQR_ENOTFOUND.rawValue: notFound, UPQR_ELIMIT.rawValue: limit,
+        UPQR_EVERSION.rawValue: version, UPQR_EINTERNAL.rawValue: `internal`,
+        UPQR_EENCODING.rawValue: encoding, UPQR_ETLV.rawValue: tlv, UPQR_EBASE64.rawValue: base64,
+        UPQR_EREPLAY.rawValue: replay, UPQR_EMISMATCH.rawValue: mismatch,
+        UPQR_ECRYPTO.rawValue: crypto, UPQR_EKEY.rawValue: key, UPQR_ERECORD.rawValue: record,
+        UPQR_EIMAGE.rawValue: image, UPQR_ETOOLARGE.rawValue: tooLarge,
+        UPQR_ENOSYMBOL.rawValue: noSymbol, UPQR_ESIG_MISSING.rawValue: signatureMissing,
+        UPQR_ESIG_DIGEST.rawValue: signatureDigest,
+        UPQR_ECERT_UNTRUSTED.rawValue: certificateUntrusted,
+        UPQR_ECERT_EXPIRED.rawValue: certificateExpired,
+        UPQR_ECERT_NOTYET.rawValue: certificateNotYetValid,
+        UPQR_ECERT_CN.rawValue: certificateSubject, UPQR_ECERT_UNKNOWN.rawValue: certificateUnknown,
+        UPQR_EPASSWORD.rawValue: password, UPQR_ECERT.rawValue: certificate,
+        UPQR_ENETWORK.rawValue: network, UPQR_ETLS.rawValue: tls, UPQR_ETIMEOUT.rawValue: timeout,
+        UPQR_ESERVER.rawValue: server, UPQR_EAUTH.rawValue: auth, UPQR_ECANCELLED.rawValue: cancelled,
+    ]
+
+    /// Builds the error for a failed call. `message` defaults to upqr_strerror(status).
+    init(status: Int32, message: String? = nil, diagnostics: DiagnosticList? = nil) {
+        let failure = Failure(status: status,
+                              message: message.flatMap { $0.isEmpty ? nil : $0 }
+                                  ?? String(cString: upqr_strerror(status)),
+                              diagnostics: diagnostics?.items ?? [],
+                              dropped: diagnostics?.dropped ?? 0)
+        self.init(failure: failure)
+    }
+
+    init(failure: Failure) {
+        self = (UPQRError.cases[failure.status] ?? UPQRError.other)(failure)
+    }
+
+    /// The details, whatever the case.
+    public var failure: Failure {
+        switch self {
+        case .invalidArgument(let f), .outOfMemory(let f), .bufferTooSmall(let f),
+             .invalidInput(let f), .checksum(let f), .unsupported(let f), .io(let f),
+             .notFound(let f), .limit(let f), .version(let f), .internal(let f),
+             .encoding(let f), .tlv(let f), .base64(let f), .replay(let f), .mismatch(let f),
+             .crypto(let f), .key(let f), .record(let f), .image(let f), .tooLarge(let f),
+             .noSymbol(let f), .signatureMissing(let f), .signatureDigest(let f),
+             .certificateUntrusted(let f), .certificateExpired(let f),
+             .certificateNotYetValid(let f), .certificateSubject(let f),
+             .certificateUnknown(let f), .password(let f), .certificate(let f),
+             .network(let f), .tls(let f), .timeout(let f), .server(let f), .auth(let f),
+             .cancelled(let f), .other(let f):
+            return f
+        }
+    }
+
+    /// The upqr_status value (e.g. -5 for UPQR_ECHECKSUM).
+    public var status: Int32 { failure.status }
+    /// The C enum name, e.g. "UPQR_ECHECKSUM".
+    public var statusName: String { String(cString: upqr_status_name(failure.status)) }
+    public var message: String { failure.message }
+    public var diagnostics: [Diagnostic] { failure.diagnostics }
+
+    public var description: String {
+        var s = "\(statusName): \(message)"
+        for d in diagnostics { s += "\n  \(d)" }
+        return s
+    }
+}
+
+/// Throws the UPQRError for a status other than UPQR_OK.
+@inline(__always)
+func check(_ status: Int32, message: @autoclosure () -> String? = nil,
+           diagnostics: DiagnosticList? = nil) throws {
+    if status != UPQR_OK.rawValue {
+        throw UPQRError(status: status, message: message(), diagnostics: diagnostics)
+    }
+}
+
+/// A C diagnostics list with its own storage, for one call at a time.
+/// Internal: its pointer never leaves the binding; results are copied out.
+final class DiagnosticList {
+    private let storage: UnsafeMutablePointer<upqr_diag>
+    private let capacity: Int
+    var list = upqr_diag_list()
+
+    init(capacity: Int = 64) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+        storage.initialize(repeating: upqr_diag(), count: capacity)
+        upqr_diag_list_init(&list, storage, capacity)
+    }
+
+    deinit {
+        storage.deinitialize(count: capacity)
+        storage.deallocate()
+    }
+
+    func clear() { upqr_diag_list_clear(&list) }
+
+    var items: [Diagnostic] {
+        (0..<list.count).map { Diagnostic(list.items[$0]) }
+    }
+    var dropped: Int { list.dropped }
+}
+
+/// Text of a NUL-terminated C char array held by value (e.g. upqr_diag.path).
+func cText(_ raw: UnsafeRawBufferPointer) -> String {
+    let bytes = raw.bindMemory(to: UInt8.self)
+    let end = bytes.firstIndex(of: 0) ?? bytes.count
+    return String(decoding: bytes[..<end], as: UTF8.self)
+}
+
+/// The library's version string, e.g. "0.1.0".
+public let upqrVersion: String = String(cString: upqr_version())

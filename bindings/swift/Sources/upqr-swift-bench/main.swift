@@ -1,0 +1,2 @@
+import UPQR
+print(upqrVersion)
