@@ -7,6 +7,7 @@
 #define UPQR_H
 
 #include "upqr/common.h"
+#include "upqr/bertlv.h"
 #include "upqr/qr.h"
 #include "upqr/mpm.h"
 #include "upqr/sign.h"
