@@ -233,3 +233,22 @@ public final class Scanner {
         return b
     }
 }
+
+extension ScannedSymbol {
+    /// Decodes an MPM symbol further (named fields, objects). Throws
+    /// `.invalidArgument` for another kind, and as `MPM.decode` otherwise.
+    public func mpm(profile: MPM.Profile = .emvco) throws -> MPMPayload {
+        guard kind == .mpm, let text else {
+            throw UPQRError(status: UPQR_EINVAL.rawValue, message: "the symbol is not an MPM payload")
+        }
+        return try MPM.decode(text, profile: profile)
+    }
+
+    /// Decodes a CPM symbol further (AID, masked PAN, cryptogram data).
+    public func cpm(options: CPM.Options = CPM.Options()) throws -> CPMPayload {
+        guard kind == .cpm, let text else {
+            throw UPQRError(status: UPQR_EINVAL.rawValue, message: "the symbol is not a CPM payload")
+        }
+        return try CPM.decode(text, options: options)
+    }
+}

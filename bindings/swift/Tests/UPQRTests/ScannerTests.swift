@@ -72,6 +72,24 @@ final class ScannerTests: XCTestCase {
         XCTAssertEqual(try scanner.scan(file: repoPath("tests/data/scan-blank.png")), [])
     }
 
+    /// A wallet's code on screen, read by the merchant's camera, verified by the issuer.
+    func testGeneratedCPMThroughTheCamera() throws {
+        let json = try String(contentsOfFile: repoPath("tests/data/cpm-profile.json"), encoding: .utf8)
+        let (profile, key) = try CPMProfile.parse(json: json)
+        var atc: UInt16 = 0
+        let code = try CPM.generate(profile: profile, key: try XCTUnwrap(key), atc: &atc)
+        let (side, grey) = try QR.encode(code).greyPixels(options: QR.Options(scale: 3))
+        let syms = try Scanner().scanGrey(grey, width: side, height: side)
+        let sym = try XCTUnwrap(syms.first)
+        XCTAssertEqual(sym.kind, .cpm)
+        XCTAssertTrue(sym.isValid)
+        let cpm = try sym.cpm()
+        XCTAssertNoThrow(try cpm.verify(record: profile, key: try XCTUnwrap(key), role: .iccMasterKey))
+        assertThrowsStatus("UPQR_EINVAL", try sym.mpm())
+        let mpmSym = try XCTUnwrap(try Scanner().scan(image: QR.png(payload)).first)
+        XCTAssertEqual(try mpmSym.mpm().merchantName, "BEST TRANSPORT")
+    }
+
     func testClassify() throws {
         let s = try ScannedSymbol.classify(Array(payload.utf8))
         XCTAssertEqual(s.kind, .mpm)
