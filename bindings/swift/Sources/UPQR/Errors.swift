@@ -174,15 +174,13 @@ final class DiagnosticList {
 
     init(capacity: Int = 64) {
         self.capacity = capacity
+        // Left uninitialised (a plain C struct): only items[0..<count],
+        // which the library wrote, are ever read.
         storage = .allocate(capacity: capacity)
-        storage.initialize(repeating: upqr_diag(), count: capacity)
         upqr_diag_list_init(&list, storage, capacity)
     }
 
-    deinit {
-        storage.deinitialize(count: capacity)
-        storage.deallocate()
-    }
+    deinit { storage.deallocate() }
 
     func clear() { upqr_diag_list_clear(&list) }
 

@@ -110,7 +110,7 @@ final class MPMWork {
                 throw UPQRError(status: rc, diagnostics: diags)
             }
             // Still inside the lifetime of `bytes`: every view becomes an offset now.
-            return MPMPayload(bytes: bytes, base: base, c: payload.pointee, status: rc, diags: diags)
+            return MPMPayload(bytes: bytes, base: base, c: payload, status: rc, diags: diags)
         }
     }
 }
@@ -201,7 +201,10 @@ public struct MPMPayload: Sendable {
         var language: (preference: Span?, name: Span?, city: Span?)
     }
 
-    init(bytes: [UInt8], base: UnsafePointer<UInt8>?, c: upqr_mpm_payload, status: Int32, diags: DiagnosticList) {
+    /// Copies out of the C work area through pointers: the ~30 KiB struct is
+    /// never copied whole (that alone would cost more than the decode).
+    init(bytes: [UInt8], base: UnsafePointer<UInt8>, c: UnsafePointer<upqr_mpm_payload>, status: Int32,
+         diags: DiagnosticList) {
         self.bytes = bytes
         let baseAddr = UInt(bitPattern: base)
         func span(_ s: upqr_mpm_str) -> Span? {
@@ -214,33 +217,49 @@ public struct MPMPayload: Sendable {
                        firstChild: o.first_child, offset: o.offset,
                        value: Span(start: start, count: Int32(o.value_len)))
         }
+        func member<T, U>(_ p: UnsafePointer<T>, _ path: KeyPath<T, U>, as: U.Type) -> UnsafePointer<U> {
+            (UnsafeRawPointer(p) + MemoryLayout<T>.offset(of: path)!).assumingMemoryBound(to: U.self)
+        }
+        func array<T, U>(_ p: UnsafePointer<T>, _ path: KeyPath<T, U>, of: upqr_mpm_object.Type, _ n: Int) -> [Raw] {
+            let first = (UnsafeRawPointer(p) + MemoryLayout<T>.offset(of: path)!).assumingMemoryBound(to: upqr_mpm_object.self)
+            return UnsafeBufferPointer(start: first, count: n).map(raw)
+        }
         isValid = status == UPQR_OK.rawValue
         diagnostics = diags.items
         error = isValid ? nil : UPQRError(status: status, message: nil, copied: diagnostics, dropped: diags.dropped)
-        characters = c.chars
-        crcComputed = c.crc_computed
-        crcStated = c.crc_present ? c.crc_stated : nil
-        roots = withUnsafeBytes(of: c.objects) { Array($0.bindMemory(to: upqr_mpm_object.self).prefix(c.count)).map(raw) }
-        subs = withUnsafeBytes(of: c.subs) { Array($0.bindMemory(to: upqr_mpm_object.self).prefix(c.sub_count)).map(raw) }
-        let x = c.fields
-        let add = x.additional
-        f = FieldSpans(payloadFormat: span(x.payload_format), initiation: span(x.initiation), mcc: span(x.mcc),
-                       currency: span(x.currency), amount: span(x.amount), tipIndicator: span(x.tip_indicator),
-                       convenienceFee: span(x.convenience_fee), conveniencePercentage: span(x.convenience_percentage),
-                       country: span(x.country), merchantName: span(x.merchant_name),
-                       merchantCity: span(x.merchant_city), postalCode: span(x.postal_code), crc: span(x.crc),
-                       unionPay: (span(x.unionpay.acquirer_iin), span(x.unionpay.forwarding_iin),
-                                  span(x.unionpay.merchant_id), x.unionpay.present),
-                       additional: [add.bill_number, add.mobile_number, add.store_label, add.loyalty_number,
-                                    add.reference_label, add.customer_label, add.terminal_label, add.purpose,
-                                    add.consumer_data_request, add.merchant_tax_id, add.merchant_channel].map(span),
-                       language: (span(x.language.preference), span(x.language.merchant_name),
-                                  span(x.language.merchant_city)))
-        accountInfo = withUnsafeBytes(of: x.accounts) { raw in
-            raw.bindMemory(to: upqr_mpm_account.self).prefix(x.account_count).map {
-                (Int($0.id), String(cString: upqr_mpm_network_name($0.network)), span($0.value), span($0.guid))
-            }
+        characters = c.pointee.chars
+        crcComputed = c.pointee.crc_computed
+        crcStated = c.pointee.crc_present ? c.pointee.crc_stated : nil
+        roots = array(c, \.objects, of: upqr_mpm_object.self, c.pointee.count)
+        subs = array(c, \.subs, of: upqr_mpm_object.self, c.pointee.sub_count)
+        let fp = member(c, \.fields, as: upqr_mpm_fields.self)
+        let ap = member(fp, \.additional, as: upqr_mpm_additional.self).pointee
+        let lp = member(fp, \.language, as: upqr_mpm_language.self).pointee
+        let up = member(fp, \.unionpay, as: upqr_mpm_unionpay_id.self).pointee
+        f = FieldSpans(payloadFormat: span(fp.pointee.payload_format), initiation: span(fp.pointee.initiation),
+                       mcc: span(fp.pointee.mcc), currency: span(fp.pointee.currency), amount: span(fp.pointee.amount),
+                       tipIndicator: span(fp.pointee.tip_indicator), convenienceFee: span(fp.pointee.convenience_fee),
+                       conveniencePercentage: span(fp.pointee.convenience_percentage),
+                       country: span(fp.pointee.country), merchantName: span(fp.pointee.merchant_name),
+                       merchantCity: span(fp.pointee.merchant_city), postalCode: span(fp.pointee.postal_code),
+                       crc: span(fp.pointee.crc),
+                       unionPay: (span(up.acquirer_iin), span(up.forwarding_iin), span(up.merchant_id), up.present),
+                       additional: [ap.bill_number, ap.mobile_number, ap.store_label, ap.loyalty_number,
+                                    ap.reference_label, ap.customer_label, ap.terminal_label, ap.purpose,
+                                    ap.consumer_data_request, ap.merchant_tax_id, ap.merchant_channel].map(span),
+                       language: (span(lp.preference), span(lp.merchant_name), span(lp.merchant_city)))
+        let accountsP = (UnsafeRawPointer(fp) + MemoryLayout<upqr_mpm_fields>.offset(of: \.accounts)!)
+            .assumingMemoryBound(to: upqr_mpm_account.self)
+        accountInfo = UnsafeBufferPointer(start: accountsP, count: fp.pointee.account_count).map {
+            (Int($0.id), String(cString: upqr_mpm_network_name($0.network)), span($0.value), span($0.guid))
         }
+        let x = (poi: fp.pointee.poi, tip: fp.pointee.tip, currency: fp.pointee.currency,
+                 currency_numeric: fp.pointee.currency_numeric, currency_alpha: fp.pointee.currency_alpha,
+                 currency_exponent: fp.pointee.currency_exponent, amount_exact: fp.pointee.amount_exact,
+                 amount_minor: fp.pointee.amount_minor, convenience_fee_exact: fp.pointee.convenience_fee_exact,
+                 convenience_fee_minor: fp.pointee.convenience_fee_minor,
+                 convenience_percentage: fp.pointee.convenience_percentage,
+                 convenience_percentage_bp: fp.pointee.convenience_percentage_bp)
         initiation = MPM.Initiation(rawValue: x.poi.rawValue) ?? .invalid
         tip = MPM.Tip(rawValue: x.tip.rawValue) ?? .invalid
         currencyNumeric = x.currency.ptr != nil && x.currency_numeric > 0 ? Int(x.currency_numeric) : nil
