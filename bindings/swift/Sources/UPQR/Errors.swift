@@ -89,7 +89,7 @@ public enum UPQRError: Error, Sendable, Hashable, CustomStringConvertible {
 
     // Swift enums cannot be keyed by imported C enum constants directly, so
     // one table maps each status to its case; appended to as the C enum grows.
-    private static let cases: [Int32: (Failure) -> UPQRError] = [
+    private static let cases: [Int32: @Sendable (Failure) -> UPQRError] = [
         UPQR_EINVAL.rawValue: invalidArgument, UPQR_ENOMEM.rawValue: outOfMemory,
         UPQR_EBUFSIZE.rawValue: bufferTooSmall, UPQR_EINVALID.rawValue: invalidInput,
         UPQR_ECHECKSUM.rawValue: checksum, UPQR_EUNSUPPORTED.rawValue: unsupported,
