@@ -87,28 +87,48 @@ public enum UPQRError: Error, Sendable, Hashable, CustomStringConvertible {
     case cancelled(Failure)            // UPQR_ECANCELLED
     case other(Failure)                // a status added to the C library after this binding
 
-    // Swift enums cannot be keyed by imported C enum constants directly, so
-    // one table maps each status to its case; appended to as the C enum grows.
-    private static let cases: [Int32: @Sendable (Failure) -> UPQRError] = [
-        UPQR_EINVAL.rawValue: invalidArgument, UPQR_ENOMEM.rawValue: outOfMemory,
-        UPQR_EBUFSIZE.rawValue: bufferTooSmall, UPQR_EINVALID.rawValue: invalidInput,
-        UPQR_ECHECKSUM.rawValue: checksum, UPQR_EUNSUPPORTED.rawValue: unsupported,
-        UPQR_EIO.rawValue: io, UPQR_ENOTFOUND.rawValue: notFound, UPQR_ELIMIT.rawValue: limit,
-        UPQR_EVERSION.rawValue: version, UPQR_EINTERNAL.rawValue: `internal`,
-        UPQR_EENCODING.rawValue: encoding, UPQR_ETLV.rawValue: tlv, UPQR_EBASE64.rawValue: base64,
-        UPQR_EREPLAY.rawValue: replay, UPQR_EMISMATCH.rawValue: mismatch,
-        UPQR_ECRYPTO.rawValue: crypto, UPQR_EKEY.rawValue: key, UPQR_ERECORD.rawValue: record,
-        UPQR_EIMAGE.rawValue: image, UPQR_ETOOLARGE.rawValue: tooLarge,
-        UPQR_ENOSYMBOL.rawValue: noSymbol, UPQR_ESIG_MISSING.rawValue: signatureMissing,
-        UPQR_ESIG_DIGEST.rawValue: signatureDigest,
-        UPQR_ECERT_UNTRUSTED.rawValue: certificateUntrusted,
-        UPQR_ECERT_EXPIRED.rawValue: certificateExpired,
-        UPQR_ECERT_NOTYET.rawValue: certificateNotYetValid,
-        UPQR_ECERT_CN.rawValue: certificateSubject, UPQR_ECERT_UNKNOWN.rawValue: certificateUnknown,
-        UPQR_EPASSWORD.rawValue: password, UPQR_ECERT.rawValue: certificate,
-        UPQR_ENETWORK.rawValue: network, UPQR_ETLS.rawValue: tls, UPQR_ETIMEOUT.rawValue: timeout,
-        UPQR_ESERVER.rawValue: server, UPQR_EAUTH.rawValue: auth, UPQR_ECANCELLED.rawValue: cancelled,
-    ]
+    // One switch maps each status to its case; it grows as the C enum does.
+    private static func make(_ f: Failure) -> UPQRError {
+        switch f.status {
+        case UPQR_EINVAL.rawValue: return .invalidArgument(f)
+        case UPQR_ENOMEM.rawValue: return .outOfMemory(f)
+        case UPQR_EBUFSIZE.rawValue: return .bufferTooSmall(f)
+        case UPQR_EINVALID.rawValue: return .invalidInput(f)
+        case UPQR_ECHECKSUM.rawValue: return .checksum(f)
+        case UPQR_EUNSUPPORTED.rawValue: return .unsupported(f)
+        case UPQR_EIO.rawValue: return .io(f)
+        case UPQR_ENOTFOUND.rawValue: return .notFound(f)
+        case UPQR_ELIMIT.rawValue: return .limit(f)
+        case UPQR_EVERSION.rawValue: return .version(f)
+        case UPQR_EINTERNAL.rawValue: return .`internal`(f)
+        case UPQR_EENCODING.rawValue: return .encoding(f)
+        case UPQR_ETLV.rawValue: return .tlv(f)
+        case UPQR_EREPLAY.rawValue: return .replay(f)
+        case UPQR_EMISMATCH.rawValue: return .mismatch(f)
+        case UPQR_ECRYPTO.rawValue: return .crypto(f)
+        case UPQR_EKEY.rawValue: return .key(f)
+        case UPQR_ERECORD.rawValue: return .record(f)
+        case UPQR_EIMAGE.rawValue: return .image(f)
+        case UPQR_ETOOLARGE.rawValue: return .tooLarge(f)
+        case UPQR_ENOSYMBOL.rawValue: return .noSymbol(f)
+        case UPQR_ESIG_MISSING.rawValue: return .signatureMissing(f)
+        case UPQR_ESIG_DIGEST.rawValue: return .signatureDigest(f)
+        case UPQR_ECERT_UNTRUSTED.rawValue: return .certificateUntrusted(f)
+        case UPQR_ECERT_EXPIRED.rawValue: return .certificateExpired(f)
+        case UPQR_ECERT_NOTYET.rawValue: return .certificateNotYetValid(f)
+        case UPQR_ECERT_CN.rawValue: return .certificateSubject(f)
+        case UPQR_ECERT_UNKNOWN.rawValue: return .certificateUnknown(f)
+        case UPQR_EPASSWORD.rawValue: return .password(f)
+        case UPQR_ECERT.rawValue: return .certificate(f)
+        case UPQR_ENETWORK.rawValue: return .network(f)
+        case UPQR_ETLS.rawValue: return .tls(f)
+        case UPQR_ETIMEOUT.rawValue: return .timeout(f)
+        case UPQR_ESERVER.rawValue: return .server(f)
+        case UPQR_EAUTH.rawValue: return .auth(f)
+        case UPQR_ECANCELLED.rawValue: return .cancelled(f)
+        default: return .other(f)
+        }
+    }
 
     /// Builds the error for a failed call. `message` defaults to upqr_strerror(status).
     init(status: Int32, message: String? = nil, diagnostics: DiagnosticList? = nil) {
@@ -121,7 +141,7 @@ public enum UPQRError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     init(failure: Failure) {
-        self = (UPQRError.cases[failure.status] ?? UPQRError.other)(failure)
+        self = UPQRError.make(failure)
     }
 
     /// The details, whatever the case.

@@ -66,6 +66,15 @@ final class CPMTests: XCTestCase {
         assertThrowsStatus("UPQR_EMISMATCH", try p.verify(key: wrong, role: .issuerMasterKeyOptionA))
     }
 
+    /// Key check values, computed independently with `openssl enc -des-ede-ecb` / `-aes-128-ecb`
+    /// over a zero block.
+    func testKeyCheckValues() throws {
+        XCTAssertEqual(try EMVKey(type: .tdes, bytes: hex("0123456789ABCDEFFEDCBA9876543210")).checkValue(),
+                       hex("08D7B4"))
+        XCTAssertEqual(try EMVKey(type: .aes128, bytes: hex("00112233445566778899AABBCCDDEEFF")).checkValue(),
+                       hex("FDE4FB"))
+    }
+
     func testGenerateAndVerify() throws {
         let (prof, key) = try profile()
         var atc: UInt16 = 41
@@ -100,6 +109,13 @@ final class CPMTests: XCTestCase {
         let e = assertThrowsStatus("UPQR_EINVALID", try CPM.decode("YQA="))
         XCTAssertFalse(e?.diagnostics.isEmpty ?? true)
         assertThrowsStatus("UPQR_EKEY", try EMVKey(type: .tdes, bytes: [1, 2, 3]))
+        assertThrowsStatus("UPQR_EKEY", try EMVKey(type: .aes128, bytes: [UInt8](repeating: 0, count: 24)))
+        assertThrowsStatus("UPQR_ELIMIT", try CPM.inspect(String(repeating: "A", count: 2048)))
+        // A code without a card number (the public transit-ticket vector): pan() finds none.
+        let ticket = try CPM.inspect("hQVDUFYwMWFWTwZRQ0FUMDFjTMEDExOIwgIBE8MEXXjctsQCA4TeNwIwNAIYWVJ7eVHnfrbLJQFJ/6IAaxpBUpfROqSKAhhAmG3AXbIjUIjbRZk4mCOjJIQuc6Y1s/0=")
+        XCTAssertFalse(ticket.isValid)
+        XCTAssertEqual(ticket.maskedPAN, "")
+        assertThrowsStatus("UPQR_ENOTFOUND", try ticket.pan())
         let (prof, key) = try profile()
         var atc: UInt16 = 65535
         assertThrowsStatus("UPQR_ELIMIT", try CPM.generate(profile: prof, key: key, atc: &atc))

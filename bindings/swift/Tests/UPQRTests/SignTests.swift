@@ -148,5 +148,11 @@ final class SignTests: XCTestCase {
         assertThrowsStatus("UPQR_EINVALID", try signer.buildRequest([ACPField("txnAmt", "")]))
         assertThrowsStatus("UPQR_ECERT_UNKNOWN", try signer.encrypt(Data("x".utf8)))
         XCTAssertTrue(try signer.buildRequest([ACPField("txnAmt", "1")]).contains("signature="))
+        assertThrowsStatus("UPQR_EINVALID", try signer.sign([ACPField("a", "1"), ACPField("a", "2")]))
+        assertThrowsStatus("UPQR_EBASE64", try signer.decrypt("AAA"))
+        let verifier = try Verifier(options: Verifier.Options(
+            rootCertificatePath: pki + "root.pem", middleCertificatePath: pki + "middle.pem"))
+        assertThrowsStatus("UPQR_ESIG_MISSING", try verifier.verify([]))
+        assertThrowsStatus("UPQR_EINVALID", try verifier.verify([ACPField("signature", "x")]))
     }
 }
