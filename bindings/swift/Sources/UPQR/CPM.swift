@@ -146,6 +146,10 @@ public struct CPMPayload: Sendable {
     public let discretionary: String
     /// '5F34', nil when absent.
     public let psn: Int?
+    /// The cryptogram version read from '9F10', nil when none or unknown.
+    public let cvn: CPMProfile.CVN?
+    /// True when `verify` can check this cryptogram version.
+    public let cvnSupported: Bool
     /// The data objects, with '57'/'5A' values withheld.
     public let nodes: [CPMNode]
     /// The binary payload as hex with the PAN digits masked.
@@ -184,6 +188,8 @@ public struct CPMPayload: Sendable {
         serviceCode = withUnsafeBytes(of: c.service_code) { cText($0) }
         discretionary = withUnsafeBytes(of: c.discretionary) { cText($0) }
         psn = c.psn >= 0 ? Int(c.psn) : nil
+        cvn = c.cvn == 0 ? nil : CPMProfile.CVN(id: c.cvn)
+        cvnSupported = c.cvn_supported != 0
         let bin = binary
         nodes = withUnsafeBytes(of: c.nodes) { raw in
             let all = Array(raw.bindMemory(to: upqr_bertlv_node.self).prefix(c.node_count))
@@ -263,13 +269,13 @@ public struct CPMPayload: Sendable {
 
 /// What the verifier read from the cryptogram data.
 public struct CPMCryptogram: Sendable, Hashable {
-    public let cvn: Int
+    public let cvn: CPMProfile.CVN
     public let dki: Int
     public let atc: UInt16
     public let arqc: [UInt8]
     public let cid: UInt8
     init(_ c: upqr_cpm_cryptogram) {
-        cvn = Int(c.cvn)
+        cvn = CPMProfile.CVN(id: c.cvn)
         dki = Int(c.dki)
         atc = c.atc
         arqc = withUnsafeBytes(of: c.arqc) { Array($0) }
@@ -283,9 +289,12 @@ public enum CPMKeyRole: Sendable {
     case iccMasterKey
     /// The issuer master key; the card key by EMV option A or B.
     case issuerMasterKeyOptionA, issuerMasterKeyOptionB
+    /// The issuer master key; the card key by the option the code's CVN names.
+    case issuerMasterKey
     var c: upqr_cpm_key_role {
         switch self {
         case .iccMasterKey: return UPQR_CPM_KEY_ICC_MK
+        case .issuerMasterKey: return UPQR_CPM_KEY_IMK
         case .issuerMasterKeyOptionA: return UPQR_CPM_KEY_IMK_OPTION_A
         case .issuerMasterKeyOptionB: return UPQR_CPM_KEY_IMK_OPTION_B
         }

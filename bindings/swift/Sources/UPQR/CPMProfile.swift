@@ -3,7 +3,29 @@ import CUPQR
 /// The token profile of one card in a wallet (upqr_cpm_profile): what the
 /// generator writes and the issuer's record the verifier compares against.
 public struct CPMProfile: Sendable, Hashable {
-    public enum CVN: Sendable, Hashable { case tdes, aes }
+    /// A cryptogram version (upqr/emv.h): id = (scheme << 8) | the CVN byte of the IAD.
+    public struct CVN: Sendable, Hashable, CustomStringConvertible {
+        public let id: UInt32
+        public init(id: UInt32) { self.id = id }
+        /// By name: "upqr-a1", "upqr-a2", "visa-10", "visa-18", "mastercard-16", "unionpay-01", ...
+        public init?(name: String) {
+            guard let info = upqr_emv_cvn_by_name(name) else { return nil }
+            id = info.pointee.id
+        }
+        /// upqr's closed-loop versions: A1 (TDES, the default) and A2 (AES-128).
+        public static let tdes = CVN(id: UInt32(UPQR_EMV_CVN_UPQR_A1))
+        public static let aes = CVN(id: UInt32(UPQR_EMV_CVN_UPQR_A2))
+        /// Every version the library knows.
+        public static var all: [CVN] {
+            var n = 0
+            guard let t = upqr_emv_cvns(&n) else { return [] }
+            return (0..<n).map { CVN(id: t[$0].id) }
+        }
+        public var name: String? { upqr_emv_cvn_lookup(id).map { String(cString: $0.pointee.name) } }
+        /// True when upqr generates and verifies it.
+        public var isSupported: Bool { upqr_emv_cvn_lookup(id)?.pointee.supported == 1 }
+        public var description: String { name ?? "cvn-0x" + String(id, radix: 16) }
+    }
     public var aid: [UInt8] = []
     public var label: String?
     /// Token PAN (12...19 digits) with expiry YYMM, service code and
@@ -26,6 +48,8 @@ public struct CPMProfile: Sendable, Hashable {
     public var cvn: CVN = .tdes
     public var dki: UInt8 = 0
     public var cvr: [UInt8] = [0xA0, 0, 0]
+    /// Scheme CVNs only: the whole '9F10' value, or nil for upqr's default built from dki and cvr.
+    public var iad: [UInt8]?
 
     public init() {}
 
@@ -63,9 +87,10 @@ public struct CPMProfile: Sendable, Hashable {
         aip = [c.aip.0, c.aip.1]
         currency = Int(c.currency)
         country = Int(c.country)
-        cvn = c.cvn == UInt32(UPQR_CPM_CVN_AES) ? .aes : .tdes
+        cvn = CVN(id: c.cvn)
         dki = c.dki
         cvr = [c.cvr.0, c.cvr.1, c.cvr.2]
+        iad = c.iad.map { Array(UnsafeBufferPointer(start: $0, count: c.iad_len)) }
     }
 
     /// The C profile for one call (strings in an arena freed afterwards).
@@ -92,7 +117,9 @@ public struct CPMProfile: Sendable, Hashable {
         c.aip = (aip[0], aip[1])
         c.currency = UInt32(clamping: currency)
         c.country = UInt32(clamping: country)
-        c.cvn = UInt32(cvn == .aes ? UPQR_CPM_CVN_AES : UPQR_CPM_CVN_TDES)
+        c.cvn = cvn.id
+        c.iad = iad.flatMap { arena.array($0) }
+        c.iad_len = iad?.count ?? 0
         c.dki = dki
         c.cvr = (cvr[0], cvr[1], cvr[2])
         if arena.sawNUL { throw UPQRError(status: UPQR_EINVAL.rawValue, message: "a field holds a NUL character") }

@@ -79,12 +79,21 @@ public enum UPQRError: Error, Sendable, Hashable, CustomStringConvertible {
     case certificateUnknown(Failure)   // UPQR_ECERT_UNKNOWN
     case password(Failure)             // UPQR_EPASSWORD
     case certificate(Failure)          // UPQR_ECERT
+    case ambiguous(Failure)            // UPQR_EAMBIGUOUS: a signed string could mean another field set
+    case certificatePurpose(Failure)   // UPQR_ECERT_PURPOSE
     case network(Failure)              // UPQR_ENETWORK
     case tls(Failure)                  // UPQR_ETLS
     case timeout(Failure)              // UPQR_ETIMEOUT
     case server(Failure)               // UPQR_ESERVER
     case auth(Failure)                 // UPQR_EAUTH
     case cancelled(Failure)            // UPQR_ECANCELLED
+    case duplicate(Failure)            // UPQR_EDUPLICATE (journal)
+    case state(Failure)                // UPQR_ESTATE (journal)
+    case overRefund(Failure)           // UPQR_EOVERREFUND (journal)
+    case claimed(Failure)              // UPQR_ECLAIMED (journal)
+    case corrupt(Failure)              // UPQR_ECORRUPT (journal, replay database)
+    case foreign(Failure)              // UPQR_EFOREIGN (journal, replay database)
+    case busy(Failure)                 // UPQR_EBUSY (journal)
     case other(Failure)                // a status added to the C library after this binding
 
     // One switch maps each status to its case; it grows as the C enum does.
@@ -126,6 +135,15 @@ public enum UPQRError: Error, Sendable, Hashable, CustomStringConvertible {
         case UPQR_ESERVER.rawValue: return .server(f)
         case UPQR_EAUTH.rawValue: return .auth(f)
         case UPQR_ECANCELLED.rawValue: return .cancelled(f)
+        case UPQR_EAMBIGUOUS.rawValue: return .ambiguous(f)
+        case UPQR_ECERT_PURPOSE.rawValue: return .certificatePurpose(f)
+        case UPQR_EDUPLICATE.rawValue: return .duplicate(f)
+        case UPQR_ESTATE.rawValue: return .state(f)
+        case UPQR_EOVERREFUND.rawValue: return .overRefund(f)
+        case UPQR_ECLAIMED.rawValue: return .claimed(f)
+        case UPQR_ECORRUPT.rawValue: return .corrupt(f)
+        case UPQR_EFOREIGN.rawValue: return .foreign(f)
+        case UPQR_EBUSY.rawValue: return .busy(f)
         default: return .other(f)
         }
     }
@@ -157,7 +175,9 @@ public enum UPQRError: Error, Sendable, Hashable, CustomStringConvertible {
              .certificateNotYetValid(let f), .certificateSubject(let f),
              .certificateUnknown(let f), .password(let f), .certificate(let f),
              .network(let f), .tls(let f), .timeout(let f), .server(let f), .auth(let f),
-             .cancelled(let f), .other(let f):
+             .cancelled(let f), .ambiguous(let f), .certificatePurpose(let f), .duplicate(let f),
+             .state(let f), .overRefund(let f), .claimed(let f), .corrupt(let f), .foreign(let f),
+             .busy(let f), .other(let f):
             return f
         }
     }

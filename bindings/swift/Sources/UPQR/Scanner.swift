@@ -104,7 +104,8 @@ extension UPQRError {
 /// only has to be valid for the duration of the call.
 public final class Scanner {
     public struct Options: Sendable, Hashable {
-        /// Pixel cap; 0 means the library's limit (16 Mi pixels).
+        /// Pixel budget; 0 means the library's default (8 Mi pixels: a 4K frame); at most 16 Mi.
+        /// A larger image throws `.limit`.
         public var maxPixels: Int = 0
         /// When the plain pass finds no valid payment code, run further passes.
         public var tryHarder: Bool = true

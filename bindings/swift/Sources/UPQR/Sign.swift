@@ -99,6 +99,22 @@ public enum ACP {
         }
     }
 
+    /// Checks that the fields' string to sign can stand for this field set only
+    /// (keys are identifiers; '&' only inside one {...} or [...] composite).
+    /// Throws `.ambiguous` with an "ambiguous_field" diagnostic naming the field.
+    public static func checkUnambiguous(_ fields: [ACPField]) throws {
+        let diags = DiagnosticList(capacity: 8)
+        let rc = withCFields(fields) { f, n in upqr_acp_check_unambiguous(f, n, &diags.list) }
+        try check(rc, diagnostics: diags)
+    }
+
+    /// A field's value for display, card numbers masked (by name and by shape).
+    public static func maskField(_ field: ACPField) throws -> String {
+        try withCFields([field]) { f, _ in
+            try sizedText(onError: { UPQRError(status: $0) }) { upqr_acp_mask_field($0, $1, &$2, f) }
+        }
+    }
+
     /// A card number masked for display: first 6 and last 4 digits kept.
     public static func maskPAN(_ pan: String) throws -> String {
         try withUTF8(pan) { p, n in
@@ -192,6 +208,18 @@ public final class Signer {
     private var lastError: String { String(cString: upqr_signer_last_error(handle)) }
     private func fail(_ rc: Int32) -> Error { UPQRError(status: rc, message: lastError) }
 
+    /// Warnings of the last `sign` / `buildRequest`: signing still succeeded.
+    public struct Warnings: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// The merchant certificate has expired (UnionPay will refuse the request).
+        public static let certificateExpired = Warnings(rawValue: UInt32(UPQR_SIGNER_WARN_CERT_EXPIRED))
+        /// The merchant certificate is not valid yet.
+        public static let certificateNotYetValid = Warnings(rawValue: UInt32(UPQR_SIGNER_WARN_CERT_NOTYET))
+    }
+
+    public var warnings: Warnings { Warnings(rawValue: upqr_signer_warnings(handle)) }
+
     /// certId: the merchant certificate's serial in decimal ("" without a certificate).
     public var certId: String { String(cString: upqr_signer_cert_id(handle)) }
     /// encryptCertId ("" when no encryption certificate is configured).
@@ -250,10 +278,19 @@ public final class Verifier {
         public var secureKey: Data? = nil
         /// Verified certificates kept (0 = the default, at most 64).
         public var cacheSize: Int = 0
+        /// Message versions signMethod 01 accepts. Empty: the versions whose trust is
+        /// configured, but only 5.1.0 when both are (a message must not pick SHA-1 itself).
+        public var acceptedVersions: Set<ACP.Version> = []
+        /// Test environment only (needs `testEnvironment`): trust `certificateDirectory`
+        /// certificates without chain, CN and purpose checks.
+        public var certificateDirectoryUnchecked: Bool = false
 
         public init(rootCertificatePath: String? = nil, middleCertificatePath: String? = nil,
                     certificateDirectory: String? = nil, testEnvironment: Bool = false,
-                    secureKey: Data? = nil, cacheSize: Int = 0) {
+                    secureKey: Data? = nil, cacheSize: Int = 0, acceptedVersions: Set<ACP.Version> = [],
+                    certificateDirectoryUnchecked: Bool = false) {
+            self.acceptedVersions = acceptedVersions
+            self.certificateDirectoryUnchecked = certificateDirectoryUnchecked
             self.rootCertificatePath = rootCertificatePath
             self.middleCertificatePath = middleCertificatePath
             self.certificateDirectory = certificateDirectory
@@ -270,6 +307,10 @@ public final class Verifier {
         try check(upqr_verifier_options_init(&o, UInt32(UPQR_VERIFIER_OPTIONS_VERSION)))
         o.test_env = options.testEnvironment ? 1 : 0
         o.cache_size = options.cacheSize
+        o.acp_versions = options.acceptedVersions.reduce(0) {
+            $0 | ($1 == .v5_1_0 ? UInt32(UPQR_ACCEPT_5_1_0) : UInt32(UPQR_ACCEPT_5_0_0))
+        }
+        o.cert_dir_unchecked = options.certificateDirectoryUnchecked ? 1 : 0
         var h: OpaquePointer?
         let rc: Int32 = withOptionalCString(options.rootCertificatePath) { root in
             withOptionalCString(options.middleCertificatePath) { middle in

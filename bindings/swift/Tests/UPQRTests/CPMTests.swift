@@ -59,7 +59,10 @@ final class CPMTests: XCTestCase {
         let info = try p.verify(key: imk, role: .issuerMasterKeyOptionA)
         XCTAssertEqual(info.arqc, hex("4E41660D40F28734"))
         XCTAssertEqual(info.atc, 1)
-        XCTAssertEqual(info.cvn, 0xA1)
+        XCTAssertEqual(info.cvn, .tdes)
+        XCTAssertEqual(info.cvn.name, "upqr-a1")
+        XCTAssertEqual(p.cvn, .tdes)
+        XCTAssertTrue(p.cvnSupported)
         XCTAssertEqual(try p.value(tag: 0x9F26), hex("4E41660D40F28734"))
         // (Not the last bit: the low bit of each DES key byte is parity.)
         let wrong = try EMVKey(type: .tdes, bytes: hex("0123456789ABCDEFFEDCBA9876543212"))
@@ -99,6 +102,32 @@ final class CPMTests: XCTestCase {
         let second = try CPM.generate(profile: prof, key: key, atc: &atc)
         XCTAssertEqual(atc, 43)
         XCTAssertNotEqual(second, code)
+    }
+
+    /// A scheme cryptogram version (Visa CVN 18): generated from a profile in
+    /// Swift, verified under the IMK by the option the CVN names.
+    func testSchemeCVN() throws {
+        let (base, _) = try profile()
+        var visa = base
+        visa.cvn = try XCTUnwrap(CPMProfile.CVN(name: "visa-18"))
+        XCTAssertTrue(visa.cvn.isSupported)
+        XCTAssertTrue(CPMProfile.CVN.all.contains(.tdes))
+        let imk = try EMVKey(type: .tdes, bytes: hex("0123456789ABCDEFFEDCBA9876543210"))
+        // The card's MK derived from the IMK as the issuer will, by the option Visa 18 names
+        // (the JSON's own "mk_option" is A, for upqr-a1: dropped).
+        let json = try String(contentsOfFile: repoPath("tests/data/cpm-profile.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"cvn\": \"tdes\"", with: "\"cvn\": \"visa-18\"")
+            .replacingOccurrences(of: ",\n  \"mk_option\": \"A\"", with: "")
+            .replacingOccurrences(of: "A000000333010101", with: "A0000000031010")  // a Visa AID
+        XCTAssertFalse(json.contains("mk_option"))
+        let (parsed, mk) = try CPMProfile.parse(json: json)
+        XCTAssertEqual(parsed.cvn, visa.cvn)
+        var atc: UInt16 = 0
+        let code = try CPM.generate(profile: parsed, key: try XCTUnwrap(mk), atc: &atc)
+        let p = try CPM.decode(code)
+        XCTAssertEqual(p.cvn?.name, "visa-18")
+        XCTAssertEqual(try p.verify(key: imk, role: .issuerMasterKey).cvn.name, "visa-18")
+        XCTAssertNoThrow(try p.verify(record: parsed, key: imk, role: .issuerMasterKey))
     }
 
     func testBadInputs() throws {

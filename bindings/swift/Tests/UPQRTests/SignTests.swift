@@ -23,11 +23,19 @@ final class SignTests: XCTestCase {
     }
 
     func testFieldsAndWireFormats() throws {
-        let fields = [ACPField("version", "5.1.0"), ACPField("memo", "成 +/"), ACPField("a", "x&y")]
-        XCTAssertEqual(try ACP.stringToSign(fields), "a=x&y&memo=成 +/&version=5.1.0")
+        let fields = [ACPField("version", "5.1.0"), ACPField("memo", "成 +/"), ACPField("a", "x=y"),
+                      ACPField("reqReserved", "{b=1&c=[2]}")]
+        XCTAssertEqual(try ACP.stringToSign(fields), "a=x=y&memo=成 +/&reqReserved={b=1&c=[2]}&version=5.1.0")
         let form = try ACP.formEncode(fields)
-        XCTAssertEqual(form, "version=5.1.0&memo=%E6%88%90%20%2B%2F&a=x%26y")
+        XCTAssertEqual(form, "version=5.1.0&memo=%E6%88%90%20%2B%2F&a=x%3Dy&reqReserved=%7Bb%3D1%26c%3D%5B2%5D%7D")
         XCTAssertEqual(try ACP.parseForm(form), fields)
+        XCTAssertNoThrow(try ACP.checkUnambiguous(fields))
+        // "a=1&b=2" could be two fields or one: refused everywhere, naming the field.
+        let e = assertThrowsStatus("UPQR_EAMBIGUOUS", try ACP.checkUnambiguous([ACPField("a", "1&b=2")]))
+        XCTAssertEqual(e?.diagnostics.first?.code, "ambiguous_field")
+        assertThrowsStatus("UPQR_EAMBIGUOUS", try ACP.parseForm("a=1%26b%3D2"))
+        XCTAssertEqual(try ACP.maskField(ACPField("accNo", "6222021234567890123")), "622202*********0123")
+        XCTAssertEqual(try ACP.maskField(ACPField("orderId", "20240101123456789")), "20240101123456789")
         XCTAssertEqual(try ACP.parseResponse("{a=1&b={c=2&d=3}&e=}"),
                        [ACPField("a", "1"), ACPField("b", "{c=2&d=3}"), ACPField("e", "")])
         XCTAssertEqual(try ACP.maskPAN("6222021234567890123"), "622202*********0123")
@@ -41,7 +49,7 @@ final class SignTests: XCTestCase {
             XCTAssertFalse(signer.certId.isEmpty)
             XCTAssertTrue(signer.certId.allSatisfy(\.isNumber))
             let fields = [ACPField("version", version == .v5_0_0 ? "5.0.0" : "5.1.0"), ACPField("txnAmt", "100"),
-                          ACPField("backUrl", "https://m.example/n?a=1&b=2"), ACPField("certId", signer.certId),
+                          ACPField("backUrl", "https://m.example/n?a=1"), ACPField("certId", signer.certId),
                           ACPField("memo", "成 +/"), ACPField("accessType", "0")]
             let file = try tempFile(try ACP.stringToSign(fields))
             let want = try shell("openssl dgst -\(md) -r < \(file) | cut -d' ' -f1 | tr -d '\\n' | " +
@@ -62,7 +70,7 @@ final class SignTests: XCTestCase {
             }
             XCTAssertEqual(signer.certId, "")
             var fields = [ACPField("version", "5.1.0"), ACPField("signMethod", code),
-                          ACPField("orderId", "20240101abc"), ACPField("memo", "a&b=c")]
+                          ACPField("orderId", "20240101abc"), ACPField("memo", "a=c {x}")]
             let file = try tempFile(try ACP.stringToSign(fields))
             let want = try shell("k=$(printf %s 88888888 | openssl dgst -\(md) -r | cut -d' ' -f1); " +
                                  "{ cat \(file); printf '&%s' \"$k\"; } | openssl dgst -\(md) -r | cut -d' ' -f1")
@@ -106,6 +114,29 @@ final class SignTests: XCTestCase {
         fields[2].value = "01"
         assertThrowsStatus("UPQR_ESIG_DIGEST", try verifier.verify(fields))
         assertThrowsStatus("UPQR_ESIG_MISSING", try verifier.verify(Array(fields.dropLast())))
+    }
+
+    /// Signing with an expired certificate works but says so; a verifier
+    /// configured for 5.1.0 only refuses a 5.0.0 message.
+    func testWarningsAndAcceptedVersions() throws {
+        try requirePKI()
+        let expired = try Signer(options: Signer.Options(
+            key: .pem(keyPath: pki + "upop_sign.key", certificatePath: pki + "upop_sign_expired.pem")))
+        XCTAssertFalse(try expired.sign([ACPField("version", "5.1.0"), ACPField("certId", expired.certId)]).isEmpty)
+        XCTAssertEqual(expired.warnings, .certificateExpired)
+        let fresh = try Signer(options: Signer.Options(
+            key: .pem(keyPath: pki + "merchant.key", certificatePath: pki + "merchant.pem")))
+        _ = try fresh.sign([ACPField("version", "5.1.0"), ACPField("certId", fresh.certId)])
+        XCTAssertEqual(fresh.warnings, [])
+
+        let verifier = try Verifier(options: Verifier.Options(
+            rootCertificatePath: pki + "root.pem", middleCertificatePath: pki + "middle.pem",
+            acceptedVersions: [.v5_1_0]))
+        let signer = try Signer(options: Signer.Options(version: .v5_0_0,
+            key: .pem(keyPath: pki + "upop_sign.key", certificatePath: pki + "upop_sign.pem")))
+        var fields = [ACPField("version", "5.0.0"), ACPField("signMethod", "01"), ACPField("certId", signer.certId)]
+        fields.append(ACPField("signature", try signer.sign(fields)))
+        assertThrowsStatus("UPQR_EUNSUPPORTED", try verifier.verify(fields))
     }
 
     func testUnionPayTestPFX() throws {
