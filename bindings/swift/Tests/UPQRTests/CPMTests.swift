@@ -130,6 +130,17 @@ final class CPMTests: XCTestCase {
         XCTAssertNoThrow(try p.verify(record: parsed, key: imk, role: .issuerMasterKey))
     }
 
+    /// 10,000 decodes: resident memory settles (no leak per call).
+    func testTenThousandDecodesStableMemory() throws {
+        let text = "hQVDUFYwMWEaTwegAAAAVVVVVw8SNFZ4kBI0WNGRIgESNF8="
+        for _ in 0..<500 { _ = try CPM.decode(text) }
+        let before = residentKiB()
+        var n = 0
+        for _ in 0..<10_000 { n += try CPM.decode(text).maskedPAN.count }
+        XCTAssertEqual(n, 10_000 * 16)
+        XCTAssertLessThan(residentKiB() - before, 4096, "RSS grew by more than 4 MiB")
+    }
+
     func testBadInputs() throws {
         assertThrowsStatus("UPQR_EBASE64", try CPM.decode("not base64!"))
         assertThrowsStatus("UPQR_EINVALID", try CPM.decode(""))
