@@ -53,3 +53,11 @@ func withUTF8<R>(_ text: String, _ body: (UnsafePointer<CChar>, Int) throws -> R
         }
     }
 }
+
+/// C would read a string only up to its first NUL: a path or password holding
+/// one is refused rather than silently cut.
+func refuseNUL(_ s: String?, _ what: String) throws {
+    if let s, s.utf8.contains(0) {
+        throw UPQRError(status: UPQR_EINVAL.rawValue, message: "\(what) holds a NUL character")
+    }
+}

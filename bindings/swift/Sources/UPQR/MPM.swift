@@ -33,8 +33,21 @@ public enum MPM {
     /// result says `isValid`, `error` and `diagnostics`, and holds whatever
     /// could be decoded. Throws only when the text cannot be looked at (`.limit`).
     public static func inspect(_ text: String, profile: Profile = .emvco) throws -> MPMPayload {
+        try inspect(bytes: Array(text.utf8), profile: profile)
+    }
+
+    /// The same for raw bytes (e.g. a scanned symbol's), which need not be valid UTF-8:
+    /// bad UTF-8 is a diagnostic, not a crash.
+    public static func inspect(bytes: [UInt8], profile: Profile = .emvco) throws -> MPMPayload {
         let work = try MPMWork.make()
-        return try work.decode(Array(text.utf8), profile: profile)
+        return try work.decode(bytes, profile: profile)
+    }
+
+    /// `decode` for raw bytes.
+    public static func decode(bytes: [UInt8], profile: Profile = .emvco) throws -> MPMPayload {
+        let p = try inspect(bytes: bytes, profile: profile)
+        if let e = p.error { throw e }
+        return p
     }
 
     /// Encodes fields as a payload (00 first, 63 last with its CRC). Fields that

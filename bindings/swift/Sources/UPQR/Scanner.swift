@@ -161,7 +161,8 @@ public final class Scanner {
 
     /// A PNG or JPEG file.
     public func scan(file path: String) throws -> [ScannedSymbol] {
-        try run { upqr_scan_file($0, handle, path) }
+        try refuseNUL(path, "path")
+        return try run { upqr_scan_file($0, handle, path) }
     }
 
     /// An 8-bit grey frame: row y starts at y * bytesPerRow.
@@ -239,10 +240,10 @@ extension ScannedSymbol {
     /// Decodes an MPM symbol further (named fields, objects). Throws
     /// `.invalidArgument` for another kind, and as `MPM.decode` otherwise.
     public func mpm(profile: MPM.Profile = .emvco) throws -> MPMPayload {
-        guard kind == .mpm, let text else {
+        guard kind == .mpm else {
             throw UPQRError(status: UPQR_EINVAL.rawValue, message: "the symbol is not an MPM payload")
         }
-        return try MPM.decode(text, profile: profile)
+        return try MPM.decode(bytes: bytes, profile: profile)
     }
 
     /// Decodes a CPM symbol further (AID, masked PAN, cryptogram data).

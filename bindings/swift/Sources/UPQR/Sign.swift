@@ -162,6 +162,13 @@ public final class Signer {
     /// Loads the key. Throws `.password`, `.io`, `.key`, `.certificate`,
     /// `.unsupported`, `.limit` or `.invalidArgument` (no handle, so the status is the diagnosis).
     public init(options: Options) throws {
+        switch options.key {
+        case .none: break
+        case .pkcs12File(let path, let password): try refuseNUL(path, "path"); try refuseNUL(password, "password")
+        case .pkcs12(_, let password): try refuseNUL(password, "password")
+        case .pem(let k, let c): try refuseNUL(k, "key path"); try refuseNUL(c, "certificate path")
+        }
+        try refuseNUL(options.encryptionCertificatePath, "encryption certificate path")
         var o = upqr_signer_options()
         try check(upqr_signer_options_init(&o, UInt32(UPQR_SIGNER_OPTIONS_VERSION)))
         o.acp_version = upqr_acp_version(rawValue: UInt32(options.version.rawValue))
@@ -303,6 +310,9 @@ public final class Verifier {
     private let handle: OpaquePointer
 
     public init(options: Options) throws {
+        try refuseNUL(options.rootCertificatePath, "root certificate path")
+        try refuseNUL(options.middleCertificatePath, "middle certificate path")
+        try refuseNUL(options.certificateDirectory, "certificate directory")
         var o = upqr_verifier_options()
         try check(upqr_verifier_options_init(&o, UInt32(UPQR_VERIFIER_OPTIONS_VERSION)))
         o.test_env = options.testEnvironment ? 1 : 0

@@ -133,6 +133,11 @@ final class MPMTests: XCTestCase {
         XCTAssertEqual(p.merchantName, "BEST TRANSPORT", "inspect keeps what was decoded")
         assertThrowsStatus("UPQR_EINVALID", try MPM.decode(""))
         assertThrowsStatus("UPQR_EINVALID", try MPM.decode("hello"))
+        // Raw bytes that are not UTF-8 (a scanned symbol's) are a diagnostic, not a crash.
+        var bytes = Array(Self.annexB.utf8)
+        bytes[60] = 0xFF
+        let bad = assertThrowsStatus("UPQR_EINVALID", try MPM.decode(bytes: bytes))
+        XCTAssertTrue(bad?.diagnostics.contains { $0.code == "bad_utf8" } ?? false, "\(String(describing: bad))")
         assertThrowsStatus("UPQR_ELIMIT", try MPM.decode(String(repeating: "0", count: 40001)))
         assertThrowsStatus("UPQR_EINVALID", try MPM.setAmount(badCRC, minor: 1))
         let neg = assertThrowsStatus("UPQR_EINVALID", try MPM.setAmount(Self.annexB, minor: -1))

@@ -111,6 +111,7 @@ final class ScannerTests: XCTestCase {
         assertThrowsStatus("UPQR_EIMAGE", try scanner.scan(image: Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3])))
         assertThrowsStatus("UPQR_EIMAGE", try scanner.scan(image: Data()))
         assertThrowsStatus("UPQR_EIO", try scanner.scan(file: "/nonexistent/x.png"))
+        assertThrowsStatus("UPQR_EINVAL", try scanner.scan(file: repoPath("tests/data/scan-mpm.png") + "\u{0}.txt"))
         assertThrowsStatus("UPQR_EINVAL", try scanner.scanGrey([0, 0, 0], width: 4, height: 4))
         assertThrowsStatus("UPQR_EINVAL", try scanner.scanBGRA([0, 0, 0, 0], width: 2, height: 1, bytesPerRow: 4))
         assertThrowsStatus("UPQR_EINVAL", try scanner.scanNV12([0], width: -1, height: 1, lumaBytesPerRow: 1))

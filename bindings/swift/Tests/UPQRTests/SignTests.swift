@@ -167,6 +167,10 @@ final class SignTests: XCTestCase {
         assertThrowsStatus("UPQR_EIO", try Signer(options: Signer.Options(
             key: .pem(keyPath: "/nonexistent.key", certificatePath: "/nonexistent.pem"))))
         assertThrowsStatus("UPQR_EINVAL", try Signer(options: Signer.Options()))
+        assertThrowsStatus("UPQR_EINVAL", try Signer(options: Signer.Options(
+            key: .pkcs12File(path: pki + "merchant.pfx", password: "x\u{0}y"))))
+        assertThrowsStatus("UPQR_EINVAL", try Verifier(options: Verifier.Options(
+            rootCertificatePath: pki + "root.pem\u{0}", middleCertificatePath: pki + "middle.pem")))
         assertThrowsStatus("UPQR_EINVAL", try Verifier(options: Verifier.Options()))
         assertThrowsStatus("UPQR_EIO", try Verifier(options: Verifier.Options(
             rootCertificatePath: "/nonexistent", middleCertificatePath: "/nonexistent")))
