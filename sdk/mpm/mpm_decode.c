@@ -28,6 +28,44 @@ static const uint8_t cls[256] = {
 	X16(7), X16(7), X16(7), X16(7), X16(7), X16(7), X16(7), X16(7)
 };
 
+unsigned upqr__mpm_class(uint8_t b)
+{
+	return cls[b];
+}
+
+/*
+ * Eight bytes at a time: with every byte below 0x80 (else the answer is all
+ * three bits anyway), the classic has-less / has-zero / has-more word
+ * tricks tell exactly whether any byte is a control, DEL, below '0' or
+ * above '9' (no carry crosses a byte: bytes < 0x80, constants <= 0x80).
+ */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH UINT64_C(0x8080808080808080)
+#define HAS_LESS(x, n) (((x) - ONES * (n)) & ~(x))
+#define HAS_ZERO(x) HAS_LESS(x, 1)
+#define HAS_MORE(x, n) (((x) + ONES * (127 - (n))) | (x))
+
+unsigned upqr__mpm_classes(const uint8_t *s, size_t n)
+{
+	uint64_t any = 0, ctl = 0, nd = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		any |= x;
+		ctl |= HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * 0x7F));
+		nd |= HAS_LESS(x, 0x30) | HAS_MORE(x, 0x39);
+	}
+	unsigned acc = 0;
+	if (any & HIGH)
+		acc = C_NOT_DIGIT | C_NOT_ANS | C_NONASCII;
+	else
+		acc = (ctl & HIGH ? C_NOT_DIGIT | C_NOT_ANS : 0) | (nd & HIGH ? C_NOT_DIGIT : 0);
+	for (; i < n; i++)
+		acc |= cls[s[i]];
+	return acc;
+}
+
 static const uint8_t fmt_mask[3] = {
 	[MPM_FMT_S] = 0,
 	[MPM_FMT_ANS] = C_NOT_ANS | C_NONASCII,
@@ -148,8 +186,7 @@ static walk walk_value(const dctx *c, size_t pos, size_t end, unsigned chars)
 	const uint8_t *s = c->in + pos;
 	size_t avail = end - pos;
 	size_t n = chars < avail ? chars : avail;
-	for (size_t i = 0; i < n; i++)
-		w.acc |= cls[s[i]];
+	w.acc = upqr__mpm_classes(s, n);
 	/* All ASCII, and not followed by a stray continuation byte of the last character. */
 	if (!(w.acc & C_NONASCII) && (n == avail || (s[n] & 0xC0) != 0x80)) {
 		w.bytes = w.chars = n;
@@ -614,8 +651,8 @@ typedef struct root_state {
 	uint64_t seen[2];
 	bool broken;              /* the list could not be read to its end */
 	size_t break_pos;
-	uint16_t crc;
-	bool crc_fed;             /* the CRC has been fed through "6304" */
+	size_t crc_end;           /* the CRC covers in[0..crc_end): the objects read so far */
+	bool crc_fed;             /* ... through "6304" */
 	const upqr_mpm_object *by_id[100];
 } root_state;
 
@@ -725,8 +762,7 @@ static void check_crc(dctx *c, root_state *rs)
 			v = v << 4 | (unsigned)(h & 15);
 		}
 		if (hex) {
-			rs->crc = upqr_crc16_update(rs->crc, c->in + rs->break_pos,
-				c->len - 4 - rs->break_pos);
+			rs->crc_end = c->len - 4;
 			rs->crc_fed = true;
 			p->crc_present = true;
 			p->crc_stated = (uint16_t)v;
@@ -734,7 +770,8 @@ static void check_crc(dctx *c, root_state *rs)
 	}
 	if (!rs->crc_fed || !p->crc_present)
 		return;
-	p->crc_computed = rs->crc;
+	/* One call over the whole span: the eight-byte steps need long runs, not object-sized ones. */
+	p->crc_computed = upqr_crc16(c->in, rs->crc_end);
 	if (p->crc_computed != p->crc_stated) {
 		c->ids[0] = 63;
 		report(c, UPQR_SEV_ERROR, MPM_D_CRC_MISMATCH, c->len >= 4 ? c->len - 4 : 0, 1,
@@ -777,7 +814,7 @@ static void parse_root(dctx *c, root_state *rs)
 		upqr_mpm_object *o = &p->objects[p->count++];
 		fill(c, o, pos, id, len, &w);
 		if (!rs->crc_fed && !w.overrun)
-			rs->crc = upqr_crc16_update(rs->crc, c->in + pos, id == 63 ? 4 : 4 + w.bytes);
+			rs->crc_end = pos + (id == 63 ? 4 : 4 + w.bytes);
 		rs->crc_fed |= id == 63 && !w.overrun;
 		p->chars += 4 + w.chars;
 		bool dup = seen_before(rs->seen, id);
@@ -859,7 +896,6 @@ int upqr__mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 	} else if (!domestic_url(&c)) {
 		root_state rs;
 		memset(&rs, 0, sizeof rs);
-		rs.crc = 0xFFFF;
 		parse_root(&c, &rs);
 		finish_root(&c, &rs);
 		crc_errors0 = out->crc_present && out->crc_computed != out->crc_stated;
