@@ -45,25 +45,44 @@ unsigned upqr__mpm_class(uint8_t b)
 #define HAS_ZERO(x) HAS_LESS(x, 1)
 #define HAS_MORE(x, n) (((x) + ONES * (127 - (n))) | (x))
 
-unsigned upqr__mpm_classes(const uint8_t *s, size_t n)
+/* The class bits of the eight bytes in x (never more than one word's worth of work). */
+static inline void word_classes(uint64_t x, uint64_t *any, uint64_t *ctl, uint64_t *nd)
 {
-	uint64_t any = 0, ctl = 0, nd = 0;
+	*any |= x;
+	*ctl |= HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * 0x7F));
+	*nd |= HAS_LESS(x, 0x30) | HAS_MORE(x, 0x39);
+}
+
+static inline unsigned classes(const uint8_t *s, size_t n)
+{
+	uint64_t any = 0, ctl = 0, nd = 0, x;
+	uint32_t a, b;
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
 		memcpy(&x, s + i, 8);
-		any |= x;
-		ctl |= HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * 0x7F));
-		nd |= HAS_LESS(x, 0x30) | HAS_MORE(x, 0x39);
+		word_classes(x, &any, &ctl, &nd);
 	}
+	/* The rest (most values are shorter than a word) as one word of overlapping loads. */
 	unsigned acc = 0;
+	if (i < n && n >= 8) {
+		memcpy(&x, s + n - 8, 8);
+		word_classes(x, &any, &ctl, &nd);
+	} else if (i < n && n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		word_classes((uint64_t)a | (uint64_t)b << 32, &any, &ctl, &nd);
+	} else {
+		for (; i < n; i++)
+			acc |= cls[s[i]];
+	}
 	if (any & HIGH)
-		acc = C_NOT_DIGIT | C_NOT_ANS | C_NONASCII;
-	else
-		acc = (ctl & HIGH ? C_NOT_DIGIT | C_NOT_ANS : 0) | (nd & HIGH ? C_NOT_DIGIT : 0);
-	for (; i < n; i++)
-		acc |= cls[s[i]];
-	return acc;
+		return C_NOT_DIGIT | C_NOT_ANS | C_NONASCII;
+	return acc | (ctl & HIGH ? C_NOT_DIGIT | C_NOT_ANS : 0u) | (nd & HIGH ? C_NOT_DIGIT : 0u);
+}
+
+unsigned upqr__mpm_classes(const uint8_t *s, size_t n)
+{
+	return classes(s, n);
 }
 
 static const uint8_t fmt_mask[3] = {
@@ -71,6 +90,13 @@ static const uint8_t fmt_mask[3] = {
 	[MPM_FMT_ANS] = C_NOT_ANS | C_NONASCII,
 	[MPM_FMT_N] = C_NOT_DIGIT | C_NOT_ANS | C_NONASCII,
 };
+
+/* The per-object steps of the walk: called from two loops, inlined into both. */
+#if defined(__GNUC__)
+# define HOT_INLINE inline __attribute__((always_inline))
+#else
+# define HOT_INLINE inline
+#endif
 
 #define NO_OFFSET ((size_t)-1)
 #define MAX_DEPTH 3
@@ -180,13 +206,13 @@ static size_t utf8_bad(const uint8_t *s, size_t n)
  * end is found by counting lead bytes; validity is checked once, on root
  * values (children lie inside them).
  */
-static walk walk_value(const dctx *c, size_t pos, size_t end, unsigned chars)
+static HOT_INLINE walk walk_value(const dctx *c, size_t pos, size_t end, unsigned chars)
 {
 	walk w = { 0, 0, 0, false, NO_OFFSET };
 	const uint8_t *s = c->in + pos;
 	size_t avail = end - pos;
 	size_t n = chars < avail ? chars : avail;
-	w.acc = upqr__mpm_classes(s, n);
+	w.acc = classes(s, n);
 	/* All ASCII, and not followed by a stray continuation byte of the last character. */
 	if (!(w.acc & C_NONASCII) && (n == avail || (s[n] & 0xC0) != 0x80)) {
 		w.bytes = w.chars = n;
@@ -218,10 +244,24 @@ static walk walk_value(const dctx *c, size_t pos, size_t end, unsigned chars)
  * Reads the 4-character header at pos. Returns false (after reporting)
  * when the list cannot be read further.
  */
-static bool read_header(dctx *c, size_t pos, size_t end, unsigned *id, unsigned *len)
+/* Four ASCII digits, tested as one word: every high nibble 3 and no low nibble above 9. */
+static bool four_digits(const uint8_t *s)
+{
+	uint32_t x;
+	memcpy(&x, s, 4);
+	return (x & 0xF0F0F0F0u) == 0x30303030u && ((x + 0x06060606u) & 0xF0F0F0F0u) == 0x30303030u;
+}
+
+static HOT_INLINE bool read_header(dctx *c, size_t pos, size_t end, unsigned *id, unsigned *len)
 {
 	const uint8_t *s = c->in + pos;
 	size_t avail = end - pos;
+	if (avail >= 4 && four_digits(s) && (s[2] != '0' || s[3] != '0')) {
+		*id = two_digits(s);
+		*len = two_digits(s + 2);
+		c->ids[c->depth] = (uint8_t)*id;
+		return true;
+	}
 	if ((avail > 0 && !is_digit(s[0])) || (avail > 1 && !is_digit(s[1]))) {
 		report(c, UPQR_SEV_ERROR, MPM_D_BAD_ID, pos, c->depth,
 			"data object ID must be two digits");
@@ -543,7 +583,7 @@ static bool seen_before(uint64_t seen[2], unsigned id)
 
 static void parse_children(dctx *c, mpm_level parent_lv, upqr_mpm_object *o);
 
-static void fill(const dctx *c, upqr_mpm_object *o, size_t pos, unsigned id, unsigned len,
+static HOT_INLINE void fill(const dctx *c, upqr_mpm_object *o, size_t pos, unsigned id, unsigned len,
 		const walk *w)
 {
 	o->value = (const char *)c->in + pos + 4;
@@ -653,12 +693,18 @@ typedef struct root_state {
 	size_t break_pos;
 	size_t crc_end;           /* the CRC covers in[0..crc_end): the objects read so far */
 	bool crc_fed;             /* ... through "6304" */
+	/* The first object of each ID; an entry is set only when its bit in seen is (never cleared). */
 	const upqr_mpm_object *by_id[100];
 } root_state;
 
+static const upqr_mpm_object *root_obj(const root_state *rs, unsigned id)
+{
+	return rs->seen[id >> 6] & ((uint64_t)1 << (id & 63)) ? rs->by_id[id] : NULL;
+}
+
 static bool has(const root_state *rs, unsigned id)
 {
-	return rs->by_id[id] != NULL;
+	return root_obj(rs, id) != NULL;
 }
 
 static void missing_root(dctx *c, unsigned id, const char *what)
@@ -691,19 +737,19 @@ static void check_order(dctx *c, const root_state *rs)
 	const upqr_mpm_payload *p = c->p;
 	if (p->count > 0 && p->objects[0].id != 0 && has(rs, 0)) {
 		c->ids[0] = 0;
-		report(c, UPQR_SEV_ERROR, MPM_D_BAD_ORDER, rs->by_id[0]->offset, 1,
+		report(c, UPQR_SEV_ERROR, MPM_D_BAD_ORDER, root_obj(rs, 0)->offset, 1,
 			"payload format indicator (00) must be the first object");
 	}
-	if (has(rs, 63) && rs->by_id[63] != &p->objects[p->count - 1]) {
+	if (has(rs, 63) && root_obj(rs, 63) != &p->objects[p->count - 1]) {
 		c->ids[0] = 63;
-		report(c, UPQR_SEV_ERROR, MPM_D_BAD_ORDER, rs->by_id[63]->offset, 1,
+		report(c, UPQR_SEV_ERROR, MPM_D_BAD_ORDER, root_obj(rs, 63)->offset, 1,
 			"CRC (63) must be the last object");
 	}
 }
 
 static void check_tip(dctx *c, const root_state *rs)
 {
-	const upqr_mpm_object *t = rs->by_id[55], *fee = rs->by_id[56], *pct = rs->by_id[57];
+	const upqr_mpm_object *t = root_obj(rs, 55), *fee = root_obj(rs, 56), *pct = root_obj(rs, 57);
 	bool fixed = t && eq2(t, "02"), percent = t && eq2(t, "03");
 	bool known = !t || eq2(t, "01") || fixed || percent;
 	if (!known)
@@ -787,8 +833,8 @@ static void finish_root(dctx *c, root_state *rs)
 	if (!rs->broken)
 		check_mandatory(c, rs);
 	check_tip(c, rs);
-	money(c, rs->by_id[54], &f->amount_exact, &f->amount_minor);
-	money(c, rs->by_id[56], &f->convenience_fee_exact, &f->convenience_fee_minor);
+	money(c, root_obj(rs, 54), &f->amount_exact, &f->amount_minor);
+	money(c, root_obj(rs, 56), &f->convenience_fee_exact, &f->convenience_fee_minor);
 	check_crc(c, rs);
 	if (c->p->chars > UPQR_MPM_RECOMMENDED_CHARS)
 		upqr__diag_add(c->d, UPQR_SEV_WARNING, MPM_D_TOO_LONG, 0, "",
@@ -895,7 +941,8 @@ int upqr__mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 		upqr__diag_add(diags, UPQR_SEV_ERROR, MPM_D_MISSING, 0, "", "empty payload");
 	} else if (!domestic_url(&c)) {
 		root_state rs;
-		memset(&rs, 0, sizeof rs);
+		/* by_id is read only behind its seen bit: clearing the rest is enough. */
+		memset(&rs, 0, offsetof(root_state, by_id));
 		parse_root(&c, &rs);
 		finish_root(&c, &rs);
 		crc_errors0 = out->crc_present && out->crc_computed != out->crc_stated;
