@@ -40,9 +40,10 @@ form() {
 	response "$1" "$2" "$3" | sed -n 's/.*&signature=//p' | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g'
 }
 verify() { run "$UPQR" verify "$@" <"$TMP/msg"; }
-check() { # NAME RC [STDERR-PATTERN]
-	if [ "$RC" -eq "$2" ] && { [ -z "${3:-}" ] || grep -Eq -- "$3" "$TMP/err"; }; then ok "$1"
-	else not_ok "$1 (exit $RC, wanted $2 ${3:-})"; sed 's/^/# err: /' "$TMP/err" | head -5; fi
+# The verdict and its reasons are on stdout (stderr too with --json, which keeps stdout exact).
+check() { # NAME RC [PATTERN]
+	if [ "$RC" -eq "$2" ] && { [ -z "${3:-}" ] || cat "$TMP/out" "$TMP/err" | grep -Eq -- "$3"; }; then ok "$1"
+	else not_ok "$1 (exit $RC, wanted $2 ${3:-})"; cat "$TMP/out" "$TMP/err" | sed 's/^/# /' | head -5; fi
 	no_sanitizer_report "$1"
 }
 

@@ -43,6 +43,17 @@ static size_t split_tabs(char *line, char **f, size_t n)
 	return k;
 }
 
+/* Whether code is one of the comma-separated list. */
+static bool listed(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+	for (const char *p = list; (p = strstr(p, code)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
+}
+
+/* The verdict, and exactly the listed diagnostic codes: each appears, and no other. */
 static void check_vector(const char *src, const char *payload, const char *verdict,
 		char *codes)
 {
@@ -58,7 +69,12 @@ static void check_vector(const char *src, const char *payload, const char *verdi
 		fail_msg("%s: want %s, got rc %d", src, verdict, rc);
 	}
 	if (strcmp(codes, "-") == 0)
-		return;
+		codes[0] = 0;
+	assert_int_equal(dl.dropped, 0);
+	for (size_t i = 0; i < dl.count; i++)
+		if (!listed(codes, items[i].code))
+			fail_msg("%s: unexpected diagnostic %s [%s] %s", src, items[i].code, items[i].path,
+				items[i].message);
 	for (char *c = strtok(codes, ","); c; c = strtok(NULL, ","))
 		if (!upqr_diag_list_find(&dl, c))
 			fail_msg("%s: diagnostic %s expected", src, c);

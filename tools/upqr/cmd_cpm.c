@@ -236,6 +236,8 @@ static int decode_input(upqr_cpm *cpm, const decode_args *a, upqr_diag_list *dia
 	if (!text)
 		return UPQR_EIO;
 	int rc = upqr_cpm_decode(cpm, &a->opts, text, len, diags);
+	if (rc != UPQR_OK)
+		cli_hint_kind(a->json ? stderr : stdout, text, len, UPQR_SCAN_KIND_CPM);
 	free(text);
 	return rc;
 }
@@ -306,9 +308,9 @@ static int cpm_decode(int argc, char **argv)
 		cli_json_print(decode_json(&v, a->show_pan, &diags));
 	} else {
 		decode_text(&v);
-		cli_diag_print(stderr, &diags);
+		cli_diag_print(stdout, &diags);
 	}
-	rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
+	rc = cli_exit_for(st);
 out:
 	free(a);
 	free(cpm);
@@ -562,7 +564,7 @@ static int cpm_generate(int argc, char **argv)
 		int st = upqr_cpm_generate(out, sizeof out, &n, &atc, g.mk, &g.p, &t);
 		if (st != UPQR_OK) {
 			fprintf(stderr, "upqr: cannot generate: %s (%s)\n", upqr_strerror(st), upqr_emv_key_last_error(g.mk));
-			rc = st == UPQR_ECRYPTO ? CLI_IO : CLI_INVALID;
+			rc = cli_exit_for(st);
 		}
 	}
 	if (rc == CLI_OK && a.json)
@@ -714,9 +716,7 @@ static void verify_print(int st, json_t *out, upqr_emv_key *key, const verify_ar
 	json_object_foreach(out, k, v)
 		if (!strncmp(k, "arpc", 4))
 			printf("%s %s\n", k, json_string_value(v));
-	if (st == UPQR_EMISMATCH)
-		fprintf(stderr, "upqr: %s\n", why);
-	cli_diag_print(stderr, diags);
+	cli_diag_print(stdout, diags);
 	json_decref(out);
 }
 
@@ -747,7 +747,7 @@ static int run_verify(verify_args *a, upqr_cpm *cpm)
 		if (st == UPQR_OK && !arpcs(out, a, key, cpm))
 			st = UPQR_EINVAL;
 		verify_print(st, out, key, a, &diags);
-		rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
+		rc = cli_exit_for(st);
 	}
 	upqr_emv_key_free(key);
 	upqr_emv_key_free(g.mk);

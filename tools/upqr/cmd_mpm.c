@@ -216,8 +216,11 @@ static json_t *fields_json(const upqr_mpm_payload *p)
 
 static void print_field(const char *name, upqr_mpm_str s)
 {
-	if (s.ptr)
-		printf("  %-26s %.*s\n", name, (int)s.len, s.ptr);
+	if (!s.ptr)
+		return;
+	printf("  %-26s ", name);
+	cli_print_text(stdout, s.ptr, s.len);
+	putchar('\n');
 }
 
 static void print_human(const upqr_mpm_payload *p)
@@ -231,23 +234,29 @@ static void print_human(const upqr_mpm_payload *p)
 	for (size_t i = 0; i < f->account_count; i++) {
 		const upqr_mpm_account *a = &f->accounts[i];
 		printf("  merchant account %02u        %s", a->id, upqr_mpm_network_name(a->network));
-		if (a->guid.ptr)
-			printf(", GUID %.*s", (int)a->guid.len, a->guid.ptr);
-		else
-			printf(", %.*s", (int)a->value.len, a->value.ptr);
+		printf(a->guid.ptr ? ", GUID " : ", ");
+		cli_print_text(stdout, a->guid.ptr ? a->guid.ptr : a->value.ptr,
+			a->guid.ptr ? a->guid.len : a->value.len);
 		putchar('\n');
 	}
-	if (f->unionpay.present)
-		printf("  %-26s acquirer %.8s, forwarding %.8s, merchant %.15s\n", "UnionPay ID",
-			f->unionpay.acquirer_iin.ptr, f->unionpay.forwarding_iin.ptr,
-			f->unionpay.merchant_id.ptr);
+	if (f->unionpay.present) {
+		printf("  %-26s acquirer ", "UnionPay ID");
+		cli_print_text(stdout, f->unionpay.acquirer_iin.ptr, f->unionpay.acquirer_iin.len);
+		printf(", forwarding ");
+		cli_print_text(stdout, f->unionpay.forwarding_iin.ptr, f->unionpay.forwarding_iin.len);
+		printf(", merchant ");
+		cli_print_text(stdout, f->unionpay.merchant_id.ptr, f->unionpay.merchant_id.len);
+		putchar('\n');
+	}
 	print_field("merchant category code", f->mcc);
 	if (f->currency.ptr)
 		printf("  %-26s %.*s%s%s\n", "currency", (int)f->currency.len, f->currency.ptr,
 			f->currency_alpha ? " " : "", f->currency_alpha ? f->currency_alpha : "");
-	if (f->amount.ptr)
-		printf("  %-26s %.*s%s\n", "amount", (int)f->amount.len, f->amount.ptr,
-			f->amount_exact ? "" : " (not exact in minor units)");
+	if (f->amount.ptr) {
+		printf("  %-26s ", "amount");
+		cli_print_text(stdout, f->amount.ptr, f->amount.len);
+		printf("%s\n", f->amount_exact ? "" : " (not exact in minor units)");
+	}
 	print_field("tip indicator", f->tip_indicator);
 	print_field("convenience fee", f->convenience_fee);
 	print_field("convenience percentage", f->convenience_percentage);
@@ -307,8 +316,10 @@ static int cmd_decode(int argc, char **argv)
 		cli_json_print(cli_mpm_decode_json(p, &dl));
 	} else {
 		print_human(p);
-		cli_diag_print(stderr, &dl);
+		cli_diag_print(stdout, &dl);
 	}
+	if (!upqr_mpm_valid(p))
+		cli_hint_kind(o.json ? stderr : stdout, text, len, UPQR_SCAN_KIND_MPM);
 	int exit_code = upqr_mpm_valid(p) ? CLI_OK : CLI_INVALID;
 	free(items);
 	free(p);
@@ -637,10 +648,12 @@ static int encode_doc(json_t *doc, const upqr_mpm_profile *prof, upqr_diag_list 
 	if (!c->bad) {
 		size_t n;
 		char *out = malloc(UPQR_MPM_ENCODED_MAX + 1);
-		if (out && upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) == UPQR_OK) {
+		int st = out ? upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) : UPQR_ENOMEM;
+		if (st == UPQR_OK)
 			puts(out);
-			rc = CLI_OK;
-		}
+		else if (st == UPQR_ENOMEM)
+			fprintf(stderr, "upqr: out of memory\n");
+		rc = cli_exit_for(st);
 		free(out);
 	}
 	free(c);
@@ -654,7 +667,11 @@ static int cmd_encode(int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 	size_t len;
-	char *text = cli_read_file(o.arg ? o.arg : "-", &len);
+	/* JSON text, - or @FILE; a bare FILE (the first spelling, never JSON) is still a file. */
+	const char *in = o.arg ? o.arg : "-";
+	bool bare_file = in[0] && !strchr("{-@", in[0]);
+	const char *name = bare_file ? in : cli_input_name(in);
+	char *text = bare_file ? cli_read_file(in, &len) : cli_read_arg(in, &len, false);
 	if (!text)
 		return CLI_IO;
 	json_error_t err;
@@ -662,9 +679,10 @@ static int cmd_encode(int argc, char **argv)
 	free(text);
 	if (!doc || !json_is_object(doc)) {
 		if (doc)
-			fprintf(stderr, "upqr: the input must be a JSON object of fields\n");
+			fprintf(stderr, "upqr: %s: must be a JSON object of fields\n", name);
 		else
-			fprintf(stderr, "upqr: invalid JSON: %s (line %d)\n", err.text, err.line);
+			fprintf(stderr, "upqr: %s:%d: invalid JSON: %s\n", name, err.line,
+				err.text);
 		json_decref(doc);
 		return CLI_INVALID;
 	}
@@ -704,7 +722,7 @@ static int cmd_set_amount(int argc, char **argv)
 	cli_diag_print(stderr, &dl);
 	free(out);
 	free(text);
-	return rc == UPQR_OK ? CLI_OK : rc == UPQR_ENOMEM ? CLI_IO : CLI_INVALID;
+	return cli_exit_for(rc);
 }
 
 int cli_cmd_mpm(int argc, char **argv)

@@ -32,20 +32,6 @@ static void free_secret(char *s, size_t len)
 	free(s);
 }
 
-/* CLI exit code for a library status. */
-static int exit_for(int rc)
-{
-	switch (rc) {
-	case UPQR_EIO:
-		return CLI_IO;
-	case UPQR_EINVAL:
-	case UPQR_EVERSION:
-		return CLI_USAGE;
-	default:
-		return CLI_INVALID;
-	}
-}
-
 /* Splits "k=v" lines in place into fields (views into text). */
 static int parse_lines(upqr_acp_field *fields, size_t *count, char *text, size_t len)
 {
@@ -115,6 +101,10 @@ static int sign_stdin(upqr_signer *s)
 		return CLI_IO;
 	upqr_acp_field fields[UPQR_ACP_FIELDS_MAX];
 	int code = parse_lines(fields, &count, text, len);
+	if (!code && count == 0) {
+		fprintf(stderr, "upqr: sign: the request on stdin is empty: nothing to sign\n");
+		code = CLI_INVALID;
+	}
 	char *body = NULL;
 	int rc = code ? UPQR_OK : upqr_signer_build_request(NULL, 0, &need, s, fields, count);
 	if (!code && rc == UPQR_EBUFSIZE && (body = malloc(need + 1)) != NULL)
@@ -124,7 +114,7 @@ static int sign_stdin(upqr_signer *s)
 	} else if (!code) {
 		fprintf(stderr, "upqr: sign: %s: %s\n", upqr_status_name(rc),
 			*upqr_signer_last_error(s) ? upqr_signer_last_error(s) : upqr_strerror(rc));
-		code = exit_for(rc);
+		code = cli_exit_for(rc);
 	}
 	free(body);
 	free(text);
@@ -155,8 +145,11 @@ int cli_cmd_sign(int argc, char **argv)
 	free_secret(sk, sk_len);
 	if (rc) {
 		/* Never echo the password: the status says what was wrong. */
-		fprintf(stderr, "upqr: sign: cannot load the key: %s: %s\n", upqr_status_name(rc), upqr_strerror(rc));
-		return exit_for(rc);
+		fprintf(stderr, "upqr: sign: cannot load the key from %s%s%s: %s: %s\n",
+			o.pfx_path ? o.pfx_path : o.key_pem_path ? o.key_pem_path : sk_file ? sk_file : "?",
+			o.cert_pem_path ? " and " : "", o.cert_pem_path ? o.cert_pem_path : "",
+			upqr_status_name(rc), upqr_strerror(rc));
+		return cli_exit_for(rc);
 	}
 	code = sign_stdin(s);
 	upqr_signer_free(s);
@@ -250,8 +243,9 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 	return CLI_OK;
 }
 
+/* A message that does not parse is not verified: said on out with the reasons. */
 static int parse_message(upqr_acp_field *fields, size_t *count, char *scratch, const char *msg,
-		size_t len, bool response)
+		size_t len, bool response, FILE *out)
 {
 	upqr_diag items[4];
 	upqr_diag_list diags;
@@ -259,8 +253,8 @@ static int parse_message(upqr_acp_field *fields, size_t *count, char *scratch, c
 	int rc = response ? upqr_acp_parse_response(fields, UPQR_ACP_FIELDS_MAX, count, msg, len, &diags)
 		: upqr_acp_parse_form(fields, UPQR_ACP_FIELDS_MAX, count, scratch, len, msg, len, &diags);
 	if (rc) {
-		fprintf(stderr, "upqr: verify: cannot parse the message: %s\n", upqr_status_name(rc));
-		cli_diag_print(stderr, &diags);
+		fprintf(out, "not verified: %s: cannot parse the message\n", upqr_status_name(rc));
+		cli_diag_print(out, &diags);
 	}
 	return rc;
 }
@@ -308,7 +302,8 @@ static int verify_stdin(upqr_verifier *v, const verify_args *va)
 	upqr_acp_field fields[UPQR_ACP_FIELDS_MAX];
 	int code = CLI_IO;
 	if (scratch) {
-		int rc = parse_message(fields, &count, scratch, msg, len, va->response);
+		int rc = parse_message(fields, &count, scratch, msg, len, va->response,
+			va->json ? stderr : stdout);
 		bool parsed = rc == UPQR_OK;
 		if (parsed)
 			rc = upqr_verifier_verify(v, fields, count, va->at);
@@ -317,9 +312,11 @@ static int verify_stdin(upqr_verifier *v, const verify_args *va)
 			print_json(fields, count, rc, rc ? err : "");
 		else if (!rc)
 			printf("verified\n");
-		if (rc && parsed) /* parse errors were reported with their diagnostics */
+		else if (parsed) /* the words of the JSON: verified false, status, error */
+			printf("not verified: %s: %s\n", upqr_status_name(rc), err);
+		if (rc && parsed && va->json) /* a line for logs; stdout stays exact JSON */
 			fprintf(stderr, "upqr: verify: %s: %s\n", upqr_status_name(rc), err);
-		code = rc ? CLI_INVALID : CLI_OK;
+		code = cli_exit_for(rc);
 	}
 	free(scratch);
 	free(msg);
@@ -342,9 +339,12 @@ int cli_cmd_verify(int argc, char **argv)
 	int rc = upqr_verifier_new(&v, &va.o);
 	free_secret(sk, sk_len);
 	if (rc) {
-		fprintf(stderr, "upqr: verify: cannot load the trust configuration: %s: %s\n",
+		fprintf(stderr, "upqr: verify: cannot load the trust configuration (%s%s%s%s%s): %s: %s\n",
+			va.o.root_cert_path ? va.o.root_cert_path : "", va.o.root_cert_path ? ", " : "",
+			va.o.middle_cert_path ? va.o.middle_cert_path : "",
+			va.o.cert_dir && va.o.root_cert_path ? ", " : "", va.o.cert_dir ? va.o.cert_dir : "",
 			upqr_status_name(rc), upqr_strerror(rc));
-		return rc == UPQR_EIO ? CLI_IO : rc == UPQR_EINVAL ? CLI_USAGE : CLI_INVALID;
+		return cli_exit_for(rc);
 	}
 	code = verify_stdin(v, &va);
 	upqr_verifier_free(v);
