@@ -25,6 +25,12 @@
  * inexpensive passes aimed at real camera trouble (inversion, contrast
  * stretch, local binarisation, rescaling, smoothing, sharpening, small
  * rotations) and stops at the first pass that yields a valid payment code.
+ * Large frames (a 720p camera frame and up) are looked at half size first.
+ *
+ * Camera mode (upqr_scan_options.video) is for a live stream: each frame
+ * costs one plain ZBar pass plus at most a time budget; the further passes
+ * are spread over successive frames, a code is reported once while it stays
+ * in view, and a warm stream allocates nothing per frame.
  *
  * Threading: a scanner is used by one thread at a time; different scanners
  * are independent. Results are borrowed from the scanner and stay valid
@@ -156,7 +162,7 @@ typedef struct upqr_scanner upqr_scanner;
 
 #define UPQR_SCAN_OPTIONS_VERSION 2
 
-/* Camera mode's default extra work per frame, on top of one ZBar pass (microseconds). */
+/* Camera mode's least default extra work per frame, on top of one ZBar pass (microseconds). */
 #define UPQR_SCAN_VIDEO_BUDGET_US 8000u
 /* Camera mode's default de-duplication window (frames; about one second at 30 fps). */
 #define UPQR_SCAN_VIDEO_DEDUP_FRAMES 30u
@@ -191,7 +197,11 @@ typedef struct upqr_scan_options {
 	 * the first frames of a given size, a frame allocates nothing.
 	 */
 	int video;
-	/* Camera mode's budget for the work beyond one ZBar pass; 0 = UPQR_SCAN_VIDEO_BUDGET_US. */
+	/*
+	 * Camera mode's budget for the work beyond one ZBar pass. 0 (default):
+	 * UPQR_SCAN_VIDEO_BUDGET_US, or a third of the frame's plain ZBar pass
+	 * when that is more (large frames keep the same share on any processor).
+	 */
 	unsigned int frame_budget_us;
 	/*
 	 * Camera mode: a symbol whose bytes were seen in one of the last

@@ -112,8 +112,6 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 	}
 	if (o.max_pixels == 0 || o.max_pixels > UPQR_SCAN_MAX_PIXELS)
 		o.max_pixels = UPQR_SCAN_MAX_PIXELS;
-	if (o.video && o.frame_budget_us == 0)
-		o.frame_budget_us = UPQR_SCAN_VIDEO_BUDGET_US;
 	upqr_scanner *s = upqr__calloc(1, sizeof *s);
 	if (!s)
 		return UPQR_ENOMEM;
@@ -515,10 +513,31 @@ static double pass_cost(const video_state *v, size_t p, size_t n)
 	return per_px * (double)n;
 }
 
+/*
+ * A running mean per pixel. One sample counts at most twice the estimate:
+ * a frame where the thread was preempted must not make a pass look too
+ * dear to run for good.
+ */
 static void learn_cost(double *per_px, uint64_t ns, size_t n)
 {
 	double m = (double)ns / (double)n;
+	if (*per_px > 0 && m > 2 * *per_px)
+		m = 2 * *per_px;
 	*per_px = *per_px > 0 ? (*per_px + m) / 2 : m;
+}
+
+/*
+ * The default budget (frame_budget_us 0): UPQR_SCAN_VIDEO_BUDGET_US, or a
+ * third of this frame's plain pass when that is more, so large frames keep
+ * the same share of work on slow and fast processors.
+ */
+static uint64_t frame_budget_ns(const upqr_scanner *s, const upqr__gimg *img)
+{
+	if (s->opts.frame_budget_us)
+		return (uint64_t)s->opts.frame_budget_us * 1000u;
+	double third = s->video.plain_ns_px * (double)img->w * (double)img->h / 3;
+	uint64_t def = (uint64_t)UPQR_SCAN_VIDEO_BUDGET_US * 1000u;
+	return third > (double)def ? (uint64_t)third : def;
 }
 
 static uint64_t spent_ns(const frame_plan *f)
@@ -591,8 +610,12 @@ static int plain_pass(upqr_scanner *s, frame_plan *f, const upqr__gimg *img)
 
 typedef enum fit { FIT_RUN, FIT_SKIP, FIT_STOP } fit;
 
-/* Whether pass p runs now, is skipped (it never fits or does not apply), or waits for a frame. */
-static fit pass_fits(const upqr_scanner *s, const frame_plan *f, size_t p)
+/*
+ * Whether pass p runs now, is skipped (it does not apply, or never fits: its
+ * estimate then shrinks a little, so a pass measured on a bad frame is tried
+ * again later), or waits for the next frame.
+ */
+static fit pass_fits(upqr_scanner *s, const frame_plan *f, size_t p)
 {
 	/* The plain pass and the half-size look have run already. */
 	if (p == 0 || (p == PASS_HALF && f->look == PASSES[PASS_HALF].name) ||
@@ -601,8 +624,10 @@ static fit pass_fits(const upqr_scanner *s, const frame_plan *f, size_t p)
 	if (s->opts.max_passes && f->ran >= s->opts.max_passes)
 		return FIT_STOP;
 	double cost = pass_cost(&s->video, p, (size_t)f->base.w * (size_t)f->base.h);
-	if (cost > (double)f->budget_ns)
+	if (cost > (double)f->budget_ns) {
+		s->video.pass_ns_px[p] *= 0.8;
 		return FIT_SKIP;
+	}
 	return (double)spent_ns(f) + cost <= (double)f->budget_ns ? FIT_RUN : FIT_STOP;
 }
 
@@ -718,7 +743,7 @@ static int scan_video(upqr_scanner *s, const upqr__gimg *img)
 	frame_plan f;
 	memset(&f, 0, sizeof f);
 	f.start = now_ns();
-	f.budget_ns = (uint64_t)s->opts.frame_budget_us * 1000u;
+	f.budget_ns = frame_budget_ns(s, img);
 	s->video.frame++;
 	int rc = plan_base(&f, s, img) ? scan_video_passes(s, &f, img) : UPQR_ENOMEM;
 	if (f.base_owned)
