@@ -91,11 +91,17 @@ static const uint8_t fmt_mask[3] = {
 	[MPM_FMT_N] = C_NOT_DIGIT | C_NOT_ANS | C_NONASCII,
 };
 
-/* The per-object steps of the walk: called from two loops, inlined into both. */
+/*
+ * The per-object steps of the walk are called from two loops and inlined
+ * into both; the entry point is flattened (everything it calls in this file
+ * inlined into it): about a tenth of the time of a 250-byte decode is calls.
+ */
 #if defined(__GNUC__)
 # define HOT_INLINE inline __attribute__((always_inline))
+# define FLATTEN __attribute__((flatten))
 #else
 # define HOT_INLINE inline
+# define FLATTEN
 #endif
 
 #define NO_OFFSET ((size_t)-1)
@@ -917,7 +923,7 @@ static bool domestic_url(dctx *c)
 	return true;
 }
 
-int upqr__mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
+FLATTEN int upqr__mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 		const char *payload, size_t len, upqr_diag_list *diags, bool generating)
 {
 	if (!profile)

@@ -72,7 +72,7 @@ static void test_crc16_against_reference(void **state)
 }
 
 /*
- * The eight-bytes-a-step CRC against the bit-at-a-time one: every length up
+ * The sixteen-bytes-a-step CRC against the bit-at-a-time one: every length up
  * to 80 at every start alignment, random long inputs, and updates split at
  * random points (the register carried between calls of any length).
  */
