@@ -587,10 +587,15 @@ static bool plan_base(frame_plan *f, upqr_scanner *s, const upqr__gimg *img)
 	return true;
 }
 
-/* ZBar on the base image as it is (the cheap first look); costs count against the budget. */
+/*
+ * ZBar on the base image as it is (the cheap first look), when its cost (a
+ * plain pass on fewer pixels) fits the budget; not on the first frame, before
+ * the plain pass has been measured.
+ */
 static int first_look(upqr_scanner *s, frame_plan *f)
 {
-	if (!f->look)
+	double cost = s->video.plain_ns_px * (double)f->base.w * (double)f->base.h;
+	if (!f->look || cost <= 0 || (double)spent_ns(f) + cost > (double)f->budget_ns)
 		return UPQR_OK;
 	f->ran++;
 	return zbar_pass(s, &f->base, &f->base_t, f->look);
