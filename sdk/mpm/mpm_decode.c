@@ -53,6 +53,21 @@ static inline void word_classes(uint64_t x, uint64_t *any, uint64_t *ctl, uint64
 	*nd |= HAS_LESS(x, 0x30) | HAS_MORE(x, 0x39);
 }
 
+/* The class bits that words folded into any, ctl and nd stand for. */
+static inline unsigned word_result(uint64_t any, uint64_t ctl, uint64_t nd)
+{
+	if (any & HIGH)
+		return C_NOT_DIGIT | C_NOT_ANS | C_NONASCII;
+	return (ctl & HIGH ? C_NOT_DIGIT | C_NOT_ANS : 0u) | (nd & HIGH ? C_NOT_DIGIT : 0u);
+}
+
+/* Characters that start in the word: bytes that are not UTF-8 continuations (10xxxxxx). */
+static inline unsigned word_leads(uint64_t x)
+{
+	uint64_t cont = x & ~(x << 1) & HIGH;
+	return 8u - (unsigned)(((cont >> 7) * ONES) >> 56);
+}
+
 static inline unsigned classes(const uint8_t *s, size_t n)
 {
 	uint64_t any = 0, ctl = 0, nd = 0, x;
@@ -75,9 +90,7 @@ static inline unsigned classes(const uint8_t *s, size_t n)
 		for (; i < n; i++)
 			acc |= cls[s[i]];
 	}
-	if (any & HIGH)
-		return C_NOT_DIGIT | C_NOT_ANS | C_NONASCII;
-	return acc | (ctl & HIGH ? C_NOT_DIGIT | C_NOT_ANS : 0u) | (nd & HIGH ? C_NOT_DIGIT : 0u);
+	return acc | word_result(any, ctl, nd);
 }
 
 unsigned upqr__mpm_classes(const uint8_t *s, size_t n)
@@ -226,7 +239,17 @@ static HOT_INLINE walk walk_value(const dctx *c, size_t pos, size_t end, unsigne
 		return w;
 	}
 	size_t i = 0, k = 0;
-	w.acc = 0;
+	uint64_t any = 0, ctl = 0, nd = 0, x;
+	/* Whole words while every character starting in them is still wanted. */
+	for (; avail - i >= 8; i += 8) {
+		memcpy(&x, s + i, 8);
+		unsigned leads = word_leads(x);
+		if (k + leads > chars)
+			break;
+		k += leads;
+		word_classes(x, &any, &ctl, &nd);
+	}
+	w.acc = word_result(any, ctl, nd);
 	for (; i < avail; i++) {
 		uint8_t b = s[i];
 		if ((b & 0xC0) != 0x80) {
