@@ -7,10 +7,13 @@
 #define UPQR_H
 
 #include "upqr/common.h"
+#include "upqr/bertlv.h"
 #include "upqr/qr.h"
 #include "upqr/mpm.h"
 #include "upqr/sign.h"
 #include "upqr/cpm.h"
 #include "upqr/scan.h"
+#include "upqr/journal.h"
+#include "upqr/replay.h"
 
 #endif /* UPQR_H */

@@ -41,106 +41,28 @@
 #define MPM_D_NO_UNIONPAY      "no_unionpay_account"
 #define MPM_D_BAD_FIELD        "bad_field"
 
-/* Value formats, ordered by strictness (N is the strictest). */
-enum { MPM_FMT_S = 0, MPM_FMT_ANS = 1, MPM_FMT_N = 2 };
+/* Value formats, ordered by strictness (N is the strictest): the public enum. */
+enum { MPM_FMT_S = UPQR_MPM_FORMAT_S, MPM_FMT_ANS = UPQR_MPM_FORMAT_ANS, MPM_FMT_N = UPQR_MPM_FORMAT_N };
 
-/* Kinds of object list, each with its own ID table. */
-typedef enum mpm_level {
-	MPM_LV_ROOT = 0,
-	MPM_LV_ACCOUNT,     /* children of root 26..51 */
-	MPM_LV_ADDITIONAL,  /* children of 62 */
-	MPM_LV_TEMPLATE,    /* children of 62/50..99 and 80..99 */
-	MPM_LV_LANGUAGE     /* children of 64 */
-} mpm_level;
+/* Kinds of object list, each with its own ID table: the public enum. */
+typedef upqr_mpm_level mpm_level;
+#define MPM_LV_ROOT UPQR_MPM_LEVEL_ROOT
+#define MPM_LV_ACCOUNT UPQR_MPM_LEVEL_ACCOUNT
+#define MPM_LV_ADDITIONAL UPQR_MPM_LEVEL_ADDITIONAL
+#define MPM_LV_TEMPLATE UPQR_MPM_LEVEL_TEMPLATE
+#define MPM_LV_LANGUAGE UPQR_MPM_LEVEL_LANGUAGE
 
-#define MPM_R_TEMPLATE 0x01u
-#define MPM_R_RFU      0x02u
+#define MPM_R_TEMPLATE UPQR_MPM_FIELD_TEMPLATE
+#define MPM_R_RFU      UPQR_MPM_FIELD_RFU
 
-/* What the spec says about one ID at one level. */
+/* What the spec says about one ID at one level (from the table in mpm_fields.c). */
 typedef struct mpm_rule {
 	uint8_t fmt;        /* MPM_FMT_* */
 	uint8_t min, max;   /* characters */
 	uint8_t flags;      /* MPM_R_* */
 } mpm_rule;
 
-/*
- * The rule tables (EMVCo MPM v1.1; sources per table in /work/shared/spec/mpm.md
- * sections 1.2-1.9). Inline: the decoder asks once per object.
- */
-static inline mpm_rule upqr__mpm_rule_make(uint8_t fmt, uint8_t min, uint8_t max, uint8_t flags)
-{
-	mpm_rule r = { fmt, min, max, flags };
-	return r;
-}
-
-/* Table 3.6 + Annex A; 26..51, 62, 64 and 80..99 are templates. */
-static inline mpm_rule upqr__mpm_root_rule(unsigned id)
-{
-	switch (id) {
-	case 0: case 1: case 55: return upqr__mpm_rule_make(MPM_FMT_N, 2, 2, 0);
-	case 52: return upqr__mpm_rule_make(MPM_FMT_N, 4, 4, 0);
-	case 53: return upqr__mpm_rule_make(MPM_FMT_N, 3, 3, 0);
-	case 54: case 56: return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 13, 0);
-	case 57: return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 5, 0);
-	case 58: return upqr__mpm_rule_make(MPM_FMT_ANS, 2, 2, 0);
-	case 59: return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 25, 0);
-	case 60: return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 15, 0);
-	case 61: return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 10, 0);
-	case 62: case 64: return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, MPM_R_TEMPLATE);
-	case 63: return upqr__mpm_rule_make(MPM_FMT_ANS, 4, 4, 0);
-	default: break;
-	}
-	if (id >= 2 && id <= 25)
-		return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 99, 0);
-	/* Merchant account templates inherit the root's "ans" for their whole value. */
-	if (id >= 26 && id <= 51)
-		return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 99, MPM_R_TEMPLATE);
-	if (id >= 80)
-		return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, MPM_R_TEMPLATE);
-	return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, MPM_R_RFU); /* 65..79 */
-}
-
-/* Table 3.7 + v1.1 (10 tax ID, 11 channel; RFU 12..49; 50..99 templates). */
-static inline mpm_rule upqr__mpm_additional_rule(unsigned id)
-{
-	if (id >= 1 && id <= 8)
-		return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 25, 0);
-	if (id == 9)
-		return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 3, 0);
-	if (id == 10)
-		return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 20, 0);
-	if (id == 11)
-		return upqr__mpm_rule_make(MPM_FMT_ANS, 3, 3, 0);
-	if (id >= 50)
-		return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, MPM_R_TEMPLATE);
-	/* 00 is not defined in 62 either: treat it as reserved. */
-	return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, MPM_R_RFU);
-}
-
-static inline mpm_rule upqr__mpm_rule(mpm_level level, unsigned id)
-{
-	switch (level) {
-	case MPM_LV_ROOT:
-		return upqr__mpm_root_rule(id);
-	case MPM_LV_ADDITIONAL:
-		return upqr__mpm_additional_rule(id);
-	case MPM_LV_LANGUAGE: /* Table 3.8 */
-		if (id == 0)
-			return upqr__mpm_rule_make(MPM_FMT_ANS, 2, 2, 0);
-		if (id == 1)
-			return upqr__mpm_rule_make(MPM_FMT_S, 1, 25, 0);
-		if (id == 2)
-			return upqr__mpm_rule_make(MPM_FMT_S, 1, 15, 0);
-		return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, MPM_R_RFU);
-	case MPM_LV_ACCOUNT:
-	case MPM_LV_TEMPLATE: /* Tables 4.2, 4.4, 4.5: 00 GUID, the rest scheme-specific */
-		if (id == 0)
-			return upqr__mpm_rule_make(MPM_FMT_ANS, 1, 32, 0);
-		return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, 0);
-	}
-	return upqr__mpm_rule_make(MPM_FMT_S, 1, 99, 0);
-}
-
+mpm_rule upqr__mpm_rule(mpm_level level, unsigned id);
 /* Level of the children of a template with that ID at that level. */
 mpm_level upqr__mpm_child_level(mpm_level level, unsigned id);
 

@@ -1,24 +1,28 @@
 /*
- * mpm_rules.c - template levels, ID paths, the ISO look-ups and amount
- * text. The per-ID rule tables (format, length, template or not, RFU) are
- * inline in mpm_internal.h, since the decoder asks once per object. Sources
- * are cited per table in /work/shared/spec/mpm.md sections 1.2-1.9.
+ * mpm_rules.c - the decoder's view of the field table (mpm_fields.c), the
+ * ISO look-ups, and amount text.
  */
 #include <string.h>
 
 #include "mpm_internal.h"
 
+mpm_rule upqr__mpm_rule(mpm_level level, unsigned id)
+{
+	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(level, id);
+	mpm_rule r = { MPM_FMT_S, 1, 99, 0 };
+	if (f) {
+		r.fmt = (uint8_t)f->format;
+		r.min = (uint8_t)f->min_chars;
+		r.max = (uint8_t)f->max_chars;
+		r.flags = (uint8_t)(f->flags & (MPM_R_TEMPLATE | MPM_R_RFU));
+	}
+	return r;
+}
+
 mpm_level upqr__mpm_child_level(mpm_level level, unsigned id)
 {
-	if (level == MPM_LV_ROOT) {
-		if (id == 62)
-			return MPM_LV_ADDITIONAL;
-		if (id == 64)
-			return MPM_LV_LANGUAGE;
-		if (id >= 26 && id <= 51)
-			return MPM_LV_ACCOUNT;
-	}
-	return MPM_LV_TEMPLATE;
+	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(level, id);
+	return f && (f->flags & UPQR_MPM_FIELD_TEMPLATE) ? f->child_level : MPM_LV_TEMPLATE;
 }
 
 void upqr__mpm_path(char *buf, const uint8_t *ids, size_t n)

@@ -44,6 +44,12 @@ expect_out "aid_not_selected" 'aid_not_selected'
 expect_rc "no payload is a usage error" 2 "$UPQR" cpm decode
 expect_rc "unknown option is a usage error" 2 "$UPQR" cpm decode --frob "$B1"
 expect_rc "bad --aid is a usage error" 2 "$UPQR" cpm decode --aid A0 "$B1"
+# The terminal's AID list has no fixed cap: 20 entries, the matching one last.
+set --
+i=1
+while [ $i -le 19 ]; do set -- "$@" --aid "A00000099900$(printf '%02d' $i)"; i=$((i + 1)); done
+expect_rc "20 --aid options" 0 "$UPQR" cpm decode --json "$@" --aid A0000000666666 "$B2"
+expect_out "the last one is selected" '"label": "Product2"'
 expect_rc "two payloads is a usage error" 2 "$UPQR" cpm decode "$B1" "$B2"
 expect_rc "no subcommand is a usage error" 2 "$UPQR" cpm
 expect_rc "unknown subcommand is a usage error" 2 "$UPQR" cpm frob

@@ -117,9 +117,12 @@ static void print_cpm_summary(const upqr_scan_symbol *sym)
 		printf("    ");
 		if (c->aid_name)
 			printf("%s", c->aid_name);
-		else
-			for (size_t i = 0, n = c->aid.ptr ? c->aid.len : 0; i < n; i++)
-				printf("%s%02X", i ? "" : "AID ", c->aid.ptr[i]);
+		else {
+			upqr_cpm_bytes a;
+			(void)upqr_cpm_node_value(&a, c, c->aid_node); /* absent: an empty view */
+			for (size_t i = 0; i < a.len; i++)
+				printf("%s%02X", i ? "" : "AID ", a.ptr[i]);
+		}
 		printf(", card %s\n", c->pan_masked);
 	}
 	free(c);
