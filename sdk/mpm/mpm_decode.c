@@ -751,9 +751,13 @@ static void missing_root(dctx *c, unsigned id, const char *what)
 
 static void check_mandatory(dctx *c, const root_state *rs)
 {
-	for (size_t i = 0; i < upqr_mpm_field_count(); i++) {
+	/* The table lists the root level first: stop at its end. */
+	size_t n = upqr_mpm_field_count();
+	for (size_t i = 0; i < n; i++) {
 		const upqr_mpm_field_info *m = upqr_mpm_field_at(i);
-		if (m->level != UPQR_MPM_LEVEL_ROOT || !(m->flags & UPQR_MPM_FIELD_MANDATORY))
+		if (m->level != UPQR_MPM_LEVEL_ROOT)
+			break;
+		if (!(m->flags & UPQR_MPM_FIELD_MANDATORY))
 			continue;
 		if (!has(rs, m->id_first) && !(m->id_first == 63 && c->p->crc_present))
 			missing_root(c, m->id_first, m->title);
