@@ -2,10 +2,12 @@
 #
 #   make            libraries (build/lib: libupqr, and libupqr-core, the parsers
 #                   alone), CLI (build/bin/upqr)
-#   make check      unit + CLI tests, again under ASan+UBSan, valgrind, a
+#   make check      unit + CLI tests, the Swift binding's XCTests (when swift is
+#                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
 #   make bench      benchmarks -> build/bench/results.json
+#   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make demo       the end-to-end demonstration
 #   make install    PREFIX=/usr/local DESTDIR= (library, headers, upqr, upqr.pc, man page,
@@ -121,7 +123,7 @@ CORE_SO    := $(BUILD)/lib/libupqr-core.so.$(SOMAJOR)
 CORE_SHARED := $(BUILD)/lib/libupqr-core.so
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli sim pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: swift-test benches samples all deps lib cli sim pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -274,6 +276,10 @@ clang-build: deps
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
+
+# The Swift binding's XCTest suite alone (tests/run.sh runs it in `make check`).
+swift-test: lib pki
+	@sh bindings/swift/test.sh $(BUILD)
 
 # ---- bench, demo ---------------------------------------------------------
 

@@ -57,6 +57,8 @@ static void test_limits(void **state)
 	SAME(UPQR_SCAN_MAX_FILE_BYTES, upqr_scan_max_file_bytes());
 	SAME(UPQR_SCAN_MAX_SYMBOLS, upqr_scan_max_symbols());
 	SAME(UPQR_SCAN_DIAG_MAX, upqr_scan_diag_max());
+	SAME(UPQR_SCAN_VIDEO_BUDGET_US, upqr_scan_video_budget_us());
+	SAME(UPQR_SCAN_VIDEO_DEDUP_FRAMES, upqr_scan_video_dedup_frames());
 
 	SAME(UPQR_ACP_FIELDS_MAX, upqr_acp_fields_max());
 	SAME(UPQR_ACP_MESSAGE_MAX, upqr_acp_message_max());

@@ -372,6 +372,7 @@ static void refuse_scanner(upqr_scanner *sc)
 	assert_int_equal(upqr_scan_image(&n, sc, grey, sizeof grey), UPQR_EINVAL);
 	assert_int_equal(upqr_scan_file(&n, sc, "/nonexistent.png"), UPQR_EINVAL);
 	assert_null(upqr_scanner_symbol(sc, 0));
+	assert_int_equal(upqr_scanner_reset(sc), UPQR_EINVAL);
 	assert_string_equal(upqr_scanner_last_error(sc), "");
 	upqr_scanner_free(sc);
 }
