@@ -13,5 +13,6 @@
 #include "upqr/cpm.h"
 #include "upqr/scan.h"
 #include "upqr/journal.h"
+#include "upqr/acquirer.h"
 
 #endif /* UPQR_H */

@@ -11,6 +11,14 @@ static const cli_command commands[] = {
 	{ "verify", "verify a UnionPay response or notification", cli_cmd_verify },
 	{ "cpm", "consumer-presented codes: decode, generate, verify", cli_cmd_cpm },
 	{ "scan", "read QR payment codes from PNG/JPEG images", cli_cmd_scan },
+	{ "apply", "apply for a consumer-scan QR code at the acquirer (01/07)", cli_cmd_acquirer },
+	{ "pay", "charge a consumer's payment code (qrNo or EMV CPM), query, reverse if unknown", cli_cmd_acquirer },
+	{ "query", "query an order's state at the acquirer (--resolve: the query loop)", cli_cmd_acquirer },
+	{ "void", "void a same-day payment (full amount)", cli_cmd_acquirer },
+	{ "refund", "refund a payment, partially or fully", cli_cmd_acquirer },
+	{ "reverse", "reverse a merchant-scan payment of unknown outcome", cli_cmd_acquirer },
+	{ "recover", "drive every unfinished order of the journal to a final state", cli_cmd_acquirer },
+	{ "notify", "verify and book a UnionPay notification (body on stdin)", cli_cmd_acquirer },
 };
 
 static int usage(FILE *out, int code)
