@@ -60,7 +60,10 @@ typedef struct upqr_acquirer_options {
 	long total_timeout_ms;            /* default 30000 */
 	const char *ca_file;              /* CA bundle for the gateway's TLS certificate; NULL: system */
 	const char *pinned_public_key;    /* CURLOPT_PINNEDPUBLICKEY: "sha256//base64" or a key file */
-	int test_env;                     /* 1: talking to UnionPay's test environment or a simulator */
+	/* 1: UnionPay's test environment or a simulator. Must agree with base_url:
+	 * gateway.test.95516.com needs 1, gateway.95516.com needs 0 (UPQR_EINVAL). The
+	 * verifier's own test_env decides whether test-environment CNs verify. */
+	int test_env;
 	const char *user_agent;           /* NULL: "upqr/<version>" */
 	/* 1 switches TLS peer and host verification off. Refused (UPQR_EINVAL)
 	 * unless the base URL's host is a loopback address (127.0.0.0/8, ::1,

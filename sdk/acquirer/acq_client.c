@@ -90,7 +90,7 @@ static bool host_is_loopback(const char *host)
 }
 
 /* Checks scheme and host of the base URL; *loopback tells whether the host is local. */
-static int check_url(upqr_acquirer *a, const char *url, bool *loopback)
+static int check_url(upqr_acquirer *a, const char *url, int test_env, bool *loopback)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
@@ -104,6 +104,14 @@ static int check_url(upqr_acquirer *a, const char *url, bool *loopback)
 		goto out;
 	}
 	*loopback = host_is_loopback(host);
+	/* The test-environment switch must agree with the gateway the URL names. */
+	bool test_host = strcmp(host, "gateway.test.95516.com") == 0 || strcmp(host, "101.231.204.80") == 0;
+	bool prod_host = strcmp(host, "gateway.95516.com") == 0;
+	if ((test_host && !test_env) || (prod_host && test_env)) {
+		rc = upqr__acq_error(a, UPQR_EINVAL, "test_env is %d but base_url names UnionPay's %s gateway",
+				test_env, test_host ? "test" : "production");
+		goto out;
+	}
 	if (strcmp(scheme, "https") != 0 && !(strcmp(scheme, "http") == 0 && *loopback))
 		rc = upqr__acq_error(a, UPQR_EINVAL,
 				"base_url must be https (plain http only for loopback simulators)");
@@ -136,7 +144,7 @@ static int check_options(upqr_acquirer *a, const upqr_acquirer_options *o, bool 
 		return upqr__acq_error(a, UPQR_EINVAL, "at most %d query delays", UPQR_ACQ_BACKOFF_MAX);
 	if (o->base_url == NULL)
 		return upqr__acq_error(a, UPQR_EINVAL, "base_url is required");
-	int rc = check_url(a, o->base_url, loopback);
+	int rc = check_url(a, o->base_url, o->test_env, loopback);
 	if (rc != UPQR_OK)
 		return rc;
 	if (o->insecure_loopback_tls && !*loopback)

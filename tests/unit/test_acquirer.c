@@ -35,6 +35,7 @@ static void base_options(upqr_acquirer_options *o, fixture *f)
 	assert_int_equal(upqr_acquirer_options_init(o, UPQR_ACQUIRER_OPTIONS_VERSION), UPQR_OK);
 	o->mer_id = MER;
 	o->base_url = "https://gateway.test.95516.com";
+	o->test_env = 1;
 	o->signer = f->merchant;
 	o->verifier = f->verifier;
 	o->back_url = "http://127.0.0.1:9/notify";
@@ -91,6 +92,14 @@ static void test_options(void **state)
 	o.base_url = "http://gateway.test.95516.com"; /* plain http off loopback */
 	assert_int_equal(upqr_acquirer_new(&a, &o), UPQR_EINVAL);
 	o.base_url = "not a url";
+	assert_int_equal(upqr_acquirer_new(&a, &o), UPQR_EINVAL);
+	base_options(&o, f);
+	o.test_env = 0; /* the test gateway with the production switch, and the reverse */
+	assert_int_equal(upqr_acquirer_new(&a, &o), UPQR_EINVAL);
+	o.base_url = "https://gateway.95516.com";
+	assert_int_equal(upqr_acquirer_new(&a, &o), UPQR_OK);
+	upqr_acquirer_free(a);
+	o.test_env = 1;
 	assert_int_equal(upqr_acquirer_new(&a, &o), UPQR_EINVAL);
 	base_options(&o, f);
 	o.connect_timeout_ms = 0;
