@@ -119,7 +119,10 @@ int upqr__acq_journal_step(upqr_acquirer *a, const upqr_acq_result *r);
 bool upqr__acq_journal_final(upqr_acquirer *a, upqr_acq_result *r);
 /* Drives one claimed journal record as far as it goes (query loop, reversal). */
 int upqr__acq_recover_one(upqr_acq_result *r, upqr_acquirer *a, const upqr_journal_record *rec);
-/* Forgets the operation in flight (the next begin starts a new one). */
+/* The queryId and txnTime the journal has for an original order (void/refund by orderId alone). */
+int upqr__acq_journal_original(upqr_acquirer *a, const char *orig_order_id, char *query_id,
+		size_t qcap, char *txn_time, size_t tcap);
+/* Forgets the operation in flight, releasing its claim if it is still open. */
 void upqr__acq_journal_done(upqr_acquirer *a);
 
 #endif /* UPQR_ACQ_INTERNAL_H */

@@ -119,5 +119,23 @@ bool upqr__acq_journal_final(upqr_acquirer *a, upqr_acq_result *r)
 
 void upqr__acq_journal_done(upqr_acquirer *a)
 {
+	/* Still open (a QR not paid yet, an outcome unknown): let recovery take it at once. */
+	if (a->journal != NULL && a->jr.id != 0 && !upqr_journal_state_is_final(a->jr.state) &&
+			upqr_journal_release(a->journal, a->jr.id) != UPQR_OK)
+		a->jr.id = 0; /* not ours any more: its lease lapses by itself */
 	a->jr.id = 0;
+}
+
+int upqr__acq_journal_original(upqr_acquirer *a, const char *orig_order_id, char *query_id,
+		size_t qcap, char *txn_time, size_t tcap)
+{
+	upqr_journal_record rec;
+	if (a->journal == NULL)
+		return upqr__acq_error(a, UPQR_EINVAL, "give orig_query_id or orig_order_id + orig_txn_time");
+	int rc = upqr_journal_find(&rec, a->journal, a->mer_id, orig_order_id, UPQR_JOURNAL_KIND_NONE);
+	if (rc != UPQR_OK)
+		return journal_error(a, rc, "the original order is not in the journal");
+	upqr__acq_copy(query_id, qcap, rec.query_id);
+	upqr__acq_copy(txn_time, tcap, rec.txn_time);
+	return UPQR_OK;
 }

@@ -557,9 +557,19 @@ static int undo(upqr_acq_result *out, upqr_acquirer *acq, const upqr_undo_reques
 	acq->err[0] = '\0';
 	if (req == NULL || req->txn_amt <= 0 || req->txn_amt > 999999999999LL)
 		return upqr__acq_error(acq, UPQR_EINVAL, "txn_amt must be 1..999999999999 fen");
-	if (req->orig_query_id == NULL && (req->orig_order_id == NULL || req->orig_txn_time == NULL))
+	if (req->orig_query_id == NULL && req->orig_order_id == NULL)
 		return upqr__acq_error(acq, UPQR_EINVAL, "give orig_query_id or orig_order_id + orig_txn_time");
-	int rc = need_back_url(acq);
+	/* Only the original's orderId: the journal knows its queryId and txnTime. */
+	char jqid[33] = "", jtt[15] = "";
+	const char *oqid = req->orig_query_id, *ott = req->orig_txn_time;
+	int rc = UPQR_OK;
+	if (oqid == NULL && ott == NULL) {
+		rc = upqr__acq_journal_original(acq, req->orig_order_id, jqid, sizeof jqid, jtt, sizeof jtt);
+		oqid = jqid[0] ? jqid : NULL;
+		ott = jtt;
+	}
+	if (rc == UPQR_OK)
+		rc = need_back_url(acq);
 	if (rc == UPQR_OK)
 		rc = ids(acq, out->order_id, out->txn_time, req->order_id, req->txn_time);
 	if (rc != UPQR_OK)
@@ -572,9 +582,9 @@ static int undo(upqr_acq_result *out, upqr_acquirer *acq, const upqr_undo_reques
 	upqr__acq_msg_add(&m, "txnTime", out->txn_time);
 	upqr__acq_msg_add(&m, "txnAmt", amt);
 	upqr__acq_msg_add(&m, "currencyCode", "156");
-	upqr__acq_msg_add(&m, "origQryId", req->orig_query_id);
-	upqr__acq_msg_add(&m, "origOrderId", req->orig_query_id ? NULL : req->orig_order_id);
-	upqr__acq_msg_add(&m, "origTxnTime", req->orig_query_id ? NULL : req->orig_txn_time);
+	upqr__acq_msg_add(&m, "origQryId", oqid);
+	upqr__acq_msg_add(&m, "origOrderId", oqid ? NULL : req->orig_order_id);
+	upqr__acq_msg_add(&m, "origTxnTime", oqid ? NULL : ott);
 	upqr__acq_msg_add(&m, "backUrl", acq->back_url);
 	bool decided = false;
 	rc = send_money(out, acq, &m, is_void ? UPQR_JOURNAL_VOID : UPQR_JOURNAL_REFUND, req->txn_amt,
