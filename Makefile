@@ -34,10 +34,14 @@ SOMAJOR := 0
 LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
+# The simulator (sim/, build/bin/upqr-sim) only; the library never links these.
+SIM_PKGS  = libmicrohttpd sqlite3 libcurl jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) $(CLI_PKGS) $(TEST_PKGS))
 LIB_LIBS   = $(shell pkg-config --libs $(LIB_PKGS)) -lm
 CLI_LIBS   = $(shell pkg-config --libs $(CLI_PKGS))
 TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS))
+SIM_CFLAGS = $(shell pkg-config --cflags $(SIM_PKGS))
+SIM_LIBS   = $(shell pkg-config --libs $(SIM_PKGS)) -lpthread
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wundef -Wcast-qual
@@ -73,6 +77,7 @@ SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 SAMPLE_SRCS := $(wildcard samples/*.c)
+SIM_SRCS   := $(filter-out sim/main.c,$(wildcard sim/*.c))
 
 # Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
 # Debian's libzxing-dev is installed). The SDK itself never links zxing.
@@ -88,25 +93,28 @@ TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 SAMPLE_BINS := $(SAMPLE_SRCS:samples/%.c=$(BUILD)/samples/%)
+SIM_OBJS   := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)
 
 STATIC_LIB := $(BUILD)/lib/libupqr.a
 SHARED_REAL := $(BUILD)/lib/libupqr.so.$(VERSION)
 SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
+SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli pki tests check soak bench fuzz fuzz-bins clang-build demo install clean headers-check
+.PHONY: benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
 
-all: deps lib cli pki samples
+all: deps lib cli sim pki samples
 
 deps:
 	@sh scripts/deps.sh
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
 cli: $(CLI_BIN)
+sim: $(SIM_BIN)
 tests: $(TEST_BINS)
 
 # Test PKI for the sign tests and the simulator: generated when missing (or
@@ -123,6 +131,11 @@ $(BUILD)/obj/sdk/%.o: sdk/%.c | deps
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
 	$(Q)$(CC) $(CPPFLAGS_ALL) -DUPQR_BUILDING $(PKG_CFLAGS) $(CFLAGS_ALL) -fvisibility=hidden $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/sim/%.o: sim/%.c | deps
+	@mkdir -p $(dir $@)
+	$(SAY) CC $<
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(SIM_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -156,6 +169,10 @@ $(SHARED_LIB): $(SHARED_SO)
 $(CLI_BIN): $(CLI_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(CLI_LIBS) $(LIB_LIBS)
+
+$(SIM_BIN): $(BUILD)/obj/sim/main.o $(SIM_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)

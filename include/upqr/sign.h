@@ -274,6 +274,31 @@ UPQR_EXTERN int upqr_verifier_verify(upqr_verifier *verifier, const upqr_acp_fie
 		size_t count, int64_t at) UPQR_WARN_UNUSED;
 
 /*
+ * The gateway's side: verifies a request a merchant signed. Merchants send
+ * certId (never their certificate), in 5.1.0 as in 5.0.0, so the key is
+ * looked up by the message's certId among the certificates of cert_dir and
+ * those added with upqr_verifier_add_cert; the digest follows `version`
+ * (SHA-256 / SHA-1); signMethod 11/12 as in upqr_verifier_verify. No CN
+ * check (merchant certificates do not name UnionPay). Same status codes;
+ * an unregistered certId -> UPQR_ECERT_UNKNOWN.
+ */
+UPQR_EXTERN int upqr_verifier_verify_request(upqr_verifier *verifier, const upqr_acp_field *fields,
+		size_t count, int64_t at) UPQR_WARN_UNUSED;
+
+/*
+ * Registers one more certificate (PEM or DER in memory) for lookups by
+ * certId (its serial in decimal), as if it were a file of cert_dir: used by
+ * 5.0.0 verification and upqr_verifier_verify_request. The certificate is
+ * trusted as given (no chain check): register only keys you know. Writes
+ * the certId (NUL-terminated) to cert_id; cert_id == NULL or too small ->
+ * UPQR_EBUFSIZE with the size in *written, the certificate registered all
+ * the same. Errors: UPQR_ECERT (unparsable, or not RSA 2048..8192),
+ * UPQR_ELIMIT (more than 64 certificates), UPQR_ENOMEM.
+ */
+UPQR_EXTERN int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *written,
+		upqr_verifier *verifier, const void *data, size_t len) UPQR_WARN_UNUSED;
+
+/*
  * Checks one UnionPay signing certificate (PEM text, CRLF tolerated): chain
  * to root + middle at time at, then the subject CN. Same codes as above.
  */

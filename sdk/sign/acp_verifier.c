@@ -129,23 +129,19 @@ static int load_trust(upqr_verifier *v, const upqr_verifier_options *o)
 	return UPQR_OK;
 }
 
-static int dir_add(upqr_verifier *v, const char *path)
+/* Adds x to the certId table (x stays the caller's); its certId into id. */
+static int dir_add_x509(upqr_verifier *v, X509 *x, const char *what, char id[UPQR__CERT_ID_MAX])
 {
 	int rc;
-	X509 *x = upqr__cert_load_file(path, &rc);
-	if (!x)
-		return UPQR_OK; /* not a certificate: the directory may hold other files */
-	char id[UPQR__CERT_ID_MAX];
 	vcert c = { 0 };
 	rc = UPQR_ECERT;
 	if (upqr__cert_serial_dec(x, id) && cert_window(x, &c.not_before, &c.not_after)) {
 		EVP_PKEY *pkey = X509_get_pubkey(x);
 		rc = pkey ? vcert_set(&c, &v->dig, pkey, id, strlen(id)) : UPQR_ECERT;
 	}
-	X509_free(x);
 	if (rc) {
 		vcert_clear(&c);
-		return upqr__set_error(v->err, rc, "%s: unusable certificate", path);
+		return upqr__set_error(v->err, rc, "%s: unusable certificate", what);
 	}
 	if (v->dir_n == DIR_CERTS_MAX) {
 		vcert_clear(&c);
@@ -154,6 +150,39 @@ static int dir_add(upqr_verifier *v, const char *path)
 	}
 	v->dir[v->dir_n++] = c;
 	return UPQR_OK;
+}
+
+static int dir_add(upqr_verifier *v, const char *path)
+{
+	int rc;
+	X509 *x = upqr__cert_load_file(path, &rc);
+	if (!x)
+		return UPQR_OK; /* not a certificate: the directory may hold other files */
+	char id[UPQR__CERT_ID_MAX];
+	rc = dir_add_x509(v, x, path, id);
+	X509_free(x);
+	return rc;
+}
+
+int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *written, upqr_verifier *v,
+		const void *data, size_t len)
+{
+	if (!v || !data || !written)
+		return UPQR_EINVAL;
+	v->err[0] = 0;
+	X509 *x = upqr__cert_load_mem(data, len);
+	ERR_clear_error();
+	if (!x)
+		return upqr__set_error(v->err, UPQR_ECERT, "not a PEM or DER certificate");
+	char id[UPQR__CERT_ID_MAX];
+	int rc = dir_add_x509(v, x, "added certificate", id);
+	X509_free(x);
+	if (rc)
+		return rc;
+	upqr__buf b;
+	upqr__buf_init(&b, cert_id, cap);
+	upqr__buf_put(&b, id, strlen(id));
+	return upqr__buf_finish(&b, written, true);
 }
 
 static int load_dir(upqr_verifier *v, const char *dir)
@@ -443,7 +472,7 @@ static int verify_rsa_sig(upqr_verifier *v, vcert *c, upqr_acp_version ver, cons
 }
 
 static int verify_rsa(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at,
-		const upqr_acp_field *sigf)
+		const upqr_acp_field *sigf, bool by_cert_id)
 {
 	const upqr_acp_field *verf = upqr_acp_field_get(fields, count, "version");
 	if (!verf)
@@ -461,7 +490,7 @@ static int verify_rsa(upqr_verifier *v, const upqr_acp_field *fields, size_t cou
 	if (rc)
 		return rc;
 	vcert *c;
-	if (ver == UPQR_ACP_5_1_0) {
+	if (ver == UPQR_ACP_5_1_0 && !by_cert_id) {
 		const upqr_acp_field *pc = upqr_acp_field_get(fields, count, "signPubKeyCert");
 		if (!pc)
 			return upqr__set_error(v->err, UPQR_ECERT, "5.1.0 message without signPubKeyCert");
@@ -492,7 +521,8 @@ static int verify_secure_key(upqr_verifier *v, const upqr_acp_field *fields, siz
 	return ok ? UPQR_OK : upqr__set_error(v->err, UPQR_ESIG_DIGEST, "signature does not match the message");
 }
 
-int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at)
+static int verify_message(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at,
+		bool by_cert_id)
 {
 	if (!v || (!fields && count))
 		return UPQR_EINVAL;
@@ -511,8 +541,19 @@ int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t 
 	if (!method)
 		return upqr__set_error(v->err, UPQR_EINVALID, "message without signMethod");
 	if (upqr__value_is(method, "01"))
-		return verify_rsa(v, fields, count, at, sigf);
+		return verify_rsa(v, fields, count, at, sigf, by_cert_id);
 	if (upqr__value_is(method, "11") || upqr__value_is(method, "12"))
 		return verify_secure_key(v, fields, count, sigf, upqr__value_is(method, "12"));
 	return upqr__set_error(v->err, UPQR_EUNSUPPORTED, "unsupported signMethod");
+}
+
+int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at)
+{
+	return verify_message(v, fields, count, at, false);
+}
+
+int upqr_verifier_verify_request(upqr_verifier *v, const upqr_acp_field *fields, size_t count,
+		int64_t at)
+{
+	return verify_message(v, fields, count, at, true);
 }
