@@ -106,6 +106,11 @@ expect_err "over-refund named" "UPQR_EOVERREFUND"
 expect_rc "pay another" 0 "$UPQR" pay $CFG --amount 300 --qr-no 6225123456789012345 --json
 OID2=$(json "$TMP/out" orderId)
 expect_rc "void" 0 "$UPQR" void $CFG --amount 300 --orig-order-id "$OID2" --json
+CPM=$("$UPQR" cpm generate --profile tests/data/cpm-profile.json --atc 7 --amount 1200)
+expect_rc "pay with an EMV CPM payload" 0 "$UPQR" pay $CFG --amount 1200 --cpm "$CPM" --json
+expect_out "CPM pay: success" '"outcome": "success"'
+expect_rc "the same CPM code again (replayed ATC): refused" 1 "$UPQR" pay $CFG --amount 1200 --cpm "$CPM" --json
+expect_out "replay: respCode 38" '"respCode": "38"'
 expect_rc "apply" 0 "$UPQR" apply $CFG --amount 250 --json
 expect_out "apply: qrCode" '"qrCode": "https?://[^"]*/00010000/[0-9]+"'
 curl -s -d "fault=outcome&scope=amount&key=666&value=decline" "$BASE/__sim/faults" >/dev/null
@@ -114,7 +119,8 @@ expect_out "declined: failed with the issuer's code" '"respCode": "64"'
 curl -s -d "fault=outcome&scope=amount&key=777&value=pending" "$BASE/__sim/faults" >/dev/null
 expect_rc "never settled: reversed, exit 1" 1 "$UPQR" pay $CFG --amount 777 --qr-no 6225123456789012345 --json
 expect_out "reversed" '"reversed": true'
-# the unpaid QR is the one open order; at time scale 600 it has expired at the gateway
+# the unpaid QR is the one open order; two hours later (simulator clock) it has expired
+curl -s -d "advance=7200" "$BASE/__sim/clock" >/dev/null
 expect_rc "recover: settles the open QR" 0 "$UPQR" recover $CFG --json
 expect_out "recover: one claimed" '"claimed": 1,'
 expect_out "recover: the expired QR failed" '"failed": 1,'
