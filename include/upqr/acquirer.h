@@ -119,7 +119,7 @@ UPQR_EXTERN const char *upqr_outcome_name(upqr_outcome o);
 typedef struct upqr_acq_result {
 	upqr_outcome outcome;
 	int cause;                 /* UNKNOWN: the upqr status that made it unknown (UPQR_OK otherwise) */
-	int accepted;              /* the gateway accepted the request (sync 00) */
+	int accepted;              /* the gateway accepted the request (a verified sync 00) */
 	int reversed;              /* a reversal ended this order */
 	unsigned int queries;      /* queries sent for this call */
 	char resp_code[3];         /* the deciding respCode (origRespCode when a query decided) */

@@ -31,8 +31,9 @@ struct upqr_acquirer {
 	upqr_verifier *verifier;
 	upqr_journal *journal;
 	upqr__acq_jr jr;
-	bool recovering;
-	bool sync_only;               /* inside upqr_journal_recover */
+	bool recovering;               /* inside upqr_journal_recover */
+	bool sync_only;
+	bool order_seen;               /* a query of the operation in flight found it (respCode 00) */
 	char *base_url;
 	char *back_url;
 	char mer_id[16];
@@ -122,7 +123,7 @@ int upqr__acq_recover_one(upqr_acq_result *r, upqr_acquirer *a, const upqr_journ
 /* The queryId and txnTime the journal has for an original order (void/refund by orderId alone). */
 int upqr__acq_journal_original(upqr_acquirer *a, const char *orig_order_id, char *query_id,
 		size_t qcap, char *txn_time, size_t tcap);
-/* Forgets the operation in flight, releasing its claim if it is still open. */
+/* Forgets the operation in flight, releasing its claim if it is still open; order_seen is reset. */
 void upqr__acq_journal_done(upqr_acquirer *a);
 
 #endif /* UPQR_ACQ_INTERNAL_H */

@@ -124,6 +124,7 @@ void upqr__acq_journal_done(upqr_acquirer *a)
 			upqr_journal_release(a->journal, a->jr.id) != UPQR_OK)
 		a->jr.id = 0; /* not ours any more: its lease lapses by itself */
 	a->jr.id = 0;
+	a->order_seen = false;
 }
 
 int upqr__acq_journal_original(upqr_acquirer *a, const char *orig_order_id, char *query_id,

@@ -221,6 +221,8 @@ static int query_once(upqr_acq_result *r, upqr_acquirer *a, const upqr_order_ref
 	char code[3], orig[3];
 	upqr__acq_get(a, "respCode", code, sizeof code);
 	upqr__acq_get(a, "origRespCode", orig, sizeof orig);
+	if (strcmp(code, "00") == 0)
+		a->order_seen = true; /* the gateway has the order, whatever its state */
 	if (strcmp(code, "00") != 0 || orig[0] == '\0' || upqr__acq_code_pending(orig)) {
 		upqr__acq_copy(r->resp_code, sizeof r->resp_code, code);
 		upqr__acq_get(a, "respMsg", r->resp_msg, sizeof r->resp_msg);
@@ -367,12 +369,14 @@ static int reverse_unknown(upqr_acq_result *r, upqr_acquirer *a, const upqr_orde
 }
 
 /*
- * A loop that only ever heard 34 "no such transaction": the request never
- * reached the gateway (for a consume, the reversal was tried first).
+ * A loop whose last answer was 34 "no such transaction" and in which the
+ * gateway never showed that it had the order (no sync 00, no query 00): the
+ * request never reached it (for a consume, the reversal was tried first).
  */
-static void never_arrived(upqr_acq_result *r)
+static void never_arrived(upqr_acq_result *r, const upqr_acquirer *a)
 {
-	if (r->outcome == UPQR_OUTCOME_UNKNOWN && !r->accepted && strcmp(r->resp_code, "34") == 0) {
+	if (r->outcome == UPQR_OUTCOME_UNKNOWN && !r->accepted && !a->order_seen &&
+			strcmp(r->resp_code, "34") == 0) {
 		r->outcome = UPQR_OUTCOME_FAILED;
 		r->cause = UPQR_ENOTFOUND;
 	}
@@ -390,7 +394,7 @@ static int conclude(upqr_acq_result *r, upqr_acquirer *a, const upqr_order_ref *
 			!upqr__acq_journal_final(a, r))
 		rc = reverse_unknown(r, a, ref);
 	if (rc == UPQR_OK)
-		never_arrived(r);
+		never_arrived(r, a);
 	int jrc = upqr__acq_journal_step(a, r);
 	upqr__acq_journal_done(a);
 	return rc != UPQR_OK ? rc : jrc;
