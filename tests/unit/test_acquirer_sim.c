@@ -41,6 +41,7 @@ typedef struct notice {
 	int duplicate;
 	int verified;
 	int query_len;
+	upqr_outcome outcome;
 } notice;
 
 typedef struct world {
@@ -140,6 +141,7 @@ static int on_notify(void *user, const char *body, size_t len, const char *query
 		e->duplicate = n.duplicate;
 		e->verified = n.verified;
 		e->query_len = (int)qlen;
+		e->outcome = n.result.outcome;
 	}
 	pthread_mutex_unlock(&W.lock);
 	return n.http_status;
@@ -453,7 +455,7 @@ static void test_sync_faults(void **state)
 		{ "malformed", "1", UPQR_OUTCOME_SUCCESS, 0 }, { "badsig", "1", UPQR_OUTCOME_SUCCESS, 0 },
 		{ "cert", "wrongcn", UPQR_OUTCOME_SUCCESS, 0 }, { "cert", "expired", UPQR_OUTCOME_SUCCESS, 0 },
 		{ "cert", "selfsigned", UPQR_OUTCOME_SUCCESS, 0 }, { "cert", "testcn", UPQR_OUTCOME_SUCCESS, 1 },
-		{ "cert", "sha1", UPQR_OUTCOME_SUCCESS, 1 },
+		{ "cert", "sha1", UPQR_OUTCOME_SUCCESS, 1 }, { "cert", "normal", UPQR_OUTCOME_SUCCESS, 1 },
 		{ "delay", "1500", UPQR_OUTCOME_SUCCESS, 0 }, { "outcome", "decline", UPQR_OUTCOME_FAILED, 1 },
 	};
 	client c;
@@ -542,6 +544,26 @@ static void test_notifications(void **state)
 	assert_true(rejected_total() > before);
 	assert_int_equal(notices_for(oid, &dups, &rej), (size_t)rej); /* every delivery refused */
 	assert_int_equal(jstate(&c, oid), UPQR_JOURNAL_SUCCESS);
+	/* a failure-shaped notification (respCode 00, origRespCode 64) is booked as a failure */
+	new_order(&c, oid);
+	fault("order", oid, "notify_fail", "1");
+	fault("order", oid, "outcome", "decline");
+	r = pay(&c, oid, 5004);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_FAILED);
+	assert_int_equal(wait_notices(oid, 1, &dups, &rej), 1);
+	assert_int_equal(rej, 0);
+	pthread_mutex_lock(&W.lock);
+	for (size_t i = 0; i < W.nlog; i++)
+		if (strcmp(W.log[i].order_id, oid) == 0)
+			assert_int_equal(W.log[i].outcome, UPQR_OUTCOME_FAILED);
+	pthread_mutex_unlock(&W.lock);
+	assert_int_equal(jstate(&c, oid), UPQR_JOURNAL_FAILED);
+	/* no notification at all: the query loop settles it */
+	new_order(&c, oid);
+	fault("order", oid, "notify_none", "1");
+	assert_int_equal(pay(&c, oid, 5005).outcome, UPQR_OUTCOME_SUCCESS);
+	msleep(200);
+	assert_int_equal(notices_for(oid, &dups, &rej), 0);
 	/* out of order: the refund's notification before the consume's */
 	char oid2[33];
 	new_order(&c, oid2);
