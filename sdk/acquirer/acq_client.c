@@ -485,3 +485,21 @@ const char *upqr__acq_get(upqr_acquirer *a, const char *key, char *buf, size_t c
 	buf[n] = '\0';
 	return buf;
 }
+
+static bool field_equals(upqr_acquirer *a, const char *key, const char *want)
+{
+	const upqr_acp_field *f = upqr_acp_field_get(a->fields, a->nfields, key);
+	return f != NULL && f->value_len == strlen(want) && memcmp(f->value, want, f->value_len) == 0;
+}
+
+bool upqr__acq_reply_is_for(upqr_acquirer *a, const char *order_id, const char *txn_time, int *cause)
+{
+	/* A genuine reply about another order (replayed, or misrouted) decides nothing here. */
+	if (field_equals(a, "merId", a->mer_id) && field_equals(a, "orderId", order_id) &&
+			field_equals(a, "txnTime", txn_time))
+		return true;
+	*cause = upqr__acq_error(a, UPQR_EMISMATCH,
+			"a verified reply that is not about this order (merId, orderId or txnTime differ)");
+	a->nfields = 0;
+	return false;
+}

@@ -84,6 +84,11 @@ int upqr__acq_build(upqr_acquirer *a, const upqr__acq_msg *m, size_t *len);
  */
 upqr__reply upqr__acq_send(upqr_acquirer *a, const char *path, size_t len, int *cause);
 
+/*
+ * Whether the verified reply echoes this merchant, orderId and txnTime; if
+ * not, it is dropped (*cause = UPQR_EMISMATCH) and must count as no reply.
+ */
+bool upqr__acq_reply_is_for(upqr_acquirer *a, const char *order_id, const char *txn_time, int *cause);
 /* The verified reply's value of key, NUL-terminated into buf (truncated), "" if absent. */
 const char *upqr__acq_get(upqr_acquirer *a, const char *key, char *buf, size_t cap);
 /* Copies the identifying fields of the verified reply into r. */

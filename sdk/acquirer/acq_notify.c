@@ -23,6 +23,12 @@ static void notify_outcome(upqr_notify_result *out, upqr_acquirer *a)
 	r->outcome = ok ? UPQR_OUTCOME_SUCCESS : UPQR_OUTCOME_FAILED;
 }
 
+static bool notify_is_ours(upqr_acquirer *a)
+{
+	char mer[16];
+	return strcmp(upqr__acq_get(a, "merId", mer, sizeof mer), a->mer_id) == 0;
+}
+
 static int book(upqr_notify_result *out, upqr_acquirer *a)
 {
 	const upqr_acq_result *r = &out->result;
@@ -85,6 +91,8 @@ int upqr_acquirer_notify(upqr_notify_result *out, upqr_acquirer *acq, const char
 		notify_outcome(out, acq);
 		if (out->result.query_id[0] == '\0')
 			rc = upqr__acq_error(acq, UPQR_EINVALID, "verified notification without queryId");
+		else if (!notify_is_ours(acq))
+			rc = upqr__acq_error(acq, UPQR_EMISMATCH, "notification for another merchant");
 		else if (acq->journal == NULL || strcmp(out->txn_type, "99") == 0)
 			out->http_status = 200; /* reversals are settled by their own call, not booked */
 		else
@@ -249,6 +257,8 @@ int upqr_acquirer_update_encrypt_cert(upqr_acq_result *out, char *pem, size_t ca
 	if (rc != UPQR_OK)
 		return rc;
 	upqr__reply kind = upqr__acq_send(acq, "/gateway/api/backTransReq.do", len, &cause);
+	if (kind == UPQR__REPLY_VERIFIED && !upqr__acq_reply_is_for(acq, out->order_id, out->txn_time, &cause))
+		kind = UPQR__REPLY_NONE;
 	if (kind != UPQR__REPLY_VERIFIED) {
 		out->outcome = kind == UPQR__REPLY_NOT_SENT ? UPQR_OUTCOME_FAILED : UPQR_OUTCOME_UNKNOWN;
 		out->cause = cause;

@@ -214,6 +214,8 @@ static int query_once(upqr_acq_result *r, upqr_acquirer *a, const upqr_order_ref
 		return rc;
 	upqr__reply kind = upqr__acq_send(a, PATH_QUERY, len, &cause);
 	r->queries++;
+	if (kind == UPQR__REPLY_VERIFIED && !upqr__acq_reply_is_for(a, ref->order_id, ref->txn_time, &cause))
+		kind = UPQR__REPLY_NONE;
 	if (kind != UPQR__REPLY_VERIFIED) {
 		set_unknown(r, cause);
 		return UPQR_OK;
@@ -289,6 +291,8 @@ static int reverse_once(upqr_acq_result *r, upqr_acquirer *a, const upqr_order_r
 	if (rc != UPQR_OK)
 		return rc;
 	upqr__reply kind = upqr__acq_send(a, PATH_BACK, len, &cause);
+	if (kind == UPQR__REPLY_VERIFIED && !upqr__acq_reply_is_for(a, ref->order_id, ref->txn_time, &cause))
+		kind = UPQR__REPLY_NONE;
 	if (kind == UPQR__REPLY_VERIFIED) {
 		upqr__acq_get(a, "respCode", r->resp_code, sizeof r->resp_code);
 		upqr__acq_get(a, "respMsg", r->resp_msg, sizeof r->resp_msg);
@@ -458,6 +462,8 @@ static int send_money(upqr_acq_result *r, upqr_acquirer *a, const upqr__acq_msg 
 	if (rc != UPQR_OK)
 		return rc;
 	upqr__reply reply = upqr__acq_send(a, PATH_BACK, len, &cause);
+	if (reply == UPQR__REPLY_VERIFIED && !upqr__acq_reply_is_for(a, r->order_id, r->txn_time, &cause))
+		reply = UPQR__REPLY_NONE;
 	*decided = apply_sync(r, a, reply, cause);
 	rc = upqr__acq_journal_step(a, r);
 	if (rc != UPQR_OK)
