@@ -2,12 +2,14 @@
 #
 #   make            library (build/lib), CLI (build/bin/upqr)
 #   make check      unit + CLI tests, again under ASan+UBSan, valgrind, a
-#                   clang -Werror build and a fuzz smoke; last line "N passed, N failed"
+#                   clang -Werror build and a fuzz smoke; last line
+#                   "N passed, N failed, N skipped"
 #   make soak       the acquirer's crash-recovery and thread tests at full size
 #   make bench      benchmarks -> build/bench/results.json
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make demo       the end-to-end demonstration
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (library, headers, upqr, upqr.pc, man page,
+#                   bash completion); make uninstall removes exactly those files
 #   make deps       install missing Debian packages (run by every target that needs them)
 #
 # One tree of sources, several build flavours selected by BUILD and SAN:
@@ -58,6 +60,11 @@ ifeq ($(SAN),fuzz)
 endif
 
 CPPFLAGS_ALL := -Iinclude -Isdk -Itests/support -D_POSIX_C_SOURCE=200809L
+# The CLI and the samples: public headers only, linked against the shared
+# library (found next to them through $ORIGIN/../lib, in build/ and once
+# installed), so reaching an internal symbol fails the link.
+PUBLIC_CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L
+PUBLIC_RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 CFLAGS_ALL   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -fPIC -MMD -MP
 LDFLAGS_ALL  := $(SANFLAGS)
 
@@ -102,7 +109,7 @@ SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install clean headers-check
+.PHONY: benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -132,10 +139,17 @@ $(BUILD)/obj/sdk/%.o: sdk/%.c | deps
 	$(SAY) CC $<
 	$(Q)$(CC) $(CPPFLAGS_ALL) -DUPQR_BUILDING $(PKG_CFLAGS) $(CFLAGS_ALL) -fvisibility=hidden $(CFLAGS) -c $< -o $@
 
+# The CLI sees the public headers only (and jansson), as curl's tool does.
+$(BUILD)/obj/tools/%.o: tools/%.c | deps
+	@mkdir -p $(dir $@)
+	$(SAY) CC $<
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(shell pkg-config --cflags $(CLI_PKGS)) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
+
+# So does the simulator (plus its own libraries).
 $(BUILD)/obj/sim/%.o: sim/%.c | deps
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(SIM_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(SIM_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -166,9 +180,9 @@ $(SHARED_SO): $(SHARED_REAL)
 $(SHARED_LIB): $(SHARED_SO)
 	$(Q)ln -sf $(notdir $<) $@
 
-$(CLI_BIN): $(CLI_OBJS) $(STATIC_LIB)
+$(CLI_BIN): $(CLI_OBJS) $(SHARED_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(CLI_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(SHARED_LIB) $(PUBLIC_RPATH) $(CLI_LIBS)
 
 $(SIM_BIN): $(BUILD)/obj/sim/main.o $(SIM_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
@@ -178,11 +192,21 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB) $(TEST_LIBS) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
+# The simulator against a bare libmicrohttpd server: links the sim objects and their libraries.
+$(BUILD)/bench/bench_sim: $(BUILD)/obj/bench/bench_sim.o $(SIM_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
+
 # Benches may drive the simulator (tests/support/simctl.c).
 BENCH_SUPPORT := $(BUILD)/obj/tests/support/simctl.o
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+
+# The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
+$(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
 $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 	@mkdir -p $(dir $@)
@@ -190,11 +214,12 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
-# Samples use the public API only: compiled against include/ alone.
-$(BUILD)/samples/%: samples/%.c $(STATIC_LIB)
+# Samples use the public API only, like the CLI.
+$(BUILD)/samples/%: samples/%.c $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
-	$(Q)$(CC) -Iinclude $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIB_LIBS)
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< \
+		$(SHARED_LIB) $(PUBLIC_RPATH)
 
 samples: $(SAMPLE_BINS)
 
@@ -207,7 +232,12 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all tests
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@$(MAKE) --no-print-directory clang-build
+	@$(MAKE) --no-print-directory headers-check
 	@FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) sh tests/run.sh
+
+# Each public header alone, as C99 -pedantic and as C++11 (run.sh runs it too).
+headers-check:
+	@UPQR_BUILD=$(BUILD) sh tests/cli/test_headers.sh
 
 # Everything once more with clang, warnings as errors (compile and link only).
 clang-build: deps
@@ -232,8 +262,22 @@ demo: all samples
 
 # ---- install -------------------------------------------------------------
 
+# Everything `make install` puts in place, so `make uninstall` removes exactly that.
+HEADERS    := $(notdir $(wildcard include/upqr/*.h))
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The .pc file finds the tree relative to itself (${pcfiledir}), so it works
+# as installed, staged under DESTDIR, or moved, without PKG_CONFIG_SYSROOT_DIR.
+PC_PREFIX  = $${pcfiledir}/$(shell realpath -m --relative-to=$(LIBDIR)/pkgconfig $(PREFIX))
+PC_LIBDIR  = $${pcfiledir}/$(shell realpath -m --relative-to=$(LIBDIR)/pkgconfig $(LIBDIR))
+INSTALLED  = $(PREFIX)/include/upqr.h $(HEADERS:%=$(PREFIX)/include/upqr/%) \
+	$(LIBDIR)/libupqr.a $(LIBDIR)/libupqr.so.$(VERSION) $(LIBDIR)/libupqr.so.$(SOMAJOR) \
+	$(LIBDIR)/libupqr.so $(LIBDIR)/pkgconfig/upqr.pc $(PREFIX)/bin/upqr \
+	$(MANDIR)/man1/upqr.1 $(BASHCOMPDIR)/upqr
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include/upqr $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/include/upqr $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 include/upqr.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/upqr/*.h $(DESTDIR)$(PREFIX)/include/upqr/
 	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
@@ -241,8 +285,16 @@ install: all
 	ln -sf libupqr.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libupqr.so.$(SOMAJOR)
 	ln -sf libupqr.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libupqr.so
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	install -m 644 docs/upqr.1 $(DESTDIR)$(MANDIR)/man1/upqr.1
+	install -m 644 tools/upqr/upqr.bash $(DESTDIR)$(BASHCOMPDIR)/upqr
+	sed -e 's|@PREFIX@|$(PC_PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@REQUIRES@|$(LIB_PKGS)|' upqr.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/upqr.pc
+
+# Removes the files install wrote, and include/upqr if that leaves it empty;
+# shared folders (bin, lib, man1 ...) stay.
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	rmdir $(DESTDIR)$(PREFIX)/include/upqr 2>/dev/null || true
 
 clean:
 	rm -rf build

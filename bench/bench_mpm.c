@@ -73,87 +73,6 @@ static void count_free(void *p, void *u)
 	free(p);
 }
 
-/* Copies a decoded payload into encoder input (strings into the arena). */
-typedef struct conv {
-	char arena[65536];
-	size_t used;
-	upqr_mpm_entry_in ents[80];
-	upqr_mpm_value_in vals[400];
-	size_t ne, nv;
-} conv;
-
-static const char *dup(conv *c, const char *s, size_t n)
-{
-	char *d = c->arena + c->used;
-	memcpy(d, s, n);
-	d[n] = 0;
-	c->used += n + 1;
-	return d;
-}
-
-static const char *dupstr(conv *c, upqr_mpm_str s)
-{
-	return s.ptr ? dup(c, s.ptr, s.len) : NULL;
-}
-
-static void entry(conv *c, const upqr_mpm_payload *p, const upqr_mpm_object *o)
-{
-	upqr_mpm_entry_in *e = &c->ents[c->ne++];
-	memset(e, 0, sizeof *e);
-	e->id = o->id;
-	if (!(o->flags & UPQR_MPM_OBJ_TEMPLATE)) {
-		e->value = dup(c, o->value, o->value_len);
-		return;
-	}
-	e->objects = &c->vals[c->nv];
-	for (size_t i = 0; i < o->child_count; i++) {
-		const upqr_mpm_object *s = &p->subs[o->first_child + i];
-		if (s->id == 0) {
-			e->guid = dup(c, s->value, s->value_len);
-			continue;
-		}
-		c->vals[c->nv].id = s->id;
-		c->vals[c->nv++].value = dup(c, s->value, s->value_len);
-		e->object_count++;
-	}
-}
-
-static void to_fields(conv *c, const upqr_mpm_payload *p, upqr_mpm_fields_in *in)
-{
-	const upqr_mpm_fields *f = &p->fields;
-	c->used = c->ne = c->nv = 0;
-	if (upqr_mpm_fields_in_init(in, UPQR_MPM_FIELDS_IN_VERSION) != UPQR_OK)
-		abort();
-	in->initiation = f->dynamic == 1 ? UPQR_MPM_POI_DYNAMIC : UPQR_MPM_POI_STATIC;
-	in->accounts = &c->ents[c->ne];
-	for (size_t i = 0; i < f->account_count; i++)
-		entry(c, p, f->accounts[i].object);
-	in->account_count = f->account_count;
-	in->mcc = dupstr(c, f->mcc);
-	in->currency = f->currency_numeric;
-	in->has_amount = f->amount_exact;
-	in->amount = f->amount_minor;
-	in->tip = f->tip_indicator.ptr ? f->tip_indicator.ptr[1] - '0' : 0;
-	in->country = dupstr(c, f->country);
-	in->merchant_name = dupstr(c, f->merchant_name);
-	in->merchant_city = dupstr(c, f->merchant_city);
-	in->postal_code = dupstr(c, f->postal_code);
-	const upqr_mpm_str *add = &f->additional.bill_number;
-	for (int i = 1; i <= 11; i++)
-		in->additional[i] = dupstr(c, add[i - 1]);
-	in->language = dupstr(c, f->language.preference);
-	in->alt_merchant_name = dupstr(c, f->language.merchant_name);
-	in->alt_merchant_city = dupstr(c, f->language.merchant_city);
-	in->templates = &c->ents[c->ne];
-	for (unsigned id = 80; id <= 99; id++) {
-		const upqr_mpm_object *o = upqr_mpm_child(p, NULL, id);
-		if (o) {
-			entry(c, p, o);
-			in->template_count++;
-		}
-	}
-}
-
 static double best_ns(int kind, const char *s, size_t n, upqr_mpm_payload *p,
 		const upqr_mpm_fields_in *in, char *out)
 {
@@ -191,7 +110,6 @@ int main(void)
 	size_t count = sizeof set / sizeof set[0];
 	upqr_mpm_payload *p = malloc(sizeof *p);
 	upqr_mpm_fields_in *in = malloc(sizeof *in);
-	conv *c = malloc(sizeof *c);
 	char *out = malloc(UPQR_MPM_ENCODED_MAX + 1);
 	double dsum = 0, esum = 0, csum = 0;
 	size_t asum = 0;
@@ -205,7 +123,12 @@ int main(void)
 			fprintf(stderr, "bench: %s does not decode as valid\n", set[i].name);
 			return 1;
 		}
-		to_fields(c, p, in);
+		/* The library's own payload -> encoder input (independent of p from here). */
+		upqr_mpm_fields_store *st;
+		if (upqr_mpm_fields_in_from_payload(in, &st, p) != UPQR_OK) {
+			fprintf(stderr, "bench: %s does not convert to fields\n", set[i].name);
+			return 1;
+		}
 		size_t w;
 		if (upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &w, NULL, in, NULL) != UPQR_OK) {
 			fprintf(stderr, "bench: %s does not re-encode\n", set[i].name);
@@ -219,6 +142,7 @@ int main(void)
 		if (upqr_mpm_decode(p, NULL, s, n, NULL) != UPQR_OK)
 			return 1;
 		upqr_set_allocator(NULL);
+		upqr_mpm_fields_store_free(st);
 		printf("%-28s %6zu %10.1f %10.1f %10.1f %8.2f %7zu\n", set[i].name, n, d, e, k, d / k,
 			allocs);
 		dsum += d;
@@ -232,7 +156,6 @@ int main(void)
 	bench_result("crc_ns", csum / (double)count, "ns");
 	bench_result("mpm_decode_allocs", (double)asum / (double)count, "allocs");
 	free(out);
-	free(c);
 	free(in);
 	free(p);
 	free(maxp);

@@ -7,12 +7,14 @@
 #define UPQR_H
 
 #include "upqr/common.h"
+#include "upqr/bertlv.h"
 #include "upqr/qr.h"
 #include "upqr/mpm.h"
 #include "upqr/sign.h"
 #include "upqr/cpm.h"
 #include "upqr/scan.h"
 #include "upqr/journal.h"
+#include "upqr/replay.h"
 #include "upqr/acquirer.h"
 
 #endif /* UPQR_H */

@@ -42,7 +42,7 @@ fi
 out=$build/demo
 mkdir -p "$out"
 echo "== 7. the merchant's screen: upqr render (PNG to $out/merchant.png, and the terminal)"
-"$upqr" render --ecc M -o "$out/merchant.png" "$repriced"
+"$upqr" render --force --ecc M -o "$out/merchant.png" "$repriced"
 "$upqr" render --format txt --margin 4 "$repriced"
 echo
 echo "== 8. the consumer's wallet scans it: upqr scan --profile unionpay $out/merchant.png"
@@ -54,7 +54,7 @@ profile=samples/cpm-wallet.json
 code=$("$upqr" cpm generate --profile "$profile" --atc 7 --amount 9900)
 # The base64 text carries the card number, so it is shown as a QR code only.
 echo "(${#code} base64 characters, not printed: they carry the card number)"
-"$upqr" render -o "$out/wallet.png" "$code"
+"$upqr" render --force -o "$out/wallet.png" "$code"
 echo
 echo "== 10. the merchant's camera reads the phone: upqr scan $out/wallet.png (PAN masked)"
 "$upqr" scan "$out/wallet.png"

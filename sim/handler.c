@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -260,25 +261,42 @@ static json_t *clock_json(const sim *s)
 {
 	char now[16];
 	sim_bj_format(now, sizeof now, sim_now(s), BJ_FULL);
-	return json_pack("{s:s,s:I,s:I}", "now", now, "unix", (json_int_t)sim_now(s), "offset",
-		(json_int_t)s->clock_offset);
+	return json_pack("{s:s,s:I,s:I,s:b}", "now", now, "unix", (json_int_t)sim_now(s), "offset",
+		(json_int_t)(sim_now(s) - (int64_t)time(NULL)), "frozen", s->clock_frozen);
+}
+
+/* Moves the clock to t, frozen there or running on from it. */
+static void clock_set(sim *s, int64_t t)
+{
+	if (s->clock_frozen)
+		s->frozen_now = t;
+	else
+		s->clock_offset = t - (int64_t)time(NULL);
 }
 
 static void hook_clock(sim *s, const sim_msg *m, sim_reply *r)
 {
-	const char *set = msg_get(m, "set"), *adv = msg_get(m, "advance");
+	const char *set = msg_get(m, "set"), *adv = msg_get(m, "advance"), *freeze = msg_get(m, "freeze");
 	int64_t t;
-	if (msg_get(m, "reset"))
-		s->clock_offset = 0;
-	if (set) {
-		if (strlen(set) != 14 || !sim_bj_parse(set, 14, &t)) {
-			reply_error(r, 400, "set wants YYYYMMDDhhmmss (Beijing time)");
-			return;
-		}
-		s->clock_offset = t - (sim_now(s) - s->clock_offset);
+	if (set && (strlen(set) != 14 || !sim_bj_parse(set, 14, &t))) {
+		reply_error(r, 400, "set wants YYYYMMDDhhmmss (Beijing time)");
+		return;
 	}
+	if (msg_get(m, "reset")) {
+		s->clock_frozen = false;
+		s->clock_offset = 0;
+	}
+	if (freeze && strcmp(freeze, "0") != 0 && !s->clock_frozen) {
+		s->frozen_now = sim_now(s);
+		s->clock_frozen = true;
+	} else if (freeze && strcmp(freeze, "0") == 0 && s->clock_frozen) {
+		s->clock_offset = s->frozen_now - (int64_t)time(NULL);
+		s->clock_frozen = false;
+	}
+	if (set)
+		clock_set(s, t);
 	if (adv)
-		s->clock_offset += strtoll(adv, NULL, 10);
+		clock_set(s, sim_now(s) + strtoll(adv, NULL, 10));
 	reply_json(r, 200, clock_json(s));
 }
 
@@ -296,8 +314,7 @@ static void hook_pay(sim *s, const sim_msg *m, sim_reply *r)
 	}
 	char text[160];
 	int status = sim_txn_pay(s, target, msg_get(m, "merId"), outcome, msg_get(m, "amount"), text, sizeof text);
-	reply_json(r, status, json_pack(status == 200 ? "{s:s}" : "{s:s}", status == 200 ? "result" : "error",
-		text));
+	reply_json(r, status, json_pack("{s:s}", status == 200 ? "result" : "error", text));
 }
 
 static const char *const SCOPES[] = { "global", "merchant", "order", "amount" };

@@ -89,6 +89,35 @@ void msg_fields(const sim_msg *m, upqr_acp_field *fields)
 	}
 }
 
+/* Brackets balanced and nested at most 32 deep: the raw format can carry the value. */
+static bool brackets_ok(const char *v)
+{
+	int depth = 0;
+	for (; *v; v++) {
+		if (*v == '{' || *v == '[')
+			depth++;
+		else if (*v == '}' || *v == ']')
+			depth--;
+		if (depth < 0 || depth > 31)
+			return false;
+	}
+	return depth == 0;
+}
+
+/* v is one {...} group as a whole (its first brace closes at the last character). */
+static bool wrapped(const char *v, size_t n)
+{
+	int depth = 0;
+	if (n < 2 || v[0] != '{' || v[n - 1] != '}')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		depth += (v[i] == '{' || v[i] == '[') - (v[i] == '}' || v[i] == ']');
+		if (depth == 0 && i + 1 < n)
+			return false;
+	}
+	return true;
+}
+
 void msg_brace(sim_msg *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
@@ -97,7 +126,13 @@ void msg_brace(sim_msg *m)
 		if (strcmp(m->kv[i].key, "signPubKeyCert") == 0 || strcmp(m->kv[i].key, "encryptPubKeyCert") == 0
 				|| strcmp(m->kv[i].key, "signature") == 0)
 			continue;
-		if (!strpbrk(v, "&=") || (n >= 2 && v[0] == '{' && v[n - 1] == '}'))
+		if (!brackets_ok(v)) {
+			/* An echoed value no parser could split off again (e.g. "a[b"): left out of the reply. */
+			msg_set(m, m->kv[i].key, NULL);
+			i--;
+			continue;
+		}
+		if (!strchr(v, '&') || wrapped(v, n))
 			continue;
 		char *w = malloc(n + 3);
 		if (!w)

@@ -35,7 +35,7 @@ void sim_config_defaults(sim_config *c)
 
 int64_t sim_now(const sim *s)
 {
-	return (int64_t)time(NULL) + s->clock_offset;
+	return s->clock_frozen ? s->frozen_now : (int64_t)time(NULL) + s->clock_offset;
 }
 
 int64_t sim_real_ms(void)
@@ -300,6 +300,7 @@ static int load_merchant(sim *s, sim_merchant *m, char *err, size_t err_cap)
 	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
 	o.root_cert_path = root;
 	o.middle_cert_path = middle;
+	o.acp_versions = UPQR_ACCEPT_5_1_0 | UPQR_ACCEPT_5_0_0; /* the gateway takes both */
 	if (m->secure_key[0]) {
 		o.secure_key = (const uint8_t *)m->secure_key;
 		o.secure_key_len = strlen(m->secure_key);

@@ -94,6 +94,8 @@ typedef struct sim {
 	sim_fault faults[SIM_FAULTS_MAX];
 	size_t n_faults;
 	int64_t clock_offset;                   /* seconds added to the real clock */
+	bool clock_frozen;                      /* /__sim/clock freeze=1: the clock stands at frozen_now */
+	int64_t frozen_now;
 	uint64_t seq;                           /* queryId / traceNo counter */
 	char base_url[128];
 	/* notification worker */
@@ -101,6 +103,7 @@ typedef struct sim {
 	bool worker_running;
 	bool stop;
 	pthread_cond_t wake;
+	volatile int stopping;                  /* set on SIGTERM: `delay` sleeps end early */
 } sim;
 
 /* What the HTTP layer must do with a reply (fault injection). */
@@ -157,11 +160,15 @@ void msg_free(sim_msg *m);
 int msg_from_fields(sim_msg *m, const upqr_acp_field *f, size_t n);
 /* Views of m for the SDK (fields needs m->n entries). */
 void msg_fields(const sim_msg *m, upqr_acp_field *fields);
-/* Raw response body `k=v&k=v`; values holding '&' or '=' wrapped in {} when not already. */
+/* Raw response body `k=v&k=v` (run msg_brace first). */
 char *msg_raw(sim_msg *m, size_t *len);
 /* URL-encoded form body (notifications). */
 char *msg_form(const sim_msg *m, size_t *len);
-/* Wraps composite values in braces in place (before signing: the braces are signed). */
+/*
+ * Before signing (the braces are signed): wraps a value holding '&' in {}
+ * unless it is one {...} group already, and drops a value with unbalanced
+ * brackets (no parser could split it off again).
+ */
 void msg_brace(sim_msg *m);
 /*
  * Signs m as UnionPay: version "5.1.0" adds signPubKeyCert, "5.0.0" certId,
@@ -187,6 +194,15 @@ typedef struct sim_req {
 
 /* Standard respMsg text (`成功[0000000]` style) of a respCode. */
 const char *sim_resp_msg(const char *code);
+
+/* ---- http.c: the server ------------------------------------------------------- */
+struct MHD_Daemon;
+/*
+ * Starts serving s on cfg.listen_host:cfg.port (HTTPS with cfg.tls: the key
+ * and certificate texts are read into *tls_key / *tls_cert, which the caller
+ * frees after MHD_stop_daemon). NULL on failure (reason on stderr).
+ */
+struct MHD_Daemon *sim_http_start(sim *s, char **tls_key, char **tls_cert);
 
 /* ---- txn.c: state machine -------------------------------------------------- */
 /* Runs validation steps 4.. and the state machine for one verified request. */

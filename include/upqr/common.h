@@ -102,6 +102,8 @@ typedef enum upqr_status {
 	UPQR_ECERT_UNKNOWN = -66,    /* no certificate for that certId */
 	UPQR_EPASSWORD = -67,        /* the key store password is wrong */
 	UPQR_ECERT = -68,            /* a certificate cannot be parsed */
+	UPQR_EAMBIGUOUS = -69,       /* the signed string could stand for another field set */
+	UPQR_ECERT_PURPOSE = -70,    /* the certificate is not for signing (key usage, CA) */
 
 	/* network and acquirer (-80 .. -99) */
 	UPQR_ENETWORK = -80,

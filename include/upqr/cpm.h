@@ -1,7 +1,8 @@
 /*
  * upqr/cpm.h - EMVCo consumer-presented mode (CPM): the code a wallet shows
  * and the merchant scans. Reading (base64 -> BER-TLV -> reader rules -> AID
- * selection -> Track 2), and the BER-TLV reader it is built on.
+ * selection -> Track 2), generation and verification. The BER-TLV reader it
+ * is built on is in upqr/bertlv.h (included here).
  *
  * Thread-safety: every function here is reentrant; the only state is in
  * caller-owned structs, which one thread uses at a time.
@@ -9,105 +10,16 @@
 #ifndef UPQR_CPM_H
 #define UPQR_CPM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "upqr/bertlv.h"
 #include "upqr/common.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ======================================================================
- * BER-TLV (EMV Book 3 Annex B)
- * ======================================================================
- *
- * What is accepted, exactly:
- * - Tags of 1 to 4 bytes: a first byte whose low five bits are all ones is
- *   followed by bytes with b8 = 1 while more follow. A first byte of '00'
- *   is rejected: Annex B lets '00' filler sit between objects in card
- *   records, but a CPM is built fresh, and accepting filler would give one
- *   payload many encodings.
- * - Lengths in the short form ('00'..'7F'), or the long form '81 xx'
- *   (xx >= '80') or '82 xx xx' (>= '0100'). EMV length fields are at most
- *   three bytes, so '83' and longer are rejected (tlv_length_too_long);
- *   '80' (BER indefinite length, which EMV does not use) is rejected
- *   (tlv_length_indefinite); a long form that a shorter form could express
- *   is rejected (tlv_length_nonminimal), so each structure has exactly one
- *   encoding.
- * - Constructed objects (b6 of the first tag byte set) are parsed
- *   recursively up to a nesting depth limit; a child that runs past its
- *   parent's end is an error (tlv_truncated).
- * - "Opaque" tags (for the CPM: the transparent templates '63' and '64')
- *   are constructed but their content belongs to the issuer: it is parsed
- *   into children when it is well-formed, and otherwise kept as plain
- *   bytes with a warning (tlv_opaque_content), never an error.
- *
- * The reader never reads outside data[0..len), never allocates, and its
- * results are views into data.
- */
-
-#define UPQR_BERTLV_NONE 0xFFFFu      /* "no node" in parent/child/next links */
-#define UPQR_BERTLV_DEPTH_MAX 8u      /* deepest nesting accepted (top level = depth 0) */
-#define UPQR_BERTLV_TAG_BYTES_MAX 4u
-#define UPQR_BERTLV_NODES_MAX 0xFFFEu /* node indexes are 16-bit */
-UPQR_EXTERN unsigned int upqr_bertlv_depth_max(void);
-UPQR_EXTERN unsigned int upqr_bertlv_tag_bytes_max(void);
-
-/*
- * One data object. Nodes are stored in document (pre-order) order; the
- * tree is linked through indexes into the same array.
- */
-typedef struct upqr_bertlv_node {
-	uint32_t tag;            /* the tag bytes big-endian: '9F26' is 0x9F26 */
-	const uint8_t *value;    /* view into the parsed buffer */
-	size_t length;           /* value length in bytes */
-	size_t offset;           /* offset of the first tag byte in the parsed buffer */
-	uint16_t parent;         /* UPQR_BERTLV_NONE at the top level */
-	uint16_t first_child;    /* UPQR_BERTLV_NONE for primitives and empty templates */
-	uint16_t next;           /* next sibling, or UPQR_BERTLV_NONE */
-	uint8_t tag_len;         /* 1..4 */
-	uint8_t header_len;      /* tag + length bytes: the object spans [offset, offset + header_len + length) */
-	uint8_t depth;           /* 0 at the top level */
-	uint8_t constructed;     /* 1 when b6 of the first tag byte is set */
-	uint8_t opaque;          /* 1 for an opaque tag (its children, if any, were parsed leniently) */
-	uint8_t reserved;
-} upqr_bertlv_node;
-
-#define UPQR_BERTLV_OPTIONS_VERSION 1u
-typedef struct upqr_bertlv_options {
-	unsigned int version;
-	unsigned int max_depth;        /* 1..UPQR_BERTLV_DEPTH_MAX; 0 means UPQR_BERTLV_DEPTH_MAX */
-	const uint32_t *opaque_tags;   /* constructed tags whose content is kept even if malformed */
-	size_t opaque_count;
-} upqr_bertlv_options;
-#define UPQR_BERTLV_OPTIONS_INIT { UPQR_BERTLV_OPTIONS_VERSION, 0u, NULL, 0u }
-/** Fills opts with the defaults of `version`; UPQR_EVERSION for an unknown one. */
-UPQR_EXTERN int upqr_bertlv_options_init(upqr_bertlv_options *opts, unsigned int version);
-
-/**
- * Parses data[0..len) as a sequence of BER-TLV objects into nodes[0..cap).
- * *count receives the nodes stored. opts may be NULL (defaults), diags may
- * be NULL. Diagnostic offsets are byte offsets into data; paths are the
- * tags from the top, e.g. "61.63.9F26".
- *
- * Returns UPQR_OK; UPQR_ETLV for malformed input (see diags: tlv_truncated,
- * tlv_tag_invalid, tlv_tag_too_long, tlv_length_indefinite,
- * tlv_length_nonminimal, tlv_length_too_long, tlv_too_deep); UPQR_ELIMIT
- * when more than cap (or UPQR_BERTLV_NODES_MAX) objects are present
- * (tlv_too_many_objects); UPQR_EINVAL / UPQR_EVERSION for bad arguments.
- * No allocation; reentrant.
- */
-UPQR_EXTERN int upqr_bertlv_parse(upqr_bertlv_node *nodes, size_t cap, size_t *count,
-		const upqr_bertlv_options *opts, const uint8_t *data, size_t len,
-		upqr_diag_list *diags) UPQR_WARN_UNUSED;
-
-/**
- * Index of the first child of `parent` (UPQR_BERTLV_NONE: the top level)
- * with that tag, or UPQR_BERTLV_NONE.
- */
-UPQR_EXTERN uint16_t upqr_bertlv_find(const upqr_bertlv_node *nodes, size_t count,
-		uint16_t parent, uint32_t tag);
 
 /* ======================================================================
  * CPM decoding and validation
@@ -215,8 +127,11 @@ UPQR_EXTERN int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int versi
 
 /*
  * A decoded CPM. Large (about 10 KiB) and self-contained: the decoded bytes
- * live in `binary` and every view points into it, so do NOT copy the
- * struct by value (the copy's views would point into the original).
+ * live in `binary`, and everything else refers to them by node index or
+ * offset, never by pointer, so the struct may be copied (memcpy, by value)
+ * and the copy stays valid after the original is freed or overwritten.
+ * Views of values come from upqr_cpm_node_value() and upqr_cpm_find(); they
+ * point into the `binary` of the struct they were taken from.
  */
 typedef struct upqr_cpm {
 	uint8_t binary[UPQR_CPM_BINARY_MAX];
@@ -232,10 +147,10 @@ typedef struct upqr_cpm {
 	int selected;           /* index into app[] of the selected template, -1 if none */
 	uint16_t transparent;   /* '63' of the selected '61', else '64' of '62', or NONE */
 
-	/* fields of the selected template (and '62'), views into binary */
-	upqr_cpm_bytes aid;     /* '4F' */
-	const char *aid_name;   /* built-in name such as "UnionPay Debit", or NULL */
-	upqr_cpm_bytes label;   /* '50' */
+	/* fields of the selected template (and '62'); values via upqr_cpm_node_value */
+	uint16_t aid_node;      /* '4F' of the selected template, or NONE */
+	const char *aid_name;   /* static built-in name such as "UnionPay Debit", or NULL */
+	uint16_t label_node;    /* '50' used, or NONE */
 	uint16_t track2_node;   /* '57' used, or NONE */
 	uint16_t pan_node;      /* '5A' used, or NONE */
 	size_t pan_len;         /* PAN digits, 0 if none */
@@ -267,10 +182,18 @@ UPQR_EXTERN int upqr_cpm_decode_binary(upqr_cpm *out, const upqr_cpm_options *op
 
 /**
  * Looks a tag up in the payment data of *cpm: the selected '61', then
- * '62', then the transparent template. UPQR_OK with the view in *out,
- * or UPQR_ENOTFOUND (out->ptr = NULL).
+ * '62', then the transparent template. UPQR_OK with the view in *out
+ * (borrowed from *cpm), or UPQR_ENOTFOUND (out->ptr = NULL).
  */
 UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag);
+
+/**
+ * A view of the value of node `node` (an index such as cpm->aid_node) in
+ * cpm->binary: UPQR_OK, or UPQR_ENOTFOUND (out->ptr = NULL) for
+ * UPQR_BERTLV_NONE or an index past node_count. The view is borrowed from
+ * *cpm (valid while that struct is).
+ */
+UPQR_EXTERN int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint16_t node);
 
 /**
  * The FULL PAN as digits (NUL-terminated) - call this only when the full
@@ -485,14 +408,15 @@ UPQR_EXTERN size_t upqr_cpm_generated_max(void);
  * The token profile of one card in the wallet. Strings are NUL-terminated
  * and only read during the call.
  *
- * Profile JSON (the file `upqr cpm generate --profile` reads; one member
- * per field below, same names): "aid" hex; "label"; "pan", "expiry",
- * "service_code", "discretionary" or instead "track2"; "psn" integer;
- * "app_version" 4 hex digits; "token_requestor_id"; "par"; "last4";
- * "aip" 4 hex digits; "currency", "country" integers; "cvn" "tdes"|"aes";
- * "dki" integer; "cvr" 6 hex digits; and the key: "mk" (32 hex digits),
- * or for tests "imk" + "mk_option" "A"|"B" (TDES). Unknown members are
- * refused. Example: tests/data/cpm-profile.json; full table: docs/cpm.md.
+ * Profile JSON (read by upqr_cpm_profile_parse below, and so by `upqr cpm
+ * generate --profile`; one member per field below, same names): "aid" hex;
+ * "label"; "pan", "expiry", "service_code", "discretionary" or instead
+ * "track2"; "psn" integer; "app_version" 4 hex digits;
+ * "token_requestor_id"; "par"; "last4"; "aip" 4 hex digits; "currency",
+ * "country" integers; "cvn" "tdes"|"aes"; "dki" integer; "cvr" 6 hex
+ * digits; and optionally the key: "mk" (32 hex digits), or for tests "imk"
+ * + "mk_option" "A"|"B" (TDES). Unknown members are refused. Example:
+ * tests/data/cpm-profile.json; full table: docs/cpm.md.
  */
 typedef struct upqr_cpm_profile {
 	unsigned int version;
@@ -519,6 +443,42 @@ typedef struct upqr_cpm_profile {
 #define UPQR_CPM_PROFILE_INIT { UPQR_CPM_PROFILE_VERSION, NULL, 0u, NULL, NULL, NULL, NULL, NULL, NULL, \
 	-1, -1L, NULL, NULL, NULL, { 0u, 0u }, 156u, 156u, UPQR_CPM_CVN_TDES, 0u, { 0xA0u, 0u, 0u } }
 UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version);
+
+/*
+ * A token profile read from its JSON text (format above), owning every
+ * string and byte array its profile points to, and the key if the text
+ * names one (wiped when freed). Handles are opaque; one thread at a time.
+ */
+typedef struct upqr_cpm_profile_doc upqr_cpm_profile_doc;
+
+/**
+ * Parses json[0..len) (UTF-8, no NUL needed). Strict: one flat object of
+ * strings and integers; unknown or repeated members, other JSON types,
+ * fractions, exponents and bad hex are refused. Each problem goes to diags
+ * (may be NULL) with code profile_json (offset = byte in the text),
+ * profile_unknown_field, profile_duplicate_field, profile_bad_value or
+ * profile_key, and the member name as path. Values are only checked for
+ * form here; upqr_cpm_generate checks their ranges and lengths.
+ * Returns UPQR_OK with *out set; UPQR_EINVALID; UPQR_ENOMEM; UPQR_EINVAL
+ * for NULL out (or NULL json with len > 0). *out is NULL on failure.
+ */
+UPQR_EXTERN int upqr_cpm_profile_parse(upqr_cpm_profile_doc **out, const char *json, size_t len,
+		upqr_diag_list *diags) UPQR_WARN_UNUSED;
+/** The profile (borrowed: valid until the doc is freed; a copy of the struct also points into the doc). NULL for a bad handle. */
+UPQR_EXTERN const upqr_cpm_profile *upqr_cpm_profile_doc_profile(const upqr_cpm_profile_doc *doc);
+/** True when the text names a key ("mk" or "imk"). */
+UPQR_EXTERN bool upqr_cpm_profile_doc_has_key(const upqr_cpm_profile_doc *doc);
+/**
+ * The card MK as a new key handle: "mk" as TDES (cvn "tdes") or AES-128
+ * (cvn "aes"), or derived from "imk" by "mk_option" (default A) over the
+ * profile's PAN (or Track 2's) and PSN. Free it with upqr_emv_key_free.
+ * UPQR_ENOTFOUND when the text names no key; otherwise as
+ * upqr_emv_key_new / upqr_emv_derive_icc_mk.
+ */
+UPQR_EXTERN int upqr_cpm_profile_doc_key(upqr_emv_key **mk, const upqr_cpm_profile_doc *doc)
+		UPQR_WARN_UNUSED;
+/** Wipes and frees a doc (NULL is fine). */
+UPQR_EXTERN void upqr_cpm_profile_doc_free(upqr_cpm_profile_doc *doc);
 
 #define UPQR_CPM_TXN_VERSION 1u
 /* The per-code values. */
@@ -643,6 +603,13 @@ UPQR_EXTERN void upqr_cpm_replay_init(upqr_cpm_replay *table, upqr_cpm_replay_en
  * (table full, nothing recorded), UPQR_EINVALID (no PAN or ATC).
  */
 UPQR_EXTERN int upqr_cpm_replay_check(upqr_cpm_replay *table, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+
+/**
+ * The card key the replay guards use (the first 16 bytes of SHA-256 of
+ * "PAN/PSN") and the code's ATC; for persistent guards (upqr/replay.h).
+ * Returns UPQR_OK, UPQR_EINVALID (no PAN or ATC), UPQR_EINVAL.
+ */
+UPQR_EXTERN int upqr_cpm_replay_key(uint8_t id[16], uint16_t *atc, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /** The same for a PAN (digits), PSN (-1 = none) and ATC the caller already has. */
 UPQR_EXTERN int upqr_cpm_replay_check_atc(upqr_cpm_replay *table, const char *pan, size_t pan_len,

@@ -23,7 +23,6 @@
  *   PENDING | UNKNOWN | ACCEPTED --verified final 00/A6-----> SUCCESS
  *   PENDING | UNKNOWN | ACCEPTED --verified final failure---> FAILED
  *   UNKNOWN  --a later reply or query says accepted---------> ACCEPTED
- *   ACCEPTED --query times out again------------------------> (stays ACCEPTED)
  *
  *   Derived states, written by the journal itself in the same database
  *   transaction as the child operation that causes them (never by
@@ -36,12 +35,20 @@
  * Final states: SUCCESS, FAILED, VOIDED, REVERSED, REFUNDED. A final record
  * never goes back to a non-final state. FAILED, VOIDED, REVERSED and
  * REFUNDED never change at all; SUCCESS changes only to one of the derived
- * states above. A late answer that agrees with the record's history is
- * accepted and changes nothing (the returned record shows the real state):
- * the state it already has; SUCCESS for a VOIDED, REFUNDED or REVERSED record
- * (it did succeed, then was undone); FAILED for a REVERSED one. Any other
- * final answer (SUCCESS after FAILED, FAILED after SUCCESS) is UPQR_ESTATE:
- * a contradiction a person must look at; nothing is written.
+ * states above.
+ *
+ * Answers arrive out of order (a notification may be booked while the sync
+ * reply is still on its way, a query may time out after the order became
+ * final), so an answer that agrees with the record's history is accepted
+ * and changes nothing; the returned record shows the real state. That is:
+ * the state the record already has; a less-known state than it has
+ * (UNKNOWN or ACCEPTED for an ACCEPTED or final record); SUCCESS for a
+ * VOIDED, REFUNDED or REVERSED record (it did succeed, then was undone);
+ * FAILED for a REVERSED one. A final answer that contradicts a final state
+ * (SUCCESS after FAILED, FAILED after SUCCESS) is UPQR_ESTATE: a person
+ * must look at it; nothing is written. PENDING is never an answer: asking
+ * for it (except on a PENDING record) is UPQR_ESTATE, as is asking for a
+ * derived state.
  *
  * Money guards, enforced by the database inside the transaction that inserts
  * the record (so two processes sharing a journal cannot both pass them):
@@ -136,9 +143,9 @@ UPQR_EXTERN int upqr_journal_state_is_final(upqr_journal_state state);
 /*
  * What upqr_journal_transition does with a record of that kind in state
  * `from` asked to go to `to`: 1 = a legal change; 2 = an answer that agrees
- * with the record's history (the same state, or SUCCESS/FAILED for a record
- * already undone, see above): accepted, the state stays; 0 = illegal
- * (UPQR_ESTATE). The derived states are never targets: 0. Pure; any thread.
+ * with the record's history (see above): accepted, the state stays; 0 =
+ * illegal (UPQR_ESTATE). The derived states are never targets: 0. Pure;
+ * any thread.
  */
 UPQR_EXTERN int upqr_journal_transition_legal(upqr_journal_kind kind,
 		upqr_journal_state from, upqr_journal_state to);
@@ -295,7 +302,11 @@ UPQR_EXTERN int upqr_journal_schema_version(void);
 /* ---- operations ------------------------------------------------------------
  * Every call is one database transaction: it happens completely (and is on
  * disk when the call returns UPQR_OK) or not at all. `out` may be NULL where
- * noted; on failure it is left unchanged.
+ * noted; on failure it is left unchanged. Any call may also fail with
+ * UPQR_ECORRUPT (a damaged page found when read), UPQR_EIO (disk full, I/O
+ * error) or UPQR_EBUSY (another process kept the lock past the busy timeout).
+ * Text fields are checked: respMsg must be UTF-8, codes and ids ASCII
+ * letters and digits (UPQR_EINVAL, naming the field).
  */
 
 /*
@@ -313,8 +324,10 @@ UPQR_EXTERN int upqr_journal_begin(upqr_journal_record *out, upqr_journal *j,
 
 /*
  * Moves record `id` to state `to` and stores the non-empty fields of `u`
- * (u may be NULL). Legal changes: see the top of this file and
- * upqr_journal_transition_legal. A VOID/REFUND/REVERSAL reaching SUCCESS
+ * (u may be NULL; they are not stored for an answer less known than the
+ * record's state, nor on a final record). Legal changes: see the top of
+ * this file and upqr_journal_transition_legal; *out shows the state the
+ * record really has afterwards. A VOID/REFUND/REVERSAL reaching SUCCESS
  * updates its original in the same transaction (VOIDED, refunded_total and
  * REFUNDED, REVERSED). Reaching a final state clears the claim; otherwise
  * the caller's lease is renewed. Errors: UPQR_ENOTFOUND, UPQR_ESTATE (illegal
@@ -328,8 +341,9 @@ UPQR_EXTERN int upqr_journal_transition(upqr_journal_record *out, upqr_journal *
  * Notes an attempt on a non-final record without changing its state: adds
  * one to `attempts`, stores the non-empty fields of `u` (may be NULL) and
  * renews the caller's lease. Use it for each query whose answer leaves the
- * outcome open. Errors: as upqr_journal_transition; a final record ->
- * UPQR_ESTATE. out may be NULL.
+ * outcome open. On a record that became final meanwhile (a notification)
+ * it changes nothing and returns UPQR_OK: check out->state. Errors: as
+ * upqr_journal_transition. out may be NULL.
  */
 UPQR_EXTERN int upqr_journal_note_attempt(upqr_journal_record *out, upqr_journal *j, int64_t id,
 		const upqr_journal_update *u) UPQR_WARN_UNUSED;
@@ -369,8 +383,8 @@ UPQR_EXTERN int upqr_journal_claim_unfinished(upqr_journal_record *out, size_t c
 /*
  * Gives up this handle's claim on record `id` (for example, recovery could
  * not settle it now): its lease ends at once, so any handle may claim it.
- * Releasing a record this handle does not own is UPQR_ECLAIMED; an
- * unclaimed one is a no-op.
+ * Releasing a record on which another handle holds a live claim is
+ * UPQR_ECLAIMED; an unclaimed one (or one whose lease lapsed) is a no-op.
  */
 UPQR_EXTERN int upqr_journal_release(upqr_journal *j, int64_t id) UPQR_WARN_UNUSED;
 

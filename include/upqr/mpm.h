@@ -104,7 +104,7 @@ typedef struct upqr_mpm_account {
 	upqr_mpm_network network;
 	upqr_mpm_str value;     /* primitive: the value; template: the whole template value */
 	upqr_mpm_str guid;      /* templates: sub-ID 00; absent for primitives */
-	const upqr_mpm_object *object;
+	uint16_t object_index;  /* the entry's object: payload->objects[object_index] */
 } upqr_mpm_account;
 
 /* UnionPay's ID 15 split into its parts (acquirer IIN, forwarding IIN, merchant ID). */
@@ -137,6 +137,46 @@ typedef struct upqr_mpm_language {
 	upqr_mpm_str merchant_city;          /* 02 */
 } upqr_mpm_language;
 
+/*
+ * Point of initiation (ID 01), the same values for decode (fields.poi) and
+ * encode (fields_in.initiation). The numbers are the ID 01 values.
+ */
+typedef enum upqr_mpm_initiation {
+	UPQR_MPM_POI_INVALID = -1,  /* decoded only: 01 holds another value */
+	UPQR_MPM_POI_NONE = 0,      /* 01 absent (encode: omit it) */
+	UPQR_MPM_POI_STATIC = 11,
+	UPQR_MPM_POI_DYNAMIC = 12
+} upqr_mpm_initiation;
+
+/*
+ * Tip or convenience indicator (ID 55), the same values for decode
+ * (fields.tip) and encode (fields_in.tip). The numbers are the ID 55 values.
+ */
+typedef enum upqr_mpm_tip {
+	UPQR_MPM_TIP_INVALID = -1,  /* decoded only: 55 holds another value */
+	UPQR_MPM_TIP_NONE = 0,      /* 55 absent */
+	UPQR_MPM_TIP_PROMPT = 1,    /* 55 = "01": the consumer is asked for a tip */
+	UPQR_MPM_TIP_FIXED = 2,     /* 55 = "02", with a convenience fee (56) */
+	UPQR_MPM_TIP_PERCENTAGE = 3 /* 55 = "03", with a convenience percentage (57) */
+} upqr_mpm_tip;
+
+/** "static", "dynamic", "none", or "invalid" (also for values outside the enum). */
+UPQR_EXTERN const char *upqr_mpm_initiation_name(upqr_mpm_initiation poi);
+/** "prompt", "fixed", "percentage", "none", or "invalid" (also for values outside the enum). */
+UPQR_EXTERN const char *upqr_mpm_tip_name(upqr_mpm_tip tip);
+/**
+ * Reads a point of initiation as named by upqr_mpm_initiation_name
+ * ("static", "dynamic") or as its ID 01 value ("11", "12");
+ * UPQR_MPM_POI_INVALID for anything else (NULL too).
+ */
+UPQR_EXTERN upqr_mpm_initiation upqr_mpm_initiation_parse(const char *text);
+/**
+ * Reads a tip indicator as named by upqr_mpm_tip_name ("prompt", "fixed",
+ * "percentage") or as its ID 55 value ("01".."03");
+ * UPQR_MPM_TIP_INVALID for anything else (NULL too).
+ */
+UPQR_EXTERN upqr_mpm_tip upqr_mpm_tip_parse(const char *text);
+
 /* Named fields of a decoded payload. Views are absent when the object is. */
 typedef struct upqr_mpm_fields {
 	upqr_mpm_str payload_format;         /* 00 */
@@ -166,6 +206,8 @@ typedef struct upqr_mpm_fields {
 	upqr_mpm_additional additional;      /* 62 */
 	upqr_mpm_language language;          /* 64 */
 	upqr_mpm_str crc;                    /* 63 as written */
+	upqr_mpm_initiation poi;             /* 01 as an enum (dynamic above is the same fact) */
+	upqr_mpm_tip tip;                    /* 55 as an enum */
 } upqr_mpm_fields;
 
 struct upqr_mpm_profile;
@@ -173,7 +215,10 @@ struct upqr_mpm_profile;
 /*
  * A decoded payload. Large (about 30 KiB): allocate it once and reuse it,
  * or keep it static in a single-threaded program. All views point into the
- * input given to upqr_mpm_decode, which must outlive the payload.
+ * input given to upqr_mpm_decode, which must outlive the payload; nothing
+ * points into the struct itself (objects refer to each other by index), so
+ * it may be copied (memcpy, by value) and the copy stays valid after the
+ * original is freed or overwritten.
  */
 typedef struct upqr_mpm_payload {
 	const char *input;
@@ -302,6 +347,78 @@ UPQR_EXTERN int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t l
 UPQR_EXTERN int upqr_mpm_amount_format(char *out, size_t cap, size_t *written,
 		int64_t minor, int exponent);
 
+/* ---- field metadata ----------------------------------------------------------- */
+
+/*
+ * What EMVCo MPM v1.1 says about every ID at every level, as one table: the
+ * decoder and encoder check against it, and tools and bindings read names,
+ * ranges and formats from it instead of keeping their own copies. Every ID
+ * 00..99 at every level is covered by exactly one entry; entries of one
+ * level are consecutive and in ID order.
+ */
+
+/* Where an object sits, each level with its own ID table. */
+typedef enum upqr_mpm_level {
+	UPQR_MPM_LEVEL_ROOT = 0,
+	UPQR_MPM_LEVEL_ACCOUNT = 1,     /* children of merchant account templates 26..51 */
+	UPQR_MPM_LEVEL_ADDITIONAL = 2,  /* children of 62 */
+	UPQR_MPM_LEVEL_TEMPLATE = 3,    /* children of 62/50..99 and of 80..99 */
+	UPQR_MPM_LEVEL_LANGUAGE = 4     /* children of 64 */
+} upqr_mpm_level;
+#define UPQR_MPM_LEVEL_COUNT 5
+
+/* Value formats (EMVCo 3.2), in order of strictness. */
+typedef enum upqr_mpm_format {
+	UPQR_MPM_FORMAT_S = 0,          /* any UTF-8 text */
+	UPQR_MPM_FORMAT_ANS = 1,        /* printable ASCII */
+	UPQR_MPM_FORMAT_N = 2           /* digits */
+} upqr_mpm_format;
+
+/* Field flags. */
+#define UPQR_MPM_FIELD_TEMPLATE  0x01u /* the value is a list of objects at child_level */
+#define UPQR_MPM_FIELD_RFU       0x02u /* reserved for future use (a warning when present) */
+#define UPQR_MPM_FIELD_MANDATORY 0x04u /* a payload without it is invalid */
+#define UPQR_MPM_FIELD_ACCOUNT   0x08u /* merchant account information (root 02..51) */
+
+typedef struct upqr_mpm_field_info {
+	upqr_mpm_level level;
+	unsigned int id_first;          /* the IDs id_first..id_last share this entry */
+	unsigned int id_last;
+	upqr_mpm_format format;
+	unsigned int min_chars;         /* value length in characters */
+	unsigned int max_chars;
+	unsigned int flags;             /* UPQR_MPM_FIELD_* */
+	upqr_mpm_level child_level;     /* templates: the level of their children */
+	const char *name;               /* key in `upqr mpm` JSON, e.g. "merchant_name" */
+	const char *title;              /* for people, e.g. "merchant name" */
+} upqr_mpm_field_info;
+
+/** Number of entries in the table. */
+UPQR_EXTERN size_t upqr_mpm_field_count(void);
+/** Entry i (0..count-1) of the table, or NULL past the end. Static storage. */
+UPQR_EXTERN const upqr_mpm_field_info *upqr_mpm_field_at(size_t index);
+/** The entry describing `id` (0..99) at `level`, or NULL for an ID or level out of range. */
+UPQR_EXTERN const upqr_mpm_field_info *upqr_mpm_field_lookup(upqr_mpm_level level, unsigned int id);
+/** The first entry at `level` whose name is `name`, or NULL. */
+UPQR_EXTERN const upqr_mpm_field_info *upqr_mpm_field_by_name(upqr_mpm_level level, const char *name);
+
+/*
+ * UnionPay's layout of root ID 15 (31 characters): acquirer IIN (8 digits),
+ * forwarding IIN (8 digits), merchant ID (15 "ans"). The parts are the
+ * decoded fields.unionpay views and the encoder's unionpay_* inputs.
+ */
+typedef struct upqr_mpm_part_info {
+	const char *name;               /* "acquirer_iin", "forwarding_iin", "merchant_id" */
+	const char *title;
+	unsigned int offset;            /* characters from the start of the value */
+	unsigned int length;            /* characters */
+	upqr_mpm_format format;
+} upqr_mpm_part_info;
+#define UPQR_MPM_UNIONPAY_ID 15u
+#define UPQR_MPM_UNIONPAY_ID_CHARS 31u
+/** The parts of ID 15 in order; *count receives 3. Static storage. */
+UPQR_EXTERN const upqr_mpm_part_info *upqr_mpm_unionpay_id_layout(size_t *count);
+
 /* ---- encode -------------------------------------------------------------------- */
 
 /* A primitive sub-object for templates: ID and NUL-terminated UTF-8 value. */
@@ -323,15 +440,6 @@ typedef struct upqr_mpm_entry_in {
 	size_t object_count;
 } upqr_mpm_entry_in;
 
-#define UPQR_MPM_POI_NONE 0   /* omit ID 01 */
-#define UPQR_MPM_POI_STATIC 11
-#define UPQR_MPM_POI_DYNAMIC 12
-
-#define UPQR_MPM_TIP_NONE 0
-#define UPQR_MPM_TIP_PROMPT 1      /* 55 = "01" */
-#define UPQR_MPM_TIP_FIXED 2       /* 55 = "02", with convenience_fee */
-#define UPQR_MPM_TIP_PERCENTAGE 3  /* 55 = "03", with convenience_percentage_bp */
-
 /*
  * Typed fields for the encoder. Text is NUL-terminated UTF-8; NULL means
  * absent. Money is int64 minor units of `currency` (ISO 4217 numeric),
@@ -340,7 +448,7 @@ typedef struct upqr_mpm_entry_in {
  */
 typedef struct upqr_mpm_fields_in {
 	unsigned int version;
-	int initiation;                      /* UPQR_MPM_POI_* */
+	upqr_mpm_initiation initiation;      /* UPQR_MPM_POI_NONE, _STATIC or _DYNAMIC */
 	const upqr_mpm_entry_in *accounts;   /* 02..51, in the order given */
 	size_t account_count;
 	/* When all three are set, ID 15 is built from them (8 + 8 + 15 characters). */
@@ -351,7 +459,7 @@ typedef struct upqr_mpm_fields_in {
 	unsigned int currency;               /* 53, e.g. 344 */
 	bool has_amount;
 	int64_t amount;                      /* 54, minor units */
-	int tip;                             /* 55: UPQR_MPM_TIP_* */
+	upqr_mpm_tip tip;                    /* 55: UPQR_MPM_TIP_NONE.._PERCENTAGE */
 	int64_t convenience_fee;             /* 56, minor units (tip FIXED) */
 	unsigned int convenience_percentage_bp; /* 57, 1..9999 hundredths of a percent (tip PERCENTAGE) */
 	const char *country;                 /* 58 */
@@ -395,6 +503,26 @@ UPQR_EXTERN int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int ver
 UPQR_EXTERN int upqr_mpm_encode(char *out, size_t cap, size_t *written,
 		const upqr_mpm_profile *profile, const upqr_mpm_fields_in *in,
 		upqr_diag_list *diags) UPQR_WARN_UNUSED;
+
+/*
+ * Turns a decoded payload into encoder input: every object of p lands in
+ * *in (initialised here as version 1), so that upqr_mpm_encode(in) gives
+ * back an equivalent payload, with the encoder's order and the amounts
+ * written with the currency's exponent ("98." becomes "98.00"). The strings
+ * and arrays *in points to are copied into a new *store (allocator hook);
+ * *in stays valid, and may be copied and changed, until
+ * upqr_mpm_fields_store_free(*store). p may be freed at once.
+ *
+ * Returns UPQR_OK; UPQR_EINVALID when p holds errors (upqr_mpm_valid is
+ * false); UPQR_EUNSUPPORTED when p holds something fields_in cannot express
+ * (reserved IDs 03..99 of the language template 64); UPQR_ENOMEM;
+ * UPQR_EINVAL for NULL arguments. *store is NULL on failure.
+ */
+typedef struct upqr_mpm_fields_store upqr_mpm_fields_store;
+UPQR_EXTERN int upqr_mpm_fields_in_from_payload(upqr_mpm_fields_in *in,
+		upqr_mpm_fields_store **store, const upqr_mpm_payload *p) UPQR_WARN_UNUSED;
+/** Frees a store (NULL is fine); every fields_in filled from it is invalid afterwards. */
+UPQR_EXTERN void upqr_mpm_fields_store_free(upqr_mpm_fields_store *store);
 
 /*
  * Sets or changes the amount (minor units) of a valid payload and makes it

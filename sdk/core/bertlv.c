@@ -1,5 +1,5 @@
 /*
- * bertlv.c - BER-TLV reader per EMV Book 3 Annex B (rules in upqr/cpm.h).
+ * bertlv.c - BER-TLV reader per EMV Book 3 Annex B (rules in upqr/bertlv.h).
  * Recursion depth is bounded by UPQR_BERTLV_DEPTH_MAX, so the stack use is
  * fixed; every length is checked against the bytes left before use.
  */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core_internal.h"
-#include "upqr/cpm.h"
+#include "upqr/bertlv.h"
 
 typedef struct parser {
 	upqr_bertlv_node *nodes;
@@ -204,7 +204,7 @@ static int parse_one(parser *p, size_t *pos, size_t end, unsigned int depth, uin
 	n->tag_len = (uint8_t)tl;
 	n->header_len = (uint8_t)(tl + ll);
 	n->offset = at;
-	n->value = p->data + at + tl + ll;
+	n->value_offset = at + tl + ll;
 	n->length = len;
 	n->parent = parent;
 	n->first_child = UPQR_BERTLV_NONE;
@@ -280,4 +280,9 @@ uint16_t upqr_bertlv_find(const upqr_bertlv_node *nodes, size_t count, uint16_t 
 		if (nodes[i].tag == tag)
 			return i;
 	return UPQR_BERTLV_NONE;
+}
+
+const uint8_t *upqr_bertlv_value(const uint8_t *data, const upqr_bertlv_node *node)
+{
+	return data && node ? data + node->value_offset : NULL;
 }

@@ -41,6 +41,8 @@ static const struct status_text status_table[] = {
 	{ UPQR_ECERT_UNKNOWN, "UPQR_ECERT_UNKNOWN", "no certificate for that certId" },
 	{ UPQR_EPASSWORD, "UPQR_EPASSWORD", "wrong key store password" },
 	{ UPQR_ECERT, "UPQR_ECERT", "certificate cannot be parsed" },
+	{ UPQR_EAMBIGUOUS, "UPQR_EAMBIGUOUS", "fields are ambiguous in the string to sign" },
+	{ UPQR_ECERT_PURPOSE, "UPQR_ECERT_PURPOSE", "certificate is not a signing certificate" },
 	{ UPQR_ENETWORK, "UPQR_ENETWORK", "network error" },
 	{ UPQR_ETLS, "UPQR_ETLS", "TLS error" },
 	{ UPQR_ETIMEOUT, "UPQR_ETIMEOUT", "timed out" },

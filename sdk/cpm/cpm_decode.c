@@ -150,8 +150,7 @@ static void reset(upqr_cpm *cpm)
 	cpm->common = NONE;
 	cpm->selected = -1;
 	cpm->transparent = NONE;
-	cpm->aid.ptr = cpm->label.ptr = NULL;
-	cpm->aid.len = cpm->label.len = 0;
+	cpm->aid_node = cpm->label_node = NONE;
 	cpm->aid_name = NULL;
 	cpm->track2_node = cpm->pan_node = NONE;
 	cpm->pan_len = 0;
@@ -169,7 +168,7 @@ static int check_header(dctx *c)
 		return UPQR_EINVALID;
 	}
 	const upqr_bertlv_node *pfi = &cpm->nodes[0];
-	const uint8_t *v = pfi->value;
+	const uint8_t *v = cpm->binary + pfi->value_offset;
 	if (pfi->length != 5 || memcmp(v, "CPV", 3) != 0 || v[3] < '0' || v[3] > '9' ||
 			v[4] < '0' || v[4] > '9') {
 		DERR(c, "pfi_invalid", 0, "85", "Payload Format Indicator is not \"CPV\" and two digits");
@@ -289,7 +288,7 @@ static bool app_aid(const dctx *c, size_t k, upqr_cpm_bytes *out)
 	uint16_t a = c->ix[k].aid;
 	if (a == NONE || c->cpm->nodes[a].length < 5 || c->cpm->nodes[a].length > UPQR_CPM_AID_MAX)
 		return false;
-	out->ptr = c->cpm->nodes[a].value;
+	out->ptr = c->cpm->binary + c->cpm->nodes[a].value_offset;
 	out->len = c->cpm->nodes[a].length;
 	return true;
 }
@@ -330,8 +329,10 @@ static void select_app(dctx *c)
 		return;
 	}
 	cpm->selected = sel;
-	app_aid(c, (size_t)sel, &cpm->aid);
-	cpm->aid_name = upqr_cpm_aid_name(cpm->aid.ptr, cpm->aid.len);
+	upqr_cpm_bytes aid = { NULL, 0 };
+	app_aid(c, (size_t)sel, &aid);
+	cpm->aid_node = c->ix[sel].aid;
+	cpm->aid_name = upqr_cpm_aid_name(aid.ptr, aid.len);
 }
 
 static void check_cross_duplicates(dctx *c, uint16_t app)
@@ -397,7 +398,7 @@ static size_t take_pan(dctx *c, uint16_t i, bool track2)
 {
 	upqr_cpm *cpm = c->cpm;
 	const upqr_bertlv_node *n = &cpm->nodes[i];
-	size_t len = pan_count(n->value, n->length, track2);
+	size_t len = pan_count(cpm->binary + n->value_offset, n->length, track2);
 	if (len < 12) {
 		if (track2)
 			NODE_ERR(c, "track2_invalid", i, "Track 2 PAN is not 12..19 digits before the 'D' separator");
@@ -407,12 +408,12 @@ static size_t take_pan(dctx *c, uint16_t i, bool track2)
 	}
 	if (!track2) {
 		for (size_t k = len; k < 2 * n->length; k++)
-			if (upqr__nibble(n->value, k) != 0xF) {
+			if (upqr__nibble(cpm->binary + n->value_offset, k) != 0xF) {
 				NODE_ERR(c, "pan_invalid", i, "PAN padding is not all 'F'");
 				return 0;
 			}
 	} else {
-		const char *bad = parse_track2_tail(cpm, n->value, 2 * n->length, len + 1);
+		const char *bad = parse_track2_tail(cpm, cpm->binary + n->value_offset, 2 * n->length, len + 1);
 		if (bad) {
 			NODE_ERR(c, "track2_invalid", i, "Track 2: %s", bad);
 			return 0;
@@ -478,14 +479,14 @@ static void read_card_data(dctx *c)
 	}
 	size_t na = t2 != NONE ? take_pan(c, t2, true) : 0;
 	size_t nb = pn != NONE ? take_pan(c, pn, false) : 0;
-	if (na && nb && (na != nb || !same_pan(cpm->nodes[t2].value, cpm->nodes[pn].value, na)))
+	if (na && nb && (na != nb || !same_pan(cpm->binary + cpm->nodes[t2].value_offset, cpm->binary + cpm->nodes[pn].value_offset, na)))
 		NODE_ERR(c, "pan_conflict", pn, "PAN '5A' differs from the PAN in Track 2 '57'");
 	if (!na && !nb)
 		return;
 	uint16_t src = na ? t2 : pn;
 	cpm->track2_node = na ? t2 : NONE;
 	cpm->pan_node = na ? NONE : pn;
-	fill_pan(cpm, cpm->nodes[src].value, na ? na : nb);
+	fill_pan(cpm, cpm->binary + cpm->nodes[src].value_offset, na ? na : nb);
 	if (!cpm->pan_luhn_ok)
 		luhn_warning(c, src);
 }
@@ -494,13 +495,10 @@ static void read_fields(dctx *c)
 {
 	upqr_cpm *cpm = c->cpm;
 	uint16_t i = POI(c, label);
-	if (i != NONE) {
-		cpm->label.ptr = cpm->nodes[i].value;
-		cpm->label.len = cpm->nodes[i].length;
-	}
+	cpm->label_node = i;
 	i = POI(c, psn);
 	if (i != NONE && cpm->nodes[i].length == 1) {
-		uint8_t v = cpm->nodes[i].value[0];
+		uint8_t v = cpm->binary[cpm->nodes[i].value_offset];
 		if ((v >> 4) <= 9 && (v & 15) <= 9)
 			cpm->psn = (v >> 4) * 10 + (v & 15);
 		else
@@ -601,7 +599,7 @@ int upqr_cpm_decode_binary(upqr_cpm *out, const upqr_cpm_options *opts, const ui
 
 /* ---- accessors ---------------------------------------------------------- */
 
-int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag)
+int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint16_t node)
 {
 	if (!out)
 		return UPQR_EINVAL;
@@ -609,16 +607,24 @@ int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag)
 	out->len = 0;
 	if (!cpm)
 		return UPQR_EINVAL;
-	if (cpm->selected < 0)
+	if (node == NONE || node >= cpm->node_count)
 		return UPQR_ENOTFOUND;
-	uint16_t i = find_poi(cpm, tag);
-	if (i == NONE && cpm->transparent != NONE)
-		i = upqr_bertlv_find(cpm->nodes, cpm->node_count, cpm->transparent, tag);
-	if (i == NONE)
-		return UPQR_ENOTFOUND;
-	out->ptr = cpm->nodes[i].value;
-	out->len = cpm->nodes[i].length;
+	out->ptr = cpm->binary + cpm->nodes[node].value_offset;
+	out->len = cpm->nodes[node].length;
 	return UPQR_OK;
+}
+
+int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag)
+{
+	if (!out || !cpm)
+		return upqr_cpm_node_value(out, cpm, NONE);
+	uint16_t i = NONE;
+	if (cpm->selected >= 0) {
+		i = find_poi(cpm, tag);
+		if (i == NONE && cpm->transparent != NONE)
+			i = upqr_bertlv_find(cpm->nodes, cpm->node_count, cpm->transparent, tag);
+	}
+	return upqr_cpm_node_value(out, cpm, i);
 }
 
 int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm)
@@ -630,7 +636,7 @@ int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm)
 	if (i == NONE || i >= cpm->node_count)
 		return UPQR_ENOTFOUND;
 	char pan[UPQR_CPM_PAN_MAX + 1];
-	size_t n = upqr__pan_digits(pan, cpm->nodes[i].value, cpm->nodes[i].length, i == cpm->track2_node);
+	size_t n = upqr__pan_digits(pan, cpm->binary + cpm->nodes[i].value_offset, cpm->nodes[i].length, i == cpm->track2_node);
 	*written = n;
 	int rc = UPQR_OK;
 	if (!out || cap < n + 1)
@@ -642,10 +648,10 @@ int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm)
 }
 
 /* Replaces the hex digits of a PAN inside a '57'/'5A' value beyond first 6 / last 4. */
-static void mask_hex_pan(char *hex, const upqr_bertlv_node *n)
+static void mask_hex_pan(char *hex, const upqr_cpm *cpm, const upqr_bertlv_node *n)
 {
 	char pan[UPQR_CPM_PAN_MAX + 1];
-	size_t len = upqr__pan_digits(pan, n->value, n->length, n->tag == UPQR__TAG_TRACK2);
+	size_t len = upqr__pan_digits(pan, cpm->binary + n->value_offset, n->length, n->tag == UPQR__TAG_TRACK2);
 	upqr_memzero(pan, sizeof pan);
 	char *v = hex + 2 * (n->offset + n->header_len);
 	/* Unreadable: the PAN could be anywhere in it, so hide the whole value. */
@@ -684,7 +690,7 @@ int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *
 	for (size_t i = 0; i < cpm->node_count; i++) {
 		const upqr_bertlv_node *n = &cpm->nodes[i];
 		if (!n->constructed && (n->tag == UPQR__TAG_TRACK2 || n->tag == UPQR__TAG_PAN))
-			mask_hex_pan(out, n);
+			mask_hex_pan(out, cpm, n);
 	}
 	mask_pan_copies(out, cpm);
 	return UPQR_OK;

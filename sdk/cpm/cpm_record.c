@@ -122,7 +122,7 @@ static int compare(const cmp *c)
 		if (h->tag != w->tag || h->depth != w->depth || h->constructed != w->constructed)
 			return expected_tag(c, h->tag) ? differ(c, i, false, "is missing or out of place")
 				: differ(c, i, true, NOT_SENT);
-		if (!w->constructed && (h->length != w->length || CRYPTO_memcmp(h->value, w->value, w->length) != 0))
+		if (!w->constructed && (h->length != w->length || CRYPTO_memcmp(c->cpm->binary + h->value_offset, c->want_bin + w->value_offset, w->length) != 0))
 			return differ(c, i, false, "differs from the record");
 	}
 	if (i < c->want_count)

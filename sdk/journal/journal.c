@@ -277,8 +277,11 @@ static int check_answer(upqr_journal *j, const char *resp_code, const char *orig
 	int rc = check_resp_code(j, "respCode", resp_code);
 	if (rc == UPQR_OK)
 		rc = check_resp_code(j, "origRespCode", orig_resp_code);
-	if (rc == UPQR_OK && strnlen(resp_msg, UPQR_JOURNAL_RESP_MSG_MAX + 1) > UPQR_JOURNAL_RESP_MSG_MAX)
+	size_t msg_len = strnlen(resp_msg, UPQR_JOURNAL_RESP_MSG_MAX + 1), bad = 0, chars;
+	if (rc == UPQR_OK && msg_len > UPQR_JOURNAL_RESP_MSG_MAX)
 		rc = upqr__set_error(j->err, UPQR_EINVAL, "respMsg is not NUL-terminated");
+	else if (rc == UPQR_OK && !upqr__utf8_count((const uint8_t *)resp_msg, msg_len, &chars, &bad))
+		rc = upqr__set_error(j->err, UPQR_EINVAL, "respMsg is not UTF-8 (byte %zu)", bad);
 	if (rc == UPQR_OK)
 		rc = check_text(j, "queryId", query_id, UPQR_JOURNAL_QUERY_ID_MAX + 1, query_id_min,
 				UPQR_JOURNAL_QUERY_ID_MAX, false);

@@ -88,25 +88,33 @@ int upqr_journal_transition_legal(upqr_journal_kind kind, upqr_journal_state fro
 		return 0;
 	if ((int)to <= 0 || is_derived(to) || (size_t)to >= UPQR__ARRAY_LEN(state_names))
 		return 0;
+	if (to == UPQR_JOURNAL_PENDING)
+		return from == UPQR_JOURNAL_PENDING ? 2 : 0;  /* "not sent yet" is never an answer */
 	if (from == to)
 		return 2;
 	switch (from) {
 	case UPQR_JOURNAL_PENDING:
-		return 1;  /* to is UNKNOWN, ACCEPTED, SUCCESS or FAILED here */
 	case UPQR_JOURNAL_UNKNOWN:
-		return to != UPQR_JOURNAL_PENDING;
+		return 1;  /* to is a later state here: UNKNOWN, ACCEPTED, SUCCESS or FAILED */
 	case UPQR_JOURNAL_ACCEPTED:
 		/* Accepted by the gateway: a later silence does not make it unknown again. */
-		return to == UPQR_JOURNAL_SUCCESS || to == UPQR_JOURNAL_FAILED;
+		return to == UPQR_JOURNAL_UNKNOWN ? 2 : 1;
+	default:
+		break;
+	}
+	/* From here `from` is final: news that is not final is simply older. */
+	if (to == UPQR_JOURNAL_UNKNOWN || to == UPQR_JOURNAL_ACCEPTED)
+		return 2;
+	switch (from) {
 	case UPQR_JOURNAL_VOIDED:
 	case UPQR_JOURNAL_REFUNDED:
 		/* It did succeed before it was undone: a late SUCCESS agrees. */
 		return to == UPQR_JOURNAL_SUCCESS ? 2 : 0;
 	case UPQR_JOURNAL_REVERSED:
 		/* A reversal returns the money whether or not the consume had succeeded. */
-		return to == UPQR_JOURNAL_SUCCESS || to == UPQR_JOURNAL_FAILED ? 2 : 0;
+		return 2;
 	default:
-		return 0;  /* SUCCESS -> FAILED, FAILED -> anything else */
+		return 0;  /* SUCCESS -> FAILED, FAILED -> SUCCESS */
 	}
 }
 
@@ -272,11 +280,7 @@ int upqr__journal_plan_update(upqr_journal *j, upqr_journal_record *rec,
 				upqr_journal_kind_name(rec->kind), rec->owner,
 				(long long)(rec->lease_until_ms - now));
 	int legal = 2;  /* a noted attempt keeps the state */
-	if (to == 0) {
-		if (upqr_journal_state_is_final(rec->state))
-			return upqr__set_error(j->err, UPQR_ESTATE, "order %s is already %s",
-					rec->order_id, upqr_journal_state_name(rec->state));
-	} else {
+	if (to != 0) {
 		legal = upqr_journal_transition_legal(rec->kind, rec->state, to);
 		if (legal == 0)
 			return upqr__set_error(j->err, UPQR_ESTATE, "%s %s: %s -> %s is not allowed",
@@ -289,7 +293,9 @@ int upqr__journal_plan_update(upqr_journal *j, upqr_journal_record *rec,
 	/* A final record keeps the answer that made it final. */
 	if (upqr_journal_state_is_final(rec->state))
 		return UPQR_OK;
-	store_update_fields(rec, u);
+	/* Older news (UNKNOWN for an ACCEPTED record) is not stored; the lease is still renewed. */
+	if (!(legal == 2 && to != 0 && to != rec->state))
+		store_update_fields(rec, u);
 	rec->updated_ms = now;
 	if (to == 0)
 		rec->attempts++;

@@ -517,6 +517,10 @@ static int sq_open_db(upqr_journal *j, const char *location, bool create)
 	if (rc != SQLITE_OK)
 		return upqr__set_error(j->err, UPQR_EIO, "cannot open journal %s: %s", location,
 				s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	/* SQLite quietly opens a write-protected file read-only: say so now, not at the first write. */
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return upqr__set_error(j->err, UPQR_EIO, "journal %s is read-only for this process",
+				location);
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, (int)(j->busy_timeout_ms > 0x7fffffffu
 			? 0x7fffffffu : j->busy_timeout_ms));

@@ -263,6 +263,23 @@ static upqr_mpm_network network_of_id(unsigned id)
 	return id < 26 ? (upqr_mpm_network)net[id] : UPQR_MPM_NET_OTHER;
 }
 
+/* The parts of a 31-character ID 15, when its digit parts are digits. */
+static void split_unionpay_id(upqr_mpm_unionpay_id *u, const char *v)
+{
+	size_t n;
+	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&n);
+	upqr_mpm_str *dst[] = { &u->acquirer_iin, &u->forwarding_iin, &u->merchant_id };
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; part[i].format == UPQR_MPM_FORMAT_N && k < part[i].length; k++)
+			if (!is_digit((uint8_t)v[part[i].offset + k]))
+				return;
+	u->present = true;
+	for (size_t i = 0; i < n && i < UPQR__ARRAY_LEN(dst); i++) {
+		dst[i]->ptr = v + part[i].offset;
+		dst[i]->len = part[i].length;
+	}
+}
+
 static void add_account(dctx *c, const upqr_mpm_object *o)
 {
 	upqr_mpm_fields *f = &c->p->fields;
@@ -274,24 +291,10 @@ static void add_account(dctx *c, const upqr_mpm_object *o)
 	a->value = view(o);
 	a->guid.ptr = NULL;
 	a->guid.len = 0;
-	a->object = o;
+	a->object_index = (uint16_t)(o - c->p->objects); /* accounts are root objects */
 	c->acct = a;
-	if (o->id == 15 && o->value_len == 31) {
-		const char *v = o->value;
-		bool ok = true;
-		for (size_t i = 0; i < 16; i++)
-			ok &= is_digit((uint8_t)v[i]);
-		if (ok) {
-			upqr_mpm_unionpay_id *u = &f->unionpay;
-			u->present = true;
-			u->acquirer_iin.ptr = v;
-			u->acquirer_iin.len = 8;
-			u->forwarding_iin.ptr = v + 8;
-			u->forwarding_iin.len = 8;
-			u->merchant_id.ptr = v + 16;
-			u->merchant_id.len = 15;
-		}
-	}
+	if (o->id == UPQR_MPM_UNIONPAY_ID && o->value_len == UPQR_MPM_UNIONPAY_ID_CHARS)
+		split_unionpay_id(&f->unionpay, o->value);
 }
 
 static void check_percentage(dctx *c, const upqr_mpm_object *o)
@@ -391,6 +394,8 @@ static void root_value(dctx *c, const upqr_mpm_object *o, bool format_ok)
 	case 1:
 		f->initiation = view(o);
 		f->dynamic = eq2(o, "12") ? 1 : eq2(o, "11") ? 0 : -1;
+		f->poi = f->dynamic < 0 ? UPQR_MPM_POI_INVALID :
+			f->dynamic ? UPQR_MPM_POI_DYNAMIC : UPQR_MPM_POI_STATIC;
 		if (f->dynamic < 0)
 			report(c, UPQR_SEV_ERROR, MPM_D_BAD_VALUE, o->offset, 1,
 				"point of initiation must be \"11\" (static) or \"12\" (dynamic)");
@@ -407,7 +412,9 @@ static void root_value(dctx *c, const upqr_mpm_object *o, bool format_ok)
 		break;
 	case 55:
 		f->tip_indicator = view(o);
-		if (!eq2(o, "01") && !eq2(o, "02") && !eq2(o, "03"))
+		f->tip = eq2(o, "01") ? UPQR_MPM_TIP_PROMPT : eq2(o, "02") ? UPQR_MPM_TIP_FIXED :
+			eq2(o, "03") ? UPQR_MPM_TIP_PERCENTAGE : UPQR_MPM_TIP_INVALID;
+		if (f->tip == UPQR_MPM_TIP_INVALID)
 			report(c, UPQR_SEV_ERROR, MPM_D_BAD_VALUE, o->offset, 1,
 				"tip or convenience indicator must be 01, 02 or 03");
 		break;
@@ -632,14 +639,13 @@ static void missing_root(dctx *c, unsigned id, const char *what)
 
 static void check_mandatory(dctx *c, const root_state *rs)
 {
-	static const struct { uint8_t id; const char *what; } m[] = {
-		{ 0, "payload format indicator" }, { 52, "merchant category code" },
-		{ 53, "transaction currency" }, { 58, "country code" },
-		{ 59, "merchant name" }, { 60, "merchant city" }, { 63, "CRC" },
-	};
-	for (size_t i = 0; i < UPQR__ARRAY_LEN(m); i++)
-		if (!has(rs, m[i].id) && !(m[i].id == 63 && c->p->crc_present))
-			missing_root(c, m[i].id, m[i].what);
+	for (size_t i = 0; i < upqr_mpm_field_count(); i++) {
+		const upqr_mpm_field_info *m = upqr_mpm_field_at(i);
+		if (m->level != UPQR_MPM_LEVEL_ROOT || !(m->flags & UPQR_MPM_FIELD_MANDATORY))
+			continue;
+		if (!has(rs, m->id_first) && !(m->id_first == 63 && c->p->crc_present))
+			missing_root(c, m->id_first, m->title);
+	}
 	bool account = false;
 	for (unsigned id = 2; id <= 51 && !account; id++)
 		account = has(rs, id);

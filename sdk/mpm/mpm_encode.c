@@ -128,8 +128,11 @@ static void put_entry(enc *e, unsigned parent, const upqr_mpm_entry_in *t)
 			put(e, parent, t->id, t->value);
 		return;
 	}
-	if (parent > 99 && t->id <= 25) {
-		refuse(e, MPM_D_BAD_FIELD, path, "IDs 02..25 are primitive: give a value");
+	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(parent > 99 ? MPM_LV_ROOT :
+		MPM_LV_ADDITIONAL, t->id);
+	if (f && !(f->flags & UPQR_MPM_FIELD_TEMPLATE)) {
+		refuse(e, MPM_D_BAD_FIELD, path, "ID %02u is primitive (%s): give a value", t->id,
+			f->title);
 		return;
 	}
 	enc c;
@@ -146,30 +149,37 @@ static void put_entry(enc *e, unsigned parent, const upqr_mpm_entry_in *t)
 	sub_end(e, &c, parent, t->id);
 }
 
-static bool id_in(enc *e, unsigned parent, unsigned id, unsigned lo, unsigned hi, const char *what)
+/*
+ * True when `id` under parent (> 99: the root) is one of the IDs the field
+ * table calls `name` at `level` (e.g. "merchant_accounts": root 02..51).
+ */
+static bool id_in(enc *e, unsigned parent, mpm_level level, unsigned id, const char *name,
+		const char *what)
 {
-	if (id >= lo && id <= hi)
+	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(level, id);
+	if (f && strcmp(f->name, name) == 0)
 		return true;
 	char path[UPQR_DIAG_PATH_MAX] = "";
 	if (parent <= 99)
 		mkpath(path, 100, parent);
-	refuse(e, MPM_D_BAD_FIELD, path, "%s ID %u outside %02u..%02u", what, id, lo, hi);
+	refuse(e, MPM_D_BAD_FIELD, path, "%s ID %u: that ID is %s", what, id,
+		f ? f->title : "not an ID (00..99)");
 	return false;
 }
 
-static void put_entries(enc *e, unsigned parent, const upqr_mpm_entry_in *list, size_t n,
-		unsigned lo, unsigned hi, const char *what)
+static void put_entries(enc *e, unsigned parent, mpm_level level, const upqr_mpm_entry_in *list,
+		size_t n, const char *name, const char *what)
 {
 	for (size_t i = 0; i < n; i++)
-		if (id_in(e, parent, list[i].id, lo, hi, what))
+		if (id_in(e, parent, level, list[i].id, name, what))
 			put_entry(e, parent, &list[i]);
 }
 
-static void put_values(enc *e, unsigned parent, const upqr_mpm_value_in *list, size_t n,
-		unsigned lo, unsigned hi, const char *what)
+static void put_values(enc *e, unsigned parent, mpm_level level, const upqr_mpm_value_in *list,
+		size_t n, const char *name, const char *what)
 {
 	for (size_t i = 0; i < n; i++)
-		if (id_in(e, parent, list[i].id, lo, hi, what))
+		if (id_in(e, parent, level, list[i].id, name, what))
 			put(e, parent, list[i].id, list[i].value);
 }
 
@@ -198,20 +208,23 @@ static void put_money(enc *e, unsigned id, int64_t minor, unsigned currency)
 
 static void put_unionpay_id(enc *e, const upqr_mpm_fields_in *in)
 {
-	const char *a = in->unionpay_acquirer_iin, *f = in->unionpay_forwarding_iin,
-		*m = in->unionpay_merchant_id;
-	if (!a && !f && !m)
+	const char *src[] = { in->unionpay_acquirer_iin, in->unionpay_forwarding_iin,
+		in->unionpay_merchant_id };
+	if (!src[0] && !src[1] && !src[2])
 		return;
-	if (!a || !f || !m || strlen(a) != 8 || strlen(f) != 8 || strlen(m) != 15) {
-		refuse(e, MPM_D_UNIONPAY_ID, "15",
-			"ID 15 needs acquirer IIN (8), forwarding IIN (8) and merchant ID (15)");
-		return;
+	size_t n;
+	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&n);
+	char v[UPQR_MPM_UNIONPAY_ID_CHARS + 1];
+	for (size_t i = 0; i < n && i < UPQR__ARRAY_LEN(src); i++) {
+		if (!src[i] || strlen(src[i]) != part[i].length) {
+			refuse(e, MPM_D_UNIONPAY_ID, "15",
+				"ID 15 needs acquirer IIN (8), forwarding IIN (8) and merchant ID (15)");
+			return;
+		}
+		memcpy(v + part[i].offset, src[i], part[i].length);
 	}
-	char v[32];
-	memcpy(v, a, 8);
-	memcpy(v + 8, f, 8);
-	memcpy(v + 16, m, 16);
-	put(e, 100, 15, v);
+	v[UPQR_MPM_UNIONPAY_ID_CHARS] = 0;
+	put(e, 100, UPQR_MPM_UNIONPAY_ID, v);
 }
 
 static void put_tip(enc *e, const upqr_mpm_fields_in *in)
@@ -256,9 +269,10 @@ static void put_additional(enc *e, const upqr_mpm_fields_in *in)
 	sub_begin(&c, e, tmp);
 	for (unsigned i = 1; i <= 11; i++)
 		put(&c, 62, i, in->additional[i]);
-	put_values(&c, 62, in->additional_rfu, in->additional_rfu_count, 12, 49, "62 RFU");
-	put_entries(&c, 62, in->additional_templates, in->additional_template_count, 50, 99,
-		"62 template");
+	put_values(&c, 62, MPM_LV_ADDITIONAL, in->additional_rfu, in->additional_rfu_count, "rfu",
+		"62 RFU");
+	put_entries(&c, 62, MPM_LV_ADDITIONAL, in->additional_templates,
+		in->additional_template_count, "templates", "62 template");
 	sub_end(e, &c, 100, 62);
 }
 
@@ -297,7 +311,8 @@ static void put_all(enc *e, const upqr_mpm_fields_in *in)
 	else if (in->initiation != UPQR_MPM_POI_NONE)
 		refuse(e, MPM_D_BAD_VALUE, "01", "initiation must be UPQR_MPM_POI_NONE, STATIC or DYNAMIC");
 	put_unionpay_id(e, in);
-	put_entries(e, 100, in->accounts, in->account_count, 2, 51, "merchant account");
+	put_entries(e, 100, MPM_LV_ROOT, in->accounts, in->account_count, "merchant_accounts",
+		"merchant account");
 	put(e, 100, 52, in->mcc);
 	put_currency(e, in->currency);
 	if (in->has_amount)
@@ -309,8 +324,9 @@ static void put_all(enc *e, const upqr_mpm_fields_in *in)
 	put(e, 100, 61, in->postal_code);
 	put_additional(e, in);
 	put_language(e, in);
-	put_values(e, 100, in->rfu, in->rfu_count, 65, 79, "RFU");
-	put_entries(e, 100, in->templates, in->template_count, 80, 99, "unreserved template");
+	put_values(e, 100, MPM_LV_ROOT, in->rfu, in->rfu_count, "rfu", "RFU");
+	put_entries(e, 100, MPM_LV_ROOT, in->templates, in->template_count, "templates",
+		"unreserved template");
 }
 
 /* Appends "6304" and the upper-case CRC of everything before it. */

@@ -41,22 +41,21 @@
 #define MPM_D_NO_UNIONPAY      "no_unionpay_account"
 #define MPM_D_BAD_FIELD        "bad_field"
 
-/* Value formats, ordered by strictness (N is the strictest). */
-enum { MPM_FMT_S = 0, MPM_FMT_ANS = 1, MPM_FMT_N = 2 };
+/* Value formats, ordered by strictness (N is the strictest): the public enum. */
+enum { MPM_FMT_S = UPQR_MPM_FORMAT_S, MPM_FMT_ANS = UPQR_MPM_FORMAT_ANS, MPM_FMT_N = UPQR_MPM_FORMAT_N };
 
-/* Kinds of object list, each with its own ID table. */
-typedef enum mpm_level {
-	MPM_LV_ROOT = 0,
-	MPM_LV_ACCOUNT,     /* children of root 26..51 */
-	MPM_LV_ADDITIONAL,  /* children of 62 */
-	MPM_LV_TEMPLATE,    /* children of 62/50..99 and 80..99 */
-	MPM_LV_LANGUAGE     /* children of 64 */
-} mpm_level;
+/* Kinds of object list, each with its own ID table: the public enum. */
+typedef upqr_mpm_level mpm_level;
+#define MPM_LV_ROOT UPQR_MPM_LEVEL_ROOT
+#define MPM_LV_ACCOUNT UPQR_MPM_LEVEL_ACCOUNT
+#define MPM_LV_ADDITIONAL UPQR_MPM_LEVEL_ADDITIONAL
+#define MPM_LV_TEMPLATE UPQR_MPM_LEVEL_TEMPLATE
+#define MPM_LV_LANGUAGE UPQR_MPM_LEVEL_LANGUAGE
 
-#define MPM_R_TEMPLATE 0x01u
-#define MPM_R_RFU      0x02u
+#define MPM_R_TEMPLATE UPQR_MPM_FIELD_TEMPLATE
+#define MPM_R_RFU      UPQR_MPM_FIELD_RFU
 
-/* What the spec says about one ID at one level. */
+/* What the spec says about one ID at one level (from the table in mpm_fields.c). */
 typedef struct mpm_rule {
 	uint8_t fmt;        /* MPM_FMT_* */
 	uint8_t min, max;   /* characters */

@@ -65,9 +65,13 @@ static void unionpay_rules(const upqr_mpm_profile *prof, const upqr_mpm_payload 
 		bool generating, upqr_diag_list *diags)
 {
 	(void)generating;
-	const upqr_mpm_object *o = upqr_mpm_child(p, NULL, 15);
+	size_t parts;
+	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&parts);
+	const upqr_mpm_object *o = upqr_mpm_child(p, NULL, UPQR_MPM_UNIONPAY_ID);
+	/* The two IINs (the digit parts) come first. */
 	if (o && (prof->flags & UPQR_MPM_PF_UNIONPAY_ID15) && !(o->flags & UPQR_MPM_OBJ_TRUNCATED) &&
-			(o->value_len != 31 || !digits(o->value, 16)))
+			(o->value_len != UPQR_MPM_UNIONPAY_ID_CHARS ||
+			!digits(o->value, part[parts - 1].offset)))
 		upqr_mpm_report(diags, UPQR_SEV_ERROR, MPM_D_UNIONPAY_ID, o->offset, "15",
 			"UnionPay ID 15 must be acquirer IIN (8 digits) + forwarding IIN (8 digits)"
 			" + merchant ID (15 characters)");

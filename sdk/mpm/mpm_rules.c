@@ -1,97 +1,28 @@
 /*
- * mpm_rules.c - what EMVCo MPM v1.1 says about each ID (format, length,
- * template or not, RFU), the ISO look-ups, and amount text. Sources are
- * cited per table in /work/shared/spec/mpm.md sections 1.2-1.9.
+ * mpm_rules.c - the decoder's view of the field table (mpm_fields.c), the
+ * ISO look-ups, and amount text.
  */
 #include <string.h>
 
 #include "mpm_internal.h"
 
-static mpm_rule rule(uint8_t fmt, uint8_t min, uint8_t max, uint8_t flags)
-{
-	mpm_rule r = { fmt, min, max, flags };
-	return r;
-}
-
-/* Table 3.6 + Annex A; 26..51, 62, 64 and 80..99 are templates. */
-static mpm_rule root_rule(unsigned id)
-{
-	switch (id) {
-	case 0: case 1: case 55: return rule(MPM_FMT_N, 2, 2, 0);
-	case 52: return rule(MPM_FMT_N, 4, 4, 0);
-	case 53: return rule(MPM_FMT_N, 3, 3, 0);
-	case 54: case 56: return rule(MPM_FMT_ANS, 1, 13, 0);
-	case 57: return rule(MPM_FMT_ANS, 1, 5, 0);
-	case 58: return rule(MPM_FMT_ANS, 2, 2, 0);
-	case 59: return rule(MPM_FMT_ANS, 1, 25, 0);
-	case 60: return rule(MPM_FMT_ANS, 1, 15, 0);
-	case 61: return rule(MPM_FMT_ANS, 1, 10, 0);
-	case 62: case 64: return rule(MPM_FMT_S, 1, 99, MPM_R_TEMPLATE);
-	case 63: return rule(MPM_FMT_ANS, 4, 4, 0);
-	default: break;
-	}
-	if (id >= 2 && id <= 25)
-		return rule(MPM_FMT_ANS, 1, 99, 0);
-	/* Merchant account templates inherit the root's "ans" for their whole value. */
-	if (id >= 26 && id <= 51)
-		return rule(MPM_FMT_ANS, 1, 99, MPM_R_TEMPLATE);
-	if (id >= 80)
-		return rule(MPM_FMT_S, 1, 99, MPM_R_TEMPLATE);
-	return rule(MPM_FMT_S, 1, 99, MPM_R_RFU); /* 65..79 */
-}
-
-/* Table 3.7 + v1.1 (10 tax ID, 11 channel; RFU 12..49; 50..99 templates). */
-static mpm_rule additional_rule(unsigned id)
-{
-	if (id >= 1 && id <= 8)
-		return rule(MPM_FMT_ANS, 1, 25, 0);
-	if (id == 9)
-		return rule(MPM_FMT_ANS, 1, 3, 0);
-	if (id == 10)
-		return rule(MPM_FMT_ANS, 1, 20, 0);
-	if (id == 11)
-		return rule(MPM_FMT_ANS, 3, 3, 0);
-	if (id >= 50)
-		return rule(MPM_FMT_S, 1, 99, MPM_R_TEMPLATE);
-	/* 00 is not defined in 62 either: treat it as reserved. */
-	return rule(MPM_FMT_S, 1, 99, MPM_R_RFU);
-}
-
 mpm_rule upqr__mpm_rule(mpm_level level, unsigned id)
 {
-	switch (level) {
-	case MPM_LV_ROOT:
-		return root_rule(id);
-	case MPM_LV_ADDITIONAL:
-		return additional_rule(id);
-	case MPM_LV_LANGUAGE: /* Table 3.8 */
-		if (id == 0)
-			return rule(MPM_FMT_ANS, 2, 2, 0);
-		if (id == 1)
-			return rule(MPM_FMT_S, 1, 25, 0);
-		if (id == 2)
-			return rule(MPM_FMT_S, 1, 15, 0);
-		return rule(MPM_FMT_S, 1, 99, MPM_R_RFU);
-	case MPM_LV_ACCOUNT:
-	case MPM_LV_TEMPLATE: /* Tables 4.2, 4.4, 4.5: 00 GUID, the rest scheme-specific */
-		if (id == 0)
-			return rule(MPM_FMT_ANS, 1, 32, 0);
-		return rule(MPM_FMT_S, 1, 99, 0);
+	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(level, id);
+	mpm_rule r = { MPM_FMT_S, 1, 99, 0 };
+	if (f) {
+		r.fmt = (uint8_t)f->format;
+		r.min = (uint8_t)f->min_chars;
+		r.max = (uint8_t)f->max_chars;
+		r.flags = (uint8_t)(f->flags & (MPM_R_TEMPLATE | MPM_R_RFU));
 	}
-	return rule(MPM_FMT_S, 1, 99, 0);
+	return r;
 }
 
 mpm_level upqr__mpm_child_level(mpm_level level, unsigned id)
 {
-	if (level == MPM_LV_ROOT) {
-		if (id == 62)
-			return MPM_LV_ADDITIONAL;
-		if (id == 64)
-			return MPM_LV_LANGUAGE;
-		if (id >= 26 && id <= 51)
-			return MPM_LV_ACCOUNT;
-	}
-	return MPM_LV_TEMPLATE;
+	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(level, id);
+	return f && (f->flags & UPQR_MPM_FIELD_TEMPLATE) ? f->child_level : MPM_LV_TEMPLATE;
 }
 
 void upqr__mpm_path(char *buf, const uint8_t *ids, size_t n)

@@ -9,6 +9,8 @@ trap 'rm -rf "$TMP"' EXIT
 
 ok() { TN=$((TN + 1)); echo "ok $TN - $1"; }
 not_ok() { TN=$((TN + 1)); TFAIL=$((TFAIL + 1)); echo "not ok $TN - $1"; }
+# skip NAME REASON: a check that cannot run here; tests/run.sh counts it as skipped.
+skip() { TN=$((TN + 1)); echo "ok $TN - $1 # SKIP $2"; }
 
 # run CMD...: runs it, keeps stdout in $TMP/out, stderr in $TMP/err, status in $RC.
 run() {

@@ -6,13 +6,15 @@ expect_rc "version exits 0" 0 "$UPQR" version
 expect_out "version prints the version" '^upqr [0-9]+\.[0-9]+\.[0-9]+$'
 expect_rc "no command is a usage error" 2 "$UPQR"
 expect_rc "unknown command is a usage error" 2 "$UPQR" frobnicate
-expect_err "unknown command is named" "unknown command 'frobnicate'"
+expect_err "unknown command is named" "unknown command: frobnicate"
 expect_rc "help exits 0" 0 "$UPQR" --help
 expect_out "help lists commands" 'version'
 
 # Only upqr_* is exported from the shared library (hidden visibility).
 so="$UPQR_BUILD/lib/libupqr.so"
-if [ -f "$so" ]; then
+if [ ! -f "$so" ]; then
+	not_ok "no $so: the build did not make the shared library"
+else
 	bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^upqr_' | grep -v '^_' || true)
 	if [ -z "$bad" ]; then ok "shared library exports only upqr_*"; else not_ok "exports: $bad"; fi
 	nm -D --defined-only "$so" | awk '{print $3}' | grep '^upqr_' | LC_ALL=C sort >"$TMP/syms"
@@ -27,16 +29,4 @@ if [ -f "$so" ]; then
 	if [ "$soname" = "libupqr.so.0" ]; then ok "soname libupqr.so.0"; else not_ok "soname '$soname'"; fi
 fi
 
-# The public headers compile alone as C99 -pedantic and as C++.
-for cc in cc c++; do
-	command -v $cc >/dev/null 2>&1 || continue
-	lang=c; std=c99
-	[ $cc = c++ ] && lang=c++ && std=c++11
-	if printf '#include "upqr.h"\nint main(void){return upqr_version()==0;}\n' |
-		$cc -x $lang -std=$std -pedantic -Wall -Wextra -Werror -Iinclude -fsyntax-only - 2>"$TMP/err"; then
-		ok "public headers compile as $lang ($std -pedantic)"
-	else
-		not_ok "public headers as $lang"; sed 's/^/# /' "$TMP/err"
-	fi
-done
 done_testing

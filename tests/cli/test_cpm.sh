@@ -16,9 +16,9 @@ expect_rc "UnionPay credit decodes" 0 "$UPQR" cpm decode "$UPC"
 expect_out "text names the AID" 'selected: A000000333010102 \(UnionPay Credit\)'
 expect_out "text masks the PAN" 'PAN: 626360\*\*\*\*\*\*3672 \(Luhn ok\)'
 expect_rc "truncated vector exits 1" 1 "$UPQR" cpm decode "$TRUNC"
-expect_err "truncated vector fails base64" 'base64_invalid'
+expect_out "truncated vector fails base64" 'base64_invalid'
 expect_rc "transit vector exits 1" 1 "$UPQR" cpm decode "$TRANSIT"
-expect_err "transit vector fails the 57/5A rule" 'pan_missing at offset 7, ID 61'
+expect_out "transit vector fails the 57/5A rule" 'pan_missing at offset 7, ID 61'
 expect_rc "decode from stdin" 0 sh -c "printf '%s\n' '$UPD' | \"$UPQR\" cpm decode -"
 
 expect_rc "decode --json" 0 "$UPQR" cpm decode --json "$UPD"
@@ -40,10 +40,16 @@ if grep -q '"severity": "error"' "$TMP/out" && grep -q '"offset": 7' "$TMP/out" 
 expect_rc "--aid picks the second template" 0 "$UPQR" cpm decode --json --aid A0000000666666 "$B2"
 expect_out "second template selected" '"label": "Product2"'
 expect_rc "--unionpay refuses a non-UnionPay AID" 1 "$UPQR" cpm decode --unionpay "$B1"
-expect_err "aid_not_selected" 'aid_not_selected'
+expect_out "aid_not_selected" 'aid_not_selected'
 expect_rc "no payload is a usage error" 2 "$UPQR" cpm decode
 expect_rc "unknown option is a usage error" 2 "$UPQR" cpm decode --frob "$B1"
 expect_rc "bad --aid is a usage error" 2 "$UPQR" cpm decode --aid A0 "$B1"
+# The terminal's AID list has no fixed cap: 20 entries, the matching one last.
+set --
+i=1
+while [ $i -le 19 ]; do set -- "$@" --aid "A00000099900$(printf '%02d' $i)"; i=$((i + 1)); done
+expect_rc "20 --aid options" 0 "$UPQR" cpm decode --json "$@" --aid A0000000666666 "$B2"
+expect_out "the last one is selected" '"label": "Product2"'
 expect_rc "two payloads is a usage error" 2 "$UPQR" cpm decode "$B1" "$B2"
 expect_rc "no subcommand is a usage error" 2 "$UPQR" cpm
 expect_rc "unknown subcommand is a usage error" 2 "$UPQR" cpm frob
@@ -105,10 +111,10 @@ sed 's/"par": "Q1Z2X3C4V5B6N7M8L9K0J1H2G3F4D"/"par": "Q1Z2X3C4V5B6N7M8L9K0J1H2G3
 expect_rc "another PAR in the record: the ARQC alone still matches" 0 "$UPQR" cpm verify --imk "$IMK" "$GOLD"
 expect_rc "another PAR in the record exits 1" 1 "$UPQR" cpm verify --profile "$TMP/par.json" "$GOLD"
 expect_out "names the record element" "^mismatch: token record: '61.9F24' \\(PAR\\)"
-expect_err "stderr names the element" "record_mismatch at offset [0-9]+, ID 61.9F24"
+expect_out "the reasons follow the verdict" "record_mismatch at offset [0-9]+, ID 61.9F24"
 sed 's/"pan": "6250947000000014"/"pan": "6250947000000022"/' "$PROF" >"$TMP/pan.json"
 expect_rc "another PAN in the record (key from --imk)" 1 "$UPQR" cpm verify --profile "$TMP/pan.json" --imk "$IMK" "$GOLD"
-expect_err "PAN difference named as track 2" "ID 61.57"
+expect_out "PAN difference named as track 2" "ID 61.57"
 if grep -q -e 6250947000000014 -e 6250947000000022 "$TMP/out" "$TMP/err"; then not_ok "a record mismatch leaks a PAN"
 else ok "a record mismatch never shows a full PAN"; fi
 expect_rc "record mismatch --json" 1 "$UPQR" cpm verify --json --profile "$TMP/par.json" "$GOLD"
@@ -121,7 +127,6 @@ expect_rc "ARQC mismatch with the right record" 1 "$UPQR" cpm verify --json --pr
 expect_out "json failed: arqc" '"failed": "arqc"'
 expect_rc "ARQC mismatch, text" 1 "$UPQR" cpm verify --profile "$PROF" --imk FEDCBA98765432100123456789ABCDEF "$GOLD"
 expect_out "prints the ARQC mismatch" '^mismatch: ARQC mismatch$'
-expect_err "stderr names the ARQC" 'ARQC mismatch'
 expect_rc "a code of another token" 1 "$UPQR" cpm verify --profile "$PROF" "$PA"
 expect_rc "missing record file" 3 "$UPQR" cpm verify --profile "$TMP/none.json" "$GOLD"
 expect_rc "unusable record is a usage error" 2 "$UPQR" cpm verify --profile "$TMP/typo.json" "$GOLD"

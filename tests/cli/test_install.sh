@@ -1,18 +1,21 @@
 #!/bin/sh
-# `make install` into a DESTDIR, then build and run a program against the
-# installed headers, pkg-config file and shared library.
+# `make install` into a DESTDIR: every file in place, a program built and run
+# against the staged tree through its pkg-config file (no sysroot needed),
+# the installed upqr, man page and completion; then `make uninstall` leaves
+# nothing behind.
 . tests/cli/lib.sh
 
 if [ "$UPQR_BUILD" != build ]; then
-	# The installed tree is the plain build's; sanitizer builds skip this.
-	ok "install test runs on the plain build only"
+	# The installed tree is the plain build's.
+	skip "make install" "installs the plain build only (this is $UPQR_BUILD)"
 	done_testing
 	exit $?
 fi
 root=$TMP/root
 expect_rc "make install" 0 make -s install DESTDIR="$root" PREFIX=/usr
 for f in usr/include/upqr.h usr/include/upqr/common.h usr/lib/libupqr.a usr/lib/libupqr.so \
-	usr/lib/libupqr.so.0 usr/bin/upqr usr/lib/pkgconfig/upqr.pc; do
+	usr/lib/libupqr.so.0 usr/bin/upqr usr/lib/pkgconfig/upqr.pc usr/share/man/man1/upqr.1 \
+	usr/share/bash-completion/completions/upqr; do
 	if [ -e "$root/$f" ]; then ok "installed $f"; else not_ok "missing $f"; fi
 done
 cat >"$TMP/app.c" <<'C'
@@ -24,9 +27,36 @@ int main(void)
 	return 0;
 }
 C
-export PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
-flags=$(pkg-config --cflags --libs upqr 2>"$TMP/err")
-expect_rc "compile against the installed tree" 0 cc -Wall -Werror -o "$TMP/app" "$TMP/app.c" $flags
-LD_LIBRARY_PATH="$root/usr/lib" expect_rc "run against the installed shared library" 0 "$TMP/app"
+# The .pc file is relative to itself: the staged tree works as it is.
+flags=$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --cflags --libs upqr 2>"$TMP/err")
+case "$flags" in *"$root/usr/lib/pkgconfig/../../include"*) ok "pkg-config points into the staged tree" ;;
+	*) not_ok "pkg-config flags: $flags" ;; esac
+expect_rc "compile against the staged tree" 0 cc -Wall -Werror -o "$TMP/app" "$TMP/app.c" $flags
+LD_LIBRARY_PATH="$root/usr/lib" expect_rc "run against the staged shared library" 0 "$TMP/app"
 expect_out "program sees the library" '^[0-9]+\.[0-9]+\.[0-9]+ 29B1$'
+if command -v ldd >/dev/null 2>&1; then
+	LD_LIBRARY_PATH="$root/usr/lib" ldd "$TMP/app" | grep -q "$root/usr/lib/libupqr.so.0" &&
+		ok "the program loads the staged libupqr.so.0" || not_ok "the program loads another libupqr"
+fi
+# The installed upqr finds its library through $ORIGIN/../lib, no LD_LIBRARY_PATH.
+expect_rc "installed upqr runs" 0 env -u LD_LIBRARY_PATH "$root/usr/bin/upqr" version
+if command -v ldd >/dev/null 2>&1; then
+	ldd "$root/usr/bin/upqr" | grep -q "$root/usr/bin/../lib/libupqr.so.0" &&
+		ok "installed upqr loads the library beside it" || not_ok "installed upqr loads: $(ldd "$root/usr/bin/upqr" | grep upqr)"
+fi
+if command -v groff >/dev/null 2>&1; then
+	groff -man -Tascii "$root/usr/share/man/man1/upqr.1" >"$TMP/out" 2>"$TMP/err"
+	expect_out "the installed man page renders" 'UPQR\(1\)'
+else
+	skip "installed man page renders" "groff is not installed"
+fi
+
+expect_rc "make uninstall" 0 make -s uninstall DESTDIR="$root" PREFIX=/usr
+left=$(find "$root" ! -type d | sed "s|^$root/||")
+[ -z "$left" ] && ok "uninstall removed every file install wrote" || not_ok "left behind: $left"
+[ ! -d "$root/usr/include/upqr" ] && ok "uninstall removed include/upqr" || not_ok "include/upqr left"
+# A file of someone else's in a shared folder survives.
+mkdir -p "$root/usr/bin" && echo other >"$root/usr/bin/other"
+expect_rc "make uninstall again (nothing installed)" 0 make -s uninstall DESTDIR="$root" PREFIX=/usr
+[ -f "$root/usr/bin/other" ] && ok "uninstall leaves other files alone" || not_ok "uninstall removed bin/other"
 done_testing

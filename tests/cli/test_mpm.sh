@@ -13,9 +13,9 @@ expect_rc "decode valid Annex B exits 0" 0 "$UPQR" mpm decode "$ANNEX_B"
 expect_out "human output names the merchant" 'merchant name +BEST TRANSPORT'
 expect_out "human output shows the UTF-8 name" '最佳运输'
 expect_rc "decode bad CRC exits 1" 1 "$UPQR" mpm decode "$BAD_CRC"
-expect_err "human diagnostics go to stderr" '^error: crc_mismatch at offset 256, ID 63'
+expect_out "the reasons follow the verdict on stdout" '^error: crc_mismatch at offset 256, ID 63'
 expect_rc "lower-case CRC is only a warning: exit 0" 0 "$UPQR" mpm decode "$LOWER"
-expect_err "the warning is shown" 'warning: crc_lowercase'
+expect_out "the warning is shown" 'warning: crc_lowercase'
 expect_rc "decode from stdin with a trailing newline" 0 sh -c "printf '%s\n' '$ANNEX_B' | '$UPQR' mpm decode -"
 expect_rc "garbage exits 1" 1 "$UPQR" mpm decode "hello"
 no_sanitizer_report "garbage"
@@ -27,7 +27,7 @@ expect_rc "no subcommand is a usage error" 2 "$UPQR" mpm
 expect_rc "unknown subcommand is a usage error" 2 "$UPQR" mpm frob
 expect_rc "ID 15 of 23 characters: valid EMVCo" 0 "$UPQR" mpm decode "$KHQR15"
 expect_rc "... but not UnionPay" 1 "$UPQR" mpm decode --profile unionpay "$KHQR15"
-expect_err "the UnionPay rule is named" 'bad_unionpay_id'
+expect_out "the UnionPay rule is named" 'bad_unionpay_id'
 
 # ---- decode --json: the exact shape ------------------------------------------
 expect_rc "decode --json exits 0" 0 "$UPQR" mpm decode --json "$ANNEX_B"
@@ -86,6 +86,33 @@ if command -v python3 >/dev/null 2>&1; then
 	expect_out "same content in canonical order" '^00020101021229300012D156000000000510A93FO3230Q.*91320016A0112233449988770708123456786304[0-9A-F]{4}$'
 fi
 
+# No fixed pool caps what the spec allows: all 26 template IDs (26..51), each
+# with sub-objects, plus 62 payment-system and 80..99 templates with theirs.
+{
+	printf '{"merchant_category_code": "5999", "transaction_currency": "344", "country_code": "HK",'
+	printf ' "merchant_name": "SHOP", "merchant_city": "HK", "merchant_accounts": ['
+	i=26
+	while [ $i -le 51 ]; do
+		[ $i -gt 26 ] && printf ','
+		printf '{"id": "%02d", "guid": "G%02d", "objects": [{"id": "01", "value": "V"}, {"id": "02", "value": "W"}]}' $i $i
+		i=$((i + 1))
+	done
+	printf '], "additional_data": {"templates": [{"id": "50", "guid": "A", "objects": [{"id": "01", "value": "X"}]},'
+	printf ' {"id": "51", "guid": "B", "objects": [{"id": "01", "value": "Y"}]}]},'
+	printf ' "templates": ['
+	i=80
+	while [ $i -le 99 ]; do
+		[ $i -gt 80 ] && printf ','
+		printf '{"id": "%02d", "guid": "T", "objects": [{"id": "01", "value": "Z"}]}' $i
+		i=$((i + 1))
+	done
+	printf ']}'
+} >"$TMP/many.json"
+expect_rc "26 account templates, 2 in 62 and 20 unreserved, all with sub-objects" 0 "$UPQR" mpm encode "$TMP/many.json"
+MANY=$(cat "$TMP/out")
+expect_rc "that payload decodes" 0 "$UPQR" mpm decode --json "$MANY"
+if [ "$(grep -c '"guid": "G[0-9][0-9]"' "$TMP/out")" -eq 26 ]; then ok "all 26 accounts are there"; else not_ok "all 26 accounts are there"; fi
+if grep -q '"id": "51",' "$TMP/out" && grep -q '"id": "99",' "$TMP/out"; then ok "51 and 99 included"; else not_ok "51 and 99 included"; fi
 # ---- set-amount ----------------------------------------------------------------
 expect_rc "set-amount on Annex B" 0 "$UPQR" mpm set-amount --amount 1999 "$ANNEX_B"
 expect_out "54 replaced in place, fresh CRC" '540519\.99530315655020162.*6304[0-9A-F]{4}$'

@@ -3,7 +3,7 @@
 . tests/cli/lib.sh
 
 if [ "$UPQR_BUILD" != build ]; then
-	ok "README quickstart runs on the plain build only"
+	skip "README quickstart" "runs on the plain build only (this is $UPQR_BUILD)"
 	done_testing
 	exit $?
 fi

@@ -42,7 +42,8 @@ expect_rc "not an image exits 3" 3 "$UPQR" scan $D/scan-payloads.tsv
 expect_rc "no argument is usage" 2 "$UPQR" scan
 expect_rc "unknown option is usage" 2 "$UPQR" scan --frob $D/scan-mpm.png
 expect_rc "help exits 0" 0 "$UPQR" scan --help
-expect_out "help shows usage" 'upqr scan \[--json\] \[--profile emvco\|unionpay\] \[--show-pan\] IMAGE'
+expect_out "help shows usage" 'upqr scan \[OPTIONS\] IMAGE'
+expect_out "help lists --show-pan" '--show-pan'
 
 # JSON: one file -> one object.
 expect_rc "json valid exits 0" 0 "$UPQR" scan --json $D/scan-mpm.png

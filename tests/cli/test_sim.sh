@@ -17,14 +17,14 @@ TAG=$(date +%s)
 # ---- apply QR (01/07) and the payer -------------------------------------------------
 O1="Q${TAG}a1"
 fields 01 07 "$O1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n \
-	'reqReserved=a&b=c'
+	'reqReserved={a=1&b=[2]}'
 sign_sdk; back
 expect_field "apply QR: respCode 00" respCode 00
 expect_field "apply QR: respMsg form" respMsg '成功[0000000]'
 rf qrCode | grep -Eq '^https://qr\.95516\.com/00010000/[0-9]{32}$' && ok "apply QR: qrCode link" || not_ok "apply QR: qrCode link"
 expect_field "apply QR: echoes orderId" orderId "$O1"
 expect_field "apply QR: echoes txnTime" txnTime "$NOW"
-expect_field "apply QR: composite reqReserved brace-wrapped" reqReserved '{a&b=c}'
+expect_field "apply QR: composite reqReserved echoed in its braces" reqReserved '{a=1&b=[2]}'
 verified "apply QR reply verifies (SDK)"
 ossl_verified "apply QR reply verifies (openssl: chain, CRLF PEM, signature)"
 QR=$(rf qrCode)
@@ -82,6 +82,38 @@ mreq() {
 	fields "$mt" 00 "$mo" txnTime="$mtt" txnAmt="$ma" channelType=07 "$@" backUrl=http://127.0.0.1:9/n
 	sign_sdk; back
 }
+
+O4="Q${TAG}a4"
+fields 01 07 "$O4" txnTime=$NOW currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+QR4=$(rf qrCode)
+"$UPQR_SIM" pay --sim "$BASE" "$QR4" --outcome success >"$TMP/pay.out" 2>&1
+[ $? = 1 ] && grep -q 'no amount' "$TMP/pay.out" && ok "QR without txnAmt: pay needs an amount" \
+	|| not_ok "QR without txnAmt: pay needs an amount"
+"$UPQR_SIM" pay --sim "$BASE" "$QR4" --outcome success --amount 250 >"$TMP/pay.out" 2>&1 \
+	&& ok "upqr-sim pay QRCODE-URL --amount" || { not_ok "upqr-sim pay QRCODE-URL --amount"; cat "$TMP/pay.out"; }
+fields 00 00 "$O4" txnTime=$NOW; sign_sdk; query
+expect_field "payer-entered amount reported" txnAmt 250
+O5="Q${TAG}a5"
+fields 01 07 "$O5" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+hook /__sim/clock "advance=901"
+fields 00 00 "$O5" txnTime=$NOW; sign_sdk; query
+expect_field "QR older than its 15 minutes: closed (01)" origRespCode 01
+hook /__sim/pay "orderId=$O5&outcome=success"
+[ "$HOOK_STATUS" = 409 ] && ok "closed QR cannot be paid" || not_ok "closed QR cannot be paid ($HOOK_STATUS)"
+hook /__sim/clock "reset=1"
+O6="Q${TAG}a6"
+PT=$(TZ=Asia/Shanghai date -d '+1 minute' +%Y%m%d%H%M%S)
+fields 01 07 "$O6" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 payTimeout=$PT backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+hook /__sim/clock "advance=120"
+hook /__sim/pay "orderId=$O6&outcome=success"
+[ "$HOOK_STATUS" = 409 ] && ok "payTimeout honoured" || not_ok "payTimeout honoured ($HOOK_STATUS)"
+hook /__sim/clock "reset=1"
+fields 95 00 "E${TAG}a7" txnTime=$NOW certType=01; sign_sdk; back
+expect_field "encryption-certificate query 95/00: 00" respCode 00
+rf encryptPubKeyCert | grep -q 'BEGIN CERTIFICATE' && ok "encryptPubKeyCert returned" || not_ok "encryptPubKeyCert returned"
 
 # ---- consume with an EMV CPM payload (emvCpqrcPayload), ARQC and ATC checked ---------------
 cpm_consume() { # ORDER CODE
@@ -155,6 +187,20 @@ expect_field "reversed consume: origRespCode 01" origRespCode 01
 fields 99 01 "C${TAG}zz" txnTime=$NOW; sign_sdk; back
 expect_field "reversal of an unknown order: 35" respCode 35
 
+fields 99 01 "$C1" txnTime=$NOW; sign_sdk; back
+expect_field "reversal of a refunded consume: 35" respCode 35
+C5="C${TAG}e2"
+fields 01 06 "$C5" txnTime=$NOW txnAmt=200 currencyCode=156 channelType=07 qrNo=6200000000000000003 \
+	backUrl=http://127.0.0.1:9/n
+sign_sdk; back; QID5=$(rf queryId)
+hook /__sim/clock "advance=86400"
+fields 99 01 "$C5" txnTime=$NOW; sign_sdk; back
+expect_field "reversal on the next settlement day: 35" respCode 35
+hook /__sim/clock "advance=2592000"
+mreq 04 "R${TAG}e3" 100 "$(now_bj)" origQryId=$QID5
+expect_field "refund of a QR consume older than 30 days: 35" respCode 35
+hook /__sim/clock "reset=1"
+
 # ---- validation order and codes ------------------------------------------------------
 UTC=$(date -u +%Y%m%d%H%M%S)
 fields 01 06 "C${TAG}f1" txnTime=$UTC txnAmt=100 currencyCode=156 channelType=07 qrNo=6200000000000000004 \
@@ -205,13 +251,20 @@ fields 00 00 "$O1" txnTime=$NOW; sign_sdk
 i=0; while [ $i -lt 12 ]; do query; i=$((i + 1)); done
 expect_field "query rate limit: 37" respCode 37
 
+fields 01 07 "Q${TAG}j1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 backUrl=http://127.0.0.1:9/n
+sed 's/^accessType=0$/accessType=1/' "$TMP/fields" >"$TMP/f3"; mv "$TMP/f3" "$TMP/fields"; sign_sdk; back
+expect_field "accessType=1 without acqInsCode: 13" respCode 13
+printf 'acqInsCode=48020000\n' >>"$TMP/fields"; sign_sdk; back
+expect_field "accessType=1 with acqInsCode: 00" respCode 00
+expect_field "acqInsCode echoed" acqInsCode 48020000
+
 # ---- 5.0.0 and signMethod 11 ----------------------------------------------------------
 VER=5.0.0 fields 01 07 "Q${TAG}g1" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 \
 	backUrl=http://127.0.0.1:9/n
 VER=5.0.0 sign_sdk; back
 expect_field "5.0.0 request: 00" respCode 00
 rf certId >/dev/null && ok "5.0.0 reply carries certId" || not_ok "5.0.0 reply carries certId"
-"$UPQR" verify --cert-dir "$PKI/sim_certdir" --format response <"$TMP/resp" >/dev/null 2>&1 \
+"$UPQR" verify $ROOTS --cert-dir "$PKI/sim_certdir" --accept-versions 5.0.0 --format response <"$TMP/resp" >/dev/null 2>&1 \
 	&& ok "5.0.0 reply verifies by certId" || not_ok "5.0.0 reply verifies by certId"
 METHOD=11 fields 01 07 "Q${TAG}g2" txnTime=$NOW txnAmt=100 currencyCode=156 channelType=08 \
 	backUrl=http://127.0.0.1:9/n
@@ -224,7 +277,9 @@ printf '%s' "$SKEY" >"$TMP/skey"
 
 # ---- settlement day: 22:59:59 then 23:00:01 --------------------------------------------
 DAY=$(TZ=Asia/Shanghai date +%Y%m%d)
-hook /__sim/clock "set=${DAY}225959"
+hook /__sim/clock "set=${DAY}225959&freeze=1"
+grep -q '"now":"'"${DAY}225959"'","unix":[0-9]*,"offset":-*[0-9]*,"frozen":true' "$TMP/hook" \
+	&& ok "clock set and frozen at 22:59:59" || not_ok "clock set and frozen ($(cat "$TMP/hook"))"
 C4="C${TAG}h1"
 fields 01 06 "$C4" txnTime=${DAY}225959 txnAmt=100 currencyCode=156 channelType=07 \
 	qrNo=6200000000000000005 backUrl=http://127.0.0.1:9/n
@@ -235,6 +290,15 @@ mreq 31 "V${TAG}h2" 100 ${DAY}230001 origQryId=$QID4
 expect_field "void at 23:00:01 (next settlement day): 35" respCode 35
 mreq 04 "R${TAG}h3" 100 ${DAY}230001 origQryId=$QID4
 expect_field "refund still works the next day" respCode 00
+hook /__sim/clock "reset=1"
+
+# txnTime near midnight: the window is arithmetic on Beijing time, not on the date
+hook /__sim/clock "set=${DAY}235955&freeze=1"
+NEXT=$(TZ=Asia/Shanghai date -d "$(echo $DAY | sed 's/\(....\)\(..\)\(..\)/\1-\2-\3/') + 1 day" +%Y%m%d)
+fields 01 06 "C${TAG}m1" txnTime=${NEXT}000005 txnAmt=100 currencyCode=156 channelType=07 \
+	qrNo=6200000000000000006 backUrl=http://127.0.0.1:9/n
+sign_sdk; back
+expect_field "txnTime 10 s after midnight, clock 5 s before: 00" respCode 00
 hook /__sim/clock "reset=1"
 
 # ---- transport ---------------------------------------------------------------------

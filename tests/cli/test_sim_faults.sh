@@ -47,7 +47,7 @@ sleep 0.5
 	|| not_ok "attempts in the state database"
 [ "$(sqlite3 "$TMP/state.db" "SELECT status FROM notification")" = delivered ] && ok "notification delivered" \
 	|| not_ok "notification delivered"
-"$UPQR" verify $ROOTS <"$TMP/back/2.body" >/dev/null 2>"$TMP/verr" && ok "notification verifies (form body)" \
+"$UPQR" verify $ROOTS <"$TMP/back/2.body" >"$TMP/verr" 2>&1 && ok "notification verifies (form body)" \
 	|| { not_ok "notification verifies"; sed 's/^/# /' "$TMP/verr"; }
 for k in respCode queryId traceNo traceTime settleDate settleAmt txnAmt orderId txnTime merId signPubKeyCert; do
 	$ST form "$TMP/back/2.body" $k >/dev/null && ok "notification has $k" || not_ok "notification has $k"
@@ -86,7 +86,7 @@ grep -q 'notify?upqrsim=1&sim_extra=' "$TMP/back/paths" && ok "notify_query: bac
 	|| not_ok "notify_query: the body alone verifies"
 fault "scope=amount&key=777&fault=notify_badsig"
 consume "N${TAG}b3" 777; wait_bodies 4
-"$UPQR" verify $ROOTS <"$TMP/back/3.body" >/dev/null 2>"$TMP/verr"; rc=$?
+"$UPQR" verify $ROOTS <"$TMP/back/3.body" >"$TMP/verr" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q ESIG_DIGEST "$TMP/verr" && ok "notify_badsig (magic amount 777): rejected" || not_ok "notify_badsig"
 fault "scope=order&key=N${TAG}b4&fault=outcome&value=decline"
 fault "scope=order&key=N${TAG}b4&fault=notify_fail"
@@ -110,7 +110,7 @@ consume "N${TAG}b7" 100; sleep 0.3
 [ "$(nbodies)" = 7 ] && ok "notify_none: nothing sent" || not_ok "notify_none"
 fault "scope=order&key=N${TAG}b8&fault=cert&value=expired"
 consume "N${TAG}b8" 100; wait_bodies 8
-"$UPQR" verify $ROOTS <"$TMP/back/7.body" >/dev/null 2>"$TMP/verr"
+"$UPQR" verify $ROOTS <"$TMP/back/7.body" >"$TMP/verr" 2>&1
 grep -q ECERT_EXPIRED "$TMP/verr" && ok "cert=expired applies to notifications too" || not_ok "cert=expired notification"
 
 # ---- sync reply faults ------------------------------------------------------------------
@@ -136,12 +136,12 @@ sync_case malformed "scope=order&key=N${TAG}c5&fault=malformed" "N${TAG}c5"
 "$UPQR" verify $ROOTS --format response <"$TMP/resp" >/dev/null 2>&1; rc=$?
 [ $rc = 1 ] && ok "malformed: reply does not parse/verify" || not_ok "malformed ($rc)"
 sync_case badsig "scope=order&key=N${TAG}c6&fault=badsig" "N${TAG}c6"
-"$UPQR" verify $ROOTS --format response <"$TMP/resp" >/dev/null 2>"$TMP/verr"
+"$UPQR" verify $ROOTS --format response <"$TMP/resp" >"$TMP/verr" 2>&1
 grep -q ESIG_DIGEST "$TMP/verr" && ok "badsig: signature does not match" || not_ok "badsig"
 for v in selfsigned:ECERT_UNTRUSTED wrongcn:ECERT_CN testcn:ECERT_CN expired:ECERT_EXPIRED; do
 	name=${v%%:*}; want=${v#*:}
 	sync_case "$name" "scope=order&key=N${TAG}d$name&fault=cert&value=$name" "N${TAG}d$name"
-	"$UPQR" verify $ROOTS --format response <"$TMP/resp" >/dev/null 2>"$TMP/verr"
+	"$UPQR" verify $ROOTS --format response <"$TMP/resp" >"$TMP/verr" 2>&1
 	grep -q "$want" "$TMP/verr" && ok "cert=$name: client sees $want" || { not_ok "cert=$name"; cat "$TMP/verr"; }
 done
 "$UPQR" verify $ROOTS --test-env --format response <"$TMP/resp" >/dev/null 2>&1 || :
@@ -178,6 +178,14 @@ consume "N${TAG}g3" 100
 hook /__sim/faults "clear=1"
 hook /__sim/faults "scope=planet&key=x&fault=drop"
 [ "$HOOK_STATUS" = 400 ] && ok "unknown scope: 400" || not_ok "unknown scope ($HOOK_STATUS)"
+fault "fault=delay&value=30000"
+consume_body "N${TAG}z1" 100
+curl -s -o /dev/null -H "$CT" --data-binary @"$TMP/body" "$BASE/gateway/api/backTransReq.do" &
+CURL_PID=$!
+sleep 0.3
+t0=$(date +%s)
 sim_stop
 [ "$SIM_RC" = 0 ] && ok "stops cleanly" || not_ok "stops cleanly ($SIM_RC)"
+[ $(($(date +%s) - t0)) -le 3 ] && ok "SIGTERM does not wait for a delayed reply" || not_ok "SIGTERM waits for delays"
+wait "$CURL_PID" 2>/dev/null
 done_testing

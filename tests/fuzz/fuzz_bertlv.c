@@ -9,9 +9,9 @@ static void check_tree(const upqr_bertlv_node *n, size_t count, const uint8_t *d
 {
 	for (size_t i = 0; i < count; i++) {
 		const upqr_bertlv_node *x = &n[i];
-		if (x->value < data || x->length > size || x->value + x->length > data + size)
+		if (x->length > size || x->value_offset > size - x->length)
 			abort();
-		if (x->offset + x->header_len != (size_t)(x->value - data))
+		if (x->offset + x->header_len != x->value_offset || upqr_bertlv_value(data, x) != data + x->value_offset)
 			abort();
 		if (x->tag_len < 1 || x->tag_len > UPQR_BERTLV_TAG_BYTES_MAX || x->depth >= UPQR_BERTLV_DEPTH_MAX)
 			abort();
@@ -19,7 +19,7 @@ static void check_tree(const upqr_bertlv_node *n, size_t count, const uint8_t *d
 			const upqr_bertlv_node *p = &n[x->parent];
 			if (x->parent >= i || x->depth != p->depth + 1 || !p->constructed ||
 					x->offset < p->offset + p->header_len ||
-					x->value + x->length > p->value + p->length)
+					x->value_offset + x->length > p->value_offset + p->length)
 				abort();
 		}
 		if (x->next != UPQR_BERTLV_NONE && (x->next <= i || x->next >= count || n[x->next].parent != x->parent))

@@ -36,10 +36,10 @@ static void check(const upqr_cpm *cpm, int rc, const upqr_diag_list *diags)
 		abort();
 	for (size_t i = 0; i < cpm->node_count; i++) {
 		const upqr_bertlv_node *x = &cpm->nodes[i];
-		if (x->value < cpm->binary || x->value + x->length > cpm->binary + cpm->binary_len)
+		if (x->value_offset + x->length > cpm->binary_len)
 			abort();
 	}
-	if (rc == UPQR_OK && (cpm->selected < 0 || cpm->aid.len < 5 || cpm->pan_len < 12))
+	if (rc == UPQR_OK && (cpm->selected < 0 || cpm->aid_node == UPQR_BERTLV_NONE || cpm->nodes[cpm->aid_node].length < 5 || cpm->pan_len < 12))
 		abort();
 	check_masking(cpm, diags);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -349,12 +350,28 @@ static void jc_test_transition_path(void **state)
 	assert_string_equal(s.owner, "");          /* final: the claim is gone */
 	assert_int_equal(s.lease_until_ms, 0);
 	assert_int_equal(jc_unfinished_count(t->j), 0);
-	/* A final record keeps the answer that made it final; attempts on it are refused. */
+	/* A final record keeps the answer that made it final; older news changes nothing. */
+	upqr_journal_record fin = s;
 	memset(&u, 0, sizeof(u));
 	strcpy(u.resp_code, "A6");
 	assert_int_equal(upqr_journal_transition(&s, t->j, r.id, UPQR_JOURNAL_SUCCESS, &u), UPQR_OK);
 	assert_string_equal(s.resp_code, "00");
-	assert_int_equal(upqr_journal_note_attempt(&s, t->j, r.id, NULL), UPQR_ESTATE);
+	strcpy(u.resp_code, "03");
+	assert_int_equal(upqr_journal_note_attempt(&s, t->j, r.id, &u), UPQR_OK);
+	assert_memory_equal(&s, &fin, sizeof(s));
+	assert_int_equal(upqr_journal_transition(&s, t->j, r.id, UPQR_JOURNAL_UNKNOWN, &u), UPQR_OK);
+	assert_memory_equal(&s, &fin, sizeof(s));
+	/* A stale "unknown" for an accepted order keeps what the order had. */
+	upqr_journal_record a = jc_begin(t->j, UPQR_JOURNAL_APPLY_QR, "QRC0000001", 500, NULL);
+	memset(&u, 0, sizeof(u));
+	strcpy(u.resp_code, "00");
+	assert_int_equal(upqr_journal_transition(&a, t->j, a.id, UPQR_JOURNAL_ACCEPTED, &u), UPQR_OK);
+	strcpy(u.resp_code, "03");
+	t->now += 5;
+	assert_int_equal(upqr_journal_transition(&a, t->j, a.id, UPQR_JOURNAL_UNKNOWN, &u), UPQR_OK);
+	assert_int_equal(a.state, UPQR_JOURNAL_ACCEPTED);
+	assert_string_equal(a.resp_code, "00");
+	assert_int_equal(a.lease_until_ms, t->now + JC_LEASE);  /* still being worked on */
 	/* A different queryId for the same order is a contradiction. */
 	upqr_journal_record r2 = jc_begin(t->j, UPQR_JOURNAL_CONSUME_QRNO, "ORD0000002", 500, NULL);
 	memset(&u, 0, sizeof(u));
@@ -370,6 +387,10 @@ static void jc_test_transition_path(void **state)
 	memset(&u, 0, sizeof(u));
 	strcpy(u.query_id, "78220908-1322");
 	assert_int_equal(upqr_journal_transition(&s, t->j, r2.id, UPQR_JOURNAL_FAILED, &u), UPQR_EINVAL);
+	memset(&u, 0, sizeof(u));
+	strcpy(u.resp_msg, "\xb3\xc9\xb9\xa6");  /* GBK, not UTF-8 */
+	assert_int_equal(upqr_journal_transition(&s, t->j, r2.id, UPQR_JOURNAL_FAILED, &u), UPQR_EINVAL);
+	assert_non_null(strstr(upqr_journal_last_error(t->j), "respMsg"));
 	assert_int_equal(upqr_journal_transition(&s, t->j, 987654, UPQR_JOURNAL_FAILED, NULL),
 			UPQR_ENOTFOUND);
 	assert_int_equal(upqr_journal_transition(&s, t->j, r2.id, (upqr_journal_state)0, NULL),
@@ -426,12 +447,12 @@ static void jc_test_every_transition(void **state)
 		/*             PEND UNKN ACCP SUCC FAIL VOID REVR REFD */
 		/* PENDING  */ { 2, 1, 1, 1, 1, 0, 0, 0 },
 		/* UNKNOWN  */ { 0, 2, 1, 1, 1, 0, 0, 0 },
-		/* ACCEPTED */ { 0, 0, 2, 1, 1, 0, 0, 0 },
-		/* SUCCESS  */ { 0, 0, 0, 2, 0, 0, 0, 0 },
-		/* FAILED   */ { 0, 0, 0, 0, 2, 0, 0, 0 },
-		/* VOIDED   */ { 0, 0, 0, 2, 0, 0, 0, 0 },
-		/* REVERSED */ { 0, 0, 0, 2, 2, 0, 0, 0 },
-		/* REFUNDED */ { 0, 0, 0, 2, 0, 0, 0, 0 },
+		/* ACCEPTED */ { 0, 2, 2, 1, 1, 0, 0, 0 },
+		/* SUCCESS  */ { 0, 2, 2, 2, 0, 0, 0, 0 },
+		/* FAILED   */ { 0, 2, 2, 0, 2, 0, 0, 0 },
+		/* VOIDED   */ { 0, 2, 2, 2, 0, 0, 0, 0 },
+		/* REVERSED */ { 0, 2, 2, 2, 2, 0, 0, 0 },
+		/* REFUNDED */ { 0, 2, 2, 2, 0, 0, 0, 0 },
 	};
 	int n = 0;
 	for (int from = 1; from <= 8; from++) {
@@ -834,21 +855,30 @@ typedef void (*jc_child_fn)(jc *t, int i, int fd);
 static size_t jc_fork_all(jc *t, int count, jc_child_fn fn, int64_t *results, size_t cap,
 		int *owner_of)
 {
-	int fds[8][2];
+	int fds[8][2], go[2];
 	pid_t pids[8];
 	assert_true(count <= 8);
+	/* Children wait at this gate until all exist, so they really race. */
+	assert_int_equal(pipe(go), 0);
 	for (int i = 0; i < count; i++) {
 		assert_int_equal(pipe(fds[i]), 0);
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0) {
+			char c;
 			close(fds[i][0]);
+			close(go[1]);
+			while (read(go[0], &c, 1) > 0)
+				;
+			close(go[0]);
 			fn(t, i, fds[i][1]);
 			close(fds[i][1]);
 			_exit(0);
 		}
 		close(fds[i][1]);
 	}
+	close(go[0]);
+	close(go[1]);  /* open the gate */
 	size_t n = 0;
 	for (int i = 0; i < count; i++) {
 		int64_t v;
@@ -894,6 +924,9 @@ static void jc_claimer(jc *t, int i, int fd)
 		if (upqr_journal_claim_unfinished(got, 3, &n, j) != UPQR_OK)
 			_exit(4);
 		for (size_t k = 0; k < n; k++) {
+			/* The query to the gateway happens here, outside any transaction. */
+			struct timespec query = { 0, 1000000 };
+			nanosleep(&query, NULL);
 			if (upqr_journal_transition(NULL, j, got[k].id, UPQR_JOURNAL_FAILED, NULL) != UPQR_OK)
 				_exit(5);
 			jc_put(fd, got[k].id);

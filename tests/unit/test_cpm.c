@@ -99,6 +99,15 @@ static void expect_valid(const char *hex)
 	free(c);
 }
 
+/* The value of node i of m (e.g. m->aid_node), NULL view when absent. */
+static upqr_cpm_bytes node_bytes(const upqr_cpm *m, uint16_t i)
+{
+	upqr_cpm_bytes b;
+	int rc = upqr_cpm_node_value(&b, m, i);
+	assert_int_equal(rc, i == UPQR_BERTLV_NONE ? UPQR_ENOTFOUND : UPQR_OK);
+	return b;
+}
+
 static void expect_bytes(upqr_cpm_bytes b, const char *hex)
 {
 	uint8_t want[256];
@@ -160,9 +169,10 @@ static void test_emvco_b1(void **state)
 	assert_int_equal(m->selected, 0);
 	assert_int_equal(m->common, UPQR_BERTLV_NONE);
 	assert_int_equal(m->transparent, UPQR_BERTLV_NONE);
-	expect_bytes(m->aid, "A0000000555555");
+	expect_bytes(node_bytes(m, m->aid_node), "A0000000555555");
 	assert_null(m->aid_name);
-	assert_null(m->label.ptr);
+	assert_int_equal(m->label_node, UPQR_BERTLV_NONE);
+	assert_null(node_bytes(m, m->label_node).ptr);
 	assert_int_equal(m->pan_len, 16);
 	assert_string_equal(m->pan_masked, "123456******3458");
 	/* The EMVCo example PAN fails Luhn: a warning, not an error. */
@@ -190,9 +200,9 @@ static void test_emvco_b2(void **state)
 	assert_int_equal(m->app_count, 2);
 	assert_int_not_equal(m->common, UPQR_BERTLV_NONE);
 	assert_int_equal(m->selected, 0);
-	expect_bytes(m->aid, "A0000000555555");
-	assert_int_equal(m->label.len, 8);
-	assert_memory_equal(m->label.ptr, "Product1", 8);
+	expect_bytes(node_bytes(m, m->aid_node), "A0000000555555");
+	assert_int_equal(node_bytes(m, m->label_node).len, 8);
+	assert_memory_equal(node_bytes(m, m->label_node).ptr, "Product1", 8);
 	/* PAN from '5A' in the Common Data Template. */
 	assert_int_equal(m->track2_node, UPQR_BERTLV_NONE);
 	assert_int_not_equal(m->pan_node, UPQR_BERTLV_NONE);
@@ -222,7 +232,7 @@ static void test_emvco_b2(void **state)
 	c = dec_text(text, &o);
 	assert_int_equal(c->rc, UPQR_OK);
 	assert_int_equal(c->cpm.selected, 1);
-	assert_memory_equal(c->cpm.label.ptr, "Product2", 8);
+	assert_memory_equal(node_bytes(&c->cpm, c->cpm.label_node).ptr, "Product2", 8);
 	free(c);
 	free(text);
 }
@@ -237,7 +247,7 @@ static void test_unionpay_credit(void **state)
 	const upqr_cpm *m = &c->cpm;
 	assert_int_equal(c->diags.count, 0);
 	assert_int_equal(m->binary_len, 95);
-	expect_bytes(m->aid, "A000000333010102");
+	expect_bytes(node_bytes(m, m->aid_node), "A000000333010102");
 	assert_string_equal(m->aid_name, "UnionPay Credit");
 	assert_int_equal(m->pan_len, 16);
 	assert_string_equal(m->pan_masked, "626360******3672");
@@ -273,7 +283,7 @@ static void test_unionpay_debit(void **state)
 	ctx *c = dec_text(text, NULL);
 	assert_int_equal(c->rc, UPQR_OK);
 	const upqr_cpm *m = &c->cpm;
-	expect_bytes(m->aid, "A000000333010101");
+	expect_bytes(node_bytes(m, m->aid_node), "A000000333010101");
 	assert_string_equal(m->aid_name, "UnionPay Debit");
 	assert_int_equal(m->pan_len, 19);
 	assert_string_equal(m->pan_masked, "629261*********5641");
@@ -327,7 +337,7 @@ static void test_transit_fails_pan_rule(void **state)
 	assert_int_equal(c->diags.errors, 1);
 	assert_string_equal(first_error(c)->code, "pan_missing");
 	assert_string_equal(first_error(c)->path, "61");
-	expect_bytes(c->cpm.aid, "514341543031"); /* "QCAT01" */
+	expect_bytes(node_bytes(&c->cpm, c->cpm.aid_node), "514341543031"); /* "QCAT01" */
 	/* Its private tags inside '63' are kept. */
 	upqr_cpm_bytes de;
 	assert_int_equal(upqr_cpm_find(&de, &c->cpm, 0xDE), UPQR_OK);
@@ -679,6 +689,41 @@ static void test_limits_and_args(void **state)
 	free(c);
 }
 
+/* A decoded CPM is copied by value (as JNI/Swift glue does); the original is wiped and freed. */
+static void test_copy_survives_original(void **state)
+{
+	(void)state;
+	int ok;
+	char *text = vector(2, &ok);
+	ctx *c = dec_text(text, NULL);
+	assert_int_equal(c->rc, UPQR_OK);
+	upqr_cpm *copy = malloc(sizeof *copy);
+	assert_non_null(copy);
+	memcpy(copy, &c->cpm, sizeof *copy);
+	memset(c, 0xA5, sizeof *c);
+	free(c);
+	assert_true(copy->valid);
+	expect_bytes(node_bytes(copy, copy->aid_node), "A000000333010102");
+	assert_string_equal(copy->aid_name, "UnionPay Credit");
+	expect_tag(copy, 0x9F26, "568AD7BCE66B718B");
+	char pan[UPQR_CPM_PAN_MAX + 1];
+	size_t n;
+	assert_int_equal(upqr_cpm_pan(pan, sizeof pan, &n, copy), UPQR_OK);
+	assert_int_equal(n, 16);
+	for (size_t i = 0; i < copy->node_count; i++) {
+		upqr_cpm_bytes b;
+		assert_int_equal(upqr_cpm_node_value(&b, copy, (uint16_t)i), UPQR_OK);
+		assert_true(b.ptr >= copy->binary && b.ptr + b.len <= copy->binary + copy->binary_len);
+	}
+	upqr_cpm_bytes none;
+	assert_int_equal(upqr_cpm_node_value(&none, copy, (uint16_t)copy->node_count), UPQR_ENOTFOUND);
+	assert_null(none.ptr);
+	assert_int_equal(upqr_cpm_node_value(&none, NULL, 0), UPQR_EINVAL);
+	upqr_memzero(pan, sizeof pan);
+	free(copy);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_emvco_b2),
 		cmocka_unit_test(test_unionpay_credit),
 		cmocka_unit_test(test_unionpay_debit),
+		cmocka_unit_test(test_copy_survives_original),
 		cmocka_unit_test(test_truncated_fails_base64),
 		cmocka_unit_test(test_transit_fails_pan_rule),
 		cmocka_unit_test(test_zero_allocations),

@@ -212,6 +212,36 @@ static void test_missing_and_odd_locations(void **state)
 	upqr_journal_free(j);
 }
 
+/* A journal this process may not write is refused at open, not at the first order. */
+static void test_read_only_refused(void **state)
+{
+	jc *t = *state;
+	jc_paid(t->j, "PAY0000001", 100);
+	close_first(t);
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s", t->loc);
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(chmod(t->loc, 0444), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	/* root writes anything: drop to an unprivileged user in a child to see a read-only file. */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && setuid(65534) != 0)
+			_exit(100);
+		int rc;
+		char err[300];
+		upqr_journal *j = jc_open_quiet(t, "reader", &rc, err, sizeof(err));
+		upqr_journal_free(j);
+		_exit(rc == UPQR_EIO && strstr(err, t->loc) && strstr(err, "read-only") ? 0 : 101);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(chmod(t->loc, 0644), 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* ---- what the file looks like ---------------------------------------------------- */
 
 static int64_t raw_int(sqlite3 *db, const char *sql)
@@ -433,6 +463,7 @@ int main(void)
 		SQ_TEST(test_newer_schema_refused),
 		SQ_TEST(test_damaged_journal_refused),
 		SQ_TEST(test_missing_and_odd_locations),
+		SQ_TEST(test_read_only_refused),
 		SQ_TEST(test_schema_and_modes),
 		SQ_TEST(test_schema_guards),
 		SQ_TEST(test_busy_timeout),

@@ -25,6 +25,13 @@ static const char ANNEX_B[] =
 	"540523.7253031565502016233030412340603***0708A60086670902ME91320016A011223344"
 	"9988770708123456786304A13A";
 
+/* A Hong Kong UnionPay payload (FPS template 26, ID 15, 62). */
+static const char HK[] =
+	"0002010102121531479803444798034459803449399006326450012hk.com.hkicl02091660695260512291231235959"
+	"52049399530334454042.005802HK5902NA6002HK6293011900-12348A10798425380218001-202007260841000322"
+	"63ee92126d3fb9ff7bed98041802150821101001445D80560013com.swiftpass0212181570002009041900-12348A"
+	"10798425386304F335";
+
 static bool str_is(upqr_mpm_str s, const char *want)
 {
 	return s.ptr && s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0;
@@ -43,6 +50,92 @@ static size_t split_tabs(char *line, char **f, size_t n)
 	return k;
 }
 
+static size_t FIELDS_IN_CHECKED;
+
+/* Object o of a has the same ID, value and children as its counterpart in b. */
+static void same_object(const upqr_mpm_payload *a, const upqr_mpm_object *o,
+		const upqr_mpm_payload *b, const upqr_mpm_object *parent_b)
+{
+	const upqr_mpm_object *q = upqr_mpm_child(b, parent_b, o->id);
+	assert_non_null(q);
+	assert_int_equal(q->flags & UPQR_MPM_OBJ_TEMPLATE, o->flags & UPQR_MPM_OBJ_TEMPLATE);
+	if (!(o->flags & UPQR_MPM_OBJ_TEMPLATE)) {
+		assert_int_equal(q->value_len, o->value_len);
+		assert_memory_equal(q->value, o->value, o->value_len);
+		return;
+	}
+	assert_int_equal(q->child_count, o->child_count);
+	for (size_t i = 0; i < o->child_count; i++)
+		same_object(a, &a->subs[o->first_child + i], b, q);
+}
+
+/*
+ * A valid payload -> upqr_mpm_fields_in_from_payload -> encode gives a
+ * payload with every object of the first (amounts as the same numbers), even
+ * though the first payload is gone by the time the fields are encoded.
+ */
+static void check_fields_in(const char *src, const char *payload)
+{
+	upqr_mpm_payload *a = upqr_mpm_payload_new(), *b = upqr_mpm_payload_new();
+	char *out = malloc(UPQR_MPM_ENCODED_MAX + 1);
+	assert_true(a && b && out);
+	assert_int_equal(upqr_mpm_decode(a, NULL, payload, strlen(payload), NULL), UPQR_OK);
+	upqr_mpm_fields_in in;
+	upqr_mpm_fields_store *st;
+	int rc = upqr_mpm_fields_in_from_payload(&in, &st, a);
+	if (rc == UPQR_EUNSUPPORTED) {
+		/* Only for what fields_in has no slot for: 64's reserved sub-IDs. */
+		const upqr_mpm_object *l = upqr_mpm_child(a, NULL, 64);
+		assert_non_null(l);
+		bool rfu = false;
+		for (size_t i = 0; i < l->child_count; i++)
+			rfu |= a->subs[l->first_child + i].id >= 3;
+		assert_true(rfu);
+		assert_null(st);
+		goto done;
+	}
+	assert_int_equal(rc, UPQR_OK);
+	memset(a, 0xA5, sizeof *a);
+	upqr_diag items[16];
+	upqr_diag_list dl;
+	upqr_diag_list_init(&dl, items, 16);
+	size_t n;
+	rc = upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, NULL, &in, &dl);
+	if (rc != UPQR_OK)
+		fail_msg("%s: re-encoding refused (%s at [%s]: %s)", src, dl.count ? items[0].code : "-",
+			dl.count ? items[0].path : "", dl.count ? items[0].message : "");
+	upqr_mpm_fields_store_free(st);
+	assert_int_equal(upqr_mpm_decode(a, NULL, payload, strlen(payload), NULL), UPQR_OK);
+	assert_int_equal(upqr_mpm_decode(b, NULL, out, n, NULL), UPQR_OK);
+	assert_int_equal(b->count, a->count);
+	for (size_t i = 0; i < a->count; i++) {
+		unsigned id = a->objects[i].id;
+		if (id != 54 && id != 56 && id != 57 && id != 63)
+			same_object(a, &a->objects[i], b, NULL);
+	}
+	assert_int_equal(b->fields.amount_minor, a->fields.amount_minor);
+	assert_int_equal(b->fields.convenience_fee_minor, a->fields.convenience_fee_minor);
+	assert_int_equal(b->fields.convenience_percentage_bp, a->fields.convenience_percentage_bp);
+	assert_int_equal(b->fields.tip, a->fields.tip);
+	assert_int_equal(b->fields.poi, a->fields.poi);
+	FIELDS_IN_CHECKED++;
+done:
+	free(out);
+	upqr_mpm_payload_free(a);
+	upqr_mpm_payload_free(b);
+}
+
+/* Whether code is one of the comma-separated list. */
+static bool listed(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+	for (const char *p = list; (p = strstr(p, code)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
+}
+
+/* The verdict, and exactly the listed diagnostic codes: each appears, and no other. */
 static void check_vector(const char *src, const char *payload, const char *verdict,
 		char *codes)
 {
@@ -57,8 +150,15 @@ static void check_vector(const char *src, const char *payload, const char *verdi
 				upqr_severity_name(items[i].severity), items[i].path, items[i].message);
 		fail_msg("%s: want %s, got rc %d", src, verdict, rc);
 	}
+	if (valid)
+		check_fields_in(src, payload);
 	if (strcmp(codes, "-") == 0)
-		return;
+		codes[0] = 0;
+	assert_int_equal(dl.dropped, 0);
+	for (size_t i = 0; i < dl.count; i++)
+		if (!listed(codes, items[i].code))
+			fail_msg("%s: unexpected diagnostic %s [%s] %s", src, items[i].code, items[i].path,
+				items[i].message);
 	for (char *c = strtok(codes, ","); c; c = strtok(NULL, ","))
 		if (!upqr_diag_list_find(&dl, c))
 			fail_msg("%s: diagnostic %s expected", src, c);
@@ -93,6 +193,7 @@ static void test_public_vectors(void **state)
 	}
 	free(data);
 	assert_int_equal(rows, 27);
+	assert_int_equal(FIELDS_IN_CHECKED, 15); /* every valid row */
 }
 
 static void test_annex_b_fields(void **state)
@@ -135,12 +236,7 @@ static void test_annex_b_fields(void **state)
 static void test_unionpay_fields(void **state)
 {
 	(void)state;
-	static const char hk[] =
-		"0002010102121531479803444798034459803449399006326450012hk.com.hkicl02091660695260512291231235959"
-		"52049399530334454042.005802HK5902NA6002HK6293011900-12348A10798425380218001-202007260841000322"
-		"63ee92126d3fb9ff7bed98041802150821101001445D80560013com.swiftpass0212181570002009041900-12348A"
-		"10798425386304F335";
-	assert_int_equal(upqr_mpm_decode(&P, upqr_mpm_profile_unionpay(), hk, strlen(hk), NULL),
+	assert_int_equal(upqr_mpm_decode(&P, upqr_mpm_profile_unionpay(), HK, strlen(HK), NULL),
 		UPQR_OK);
 	const upqr_mpm_unionpay_id *u = &P.fields.unionpay;
 	assert_true(u->present);
@@ -386,12 +482,42 @@ static void test_reference_tables(void **state)
 	assert_false(upqr_mpm_country_known(NULL));
 }
 
+/* A decoded payload is copied by value (as JNI/Swift glue does); the original is wiped and freed. */
+static void test_copy_survives_original(void **state)
+{
+	(void)state;
+	upqr_mpm_payload *orig = upqr_mpm_payload_new();
+	upqr_mpm_payload *copy = upqr_mpm_payload_new();
+	assert_non_null(orig);
+	assert_non_null(copy);
+	assert_int_equal(upqr_mpm_decode(orig, upqr_mpm_profile_unionpay(), HK, strlen(HK), NULL),
+		UPQR_OK);
+	memcpy(copy, orig, sizeof *copy);
+	memset(orig, 0xA5, sizeof *orig);
+	upqr_mpm_payload_free(orig);
+	const upqr_mpm_fields *f = &copy->fields;
+	assert_true(upqr_mpm_valid(copy));
+	assert_int_equal(f->account_count, 2);
+	const upqr_mpm_object *t = &copy->objects[f->accounts[1].object_index];
+	assert_int_equal(t->id, 26);
+	const upqr_mpm_object *o = upqr_mpm_child(copy, t, 2);
+	assert_non_null(o);
+	assert_true(o >= copy->subs && o < copy->subs + copy->sub_count);
+	assert_int_equal(o->value_len, 9);
+	assert_memory_equal(o->value, "166069526", 9);
+	assert_ptr_equal(upqr_mpm_find(copy, "26.02"), o);
+	assert_true(str_is(f->unionpay.merchant_id, "598034493990063"));
+	assert_string_equal(f->currency_alpha, "HKD");
+	upqr_mpm_payload_free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_public_vectors),
 		cmocka_unit_test(test_annex_b_fields),
 		cmocka_unit_test(test_unionpay_fields),
+		cmocka_unit_test(test_copy_survives_original),
 		cmocka_unit_test(test_find_and_children),
 		cmocka_unit_test(test_zero_allocations),
 		cmocka_unit_test(test_never_reads_past_input),

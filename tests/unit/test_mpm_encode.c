@@ -509,7 +509,7 @@ static void check_round_trip(const upqr_mpm_fields_in *in, const char *text, siz
 	assert_int_equal(f->accounts[1].id, in->accounts[0].id);
 	assert_true(same(f->accounts[1].guid, in->accounts[0].guid));
 	for (size_t i = 0; i < in->accounts[0].object_count; i++) {
-		const upqr_mpm_object *o = upqr_mpm_child(&P, f->accounts[1].object,
+		const upqr_mpm_object *o = upqr_mpm_child(&P, &P.objects[f->accounts[1].object_index],
 			in->accounts[0].objects[i].id);
 		assert_non_null(o);
 		assert_int_equal(o->value_len, strlen(in->accounts[0].objects[i].value));
@@ -558,6 +558,27 @@ static void check_round_trip(const upqr_mpm_fields_in *in, const char *text, siz
 	}
 }
 
+/*
+ * The payload just decoded into P, turned back into fields by the library,
+ * encodes to exactly the same text (it is already in the encoder's order),
+ * and the poi/tip enums read back equal what was encoded.
+ */
+static void check_fields_in_identical(size_t n)
+{
+	static char again[UPQR_MPM_ENCODED_MAX + 1];
+	upqr_mpm_fields_in in;
+	upqr_mpm_fields_store *st;
+	assert_int_equal(upqr_mpm_fields_in_from_payload(&in, &st, &P), UPQR_OK);
+	assert_int_equal(in.initiation, P.fields.poi);
+	assert_int_equal(in.tip, P.fields.tip);
+	size_t m;
+	assert_int_equal(upqr_mpm_encode(again, sizeof again, &m, upqr_mpm_profile_unionpay(), &in,
+		NULL), UPQR_OK);
+	upqr_mpm_fields_store_free(st);
+	assert_int_equal(m, n);
+	assert_memory_equal(again, OUT, n);
+}
+
 static void test_property_round_trip(void **state)
 {
 	(void)state;
@@ -579,9 +600,63 @@ static void test_property_round_trip(void **state)
 				(unsigned long long)tu_seed());
 		}
 		check_round_trip(&in, OUT, n);
+		check_fields_in_identical(n);
 		ok++;
 	}
 	assert_int_equal(ok, runs);
+}
+
+static void test_fields_in_from_payload_refusals(void **state)
+{
+	(void)state;
+	upqr_mpm_fields_in in;
+	upqr_mpm_fields_store *st = (upqr_mpm_fields_store *)&in; /* must be reset to NULL */
+	hk_fields(&in);
+	size_t n;
+	assert_int_equal(enc(NULL, &in, &n), UPQR_OK);
+	assert_int_equal(upqr_mpm_decode(&P, NULL, OUT, n, NULL), UPQR_OK);
+	assert_int_equal(upqr_mpm_fields_in_from_payload(NULL, &st, &P), UPQR_EINVAL);
+	assert_null(st);
+	assert_int_equal(upqr_mpm_fields_in_from_payload(&in, NULL, &P), UPQR_EINVAL);
+	assert_int_equal(upqr_mpm_fields_in_from_payload(&in, &st, NULL), UPQR_EINVAL);
+	upqr_mpm_fields_store_free(NULL);
+
+	/* Allocation failure: ENOMEM, nothing leaked; then it works. */
+	tu_alloc_stats as = { 0, 0, 0 };
+	tu_alloc_install(&as);
+	int rc = upqr_mpm_fields_in_from_payload(&in, &st, &P);
+	tu_alloc_uninstall();
+	assert_int_equal(rc, UPQR_ENOMEM);
+	assert_null(st);
+	as.fail_after = -1;
+	tu_alloc_install(&as);
+	assert_int_equal(upqr_mpm_fields_in_from_payload(&in, &st, &P), UPQR_OK);
+	/* ID 15 comes back as the account entry it is; the encoder writes it the same. */
+	assert_null(in.unionpay_merchant_id);
+	assert_int_equal(in.accounts[0].id, 15);
+	assert_string_equal(in.accounts[0].value, "4798034400020344798034459990001");
+	assert_string_equal(in.additional[7], "00000001");
+	assert_int_equal(in.amount, 500);
+	upqr_mpm_fields_store_free(st);
+	tu_alloc_uninstall();
+	assert_int_equal(as.allocs, as.frees);
+
+	/* A payload with errors is refused. */
+	OUT[n - 1] = OUT[n - 1] == '0' ? '1' : '0';
+	assert_int_equal(upqr_mpm_decode(&P, NULL, OUT, n, NULL), UPQR_ECHECKSUM);
+	assert_int_equal(upqr_mpm_fields_in_from_payload(&in, &st, &P), UPQR_EINVALID);
+	assert_null(st);
+
+	/* 64/03 (reserved, a warning) has no slot in fields_in: refused, not dropped. */
+	static const char body[] = "00020101021102160004hoge0104abcd520441115303156"
+		"5802CN5914BEST TRANSPORT6007BEIJING64180002ZH0302XX0102AB6304";
+	char text[sizeof body + 4];
+	memcpy(text, body, sizeof body - 1);
+	snprintf(text + sizeof body - 1, 5, "%04X", upqr_crc16(body, sizeof body - 1));
+	assert_int_equal(upqr_mpm_decode(&P, NULL, text, strlen(text), NULL), UPQR_OK);
+	assert_non_null(upqr_mpm_find(&P, "64.03"));
+	assert_int_equal(upqr_mpm_fields_in_from_payload(&in, &st, &P), UPQR_EUNSUPPORTED);
+	assert_null(st);
 }
 
 int main(void)
@@ -596,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_set_amount),
 		cmocka_unit_test(test_set_amount_no_01),
 		cmocka_unit_test(test_property_round_trip),
+		cmocka_unit_test(test_fields_in_from_payload_refusals),
 	};
 	return cmocka_run_group_tests_name("mpm_encode", tests, NULL, NULL);
 }

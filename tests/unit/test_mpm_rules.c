@@ -579,6 +579,109 @@ static void test_every_problem_reported(void **state)
 	assert_true(small.dropped > 0);
 }
 
+/* The field table covers every ID of every level exactly once, in order, and agrees with lookups. */
+static void test_field_table(void **state)
+{
+	(void)state;
+	size_t n = upqr_mpm_field_count();
+	assert_null(upqr_mpm_field_at(n));
+	unsigned covered[UPQR_MPM_LEVEL_COUNT][100] = { { 0 } };
+	int last_level = -1;
+	unsigned next_id = 0;
+	for (size_t i = 0; i < n; i++) {
+		const upqr_mpm_field_info *f = upqr_mpm_field_at(i);
+		assert_non_null(f);
+		assert_true((int)f->level >= last_level);
+		if ((int)f->level != last_level) {
+			assert_int_equal(next_id, last_level < 0 ? 0 : 100);
+			last_level = (int)f->level;
+			next_id = 0;
+		}
+		assert_int_equal(f->id_first, next_id);
+		assert_true(f->id_last >= f->id_first && f->id_last <= 99);
+		next_id = f->id_last + 1;
+		assert_true(f->min_chars >= 1 && f->min_chars <= f->max_chars && f->max_chars <= 99);
+		assert_true(f->name && f->name[0] && f->title && f->title[0]);
+		for (unsigned id = f->id_first; id <= f->id_last; id++) {
+			covered[f->level][id]++;
+			assert_ptr_equal(upqr_mpm_field_lookup(f->level, id), f);
+		}
+		assert_ptr_equal(upqr_mpm_field_by_name(f->level, f->name)->name, f->name);
+	}
+	assert_int_equal(last_level, UPQR_MPM_LEVEL_COUNT - 1);
+	assert_int_equal(next_id, 100);
+	for (int lv = 0; lv < UPQR_MPM_LEVEL_COUNT; lv++)
+		for (unsigned id = 0; id < 100; id++)
+			assert_int_equal(covered[lv][id], 1);
+	assert_null(upqr_mpm_field_lookup(UPQR_MPM_LEVEL_ROOT, 100));
+	assert_null(upqr_mpm_field_lookup((upqr_mpm_level)UPQR_MPM_LEVEL_COUNT, 0));
+	assert_null(upqr_mpm_field_by_name(UPQR_MPM_LEVEL_ROOT, "no_such_field"));
+	assert_null(upqr_mpm_field_by_name(UPQR_MPM_LEVEL_ROOT, NULL));
+
+	/* Spot checks against the spec tables. */
+	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(UPQR_MPM_LEVEL_ROOT, 59);
+	assert_string_equal(f->name, "merchant_name");
+	assert_int_equal(f->format, UPQR_MPM_FORMAT_ANS);
+	assert_int_equal(f->max_chars, 25);
+	assert_true(f->flags & UPQR_MPM_FIELD_MANDATORY);
+	f = upqr_mpm_field_lookup(UPQR_MPM_LEVEL_ROOT, 26);
+	assert_int_equal(f->id_first, 26);
+	assert_int_equal(f->id_last, 51);
+	assert_int_equal(f->flags, UPQR_MPM_FIELD_ACCOUNT | UPQR_MPM_FIELD_TEMPLATE);
+	assert_int_equal(f->child_level, UPQR_MPM_LEVEL_ACCOUNT);
+	assert_true(upqr_mpm_field_lookup(UPQR_MPM_LEVEL_ROOT, 70)->flags & UPQR_MPM_FIELD_RFU);
+	assert_true(upqr_mpm_field_lookup(UPQR_MPM_LEVEL_ADDITIONAL, 0)->flags & UPQR_MPM_FIELD_RFU);
+	assert_int_equal(upqr_mpm_field_by_name(UPQR_MPM_LEVEL_ADDITIONAL, "merchant_channel")->id_first, 11);
+	assert_int_equal(upqr_mpm_field_lookup(UPQR_MPM_LEVEL_ROOT, 64)->child_level,
+		UPQR_MPM_LEVEL_LANGUAGE);
+
+	/* UnionPay ID 15: three parts that tile its 31 characters. */
+	size_t parts = 0;
+	const upqr_mpm_part_info *p = upqr_mpm_unionpay_id_layout(&parts);
+	assert_int_equal(parts, 3);
+	unsigned at = 0;
+	for (size_t i = 0; i < parts; i++) {
+		assert_int_equal(p[i].offset, at);
+		at += p[i].length;
+	}
+	assert_int_equal(at, UPQR_MPM_UNIONPAY_ID_CHARS);
+	assert_string_equal(p[2].name, "merchant_id");
+	assert_ptr_equal(upqr_mpm_unionpay_id_layout(NULL), p);
+}
+
+/* One enum per fact for decode and encode, with names that parse back. */
+static void test_poi_and_tip_enums(void **state)
+{
+	(void)state;
+	for (int t = UPQR_MPM_TIP_NONE; t <= UPQR_MPM_TIP_PERCENTAGE; t++) {
+		const char *name = upqr_mpm_tip_name((upqr_mpm_tip)t);
+		assert_int_equal(upqr_mpm_tip_parse(name), t == 0 ? UPQR_MPM_TIP_INVALID : t);
+	}
+	assert_int_equal(upqr_mpm_tip_parse("02"), UPQR_MPM_TIP_FIXED);
+	assert_int_equal(upqr_mpm_tip_parse("04"), UPQR_MPM_TIP_INVALID);
+	assert_int_equal(upqr_mpm_tip_parse("0"), UPQR_MPM_TIP_INVALID);
+	assert_int_equal(upqr_mpm_tip_parse(NULL), UPQR_MPM_TIP_INVALID);
+	assert_string_equal(upqr_mpm_tip_name((upqr_mpm_tip)7), "invalid");
+	assert_int_equal(upqr_mpm_initiation_parse("static"), UPQR_MPM_POI_STATIC);
+	assert_int_equal(upqr_mpm_initiation_parse("12"), UPQR_MPM_POI_DYNAMIC);
+	assert_int_equal(upqr_mpm_initiation_parse("13"), UPQR_MPM_POI_INVALID);
+	assert_int_equal(upqr_mpm_initiation_parse(NULL), UPQR_MPM_POI_INVALID);
+	assert_string_equal(upqr_mpm_initiation_name(UPQR_MPM_POI_DYNAMIC), "dynamic");
+	assert_string_equal(upqr_mpm_initiation_name(UPQR_MPM_POI_NONE), "none");
+	assert_string_equal(upqr_mpm_initiation_name(UPQR_MPM_POI_INVALID), "invalid");
+
+	/* Decoded: BASE is static and has no tip; then 55 = 02 with 56, and a bad 55. */
+	assert_int_equal(decode(with_crc(BASE)), UPQR_OK);
+	assert_int_equal(P.fields.poi, UPQR_MPM_POI_STATIC);
+	assert_int_equal(P.fields.tip, UPQR_MPM_TIP_NONE);
+	assert_int_equal(decode(with_crc(BASE "550202" "56041.50")), UPQR_OK);
+	assert_int_equal(P.fields.tip, UPQR_MPM_TIP_FIXED);
+	assert_int_equal(decode(with_crc(B_00 "010213" B_15 B_52 B_53 "550209" B_58 B_59 B_60)),
+		UPQR_EINVALID);
+	assert_int_equal(P.fields.poi, UPQR_MPM_POI_INVALID);
+	assert_int_equal(P.fields.tip, UPQR_MPM_TIP_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +710,8 @@ int main(void)
 		cmocka_unit_test(test_unionpay_profile),
 		cmocka_unit_test(test_input_limits),
 		cmocka_unit_test(test_every_problem_reported),
+		cmocka_unit_test(test_field_table),
+		cmocka_unit_test(test_poi_and_tip_enums),
 	};
 	return cmocka_run_group_tests_name("mpm_rules", tests, NULL, NULL);
 }

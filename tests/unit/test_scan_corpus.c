@@ -2,8 +2,9 @@
  * test_scan_corpus.c - the degraded-corpus decode rates: upqr against one
  * plain ZBar pass on the same camera-like images (tests/support/scan_corpus.c).
  * Asserted: upqr reads >= 97% overall, at least as many as the plain ZBar
- * pass and (when libzxing-dev is installed) a plain zxing-cpp call in every
- * family, and never returns a wrong payload as valid.
+ * pass in every family, and never returns a wrong payload as valid; and, in
+ * a test case of its own that reports itself skipped when libzxing-dev is
+ * not installed, at least as many as a plain zxing-cpp call.
  * UPQR_TEST_QUICK: 4 images per family instead of 40. UPQR_SCAN_DUMP=DIR
  * writes the images upqr missed there.
  */
@@ -17,6 +18,10 @@
 #define PER_FAMILY 40
 #define CORPUS_SEED 20261127u
 
+/* The corpus run's figures, kept for the zxing comparison that follows it. */
+static sc_stats st[SC_FAMILIES];
+static bool corpus_ran;
+
 static void test_degraded_corpus(void **state)
 {
 	(void)state;
@@ -24,7 +29,6 @@ static void test_degraded_corpus(void **state)
 	char **payloads = sc_load_payloads("tests/data/scan-payloads.tsv", &np);
 	assert_non_null(payloads);
 	assert_true(np >= 5);
-	sc_stats st[SC_FAMILIES];
 	const char *names[32] = { 0 };
 	int hits[32] = { 0 };
 	int per = getenv("UPQR_TEST_QUICK") ? 4 : PER_FAMILY;
@@ -52,20 +56,30 @@ static void test_degraded_corpus(void **state)
 		if (st[f].upqr < st[f].plain)
 			fail_msg("%s: upqr read %d, a plain ZBar pass %d", sc_family_name(f), st[f].upqr,
 				st[f].plain);
-	for (int f = 0; f < SC_FAMILIES; f++)
-		if (st[f].upqr < st[f].zxing)
-			fail_msg("%s: upqr read %d, a plain zxing-cpp call %d", sc_family_name(f),
-				st[f].upqr, st[f].zxing);
 	assert_int_equal(wrong, 0);
 	if (up * 100 < tot * 97)
 		fail_msg("upqr read %d of %d (< 97%%)", up, tot);
 	sc_free_payloads(payloads, np);
+	corpus_ran = true;
+}
+
+static void test_against_zxing(void **state)
+{
+	(void)state;
+	assert_true(corpus_ran);
+	if (st[0].zxing < 0)
+		skip(); /* libzxing-dev is not installed: nothing to compare with */
+	for (int f = 0; f < SC_FAMILIES; f++)
+		if (st[f].upqr < st[f].zxing)
+			fail_msg("%s: upqr read %d, a plain zxing-cpp call %d", sc_family_name(f),
+				st[f].upqr, st[f].zxing);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_degraded_corpus),
+		cmocka_unit_test(test_against_zxing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

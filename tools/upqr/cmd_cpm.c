@@ -12,8 +12,8 @@
 #define GENERATE_USAGE "upqr cpm generate --profile FILE.json --atc N [--un HEX] [--amount MINOR] " \
 	"[--date YYYY-MM-DD] [--json]"
 #define VERIFY_USAGE "upqr cpm verify [--profile FILE.json] [--imk HEX|@FILE [--mk-option A|B] | " \
-	"--mk HEX|@FILE [--aes]] [--arc HEX] [--csu HEX [--pad HEX]] [--aid HEX]... [--json] BASE64|-"
-#define MAX_AIDS 16
+	"--mk HEX|@FILE [--aes]] [--arc HEX] [--csu HEX [--pad HEX]] [--aid HEX]... [--replay-db FILE] " \
+	"[--json] BASE64|-"
 
 static const char hexd[] = "0123456789ABCDEF";
 
@@ -95,8 +95,9 @@ static json_t *fields_json(const view *v, bool show_pan)
 	const upqr_cpm *c = v->cpm;
 	json_t *f = json_object();
 	char aid[2 * UPQR_CPM_AID_MAX + 1], pan[UPQR_CPM_PAN_MAX + 1];
-	if (c->aid.ptr) {
-		hex_str(aid, c->aid.ptr, c->aid.len);
+	upqr_cpm_bytes a;
+	if (upqr_cpm_node_value(&a, c, c->aid_node) == UPQR_OK) {
+		hex_str(aid, a.ptr, a.len);
 		json_object_set_new(f, "aid", json_string(aid));
 		json_object_set_new(f, "aid_name", c->aid_name ? json_string(c->aid_name) : json_null());
 		json_object_set_new(f, "application_template", json_integer(c->selected + 1));
@@ -171,9 +172,10 @@ static void decode_text(const view *v)
 	if (c->version)
 		printf(" (CPV%02u)", c->version);
 	printf(", %zu application template%s\n", c->app_count, c->app_count == 1 ? "" : "s");
-	if (c->aid.ptr) {
+	upqr_cpm_bytes a;
+	if (upqr_cpm_node_value(&a, c, c->aid_node) == UPQR_OK) {
 		char aid[2 * UPQR_CPM_AID_MAX + 1];
-		hex_str(aid, c->aid.ptr, c->aid.len);
+		hex_str(aid, a.ptr, a.len);
 		printf("selected: %s%s%s%s\n", aid, c->aid_name ? " (" : "", c->aid_name ? c->aid_name : "",
 				c->aid_name ? ")" : "");
 	}
@@ -188,8 +190,6 @@ static void decode_text(const view *v)
 /* Parses --aid values into terminal AID entries (partial selection allowed). */
 static int add_aid(upqr_cpm_aid *aids, uint8_t store[][UPQR_CPM_AID_MAX], size_t *n, const char *hex)
 {
-	if (*n >= MAX_AIDS)
-		return cli_usage(DECODE_USAGE, "at most %d --aid options", MAX_AIDS);
 	size_t len = parse_hex(store[*n], UPQR_CPM_AID_MAX, hex, 0);
 	if (len < 5)
 		return cli_usage(DECODE_USAGE, "--aid needs 5..16 bytes of hex, got '%s'", hex);
@@ -201,13 +201,30 @@ static int add_aid(upqr_cpm_aid *aids, uint8_t store[][UPQR_CPM_AID_MAX], size_t
 	return CLI_OK;
 }
 
+/* The --aid lists hold one entry per argument at most: no fixed cap on the terminal's list. */
 typedef struct decode_args {
 	bool json, show_pan;
 	upqr_cpm_options opts;
-	upqr_cpm_aid aids[MAX_AIDS];
-	uint8_t store[MAX_AIDS][UPQR_CPM_AID_MAX];
+	upqr_cpm_aid *aids;
+	uint8_t (*store)[UPQR_CPM_AID_MAX];
 	const char *input;
 } decode_args;
+
+static bool decode_args_init(decode_args *a, int argc)
+{
+	size_t n = argc > 0 ? (size_t)argc : 1;
+	a->aids = calloc(n, sizeof *a->aids);
+	a->store = calloc(n, sizeof *a->store);
+	upqr_cpm_options_init(&a->opts, UPQR_CPM_OPTIONS_VERSION);
+	a->opts.aids = a->aids;
+	return a->aids && a->store;
+}
+
+static void decode_args_free(decode_args *a)
+{
+	free(a->aids);
+	free(a->store);
+}
 
 /* Options shared by decode and verify; returns 1 when argv[*i] was one. */
 static int common_option(decode_args *a, int argc, char **argv, int *i, int *rc)
@@ -236,6 +253,8 @@ static int decode_input(upqr_cpm *cpm, const decode_args *a, upqr_diag_list *dia
 	if (!text)
 		return UPQR_EIO;
 	int rc = upqr_cpm_decode(cpm, &a->opts, text, len, diags);
+	if (rc != UPQR_OK)
+		cli_hint_kind(a->json ? stderr : stdout, text, len, UPQR_SCAN_KIND_CPM);
 	free(text);
 	return rc;
 }
@@ -268,13 +287,13 @@ static int cpm_decode(int argc, char **argv)
 {
 	decode_args *a = calloc(1, sizeof *a);
 	upqr_cpm *cpm = malloc(sizeof *cpm);
-	if (!a || !cpm) {
+	if (!a || !cpm || !decode_args_init(a, argc)) {
+		if (a)
+			decode_args_free(a);
 		free(a);
 		free(cpm);
 		return CLI_IO;
 	}
-	upqr_cpm_options_init(&a->opts, UPQR_CPM_OPTIONS_VERSION);
-	a->opts.aids = a->aids;
 	int rc = CLI_OK;
 	for (int i = 1; i < argc && rc == CLI_OK; i++) {
 		if (common_option(a, argc, argv, &i, &rc))
@@ -306,10 +325,11 @@ static int cpm_decode(int argc, char **argv)
 		cli_json_print(decode_json(&v, a->show_pan, &diags));
 	} else {
 		decode_text(&v);
-		cli_diag_print(stderr, &diags);
+		cli_diag_print(stdout, &diags);
 	}
-	rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
+	rc = cli_exit_for(st);
 out:
+	decode_args_free(a);
 	free(a);
 	free(cpm);
 	return rc;
@@ -354,19 +374,12 @@ static int make_key(upqr_emv_key **out, upqr_emv_key_type type, const char *arg,
 
 /* ---- generate ----------------------------------------------------------- */
 
-/* The profile JSON's strings must outlive the profile: keep the document. */
+/* The library reads the profile JSON; the doc owns its strings and key. */
 typedef struct gen_ctx {
-	json_t *doc;
+	upqr_cpm_profile_doc *doc;
 	upqr_cpm_profile p;
-	uint8_t aid[UPQR_CPM_AID_MAX];
 	upqr_emv_key *mk;
 } gen_ctx;
-
-static const char *jstr(json_t *doc, const char *key)
-{
-	json_t *v = json_object_get(doc, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static int profile_error(const char *path, const char *what)
 {
@@ -374,110 +387,37 @@ static int profile_error(const char *path, const char *what)
 	return CLI_INVALID;
 }
 
-static int check_profile_keys(json_t *doc, const char *path)
-{
-	static const char *const known[] = {
-		"aid", "label", "pan", "expiry", "service_code", "discretionary", "track2", "psn",
-		"app_version", "token_requestor_id", "par", "last4", "aip", "currency", "country", "cvn",
-		"dki", "cvr", "mk", "imk", "mk_option",
-	};
-	const char *key;
-	json_t *val;
-	json_object_foreach(doc, key, val) {
-		size_t k = 0;
-		while (k < sizeof known / sizeof known[0] && strcmp(known[k], key) != 0)
-			k++;
-		if (k == sizeof known / sizeof known[0]) {
-			fprintf(stderr, "upqr: %s: unknown profile field '%s'\n", path, key);
-			return CLI_INVALID;
-		}
-		(void)val;
-	}
-	return CLI_OK;
-}
-
-static int profile_numbers(gen_ctx *g, const char *path)
-{
-	json_t *d = g->doc;
-	uint8_t b[3];
-	json_t *psn = json_object_get(d, "psn"), *cur = json_object_get(d, "currency"),
-		*cty = json_object_get(d, "country"), *dki = json_object_get(d, "dki");
-	if (psn)
-		g->p.psn = json_is_integer(psn) ? (int)json_integer_value(psn) : 1000;
-	if (cur)
-		g->p.currency = json_is_integer(cur) ? (unsigned int)json_integer_value(cur) : 1000;
-	if (cty)
-		g->p.country = json_is_integer(cty) ? (unsigned int)json_integer_value(cty) : 1000;
-	if (dki && (!json_is_integer(dki) || json_integer_value(dki) < 0 || json_integer_value(dki) > 255))
-		return profile_error(path, "dki must be 0..255");
-	g->p.dki = dki ? (uint8_t)json_integer_value(dki) : 0;
-	const char *s = jstr(d, "app_version");
-	if (s && parse_hex(b, 2, s, 2) != 2)
-		return profile_error(path, "app_version must be 4 hex digits");
-	g->p.app_version = s ? (long)(b[0] << 8 | b[1]) : -1;
-	if ((s = jstr(d, "aip")) && parse_hex(g->p.aip, 2, s, 2) != 2)
-		return profile_error(path, "aip must be 4 hex digits");
-	if ((s = jstr(d, "cvr")) && parse_hex(g->p.cvr, 3, s, 3) != 3)
-		return profile_error(path, "cvr must be 6 hex digits");
-	s = jstr(d, "cvn");
-	if (s && strcmp(s, "tdes") != 0 && strcmp(s, "aes") != 0)
-		return profile_error(path, "cvn must be \"tdes\" or \"aes\"");
-	g->p.cvn = s && !strcmp(s, "aes") ? UPQR_CPM_CVN_AES : UPQR_CPM_CVN_TDES;
-	return CLI_OK;
-}
-
 static int profile_key(gen_ctx *g, const char *path)
 {
-	const char *mk = jstr(g->doc, "mk"), *imk = jstr(g->doc, "imk"), *opt = jstr(g->doc, "mk_option");
-	upqr_emv_key_type type = g->p.cvn == UPQR_CPM_CVN_AES ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
-	if (!mk == !imk)
+	int rc = upqr_cpm_profile_doc_key(&g->mk, g->doc);
+	if (rc == UPQR_ENOTFOUND)
 		return profile_error(path, "exactly one of \"mk\" and \"imk\" is needed");
-	if (mk)
-		return make_key(&g->mk, type, mk, GENERATE_USAGE) == CLI_OK ? CLI_OK : CLI_INVALID;
-	if (type != UPQR_EMV_KEY_TDES || (opt && strcmp(opt, "A") && strcmp(opt, "B")))
-		return profile_error(path, "\"imk\" needs cvn tdes and mk_option \"A\" or \"B\"");
-	upqr_emv_key *ik = NULL;
-	if (make_key(&ik, UPQR_EMV_KEY_TDES, imk, GENERATE_USAGE) != CLI_OK)
-		return CLI_INVALID;
-	uint8_t k[16];
-	const char *pan = g->p.pan ? g->p.pan : g->p.track2;
-	size_t n = pan ? strcspn(pan, "D") : 0;
-	int rc = upqr_emv_derive_icc_mk(k, ik, pan ? pan : "", n, g->p.psn,
-			opt && !strcmp(opt, "B") ? UPQR_EMV_MK_OPTION_B : UPQR_EMV_MK_OPTION_A);
-	if (rc == UPQR_OK)
-		rc = upqr_emv_key_new(&g->mk, UPQR_EMV_KEY_TDES, k, 16);
-	upqr_memzero(k, sizeof k);
-	upqr_emv_key_free(ik);
-	return rc == UPQR_OK ? CLI_OK : profile_error(path, "cannot derive the card key (check pan/psn)");
+	return rc == UPQR_OK ? CLI_OK : profile_error(path, "cannot set up the card key (check pan/psn)");
 }
 
 static int load_profile(gen_ctx *g, const char *path)
 {
-	json_error_t err;
-	g->doc = json_load_file(path, 0, &err);
-	if (!g->doc) {
-		fprintf(stderr, "upqr: %s:%d: %s\n", path, err.line, err.text);
+	size_t len;
+	char *text = cli_read_file(path, &len);
+	if (!text)
+		return CLI_IO;
+	upqr_diag items[4];
+	upqr_diag_list dl;
+	upqr_diag_list_init(&dl, items, 4);
+	int rc = upqr_cpm_profile_parse(&g->doc, text, len, &dl);
+	upqr_memzero(text, len); /* it may hold a key */
+	free(text);
+	if (rc == UPQR_ENOMEM) {
+		fprintf(stderr, "upqr: out of memory\n");
 		return CLI_IO;
 	}
-	if (!json_is_object(g->doc))
-		return profile_error(path, "the profile must be a JSON object");
-	int rc = check_profile_keys(g->doc, path);
-	if (rc != CLI_OK)
-		return rc;
-	upqr_cpm_profile_init(&g->p, UPQR_CPM_PROFILE_VERSION);
-	const char *aid = jstr(g->doc, "aid");
-	g->p.aid_len = aid ? parse_hex(g->aid, sizeof g->aid, aid, 0) : 0;
-	g->p.aid = g->aid;
-	g->p.label = jstr(g->doc, "label");
-	g->p.pan = jstr(g->doc, "pan");
-	g->p.expiry = jstr(g->doc, "expiry");
-	g->p.service_code = jstr(g->doc, "service_code");
-	g->p.discretionary = jstr(g->doc, "discretionary");
-	g->p.track2 = jstr(g->doc, "track2");
-	g->p.token_requestor_id = jstr(g->doc, "token_requestor_id");
-	g->p.par = jstr(g->doc, "par");
-	g->p.last4 = jstr(g->doc, "last4");
-	return profile_numbers(g, path);
+	for (size_t i = 0; i < dl.count; i++)
+		fprintf(stderr, "upqr: %s: %s%s%s (byte %zu)\n", path, items[i].path,
+			items[i].path[0] ? ": " : "", items[i].message, items[i].offset);
+	if (rc != UPQR_OK)
+		return CLI_INVALID;
+	g->p = *upqr_cpm_profile_doc_profile(g->doc);
+	return CLI_OK;
 }
 
 typedef struct gen_args {
@@ -562,7 +502,7 @@ static int cpm_generate(int argc, char **argv)
 		int st = upqr_cpm_generate(out, sizeof out, &n, &atc, g.mk, &g.p, &t);
 		if (st != UPQR_OK) {
 			fprintf(stderr, "upqr: cannot generate: %s (%s)\n", upqr_strerror(st), upqr_emv_key_last_error(g.mk));
-			rc = st == UPQR_ECRYPTO ? CLI_IO : CLI_INVALID;
+			rc = cli_exit_for(st);
 		}
 	}
 	if (rc == CLI_OK && a.json)
@@ -570,7 +510,7 @@ static int cpm_generate(int argc, char **argv)
 	else if (rc == CLI_OK)
 		puts(out);
 	upqr_emv_key_free(g.mk);
-	json_decref(g.doc);
+	upqr_cpm_profile_doc_free(g.doc);
 	return rc;
 }
 
@@ -578,7 +518,7 @@ static int cpm_generate(int argc, char **argv)
 
 typedef struct verify_args {
 	decode_args d;
-	const char *imk, *mk, *arc, *csu, *pad, *profile;
+	const char *imk, *mk, *arc, *csu, *pad, *profile, *replay_db;
 	upqr_cpm_key_role role;
 	bool aes;
 } verify_args;
@@ -603,6 +543,8 @@ static int parse_verify_args(verify_args *a, int argc, char **argv)
 				a->mk = val;
 			else if (!strcmp(o, "--profile"))
 				a->profile = val;
+			else if (!strcmp(o, "--replay-db"))
+				a->replay_db = val;
 			else if (!strcmp(o, "--arc"))
 				a->arc = val;
 			else if (!strcmp(o, "--csu"))
@@ -633,6 +575,7 @@ static const char *verdict(int st)
 	case UPQR_EMISMATCH:
 	case UPQR_ERECORD: return "mismatch";
 	case UPQR_EUNSUPPORTED: return "unsupported";
+	case UPQR_EREPLAY: return "replay";
 	default: return "invalid";
 	}
 }
@@ -714,10 +657,34 @@ static void verify_print(int st, json_t *out, upqr_emv_key *key, const verify_ar
 	json_object_foreach(out, k, v)
 		if (!strncmp(k, "arpc", 4))
 			printf("%s %s\n", k, json_string_value(v));
-	if (st == UPQR_EMISMATCH)
-		fprintf(stderr, "upqr: %s\n", why);
-	cli_diag_print(stderr, diags);
+	cli_diag_print(stdout, diags);
 	json_decref(out);
+}
+
+/* The persistent ATC guard of --replay-db; *rc is the exit code when it cannot be opened. */
+static upqr_replay_db *open_replay(const verify_args *a, int *rc)
+{
+	upqr_replay_options o = UPQR_REPLAY_OPTIONS_INIT;
+	o.path = a->replay_db;
+	upqr_replay_db *db = NULL;
+	char why[256];
+	int st = upqr_replay_db_open(&db, &o, why, sizeof why);
+	if (st != UPQR_OK) {
+		fprintf(stderr, "upqr: cpm verify: --replay-db %s: %s: %s\n", a->replay_db, upqr_status_name(st),
+			why[0] ? why : upqr_strerror(st));
+		*rc = st == UPQR_EIO || st == UPQR_ENOMEM ? CLI_IO : CLI_INVALID;
+	}
+	return db;
+}
+
+/* A matching code is accepted once: its ATC must be new for its card, across runs. */
+static int replay_guard(upqr_replay_db *db, const upqr_cpm *cpm)
+{
+	int st = upqr_replay_db_check_and_record(db, cpm);
+	if (st != UPQR_OK)
+		fprintf(stderr, "upqr: cpm verify: %s: %s\n", st == UPQR_EREPLAY ? "replay" : "replay database",
+			upqr_replay_db_last_error(db));
+	return st;
 }
 
 static int run_verify(verify_args *a, upqr_cpm *cpm)
@@ -729,10 +696,14 @@ static int run_verify(verify_args *a, upqr_cpm *cpm)
 	int st = decode_input(cpm, &a->d, &diags, &io);
 	if (io)
 		return CLI_IO;
+	int rc = CLI_OK;
+	upqr_replay_db *db = a->replay_db ? open_replay(a, &rc) : NULL;
+	if (rc != CLI_OK)
+		return rc;
 	upqr_emv_key *key = NULL;
 	gen_ctx g;
 	memset(&g, 0, sizeof g);
-	int rc = verify_key(&key, &g, a);
+	rc = verify_key(&key, &g, a);
 	if (rc == CLI_OK) {
 		upqr_cpm_cryptogram info;
 		memset(&info, 0, sizeof info);
@@ -744,14 +715,18 @@ static int run_verify(verify_args *a, upqr_cpm *cpm)
 		mismatch_json(out, st, &diags);
 		if (st == UPQR_OK || st == UPQR_EMISMATCH)
 			json_object_set_new(out, "atc", json_integer(info.atc));
+		if (st == UPQR_OK && db)
+			st = replay_guard(db, cpm);
 		if (st == UPQR_OK && !arpcs(out, a, key, cpm))
 			st = UPQR_EINVAL;
+		json_object_set_new(out, "result", json_string(verdict(st)));
 		verify_print(st, out, key, a, &diags);
-		rc = st == UPQR_OK ? CLI_OK : CLI_INVALID;
+		rc = cli_exit_for(st);
 	}
+	upqr_replay_db_free(db);
 	upqr_emv_key_free(key);
 	upqr_emv_key_free(g.mk);
-	json_decref(g.doc);
+	upqr_cpm_profile_doc_free(g.doc);
 	return rc;
 }
 
@@ -759,14 +734,13 @@ static int cpm_verify(int argc, char **argv)
 {
 	verify_args *a = calloc(1, sizeof *a);
 	upqr_cpm *cpm = malloc(sizeof *cpm);
-	int rc = a && cpm ? CLI_OK : CLI_IO;
-	if (rc == CLI_OK) {
-		upqr_cpm_options_init(&a->d.opts, UPQR_CPM_OPTIONS_VERSION);
-		a->d.opts.aids = a->d.aids;
+	int rc = a && cpm && decode_args_init(&a->d, argc) ? CLI_OK : CLI_IO;
+	if (rc == CLI_OK)
 		rc = parse_verify_args(a, argc, argv);
-	}
 	if (rc == CLI_OK)
 		rc = run_verify(a, cpm);
+	if (a)
+		decode_args_free(&a->d);
 	free(a);
 	free(cpm);
 	return rc;

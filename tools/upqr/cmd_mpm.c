@@ -4,6 +4,8 @@
  * schemas). Uses the public API only.
  */
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +70,22 @@ static json_t *id_json(unsigned id)
 	return json_string(t);
 }
 
+/* The library's field table: JSON keys and titles come from there, never from here. */
+static const upqr_mpm_field_info *field(upqr_mpm_level level, unsigned id)
+{
+	return upqr_mpm_field_lookup(level, id);
+}
+
+static const char *root_key(unsigned id)
+{
+	return field(UPQR_MPM_LEVEL_ROOT, id)->name;
+}
+
+static bool is_named(upqr_mpm_level level, unsigned id, const char *name)
+{
+	return !strcmp(field(level, id)->name, name);
+}
+
 static bool children_cover(const upqr_mpm_payload *p, const upqr_mpm_object *o)
 {
 	size_t bytes = 0;
@@ -120,22 +138,34 @@ static json_t *accounts_json(const upqr_mpm_payload *p)
 	const upqr_mpm_fields *f = &p->fields;
 	for (size_t i = 0; i < f->account_count; i++) {
 		const upqr_mpm_account *a = &f->accounts[i];
-		json_t *j = template_json(p, a->object);
+		json_t *j = template_json(p, &p->objects[a->object_index]);
 		json_object_set_new(j, "network", json_string(upqr_mpm_network_name(a->network)));
 		json_array_append_new(arr, j);
 	}
 	return arr;
 }
 
+/* The named sub-IDs of 62 (01..11), in the order of upqr_mpm_additional. */
+#define ADDITIONAL_NAMED 11u
+
 static json_t *additional_json(const upqr_mpm_additional *a)
 {
-	static const char *const names[] = { "bill_number", "mobile_number", "store_label",
-		"loyalty_number", "reference_label", "customer_label", "terminal_label", "purpose",
-		"consumer_data_request", "merchant_tax_id", "merchant_channel" };
 	json_t *j = json_object();
 	const upqr_mpm_str *s = &a->bill_number;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		set_str(j, names[i], s[i]);
+	for (unsigned id = 1; id <= ADDITIONAL_NAMED; id++)
+		set_str(j, field(UPQR_MPM_LEVEL_ADDITIONAL, id)->name, s[id - 1]);
+	return j;
+}
+
+/* {"acquirer_iin", "forwarding_iin", "merchant_id"} from the library's ID 15 layout. */
+static json_t *unionpay_json(const upqr_mpm_unionpay_id *u)
+{
+	size_t n;
+	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&n);
+	const upqr_mpm_str *v[] = { &u->acquirer_iin, &u->forwarding_iin, &u->merchant_id };
+	json_t *j = json_object();
+	for (size_t i = 0; i < n && i < sizeof v / sizeof v[0]; i++)
+		json_object_set_new(j, part[i].name, str_json(*v[i]));
 	return j;
 }
 
@@ -151,35 +181,28 @@ static json_t *fields_json(const upqr_mpm_payload *p)
 {
 	const upqr_mpm_fields *f = &p->fields;
 	json_t *j = json_object();
-	set_str(j, "payload_format_indicator", f->payload_format);
+	set_str(j, root_key(0), f->payload_format);
 	if (f->initiation.ptr)
-		json_object_set_new(j, "point_of_initiation", f->dynamic < 0 ? str_json(f->initiation) :
-			json_string(f->dynamic ? "dynamic" : "static"));
-	json_object_set_new(j, "merchant_accounts", accounts_json(p));
+		json_object_set_new(j, root_key(1), f->poi == UPQR_MPM_POI_INVALID ?
+			str_json(f->initiation) : json_string(upqr_mpm_initiation_name(f->poi)));
+	json_object_set_new(j, root_key(2), accounts_json(p));
 	if (f->unionpay.present)
-		json_object_set_new(j, "unionpay", json_pack("{s:o, s:o, s:o}",
-			"acquirer_iin", str_json(f->unionpay.acquirer_iin),
-			"forwarding_iin", str_json(f->unionpay.forwarding_iin),
-			"merchant_id", str_json(f->unionpay.merchant_id)));
-	set_str(j, "merchant_category_code", f->mcc);
-	set_str(j, "transaction_currency", f->currency);
+		json_object_set_new(j, "unionpay", unionpay_json(&f->unionpay));
+	set_str(j, root_key(52), f->mcc);
+	set_str(j, root_key(53), f->currency);
 	if (f->currency_alpha)
 		json_object_set_new(j, "currency_alpha", json_string(f->currency_alpha));
-	set_money(j, "amount", "amount_minor", f->amount, f->amount_exact, f->amount_minor);
-	if (f->tip_indicator.ptr) {
-		static const char *const tips[] = { "prompt", "fixed", "percentage" };
-		const char *t = f->tip_indicator.ptr;
-		bool known = f->tip_indicator.len == 2 && t[0] == '0' && t[1] >= '1' && t[1] <= '3';
-		json_object_set_new(j, "tip", known ? json_string(tips[t[1] - '1']) :
-			str_json(f->tip_indicator));
-	}
-	set_money(j, "convenience_fee", "convenience_fee_minor", f->convenience_fee,
+	set_money(j, root_key(54), "amount_minor", f->amount, f->amount_exact, f->amount_minor);
+	if (f->tip_indicator.ptr)
+		json_object_set_new(j, root_key(55), f->tip == UPQR_MPM_TIP_INVALID ?
+			str_json(f->tip_indicator) : json_string(upqr_mpm_tip_name(f->tip)));
+	set_money(j, root_key(56), "convenience_fee_minor", f->convenience_fee,
 		f->convenience_fee_exact, f->convenience_fee_minor);
-	set_str(j, "convenience_percentage", f->convenience_percentage);
-	set_str(j, "country_code", f->country);
-	set_str(j, "merchant_name", f->merchant_name);
-	set_str(j, "merchant_city", f->merchant_city);
-	set_str(j, "postal_code", f->postal_code);
+	set_str(j, root_key(57), f->convenience_percentage);
+	set_str(j, root_key(58), f->country);
+	set_str(j, root_key(59), f->merchant_name);
+	set_str(j, root_key(60), f->merchant_city);
+	set_str(j, root_key(61), f->postal_code);
 	const upqr_mpm_object *add = upqr_mpm_child(p, NULL, 62);
 	if (add) {
 		json_t *a = additional_json(&f->additional);
@@ -187,37 +210,63 @@ static json_t *fields_json(const upqr_mpm_payload *p)
 			json_t *tpl = json_array(), *rfu = json_array();
 			for (size_t i = 0; i < add->child_count; i++) {
 				const upqr_mpm_object *o = &p->subs[add->first_child + i];
-				if (o->id >= 12)
-					json_array_append_new(o->id >= 50 ? tpl : rfu, template_json(p, o));
+				if (is_named(UPQR_MPM_LEVEL_ADDITIONAL, o->id, "templates"))
+					json_array_append_new(tpl, template_json(p, o));
+				else if (is_named(UPQR_MPM_LEVEL_ADDITIONAL, o->id, "rfu"))
+					json_array_append_new(rfu, template_json(p, o));
 			}
 			json_object_set_new(a, "templates", tpl);
 			json_object_set_new(a, "rfu", rfu);
 		}
-		json_object_set_new(j, "additional_data", a);
+		json_object_set_new(j, root_key(62), a);
 	}
 	if (upqr_mpm_child(p, NULL, 64)) {
 		json_t *l = json_object();
-		set_str(l, "preference", f->language.preference);
-		set_str(l, "merchant_name", f->language.merchant_name);
-		set_str(l, "merchant_city", f->language.merchant_city);
-		json_object_set_new(j, "language", l);
+		const upqr_mpm_str *v[] = { &f->language.preference, &f->language.merchant_name,
+			&f->language.merchant_city };
+		for (unsigned id = 0; id < sizeof v / sizeof v[0]; id++)
+			set_str(l, field(UPQR_MPM_LEVEL_LANGUAGE, id)->name, *v[id]);
+		json_object_set_new(j, root_key(64), l);
 	}
 	json_t *tpl = json_array(), *rfu = json_array();
-	for (unsigned id = 65; id <= 99; id++) {
+	for (unsigned id = 0; id <= 99; id++) {
 		const upqr_mpm_object *o = upqr_mpm_child(p, NULL, id);
-		if (o)
-			json_array_append_new(id >= 80 ? tpl : rfu, template_json(p, o));
+		if (o && is_named(UPQR_MPM_LEVEL_ROOT, id, "templates"))
+			json_array_append_new(tpl, template_json(p, o));
+		else if (o && is_named(UPQR_MPM_LEVEL_ROOT, id, "rfu"))
+			json_array_append_new(rfu, template_json(p, o));
 	}
 	json_object_set_new(j, "templates", tpl);
 	json_object_set_new(j, "rfu", rfu);
-	set_str(j, "crc", f->crc);
+	set_str(j, root_key(63), f->crc);
 	return j;
 }
 
-static void print_field(const char *name, upqr_mpm_str s)
+static void print_field(upqr_mpm_level level, unsigned id, upqr_mpm_str s)
 {
-	if (s.ptr)
-		printf("  %-26s %.*s\n", name, (int)s.len, s.ptr);
+	if (!s.ptr)
+		return;
+	printf("  %-26s ", field(level, id)->title);
+	cli_print_text(stdout, s.ptr, s.len);
+	putchar('\n');
+}
+
+static void print_root(unsigned id, upqr_mpm_str s)
+{
+	print_field(UPQR_MPM_LEVEL_ROOT, id, s);
+}
+
+static void print_unionpay_id(const upqr_mpm_unionpay_id *u)
+{
+	size_t n;
+	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&n);
+	const upqr_mpm_str *v[] = { &u->acquirer_iin, &u->forwarding_iin, &u->merchant_id };
+	printf("  %-26s", "UnionPay ID");
+	for (size_t i = 0; i < n && i < sizeof v / sizeof v[0]; i++) {
+		printf("%s %s ", i ? "," : "", part[i].title);
+		cli_print_text(stdout, v[i]->ptr, v[i]->len);
+	}
+	putchar('\n');
 }
 
 static void print_human(const upqr_mpm_payload *p)
@@ -226,43 +275,39 @@ static void print_human(const upqr_mpm_payload *p)
 	printf("%s MPM payload (%s profile), %zu characters, %zu objects\n",
 		upqr_mpm_valid(p) ? "valid" : "INVALID", p->profile->name, p->chars, p->count);
 	if (f->initiation.ptr)
-		printf("  %-26s %s\n", "point of initiation",
-			f->dynamic == 1 ? "dynamic (12)" : f->dynamic == 0 ? "static (11)" : "unknown");
+		printf("  %-26s %s (%.*s)\n", field(UPQR_MPM_LEVEL_ROOT, 1)->title,
+			upqr_mpm_initiation_name(f->poi), (int)f->initiation.len, f->initiation.ptr);
 	for (size_t i = 0; i < f->account_count; i++) {
 		const upqr_mpm_account *a = &f->accounts[i];
-		printf("  merchant account %02u        %s", a->id, upqr_mpm_network_name(a->network));
-		if (a->guid.ptr)
-			printf(", GUID %.*s", (int)a->guid.len, a->guid.ptr);
-		else
-			printf(", %.*s", (int)a->value.len, a->value.ptr);
+		printf("  %s %02u        %s", field(UPQR_MPM_LEVEL_ROOT, a->id)->title, a->id,
+			upqr_mpm_network_name(a->network));
+		printf(a->guid.ptr ? ", GUID " : ", ");
+		cli_print_text(stdout, a->guid.ptr ? a->guid.ptr : a->value.ptr,
+			a->guid.ptr ? a->guid.len : a->value.len);
 		putchar('\n');
 	}
 	if (f->unionpay.present)
-		printf("  %-26s acquirer %.8s, forwarding %.8s, merchant %.15s\n", "UnionPay ID",
-			f->unionpay.acquirer_iin.ptr, f->unionpay.forwarding_iin.ptr,
-			f->unionpay.merchant_id.ptr);
-	print_field("merchant category code", f->mcc);
+		print_unionpay_id(&f->unionpay);
+	print_root(52, f->mcc);
 	if (f->currency.ptr)
-		printf("  %-26s %.*s%s%s\n", "currency", (int)f->currency.len, f->currency.ptr,
-			f->currency_alpha ? " " : "", f->currency_alpha ? f->currency_alpha : "");
-	if (f->amount.ptr)
-		printf("  %-26s %.*s%s\n", "amount", (int)f->amount.len, f->amount.ptr,
-			f->amount_exact ? "" : " (not exact in minor units)");
-	print_field("tip indicator", f->tip_indicator);
-	print_field("convenience fee", f->convenience_fee);
-	print_field("convenience percentage", f->convenience_percentage);
-	print_field("country", f->country);
-	print_field("merchant name", f->merchant_name);
-	print_field("merchant city", f->merchant_city);
-	print_field("postal code", f->postal_code);
-	static const char *const add[] = { "bill number", "mobile number", "store label",
-		"loyalty number", "reference label", "customer label", "terminal label", "purpose",
-		"consumer data request", "merchant tax ID", "merchant channel" };
-	for (size_t i = 0; i < sizeof add / sizeof add[0]; i++)
-		print_field(add[i], (&f->additional.bill_number)[i]);
-	print_field("language", f->language.preference);
-	print_field("name (alternate language)", f->language.merchant_name);
-	print_field("city (alternate language)", f->language.merchant_city);
+		printf("  %-26s %.*s%s%s\n", field(UPQR_MPM_LEVEL_ROOT, 53)->title, (int)f->currency.len,
+			f->currency.ptr, f->currency_alpha ? " " : "",
+			f->currency_alpha ? f->currency_alpha : "");
+	if (f->amount.ptr) {
+		printf("  %-26s ", field(UPQR_MPM_LEVEL_ROOT, 54)->title);
+		cli_print_text(stdout, f->amount.ptr, f->amount.len);
+		printf("%s\n", f->amount_exact ? "" : " (not exact in minor units)");
+	}
+	const upqr_mpm_str by_id[] = { f->tip_indicator, f->convenience_fee,
+		f->convenience_percentage, f->country, f->merchant_name, f->merchant_city,
+		f->postal_code };
+	for (unsigned id = 55; id <= 61; id++)
+		print_root(id, by_id[id - 55]);
+	for (unsigned id = 1; id <= ADDITIONAL_NAMED; id++)
+		print_field(UPQR_MPM_LEVEL_ADDITIONAL, id, (&f->additional.bill_number)[id - 1]);
+	print_field(UPQR_MPM_LEVEL_LANGUAGE, 0, f->language.preference);
+	print_field(UPQR_MPM_LEVEL_LANGUAGE, 1, f->language.merchant_name);
+	print_field(UPQR_MPM_LEVEL_LANGUAGE, 2, f->language.merchant_city);
 	if (p->crc_present)
 		printf("  %-26s %04X (computed %04X)\n", "CRC", p->crc_stated, p->crc_computed);
 }
@@ -307,8 +352,10 @@ static int cmd_decode(int argc, char **argv)
 		cli_json_print(cli_mpm_decode_json(p, &dl));
 	} else {
 		print_human(p);
-		cli_diag_print(stderr, &dl);
+		cli_diag_print(stdout, &dl);
 	}
+	if (!upqr_mpm_valid(p))
+		cli_hint_kind(o.json ? stderr : stdout, text, len, UPQR_SCAN_KIND_MPM);
 	int exit_code = upqr_mpm_valid(p) ? CLI_OK : CLI_INVALID;
 	free(items);
 	free(p);
@@ -318,14 +365,44 @@ static int cmd_decode(int argc, char **argv)
 
 /* ---- encode ------------------------------------------------------------------- */
 
-/* The JSON document's strings stay alive (owned by `doc`) while fields point into them. */
+/*
+ * The JSON document's strings stay alive (owned by `doc`) while fields point
+ * into them. Entry and value arrays are sized from the JSON arrays and kept
+ * in a chain, so no fixed pool caps what the spec allows.
+ */
+typedef struct jblock {
+	struct jblock *next;
+	max_align_t data[];
+} jblock;
+
 typedef struct jin {
 	upqr_diag_list *dl;
 	bool bad;
-	upqr_mpm_entry_in ents[3][100];
-	upqr_mpm_value_in vals[8][100];
-	size_t nvals;
+	bool oom;
+	jblock *blocks;
 } jin;
+
+/* n elements of size bytes, freed with the jin; NULL (and c->oom) when memory runs out. */
+static void *jalloc(jin *c, size_t n, size_t size)
+{
+	jblock *b = n && n <= SIZE_MAX / size - sizeof *b ? calloc(1, sizeof *b + n * size) : NULL;
+	if (!b) {
+		c->oom |= n != 0;
+		return NULL;
+	}
+	b->next = c->blocks;
+	c->blocks = b;
+	return b->data;
+}
+
+static void jin_free(jin *c)
+{
+	while (c->blocks) {
+		jblock *b = c->blocks;
+		c->blocks = b->next;
+		free(b);
+	}
+}
 
 /* JSON problems use the decoder's diagnostic shape; the key goes in the message. */
 static void jbad(jin *c, const char *key, const char *msg)
@@ -366,11 +443,13 @@ static size_t jvalues(jin *c, json_t *arr, const char *key, const upqr_mpm_value
 	*out = NULL;
 	if (!arr)
 		return 0;
-	if (!json_is_array(arr) || c->nvals >= 8 || json_array_size(arr) > 100) {
-		jbad(c, key, "must be an array of {\"id\", \"value\"} (at most 100)");
+	if (!json_is_array(arr)) {
+		jbad(c, key, "must be an array of {\"id\", \"value\"}");
 		return 0;
 	}
-	upqr_mpm_value_in *v = c->vals[c->nvals++];
+	upqr_mpm_value_in *v = jalloc(c, json_array_size(arr), sizeof *v);
+	if (!v)
+		return 0;
 	size_t n = 0, i;
 	json_t *e;
 	json_array_foreach(arr, i, e) {
@@ -389,18 +468,19 @@ static size_t jvalues(jin *c, json_t *arr, const char *key, const upqr_mpm_value
 	return n;
 }
 
-static size_t jentries(jin *c, json_t *root, const char *key, int slot,
-		const upqr_mpm_entry_in **out)
+static size_t jentries(jin *c, json_t *root, const char *key, const upqr_mpm_entry_in **out)
 {
 	json_t *arr = json_object_get(root, key);
 	*out = NULL;
 	if (!arr)
 		return 0;
-	if (!json_is_array(arr) || json_array_size(arr) > 100) {
+	if (!json_is_array(arr)) {
 		jbad(c, key, "must be an array of entries");
 		return 0;
 	}
-	upqr_mpm_entry_in *ents = c->ents[slot];
+	upqr_mpm_entry_in *ents = jalloc(c, json_array_size(arr), sizeof *ents);
+	if (!ents)
+		return 0;
 	size_t n = 0, i;
 	json_t *e;
 	json_array_foreach(arr, i, e) {
@@ -455,7 +535,7 @@ static unsigned jpercent(jin *c, const char *s)
 	if (!s)
 		return 0;
 	if (upqr_mpm_amount_parse(&bp, s, strlen(s), 2) != UPQR_OK || bp < 1 || bp > 9999) {
-		jbad(c, "convenience_percentage", "must be 0.01 to 99.99");
+		jbad(c, root_key(57), "must be 0.01 to 99.99");
 		return 0;
 	}
 	return (unsigned)bp;
@@ -463,41 +543,37 @@ static unsigned jpercent(jin *c, const char *s)
 
 static void jtip(jin *c, json_t *root, upqr_mpm_fields_in *in)
 {
-	static const char *const tips[] = { "prompt", "fixed", "percentage" };
-	const char *t = jstr(c, root, "tip");
+	const char *t = jstr(c, root, root_key(55));
 	if (!t)
 		return;
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(t, tips[i]))
-			in->tip = i + 1;
-	if (!in->tip)
-		jbad(c, "tip", "must be \"prompt\", \"fixed\" or \"percentage\"");
+	in->tip = upqr_mpm_tip_parse(t);
+	if (in->tip == UPQR_MPM_TIP_INVALID) {
+		in->tip = UPQR_MPM_TIP_NONE;
+		jbad(c, root_key(55), "must be \"prompt\", \"fixed\" or \"percentage\"");
+	}
 }
 
 static void jadditional(jin *c, json_t *add, upqr_mpm_fields_in *in)
 {
-	static const char *const names[] = { NULL, "bill_number", "mobile_number", "store_label",
-		"loyalty_number", "reference_label", "customer_label", "terminal_label", "purpose",
-		"consumer_data_request", "merchant_tax_id", "merchant_channel" };
 	if (!add)
 		return;
 	if (!json_is_object(add)) {
-		jbad(c, "additional_data", "must be an object");
+		jbad(c, root_key(62), "must be an object");
 		return;
 	}
 	const char *key;
 	json_t *v;
 	json_object_foreach(add, key, v) {
 		bool known = !strcmp(key, "templates") || !strcmp(key, "rfu");
-		for (int i = 1; i <= 11; i++)
-			if (!strcmp(key, names[i])) {
-				in->additional[i] = jstr(c, add, key);
-				known = true;
-			}
+		const upqr_mpm_field_info *f = upqr_mpm_field_by_name(UPQR_MPM_LEVEL_ADDITIONAL, key);
+		if (f && f->id_first >= 1 && f->id_first <= ADDITIONAL_NAMED) {
+			in->additional[f->id_first] = jstr(c, add, key);
+			known = true;
+		}
 		if (!known)
 			jbad(c, key, "unknown additional_data field");
 	}
-	in->additional_template_count = jentries(c, add, "templates", 1, &in->additional_templates);
+	in->additional_template_count = jentries(c, add, "templates", &in->additional_templates);
 	in->additional_rfu_count = jvalues(c, json_object_get(add, "rfu"), "rfu",
 		&in->additional_rfu, -1);
 }
@@ -507,30 +583,29 @@ static void jlanguage(jin *c, json_t *l, upqr_mpm_fields_in *in)
 	if (!l)
 		return;
 	if (!json_is_object(l)) {
-		jbad(c, "language", "must be an object");
+		jbad(c, root_key(64), "must be an object");
 		return;
 	}
-	in->language = jstr(c, l, "preference");
-	in->alt_merchant_name = jstr(c, l, "merchant_name");
-	in->alt_merchant_city = jstr(c, l, "merchant_city");
+	in->language = jstr(c, l, field(UPQR_MPM_LEVEL_LANGUAGE, 0)->name);
+	in->alt_merchant_name = jstr(c, l, field(UPQR_MPM_LEVEL_LANGUAGE, 1)->name);
+	in->alt_merchant_city = jstr(c, l, field(UPQR_MPM_LEVEL_LANGUAGE, 2)->name);
 }
 
 static void jinitiation(jin *c, json_t *root, upqr_mpm_fields_in *in)
 {
-	const char *s = jstr(c, root, "point_of_initiation");
+	const char *s = jstr(c, root, root_key(1));
 	if (!s)
 		return;
-	if (!strcmp(s, "static") || !strcmp(s, "11"))
-		in->initiation = UPQR_MPM_POI_STATIC;
-	else if (!strcmp(s, "dynamic") || !strcmp(s, "12"))
-		in->initiation = UPQR_MPM_POI_DYNAMIC;
-	else
-		jbad(c, "point_of_initiation", "must be \"static\" or \"dynamic\"");
+	in->initiation = upqr_mpm_initiation_parse(s);
+	if (in->initiation == UPQR_MPM_POI_INVALID) {
+		in->initiation = UPQR_MPM_POI_NONE;
+		jbad(c, root_key(1), "must be \"static\" or \"dynamic\"");
+	}
 }
 
 static unsigned jcurrency(jin *c, json_t *root)
 {
-	json_t *v = json_object_get(root, "transaction_currency");
+	json_t *v = json_object_get(root, root_key(53));
 	if (!v)
 		return 0;
 	if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= 999)
@@ -538,37 +613,45 @@ static unsigned jcurrency(jin *c, json_t *root)
 	const char *s = json_string_value(v);
 	if (s && strlen(s) == 3 && strspn(s, "0123456789") == 3)
 		return (unsigned)strtoul(s, NULL, 10);
-	jbad(c, "transaction_currency", "must be an ISO 4217 numeric code such as \"344\"");
+	jbad(c, root_key(53), "must be an ISO 4217 numeric code such as \"344\"");
 	return 0;
 }
 
 /* Keys `upqr mpm decode --json` prints that describe rather than define a payload. */
 static bool informational(const char *key)
 {
-	static const char *const keys[] = { "payload_format_indicator", "currency_alpha", "crc" };
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (!strcmp(key, keys[i]))
-			return true;
-	return false;
+	return !strcmp(key, root_key(0)) || !strcmp(key, root_key(63)) ||
+		!strcmp(key, "currency_alpha");
 }
 
+/* Every root key is a field name from the library's table, or one of the CLI's extras. */
 static void jroot_keys(jin *c, json_t *root)
 {
-	static const char *const keys[] = { "point_of_initiation", "merchant_accounts",
-		"unionpay",
-		"merchant_category_code", "transaction_currency", "amount", "amount_minor", "tip",
-		"convenience_fee", "convenience_fee_minor", "convenience_percentage", "country_code",
-		"merchant_name", "merchant_city", "postal_code", "additional_data", "language",
-		"templates", "rfu" };
+	static const char *const extra[] = { "unionpay", "amount_minor", "convenience_fee_minor" };
 	const char *key;
 	json_t *v;
 	json_object_foreach(root, key, v) {
-		bool known = informational(key);
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !known; i++)
-			known = !strcmp(key, keys[i]);
+		bool known = informational(key) ||
+			upqr_mpm_field_by_name(UPQR_MPM_LEVEL_ROOT, key) != NULL;
+		for (size_t i = 0; i < sizeof extra / sizeof extra[0] && !known; i++)
+			known = !strcmp(key, extra[i]);
 		if (!known)
 			jbad(c, key, "unknown field");
 	}
+}
+
+/* True when an ID 15 value is exactly the parts in part[] order. */
+static bool same_unionpay_id(const char *value, const char *const *parts)
+{
+	size_t n;
+	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&n);
+	if (!value || strlen(value) != UPQR_MPM_UNIONPAY_ID_CHARS)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!parts[i] || strlen(parts[i]) != part[i].length ||
+				strncmp(value + part[i].offset, parts[i], part[i].length))
+			return false;
+	return true;
 }
 
 /*
@@ -584,66 +667,66 @@ static void junionpay(jin *c, json_t *u, upqr_mpm_fields_in *in)
 		jbad(c, "unionpay", "must be an object");
 		return;
 	}
-	const char *a = jstr(c, u, "acquirer_iin"), *f = jstr(c, u, "forwarding_iin"),
-		*m = jstr(c, u, "merchant_id");
-	for (size_t i = 0; i < in->account_count; i++) {
-		const char *v = in->accounts[i].value;
-		if (in->accounts[i].id == 15 && v && a && f && m && strlen(v) == 31 &&
-				!strncmp(v, a, 8) && !strncmp(v + 8, f, 8) && !strcmp(v + 16, m))
+	size_t n;
+	const upqr_mpm_part_info *part = upqr_mpm_unionpay_id_layout(&n);
+	const char **dst[] = { &in->unionpay_acquirer_iin, &in->unionpay_forwarding_iin,
+		&in->unionpay_merchant_id };
+	const char *v[sizeof dst / sizeof dst[0]] = { NULL };
+	for (size_t i = 0; i < n && i < sizeof dst / sizeof dst[0]; i++)
+		v[i] = jstr(c, u, part[i].name);
+	for (size_t i = 0; i < in->account_count; i++)
+		if (in->accounts[i].id == UPQR_MPM_UNIONPAY_ID && same_unionpay_id(in->accounts[i].value, v))
 			return;
-	}
-	in->unionpay_acquirer_iin = a;
-	in->unionpay_forwarding_iin = f;
-	in->unionpay_merchant_id = m;
+	for (size_t i = 0; i < n && i < sizeof dst / sizeof dst[0]; i++)
+		*dst[i] = v[i];
 }
 
 static void fields_from_json(jin *c, json_t *root, upqr_mpm_fields_in *in)
 {
 	jroot_keys(c, root);
 	jinitiation(c, root, in);
-	in->account_count = jentries(c, root, "merchant_accounts", 0, &in->accounts);
+	in->account_count = jentries(c, root, root_key(2), &in->accounts);
 	junionpay(c, json_object_get(root, "unionpay"), in);
-	in->mcc = jstr(c, root, "merchant_category_code");
+	in->mcc = jstr(c, root, root_key(52));
 	in->currency = jcurrency(c, root);
-	in->amount = jmoney(c, root, "amount", "amount_minor", in->currency, &in->has_amount);
+	in->amount = jmoney(c, root, root_key(54), "amount_minor", in->currency, &in->has_amount);
 	jtip(c, root, in);
 	bool fee;
-	in->convenience_fee = jmoney(c, root, "convenience_fee", "convenience_fee_minor",
+	in->convenience_fee = jmoney(c, root, root_key(56), "convenience_fee_minor",
 		in->currency, &fee);
-	in->convenience_percentage_bp = jpercent(c, jstr(c, root, "convenience_percentage"));
-	in->country = jstr(c, root, "country_code");
-	in->merchant_name = jstr(c, root, "merchant_name");
-	in->merchant_city = jstr(c, root, "merchant_city");
-	in->postal_code = jstr(c, root, "postal_code");
-	jadditional(c, json_object_get(root, "additional_data"), in);
-	jlanguage(c, json_object_get(root, "language"), in);
-	in->template_count = jentries(c, root, "templates", 2, &in->templates);
-	in->rfu_count = jvalues(c, json_object_get(root, "rfu"), "rfu", &in->rfu, -1);
+	in->convenience_percentage_bp = jpercent(c, jstr(c, root, root_key(57)));
+	in->country = jstr(c, root, root_key(58));
+	in->merchant_name = jstr(c, root, root_key(59));
+	in->merchant_city = jstr(c, root, root_key(60));
+	in->postal_code = jstr(c, root, root_key(61));
+	jadditional(c, json_object_get(root, root_key(62)), in);
+	jlanguage(c, json_object_get(root, root_key(64)), in);
+	in->template_count = jentries(c, root, root_key(80), &in->templates);
+	in->rfu_count = jvalues(c, json_object_get(root, root_key(65)), root_key(65), &in->rfu, -1);
 }
 
 static int encode_doc(json_t *doc, const upqr_mpm_profile *prof, upqr_diag_list *dl)
 {
-	jin *c = calloc(1, sizeof *c);
-	if (!c)
-		return CLI_IO;
-	c->dl = dl;
+	jin c = { dl, false, false, NULL };
 	upqr_mpm_fields_in in;
-	if (upqr_mpm_fields_in_init(&in, UPQR_MPM_FIELDS_IN_VERSION) != UPQR_OK) {
-		free(c);
+	if (upqr_mpm_fields_in_init(&in, UPQR_MPM_FIELDS_IN_VERSION) != UPQR_OK)
 		return CLI_IO;
-	}
-	fields_from_json(c, doc, &in);
-	int rc = CLI_INVALID;
-	if (!c->bad) {
+	fields_from_json(&c, doc, &in);
+	int rc = c.oom ? CLI_IO : CLI_INVALID;
+	if (c.oom)
+		fprintf(stderr, "upqr: out of memory\n");
+	if (!c.bad && !c.oom) {
 		size_t n;
 		char *out = malloc(UPQR_MPM_ENCODED_MAX + 1);
-		if (out && upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) == UPQR_OK) {
+		int st = out ? upqr_mpm_encode(out, UPQR_MPM_ENCODED_MAX + 1, &n, prof, &in, dl) : UPQR_ENOMEM;
+		if (st == UPQR_OK)
 			puts(out);
-			rc = CLI_OK;
-		}
+		else if (st == UPQR_ENOMEM)
+			fprintf(stderr, "upqr: out of memory\n");
+		rc = cli_exit_for(st);
 		free(out);
 	}
-	free(c);
+	jin_free(&c);
 	return rc;
 }
 
@@ -654,7 +737,11 @@ static int cmd_encode(int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 	size_t len;
-	char *text = cli_read_file(o.arg ? o.arg : "-", &len);
+	/* JSON text, - or @FILE; a bare FILE (the first spelling, never JSON) is still a file. */
+	const char *in = o.arg ? o.arg : "-";
+	bool bare_file = in[0] && !strchr("{-@", in[0]);
+	const char *name = bare_file ? in : cli_input_name(in);
+	char *text = bare_file ? cli_read_file(in, &len) : cli_read_arg(in, &len, false);
 	if (!text)
 		return CLI_IO;
 	json_error_t err;
@@ -662,9 +749,10 @@ static int cmd_encode(int argc, char **argv)
 	free(text);
 	if (!doc || !json_is_object(doc)) {
 		if (doc)
-			fprintf(stderr, "upqr: the input must be a JSON object of fields\n");
+			fprintf(stderr, "upqr: %s: must be a JSON object of fields\n", name);
 		else
-			fprintf(stderr, "upqr: invalid JSON: %s (line %d)\n", err.text, err.line);
+			fprintf(stderr, "upqr: %s:%d: invalid JSON: %s\n", name, err.line,
+				err.text);
 		json_decref(doc);
 		return CLI_INVALID;
 	}
@@ -704,7 +792,7 @@ static int cmd_set_amount(int argc, char **argv)
 	cli_diag_print(stderr, &dl);
 	free(out);
 	free(text);
-	return rc == UPQR_OK ? CLI_OK : rc == UPQR_ENOMEM ? CLI_IO : CLI_INVALID;
+	return cli_exit_for(rc);
 }
 
 int cli_cmd_mpm(int argc, char **argv)

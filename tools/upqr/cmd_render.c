@@ -5,28 +5,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 static const char USAGE[] =
 	"upqr render [--format png|svg|txt] [--ecc L|M|Q|H] [--scale N] [--margin N]\n"
-	"                   [--theme light|dark] [--png-depth 8|1] [-o FILE] PAYLOAD|-\n"
-	"  --format   default: from the -o extension (.png, .svg), else txt\n"
-	"  --ecc      error-correction level, default M\n"
-	"  --scale    pixels per module (png, svg), 1..64, default 8\n"
-	"  --margin   quiet zone in modules, 4..64, default 4\n"
-	"  --theme    txt colours: light = dark-on-light terminal (default), dark = light-on-dark\n"
-	"  -o FILE    write FILE atomically; without it txt goes to the terminal and\n"
-	"             png/svg to stdout, which must then not be a terminal\n"
-	"  PAYLOAD    the text to encode, or - for stdin (one trailing newline removed)\n"
-	"exit: 0 written, 1 payload refused, 2 usage, 3 I/O error";
+	"                   [--theme light|dark] [--png-depth 8|1] [-o FILE [--force]] PAYLOAD";
 
 typedef struct render_args {
 	upqr_qr_options opts;
 	int format;          /* -1 until known */
 	const char *out;
 	const char *payload;
+	bool force;          /* -o may replace an existing file */
 } render_args;
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -94,6 +87,10 @@ static int parse_args(render_args *a, int argc, char **argv)
 		}
 		if (arg[0] != '-' || !strcmp(arg, "-"))
 			break;
+		if (!strcmp(arg, "--force")) {
+			a->force = true;
+			continue;
+		}
 		char name[32];
 		const char *eq = strchr(arg, '='), *val;
 		size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -119,52 +116,87 @@ static int parse_args(render_args *a, int argc, char **argv)
 	return 0;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+/* The extension of a path's last component ("" when it has none). */
+static const char *extension(const char *path)
 {
-	size_t n = strlen(s), k = strlen(suffix);
-	return n >= k && strcmp(s + n - k, suffix) == 0;
+	const char *base = strrchr(path, '/');
+	const char *dot = strrchr(base ? base + 1 : path, '.');
+	return dot && dot[1] ? dot + 1 : "";
 }
 
-/* The exit code for a status from the SDK. */
-static int exit_for(int rc, const char *what)
+/*
+ * The format of -o FILE: its extension decides, and --format must agree
+ * with it; a name without an extension needs --format. Writing PNG bytes
+ * into "x.jpg" or terminal text into "x.png" is refused as a usage error.
+ */
+static int file_format(render_args *a)
+{
+	static const char *const exts[] = { "png", "svg", "txt" };
+	static const int ids[] = { UPQR_QR_FORMAT_PNG, UPQR_QR_FORMAT_SVG, UPQR_QR_FORMAT_TEXT };
+	const char *ext = extension(a->out);
+	int k = -1;
+	for (int i = 0; i < 3; i++)
+		if (!strcasecmp(ext, exts[i]))
+			k = ids[i];
+	if (k < 0 && *ext)
+		return cli_usage(USAGE, "%s: unsupported extension '.%s' (png, svg or txt)", a->out, ext);
+	if (k < 0 && a->format < 0)
+		return cli_usage(USAGE, "%s: no extension to tell the format; add --format", a->out);
+	if (k >= 0 && a->format >= 0 && k != a->format)
+		return cli_usage(USAGE, "%s: --format disagrees with the extension '.%s'", a->out, ext);
+	if (a->format < 0)
+		a->format = k;
+	return CLI_OK;
+}
+
+/* The exit code for a status from the SDK, with what it was about. */
+static int fail(int rc, const char *what)
 {
 	fprintf(stderr, "upqr: %s: %s\n", what, upqr_strerror(rc));
-	/* The payload's own faults are refusals; the rest is the system failing. */
-	return rc == UPQR_EIO || rc == UPQR_ENOMEM || rc == UPQR_EINTERNAL ? CLI_IO : CLI_INVALID;
+	return cli_exit_for(rc);
 }
 
-/* Renders into a malloc'd buffer and writes it to stdout. */
-static int render_stdout(const render_args *a, const char *payload, size_t len)
+/* Renders into a malloc'd buffer (*out, *n); a status. */
+static int render_mem(uint8_t **out, size_t *n, const render_args *a, const char *payload, size_t len)
 {
-	size_t n = 0;
 	const uint8_t *p = (const uint8_t *)payload;
-	int rc = upqr_qr_render(NULL, 0, &n, NULL, (upqr_qr_format)a->format, &a->opts, p, len);
+	*out = NULL;
+	int rc = upqr_qr_render(NULL, 0, n, NULL, (upqr_qr_format)a->format, &a->opts, p, len);
 	if (rc != UPQR_EBUFSIZE)
-		return exit_for(rc, "payload");
-	uint8_t *buf = malloc(n + 1);
-	if (!buf)
-		return exit_for(UPQR_ENOMEM, "render");
-	rc = upqr_qr_render(buf, n + 1, &n, NULL, (upqr_qr_format)a->format, &a->opts, p, len);
-	if (rc == UPQR_OK && (fwrite(buf, 1, n, stdout) != n || fflush(stdout) != 0))
-		rc = UPQR_EIO;
-	free(buf);
-	return rc == UPQR_OK ? CLI_OK : exit_for(rc, rc == UPQR_EIO ? "stdout" : "render");
+		return rc == UPQR_OK ? UPQR_EINTERNAL : rc;
+	if (!(*out = malloc(*n + 1)))
+		return UPQR_ENOMEM;
+	rc = upqr_qr_render(*out, *n + 1, n, NULL, (upqr_qr_format)a->format, &a->opts, p, len);
+	if (rc != UPQR_OK) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int write_out(const render_args *a, const uint8_t *data, size_t n)
+{
+	if (!a->out) {
+		if (fwrite(data, 1, n, stdout) != n || fflush(stdout) != 0)
+			return fail(UPQR_EIO, "stdout");
+		return CLI_OK;
+	}
+	return cli_write_file(a->out, data, n, a->force);
 }
 
 int cli_cmd_render(int argc, char **argv)
 {
 	render_args a = { .format = -1 };
 	upqr_qr_options_init(&a.opts, UPQR_QR_OPTIONS_VERSION);
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: %s\n", USAGE);
-		return CLI_OK;
-	}
 	int rc = parse_args(&a, argc, argv);
+	if (rc == CLI_OK && a.out)
+		rc = file_format(&a);
+	else if (rc == CLI_OK && a.force)
+		rc = cli_usage(USAGE, "--force goes with -o FILE");
 	if (rc)
 		return rc;
 	if (a.format < 0)
-		a.format = a.out && ends_with(a.out, ".png") ? UPQR_QR_FORMAT_PNG
-			: a.out && ends_with(a.out, ".svg") ? UPQR_QR_FORMAT_SVG : UPQR_QR_FORMAT_TEXT;
+		a.format = UPQR_QR_FORMAT_TEXT;
 	if (!a.out && a.format != UPQR_QR_FORMAT_TEXT && isatty(STDOUT_FILENO))
 		return cli_usage(USAGE, "refusing to write an image to a terminal; use -o FILE or a pipe");
 	size_t len;
@@ -176,13 +208,11 @@ int cli_cmd_render(int argc, char **argv)
 		fprintf(stderr, "upqr: the payload is empty\n");
 		return CLI_INVALID;
 	}
-	if (a.out) {
-		rc = upqr_qr_render_file(a.out, NULL, (upqr_qr_format)a.format, &a.opts,
-			(const uint8_t *)payload, len);
-		rc = rc == UPQR_OK ? CLI_OK : exit_for(rc, rc == UPQR_EIO ? a.out : "payload");
-	} else {
-		rc = render_stdout(&a, payload, len);
-	}
+	uint8_t *img;
+	size_t n;
+	rc = render_mem(&img, &n, &a, payload, len);
+	rc = rc == UPQR_OK ? write_out(&a, img, n) : fail(rc, "payload");
+	free(img);
 	free(payload);
 	return rc;
 }

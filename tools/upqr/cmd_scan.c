@@ -18,32 +18,6 @@ typedef struct scan_cli {
 /* Diagnostics kept for the "decoded" object, as many as `upqr mpm decode` keeps. */
 #define MPM_DIAG_CAP 256
 
-/*
- * Symbol text for a terminal: a QR code can carry escape sequences, so
- * control characters and bytes that are not UTF-8 are shown as \xNN.
- */
-static void print_safe(FILE *out, const uint8_t *d, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		size_t k = 1;
-		if (d[i] >= 0x80) {
-			/* Length of a well-formed UTF-8 sequence starting here, or 0. */
-			k = d[i] >= 0xF0 ? 4 : d[i] >= 0xE0 ? 3 : d[i] >= 0xC2 ? 2 : 0;
-			for (size_t j = 1; k && j < k; j++)
-				if (i + j >= n || (d[i + j] & 0xC0) != 0x80)
-					k = 0;
-		}
-		if (k == 0 || (k == 1 && (d[i] < 0x20 || d[i] == 0x7F || d[i] == '\\'))) {
-			fprintf(out, d[i] == '\\' ? "\\\\" : "\\x%02X", d[i]);
-			i++;
-			continue;
-		}
-		fwrite(d + i, 1, k, out);
-		i += k;
-	}
-}
-
 /* The MPM payload decoded in full, as `upqr mpm decode --json` shows it. */
 static json_t *mpm_json(const upqr_scan_symbol *sym, const upqr_mpm_profile *profile)
 {
@@ -119,12 +93,15 @@ static void print_mpm_summary(const upqr_scan_symbol *sym, const upqr_mpm_profil
 		return;
 	if (upqr_scan_symbol_mpm(p, sym, profile, NULL) != UPQR_EINVAL) {
 		const upqr_mpm_fields *f = &p->fields;
-		printf("    merchant %.*s, %.*s", (int)f->merchant_name.len,
-			f->merchant_name.ptr ? f->merchant_name.ptr : "", (int)f->merchant_city.len,
-			f->merchant_city.ptr ? f->merchant_city.ptr : "");
-		if (f->amount.ptr)
-			printf("; amount %.*s %s", (int)f->amount.len, f->amount.ptr,
-				f->currency_alpha ? f->currency_alpha : "");
+		printf("    merchant ");
+		cli_print_text(stdout, f->merchant_name.ptr, f->merchant_name.len);
+		printf(", ");
+		cli_print_text(stdout, f->merchant_city.ptr, f->merchant_city.len);
+		if (f->amount.ptr) {
+			printf("; amount ");
+			cli_print_text(stdout, f->amount.ptr, f->amount.len);
+			printf(" %s", f->currency_alpha ? f->currency_alpha : "");
+		}
 		else
 			printf("; amount entered by the payer");
 		putchar('\n');
@@ -140,9 +117,12 @@ static void print_cpm_summary(const upqr_scan_symbol *sym)
 		printf("    ");
 		if (c->aid_name)
 			printf("%s", c->aid_name);
-		else
-			for (size_t i = 0, n = c->aid.ptr ? c->aid.len : 0; i < n; i++)
-				printf("%s%02X", i ? "" : "AID ", c->aid.ptr[i]);
+		else {
+			upqr_cpm_bytes a;
+			(void)upqr_cpm_node_value(&a, c, c->aid_node); /* absent: an empty view */
+			for (size_t i = 0; i < a.len; i++)
+				printf("%s%02X", i ? "" : "AID ", a.ptr[i]);
+		}
 		printf(", card %s\n", c->pan_masked);
 	}
 	free(c);
@@ -159,19 +139,26 @@ static void print_symbol(const upqr_scan_symbol *sym, const scan_cli *cli)
 		printf("(%zu characters, not shown: they carry the card number; --show-pan shows them)",
 			sym->len);
 	else
-		print_safe(stdout, sym->data, sym->len);
+		cli_print_text(stdout, (const char *)sym->data, sym->len);
 	putchar('\n');
 	if (sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL && sym->acquirer)
-		printf("    acquirer %.*s, code id %.*s\n", (int)sym->acquirer_len, sym->acquirer,
-			(int)sym->id_len, sym->id);
+	{
+		printf("    acquirer ");
+		cli_print_text(stdout, sym->acquirer, sym->acquirer_len);
+		printf(", code id ");
+		cli_print_text(stdout, sym->id, sym->id_len);
+		putchar('\n');
+	}
 	if (sym->kind == UPQR_SCAN_KIND_MPM && sym->valid)
 		print_mpm_summary(sym, cli->profile);
 	if (sym->kind == UPQR_SCAN_KIND_CPM)
 		print_cpm_summary(sym);
 	for (size_t i = 0; i < sym->diags.count; i++) {
 		const upqr_diag *d = &sym->diags.items[i];
-		printf("    %s: %s at offset %zu%s%s: %s\n", upqr_severity_name(d->severity), d->code,
-			d->offset, d->path[0] ? ", ID " : "", d->path, d->message);
+		printf("    %s: %s at offset %zu%s%s: ", upqr_severity_name(d->severity), d->code,
+			d->offset, d->path[0] ? ", ID " : "", d->path);
+		cli_print_text(stdout, d->message, strlen(d->message));
+		putchar('\n');
 	}
 }
 
@@ -234,10 +221,6 @@ int cli_cmd_scan(int argc, char **argv)
 		} else if (strcmp(argv[first], "--") == 0) {
 			first++;
 			break;
-		} else if (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
-			printf("usage: %s\n\nexit: 0 a valid payment code was found, 1 none, "
-				"2 usage, 3 a file could not be read\n", SCAN_USAGE);
-			return CLI_OK;
 		} else {
 			return cli_usage(SCAN_USAGE, "unknown option '%s'", argv[first]);
 		}

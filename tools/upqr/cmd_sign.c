@@ -12,7 +12,8 @@
 #define SIGN_USAGE "upqr sign (--pfx FILE --password-file FILE | --key FILE --cert FILE) " \
 	"[--version 5.1.0|5.0.0] [--sign-method 01|11|12] [--secure-key-file FILE] < fields"
 #define VERIFY_USAGE "upqr verify [--root FILE --middle FILE] [--cert-dir DIR] [--at TIME] " \
-	"[--test-env] [--format form|response] [--secure-key-file FILE] [--json] < message"
+	"[--accept-versions 5.1.0,5.0.0] [--test-env [--cert-dir-unchecked]] [--format form|response] " \
+	"[--secure-key-file FILE] [--json] < message"
 
 /* Reads a small secret file (password, secure key); one trailing newline dropped. */
 static char *read_secret(const char *path, size_t *len)
@@ -30,20 +31,6 @@ static void free_secret(char *s, size_t len)
 	if (s)
 		upqr_memzero(s, len);
 	free(s);
-}
-
-/* CLI exit code for a library status. */
-static int exit_for(int rc)
-{
-	switch (rc) {
-	case UPQR_EIO:
-		return CLI_IO;
-	case UPQR_EINVAL:
-	case UPQR_EVERSION:
-		return CLI_USAGE;
-	default:
-		return CLI_INVALID;
-	}
 }
 
 /* Splits "k=v" lines in place into fields (views into text). */
@@ -115,16 +102,22 @@ static int sign_stdin(upqr_signer *s)
 		return CLI_IO;
 	upqr_acp_field fields[UPQR_ACP_FIELDS_MAX];
 	int code = parse_lines(fields, &count, text, len);
+	if (!code && count == 0) {
+		fprintf(stderr, "upqr: sign: the request on stdin is empty: nothing to sign\n");
+		code = CLI_INVALID;
+	}
 	char *body = NULL;
 	int rc = code ? UPQR_OK : upqr_signer_build_request(NULL, 0, &need, s, fields, count);
 	if (!code && rc == UPQR_EBUFSIZE && (body = malloc(need + 1)) != NULL)
 		rc = upqr_signer_build_request(body, need + 1, &need, s, fields, count);
 	if (!code && rc == UPQR_OK && body) {
 		printf("%s\n", body);
+		if (upqr_signer_warnings(s)) /* signed all the same: the caller decides */
+			fprintf(stderr, "upqr: sign: %s\n", upqr_signer_last_error(s));
 	} else if (!code) {
 		fprintf(stderr, "upqr: sign: %s: %s\n", upqr_status_name(rc),
 			*upqr_signer_last_error(s) ? upqr_signer_last_error(s) : upqr_strerror(rc));
-		code = exit_for(rc);
+		code = cli_exit_for(rc);
 	}
 	free(body);
 	free(text);
@@ -155,8 +148,11 @@ int cli_cmd_sign(int argc, char **argv)
 	free_secret(sk, sk_len);
 	if (rc) {
 		/* Never echo the password: the status says what was wrong. */
-		fprintf(stderr, "upqr: sign: cannot load the key: %s: %s\n", upqr_status_name(rc), upqr_strerror(rc));
-		return exit_for(rc);
+		fprintf(stderr, "upqr: sign: cannot load the key from %s%s%s: %s: %s\n",
+			o.pfx_path ? o.pfx_path : o.key_pem_path ? o.key_pem_path : sk_file ? sk_file : "?",
+			o.cert_pem_path ? " and " : "", o.cert_pem_path ? o.cert_pem_path : "",
+			upqr_status_name(rc), upqr_strerror(rc));
+		return cli_exit_for(rc);
 	}
 	code = sign_stdin(s);
 	upqr_signer_free(s);
@@ -212,6 +208,23 @@ typedef struct verify_args {
 	const char *sk_file;
 } verify_args;
 
+/* "5.1.0", "5.0.0" or both, comma-separated -> UPQR_ACCEPT_* bits. */
+static bool parse_versions(const char *v, unsigned int *out)
+{
+	*out = 0;
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 5 && !strncmp(p, "5.1.0", 5))
+			*out |= UPQR_ACCEPT_5_1_0;
+		else if (n == 5 && !strncmp(p, "5.0.0", 5))
+			*out |= UPQR_ACCEPT_5_0_0;
+		else
+			return false;
+		p += n + (p[n] == ',');
+	}
+	return *out != 0;
+}
+
 static int parse_verify_args(int argc, char **argv, verify_args *va)
 {
 	for (int i = 1, step; i < argc; i += step) {
@@ -219,6 +232,10 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 		step = 1;
 		if (!strcmp(a, "--test-env")) {
 			va->o.test_env = 1;
+			continue;
+		}
+		if (!strcmp(a, "--cert-dir-unchecked")) {
+			va->o.cert_dir_unchecked = 1;
 			continue;
 		}
 		if (!strcmp(a, "--json")) {
@@ -236,6 +253,8 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 			va->o.cert_dir = v;
 		else if (!strcmp(a, "--secure-key-file"))
 			va->sk_file = v;
+		else if (!strcmp(a, "--accept-versions") && parse_versions(v, &va->o.acp_versions))
+			;
 		else if (!strcmp(a, "--at") && parse_time(v, &va->at))
 			;
 		else if (!strcmp(a, "--format") && (!strcmp(v, "form") || !strcmp(v, "response")))
@@ -247,11 +266,17 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 		return cli_usage(VERIFY_USAGE, "--root and --middle go together");
 	if (!va->o.root_cert_path && !va->o.cert_dir && !va->sk_file)
 		return cli_usage(VERIFY_USAGE, "give --root/--middle, --cert-dir or --secure-key-file");
+	if (va->o.cert_dir && !va->o.root_cert_path && !va->o.cert_dir_unchecked)
+		return cli_usage(VERIFY_USAGE, "--cert-dir certificates are chained to --root/--middle "
+			"(test environment only: --test-env --cert-dir-unchecked)");
+	if (va->o.cert_dir_unchecked && !va->o.test_env)
+		return cli_usage(VERIFY_USAGE, "--cert-dir-unchecked needs --test-env");
 	return CLI_OK;
 }
 
+/* A message that does not parse is not verified: said on out with the reasons. */
 static int parse_message(upqr_acp_field *fields, size_t *count, char *scratch, const char *msg,
-		size_t len, bool response)
+		size_t len, bool response, FILE *out)
 {
 	upqr_diag items[4];
 	upqr_diag_list diags;
@@ -259,26 +284,24 @@ static int parse_message(upqr_acp_field *fields, size_t *count, char *scratch, c
 	int rc = response ? upqr_acp_parse_response(fields, UPQR_ACP_FIELDS_MAX, count, msg, len, &diags)
 		: upqr_acp_parse_form(fields, UPQR_ACP_FIELDS_MAX, count, scratch, len, msg, len, &diags);
 	if (rc) {
-		fprintf(stderr, "upqr: verify: cannot parse the message: %s\n", upqr_status_name(rc));
-		cli_diag_print(stderr, &diags);
+		fprintf(out, "not verified: %s: cannot parse the message\n", upqr_status_name(rc));
+		cli_diag_print(out, &diags);
 	}
 	return rc;
 }
 
-/* A plain card number in a field is shown masked (first 6 / last 4), never in full. */
+/* Card numbers (by field name and by shape) are shown masked, never in full. */
 static json_t *field_value_json(const upqr_acp_field *f)
 {
-	bool digits = f->value_len >= 12 && f->value_len <= UPQR_ACP_PAN_MAX;
-	for (size_t i = 0; digits && i < f->value_len; i++)
-		digits = f->value[i] >= '0' && f->value[i] <= '9';
-	bool pan = digits && f->key_len == 5 && !memcmp(f->key, "accNo", 5);
-	if (!pan)
-		return cli_json_stringn(f->value, f->value_len);
-	char masked[UPQR_ACP_PAN_MAX + 1];
 	size_t n;
-	if (upqr_acp_mask_pan(masked, sizeof masked, &n, f->value, f->value_len) != UPQR_OK)
+	char *masked = malloc(f->value_len + 1);
+	if (!masked || upqr_acp_mask_field(masked, f->value_len + 1, &n, f) != UPQR_OK) {
+		free(masked);
 		return json_null();
-	return json_string(masked);
+	}
+	json_t *j = cli_json_stringn(masked, n);
+	free(masked);
+	return j;
 }
 
 /* {"verified", "status", "error", "fields": {key: value}} */
@@ -308,7 +331,8 @@ static int verify_stdin(upqr_verifier *v, const verify_args *va)
 	upqr_acp_field fields[UPQR_ACP_FIELDS_MAX];
 	int code = CLI_IO;
 	if (scratch) {
-		int rc = parse_message(fields, &count, scratch, msg, len, va->response);
+		int rc = parse_message(fields, &count, scratch, msg, len, va->response,
+			va->json ? stderr : stdout);
 		bool parsed = rc == UPQR_OK;
 		if (parsed)
 			rc = upqr_verifier_verify(v, fields, count, va->at);
@@ -317,9 +341,11 @@ static int verify_stdin(upqr_verifier *v, const verify_args *va)
 			print_json(fields, count, rc, rc ? err : "");
 		else if (!rc)
 			printf("verified\n");
-		if (rc && parsed) /* parse errors were reported with their diagnostics */
+		else if (parsed) /* the words of the JSON: verified false, status, error */
+			printf("not verified: %s: %s\n", upqr_status_name(rc), err);
+		if (rc && parsed && va->json) /* a line for logs; stdout stays exact JSON */
 			fprintf(stderr, "upqr: verify: %s: %s\n", upqr_status_name(rc), err);
-		code = rc ? CLI_INVALID : CLI_OK;
+		code = cli_exit_for(rc);
 	}
 	free(scratch);
 	free(msg);
@@ -342,9 +368,12 @@ int cli_cmd_verify(int argc, char **argv)
 	int rc = upqr_verifier_new(&v, &va.o);
 	free_secret(sk, sk_len);
 	if (rc) {
-		fprintf(stderr, "upqr: verify: cannot load the trust configuration: %s: %s\n",
+		fprintf(stderr, "upqr: verify: cannot load the trust configuration (%s%s%s%s%s): %s: %s\n",
+			va.o.root_cert_path ? va.o.root_cert_path : "", va.o.root_cert_path ? ", " : "",
+			va.o.middle_cert_path ? va.o.middle_cert_path : "",
+			va.o.cert_dir && va.o.root_cert_path ? ", " : "", va.o.cert_dir ? va.o.cert_dir : "",
 			upqr_status_name(rc), upqr_strerror(rc));
-		return rc == UPQR_EIO ? CLI_IO : rc == UPQR_EINVAL ? CLI_USAGE : CLI_INVALID;
+		return cli_exit_for(rc);
 	}
 	code = verify_stdin(v, &va);
 	upqr_verifier_free(v);

@@ -111,7 +111,7 @@ expect_field() {
 }
 # verified NAME: the last reply verifies with `upqr verify` against the simulator's root + middle.
 verified() {
-	if "$UPQR" verify $ROOTS --format response ${1:+} <"$TMP/resp" >"$TMP/vout" 2>"$TMP/verr"; then ok "$1"
+	if "$UPQR" verify $ROOTS --format response <"$TMP/resp" >"$TMP/verr" 2>&1; then ok "$1"
 	else not_ok "$1"; sed 's/^/# /' "$TMP/verr"; head -c 300 "$TMP/resp" | sed 's/^/# resp: /'; fi
 }
 # ossl_verified NAME: the same check with the openssl command line only.

@@ -1,0 +1,160 @@
+/*
+ * mpm_fields.c - the one table of what EMVCo MPM v1.1 says about each ID
+ * (format, length, template or not, RFU, mandatory), with its names. The
+ * decoder's rules, the encoder's ID ranges and the CLI's JSON keys all come
+ * from here. Sources: /work/shared/spec/mpm.md sections 1.2-1.9 (Tables
+ * 3.6, 3.7, 3.8, 4.2, 4.4, 4.5 and Annex A).
+ */
+#include <string.h>
+
+#include "mpm_internal.h"
+
+#define S UPQR_MPM_FORMAT_S
+#define ANS UPQR_MPM_FORMAT_ANS
+#define N UPQR_MPM_FORMAT_N
+#define TPL UPQR_MPM_FIELD_TEMPLATE
+#define RFU UPQR_MPM_FIELD_RFU
+#define MAND UPQR_MPM_FIELD_MANDATORY
+#define ACCT UPQR_MPM_FIELD_ACCOUNT
+#define ROOT UPQR_MPM_LEVEL_ROOT
+#define ACCOUNT UPQR_MPM_LEVEL_ACCOUNT
+#define ADDL UPQR_MPM_LEVEL_ADDITIONAL
+#define TEMPLATE UPQR_MPM_LEVEL_TEMPLATE
+#define LANG UPQR_MPM_LEVEL_LANGUAGE
+
+/* Grouped by level in enum order, each level in ID order, covering 00..99. */
+static const upqr_mpm_field_info fields[] = {
+	{ ROOT, 0, 0, N, 2, 2, MAND, ROOT, "payload_format_indicator", "payload format indicator" },
+	{ ROOT, 1, 1, N, 2, 2, 0, ROOT, "point_of_initiation", "point of initiation" },
+	{ ROOT, 2, 25, ANS, 1, 99, ACCT, ROOT, "merchant_accounts", "merchant account" },
+	/* Merchant account templates inherit the root's "ans" for their whole value. */
+	{ ROOT, 26, 51, ANS, 1, 99, ACCT | TPL, ACCOUNT, "merchant_accounts", "merchant account" },
+	{ ROOT, 52, 52, N, 4, 4, MAND, ROOT, "merchant_category_code", "merchant category code" },
+	{ ROOT, 53, 53, N, 3, 3, MAND, ROOT, "transaction_currency", "transaction currency" },
+	{ ROOT, 54, 54, ANS, 1, 13, 0, ROOT, "amount", "amount" },
+	{ ROOT, 55, 55, N, 2, 2, 0, ROOT, "tip", "tip indicator" },
+	{ ROOT, 56, 56, ANS, 1, 13, 0, ROOT, "convenience_fee", "convenience fee" },
+	{ ROOT, 57, 57, ANS, 1, 5, 0, ROOT, "convenience_percentage", "convenience percentage" },
+	{ ROOT, 58, 58, ANS, 2, 2, MAND, ROOT, "country_code", "country code" },
+	{ ROOT, 59, 59, ANS, 1, 25, MAND, ROOT, "merchant_name", "merchant name" },
+	{ ROOT, 60, 60, ANS, 1, 15, MAND, ROOT, "merchant_city", "merchant city" },
+	{ ROOT, 61, 61, ANS, 1, 10, 0, ROOT, "postal_code", "postal code" },
+	{ ROOT, 62, 62, S, 1, 99, TPL, ADDL, "additional_data", "additional data" },
+	{ ROOT, 63, 63, ANS, 4, 4, MAND, ROOT, "crc", "CRC" },
+	{ ROOT, 64, 64, S, 1, 99, TPL, LANG, "language", "merchant information - language" },
+	{ ROOT, 65, 79, S, 1, 99, RFU, ROOT, "rfu", "reserved for future use" },
+	{ ROOT, 80, 99, S, 1, 99, TPL, TEMPLATE, "templates", "unreserved template" },
+
+	{ ACCOUNT, 0, 0, ANS, 1, 32, 0, ACCOUNT, "guid", "globally unique identifier" },
+	{ ACCOUNT, 1, 99, S, 1, 99, 0, ACCOUNT, "objects", "payment network specific" },
+
+	/* 00 is not defined in 62: reserved, like 12..49. */
+	{ ADDL, 0, 0, S, 1, 99, RFU, ADDL, "rfu", "reserved for future use" },
+	{ ADDL, 1, 1, ANS, 1, 25, 0, ADDL, "bill_number", "bill number" },
+	{ ADDL, 2, 2, ANS, 1, 25, 0, ADDL, "mobile_number", "mobile number" },
+	{ ADDL, 3, 3, ANS, 1, 25, 0, ADDL, "store_label", "store label" },
+	{ ADDL, 4, 4, ANS, 1, 25, 0, ADDL, "loyalty_number", "loyalty number" },
+	{ ADDL, 5, 5, ANS, 1, 25, 0, ADDL, "reference_label", "reference label" },
+	{ ADDL, 6, 6, ANS, 1, 25, 0, ADDL, "customer_label", "customer label" },
+	{ ADDL, 7, 7, ANS, 1, 25, 0, ADDL, "terminal_label", "terminal label" },
+	{ ADDL, 8, 8, ANS, 1, 25, 0, ADDL, "purpose", "purpose of transaction" },
+	{ ADDL, 9, 9, ANS, 1, 3, 0, ADDL, "consumer_data_request", "consumer data request" },
+	{ ADDL, 10, 10, ANS, 1, 20, 0, ADDL, "merchant_tax_id", "merchant tax ID" },
+	{ ADDL, 11, 11, ANS, 3, 3, 0, ADDL, "merchant_channel", "merchant channel" },
+	{ ADDL, 12, 49, S, 1, 99, RFU, ADDL, "rfu", "reserved for future use" },
+	{ ADDL, 50, 99, S, 1, 99, TPL, TEMPLATE, "templates", "payment system specific template" },
+
+	{ TEMPLATE, 0, 0, ANS, 1, 32, 0, TEMPLATE, "guid", "globally unique identifier" },
+	{ TEMPLATE, 1, 99, S, 1, 99, 0, TEMPLATE, "objects", "payment system specific" },
+
+	{ LANG, 0, 0, ANS, 2, 2, 0, LANG, "preference", "language preference" },
+	{ LANG, 1, 1, S, 1, 25, 0, LANG, "merchant_name", "alternate merchant name" },
+	{ LANG, 2, 2, S, 1, 15, 0, LANG, "merchant_city", "alternate merchant city" },
+	{ LANG, 3, 99, S, 1, 99, RFU, LANG, "rfu", "reserved for future use" },
+};
+
+/* Index of each level's first entry, and the end. */
+static const uint8_t level_start[UPQR_MPM_LEVEL_COUNT + 1] = { 0, 19, 21, 35, 37, 41 };
+
+size_t upqr_mpm_field_count(void)
+{
+	return UPQR__ARRAY_LEN(fields);
+}
+
+const upqr_mpm_field_info *upqr_mpm_field_at(size_t index)
+{
+	return index < UPQR__ARRAY_LEN(fields) ? &fields[index] : NULL;
+}
+
+const upqr_mpm_field_info *upqr_mpm_field_lookup(upqr_mpm_level level, unsigned int id)
+{
+	if ((unsigned)level >= UPQR_MPM_LEVEL_COUNT || id > 99)
+		return NULL;
+	/* At most 19 entries in a level: a scan is as quick as anything cleverer. */
+	size_t i = level_start[level];
+	while (fields[i].id_last < id)
+		i++;
+	return &fields[i];
+}
+
+const upqr_mpm_field_info *upqr_mpm_field_by_name(upqr_mpm_level level, const char *name)
+{
+	if ((unsigned)level >= UPQR_MPM_LEVEL_COUNT || !name)
+		return NULL;
+	for (size_t i = level_start[level]; i < level_start[level + 1]; i++)
+		if (strcmp(fields[i].name, name) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+const upqr_mpm_part_info *upqr_mpm_unionpay_id_layout(size_t *count)
+{
+	static const upqr_mpm_part_info parts[] = {
+		{ "acquirer_iin", "acquirer IIN", 0, 8, N },
+		{ "forwarding_iin", "forwarding IIN", 8, 8, N },
+		{ "merchant_id", "merchant ID", 16, 15, ANS },
+	};
+	if (count)
+		*count = UPQR__ARRAY_LEN(parts);
+	return parts;
+}
+
+/* ---- enums of 01 and 55 --------------------------------------------------- */
+
+const char *upqr_mpm_initiation_name(upqr_mpm_initiation poi)
+{
+	switch (poi) {
+	case UPQR_MPM_POI_NONE: return "none";
+	case UPQR_MPM_POI_STATIC: return "static";
+	case UPQR_MPM_POI_DYNAMIC: return "dynamic";
+	default: return "invalid";
+	}
+}
+
+const char *upqr_mpm_tip_name(upqr_mpm_tip tip)
+{
+	static const char *const names[] = { "none", "prompt", "fixed", "percentage" };
+	return tip >= UPQR_MPM_TIP_NONE && tip <= UPQR_MPM_TIP_PERCENTAGE ? names[tip] : "invalid";
+}
+
+upqr_mpm_initiation upqr_mpm_initiation_parse(const char *text)
+{
+	if (!text)
+		return UPQR_MPM_POI_INVALID;
+	if (!strcmp(text, "static") || !strcmp(text, "11"))
+		return UPQR_MPM_POI_STATIC;
+	if (!strcmp(text, "dynamic") || !strcmp(text, "12"))
+		return UPQR_MPM_POI_DYNAMIC;
+	return UPQR_MPM_POI_INVALID;
+}
+
+upqr_mpm_tip upqr_mpm_tip_parse(const char *text)
+{
+	if (!text)
+		return UPQR_MPM_TIP_INVALID;
+	for (int t = UPQR_MPM_TIP_PROMPT; t <= UPQR_MPM_TIP_PERCENTAGE; t++)
+		if (!strcmp(text, upqr_mpm_tip_name((upqr_mpm_tip)t)) ||
+				(text[0] == '0' && text[1] == '0' + t && text[2] == 0))
+			return (upqr_mpm_tip)t;
+	return UPQR_MPM_TIP_INVALID;
+}
