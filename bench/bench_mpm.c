@@ -5,6 +5,8 @@
  *
  * RESULT lines (averages over the payload set): mpm_decode_ns,
  * mpm_encode_ns, crc_ns, mpm_decode_allocs. Target: decode within 3x crc.
+ * `bench_mpm --payloads` prints the payload set instead, one per line (the
+ * Swift binding's bench reads it, so both time the same inputs).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +100,7 @@ static double best_ns(int kind, const char *s, size_t n, upqr_mpm_payload *p,
 	return best;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char *maxp = max_payload();
 	const struct { const char *name; const char *text; } set[] = {
@@ -108,6 +110,13 @@ int main(void)
 		{ "max-size", maxp },
 	};
 	size_t count = sizeof set / sizeof set[0];
+	/* --payloads: the set, one per line, so the Swift bench times the same inputs. */
+	if (argc > 1 && strcmp(argv[1], "--payloads") == 0) {
+		for (size_t i = 0; i < count; i++)
+			printf("%s\n", set[i].text);
+		free(maxp);
+		return 0;
+	}
 	upqr_mpm_payload *p = malloc(sizeof *p);
 	upqr_mpm_fields_in *in = malloc(sizeof *in);
 	char *out = malloc(UPQR_MPM_ENCODED_MAX + 1);
