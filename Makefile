@@ -6,6 +6,7 @@
 #                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
+#   make soak       the acquirer's crash-recovery and thread tests at full size
 #   make bench      benchmarks -> build/bench/results.json
 #   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
@@ -35,7 +36,7 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl
 # libupqr-core: sdk/core, sdk/mpm and sdk/cpm only (MPM, BER-TLV, CPM decode,
 # generation and verification), for wallets and servers that must not pull in
 # ZBar, libqrencode, libpng/jpeg, SQLite or libcurl. The CPM cryptography
@@ -123,7 +124,7 @@ CORE_SO    := $(BUILD)/lib/libupqr-core.so.$(SOMAJOR)
 CORE_SHARED := $(BUILD)/lib/libupqr-core.so
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: swift-test benches samples all deps lib cli sim pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -229,9 +230,11 @@ $(BUILD)/bench/bench_sim: $(BUILD)/obj/bench/bench_sim.o $(SIM_OBJS) $(STATIC_LI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
+# Benches may drive the simulator (tests/support/simctl.c).
+BENCH_SUPPORT := $(BUILD)/obj/tests/support/simctl.o
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 # The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
 $(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
@@ -282,6 +285,11 @@ swift-test: lib pki
 	@sh bindings/swift/test.sh $(BUILD)
 
 # ---- bench, demo ---------------------------------------------------------
+
+# The acquirer's crash and thread tests at full size (200 orders killed at
+# random, 4 threads x 250 orders); the normal suite runs 40 and 4 x 25.
+soak: all tests
+	@UPQR_SOAK=1 UPQR_BUILD=$(BUILD) $(BUILD)/tests/test_acquirer_sim
 
 bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(BUILD)
