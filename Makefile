@@ -4,6 +4,7 @@
 #   make check      unit + CLI tests, again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
+#   make soak       the acquirer's crash-recovery and thread tests at full size
 #   make bench      benchmarks -> build/bench/results.json
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make demo       the end-to-end demonstration
@@ -32,7 +33,7 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
 # The simulator (sim/, build/bin/upqr-sim) only; the library never links these.
@@ -108,7 +109,7 @@ SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli sim pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -196,9 +197,11 @@ $(BUILD)/bench/bench_sim: $(BUILD)/obj/bench/bench_sim.o $(SIM_OBJS) $(STATIC_LI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
+# Benches may drive the simulator (tests/support/simctl.c).
+BENCH_SUPPORT := $(BUILD)/obj/tests/support/simctl.o
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 # The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
 $(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
@@ -245,6 +248,11 @@ fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
 
 # ---- bench, demo ---------------------------------------------------------
+
+# The acquirer's crash and thread tests at full size (200 orders killed at
+# random, 4 threads x 250 orders); the normal suite runs 40 and 4 x 25.
+soak: all tests
+	@UPQR_SOAK=1 UPQR_BUILD=$(BUILD) $(BUILD)/tests/test_acquirer_sim
 
 bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(BUILD)
