@@ -1,0 +1,164 @@
+/*
+ * consumer_scan_pay.c - the wallet side of a merchant code: scan the image
+ * (PNG or JPEG photo or screenshot), check it, show the merchant and the
+ * amount as a person reads them, ask for the amount when the code is static,
+ * and pay through the simulator's payer (POST $UPQR_SIM_URL/__sim/pay).
+ *
+ *   consumer_scan_pay IMAGE [--amount YUAN] [--outcome success|decline]
+ *
+ * A merchant MPM code (merchant_qr --static) must carry the acquirer's link
+ * in template 26 (GUID "com.95516"); a bare UnionPay link (merchant_qr
+ * --amount) is paid as it is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "upqr.h"
+
+/* Text from a scanned code may hold anything: control bytes are shown as \xNN. */
+static void show(const char *label, upqr_mpm_str s)
+{
+	if (!s.ptr)
+		return;
+	printf("  %-10s ", label);
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.ptr[i];
+		printf(c < 0x20 || c == 0x7f ? "\\x%02X" : "%c", c);
+	}
+	printf("\n");
+}
+
+/* The acquirer's link in template 26 sub-ID 01, found by its GUID. */
+static upqr_mpm_str sticker_link(const upqr_mpm_payload *p)
+{
+	upqr_mpm_str none = { NULL, 0 };
+	for (size_t i = 0; i < p->fields.account_count; i++) {
+		const upqr_mpm_account *a = &p->fields.accounts[i];
+		if (!a->guid.ptr || a->guid.len != 9 || memcmp(a->guid.ptr, "com.95516", 9) != 0)
+			continue;
+		const upqr_mpm_object *o = &p->objects[a->object_index];
+		for (unsigned int k = 0; k < o->child_count; k++)
+			if (p->subs[o->first_child + k].id == 1)
+				return (upqr_mpm_str){ p->subs[o->first_child + k].value,
+					p->subs[o->first_child + k].value_len };
+	}
+	return none;
+}
+
+/* Shows the merchant; *fen gets the amount (0: the payer must enter it). */
+static int read_mpm(const upqr_scan_symbol *sym, upqr_mpm_payload *p, int64_t *fen, upqr_mpm_str *link)
+{
+	int rc = upqr_scan_symbol_mpm(p, sym, upqr_mpm_profile_unionpay(), NULL);
+	if (rc != UPQR_OK)
+		return fprintf(stderr, "consumer_scan_pay: %s\n", upqr_strerror(rc)), 1;
+	const upqr_mpm_fields *f = &p->fields;
+	printf("pay to:\n");
+	show("merchant", f->language.merchant_name.ptr ? f->language.merchant_name : f->merchant_name);
+	show("", f->language.merchant_name.ptr ? f->merchant_name : (upqr_mpm_str){ NULL, 0 });
+	show("city", f->language.merchant_city.ptr ? f->language.merchant_city : f->merchant_city);
+	if (f->unionpay.present)
+		printf("  %-10s %.*s (acquirer %.*s)\n", "UnionPay", (int)f->unionpay.merchant_id.len,
+			f->unionpay.merchant_id.ptr, (int)f->unionpay.acquirer_iin.len, f->unionpay.acquirer_iin.ptr);
+	*fen = f->amount_exact ? f->amount_minor : 0;
+	if (f->currency_numeric != 156 || f->currency_exponent != 2)
+		return fprintf(stderr, "consumer_scan_pay: this wallet pays in CNY only\n"), 1;
+	*link = sticker_link(p);
+	if (!link->ptr)
+		return fprintf(stderr, "consumer_scan_pay: the code names no acquirer order to pay\n"), 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *image = NULL, *amount = NULL, *outcome = "success", *sim = getenv("UPQR_SIM_URL");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--amount") && i + 1 < argc)
+			amount = argv[++i];
+		else if (!strcmp(argv[i], "--outcome") && i + 1 < argc)
+			outcome = argv[++i];
+		else if (image == NULL && argv[i][0] != '-')
+			image = argv[i];
+		else
+			image = "";
+	}
+	if (!image || !*image || !sim) {
+		fprintf(stderr, "usage: consumer_scan_pay IMAGE [--amount YUAN] [--outcome success|decline]\n"
+			"       (UPQR_SIM_URL: the simulator whose payer pays)\n");
+		return 2;
+	}
+	upqr_scan_options so = UPQR_SCAN_OPTIONS_INIT;
+	so.mpm_profile = upqr_mpm_profile_unionpay();
+	upqr_scanner *sc = NULL;
+	size_t count = 0;
+	int rc = upqr_scanner_new(&sc, &so);
+	if (rc == UPQR_OK)
+		rc = upqr_scan_file(&count, sc, image);
+	if (rc != UPQR_OK) {
+		fprintf(stderr, "consumer_scan_pay: %s: %s\n", image, sc ? upqr_scanner_last_error(sc) :
+			upqr_strerror(rc));
+		upqr_scanner_free(sc);
+		return rc == UPQR_ENOSYMBOL ? 1 : 3;
+	}
+	const upqr_scan_symbol *sym = upqr_scanner_symbol(sc, 0);
+	printf("scanned: %s, %s\n", upqr_scan_kind_name(sym->kind), sym->valid ? "valid" : "NOT valid");
+	for (size_t i = 0; i < sym->diags.count; i++)
+		printf("  %s at %zu [%s]: %s\n", sym->diags.items[i].code, sym->diags.items[i].offset,
+			sym->diags.items[i].path, sym->diags.items[i].message);
+	upqr_mpm_payload *p = malloc(sizeof *p); /* ~30 KiB: off the stack */
+	upqr_mpm_str link = { (const char *)sym->data, sym->len };
+	int64_t fen = 0;
+	int code = !sym->valid || !p ? 1 : 0;
+	if (code == 0 && sym->kind == UPQR_SCAN_KIND_MPM)
+		code = read_mpm(sym, p, &fen, &link);
+	else if (code == 0 && sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL)
+		printf("pay to:\n  UnionPay order link of acquirer %.*s; the merchant set the amount\n",
+			(int)sym->acquirer_len, sym->acquirer);
+	else if (code == 0)
+		code = (fprintf(stderr, "consumer_scan_pay: not a merchant code\n"), 1);
+	char text[32] = "", in[32] = "";
+	if (code == 0 && sym->kind == UPQR_SCAN_KIND_MPM && fen == 0) {
+		if (!amount) {
+			printf("static code: amount in CNY? ");
+			fflush(stdout);
+			amount = fgets(in, sizeof in, stdin) ? in : "";
+			in[strcspn(in, "\r\n")] = '\0';
+		}
+		rc = upqr_mpm_amount_parse(&fen, amount, strlen(amount), 2);
+		if (rc != UPQR_OK || fen <= 0)
+			code = (fprintf(stderr, "consumer_scan_pay: amount \"%s\": %s\n", amount,
+				rc != UPQR_OK ? upqr_strerror(rc) : "must be above 0"), 1);
+	}
+	size_t n = 0;
+	if (code == 0 && fen > 0 && upqr_mpm_amount_format(text, sizeof text, &n, fen, 2) == UPQR_OK)
+		printf("  %-10s CNY %s\n", "amount", text);
+	if (code == 0) {
+		CURL *c = curl_easy_init();
+		char *qr = c ? curl_easy_escape(c, link.ptr, (int)link.len) : NULL;
+		char form[1024], url[512];
+		long status = 0;
+		snprintf(form, sizeof form, "qrCode=%s&outcome=%s&amount=%lld", qr ? qr : "", outcome,
+			(long long)fen);
+		snprintf(url, sizeof url, "%s/__sim/pay", sim);
+		if (fen == 0)
+			*strstr(form, "&amount=") = '\0';
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+		printf("payer (%s): ", url);
+		fflush(stdout); /* libcurl writes the simulator's JSON answer to stdout */
+		CURLcode cc = qr ? curl_easy_perform(c) : CURLE_OUT_OF_MEMORY;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		printf("\n");
+		if (cc != CURLE_OK)
+			fprintf(stderr, "consumer_scan_pay: payer at %s: %s\n", url, curl_easy_strerror(cc));
+		code = cc != CURLE_OK ? 3 : status == 200 ? 0 : 1;
+		printf("HTTP %ld: %s\n", status, code == 0 ? "paid" : "not paid");
+		curl_free(qr);
+		curl_easy_cleanup(c);
+	}
+	free(p);
+	upqr_scanner_free(sc);
+	return code;
+}
