@@ -164,15 +164,18 @@ void sample_yuan(char out[32], int64_t fen)
 
 void sample_receipt(const char *title, const upqr_acq_result *r)
 {
-	char amt[32] = "-";
-	if (r->txn_amt >= 0)
-		sample_yuan(amt, r->txn_amt);
 	printf("---- %s ----\n", title);
 	printf("  outcome   %s", upqr_outcome_name(r->outcome));
-	if (r->resp_code[0])
+	if (r->reversed)
+		printf(": reversed, the consumer is not charged");
+	else if (r->resp_code[0])
 		printf(" (respCode %s: %s)", r->resp_code, r->resp_msg);
-	printf("%s\n", r->reversed ? ", reversed" : "");
-	printf("  amount    CNY %s\n", amt);
+	printf("\n");
+	if (r->txn_amt >= 0) {
+		char amt[32];
+		sample_yuan(amt, r->txn_amt);
+		printf("  amount    CNY %s\n", amt);
+	}
 	printf("  order     %s at %s (Beijing time)\n", r->order_id, r->txn_time);
 	if (r->query_id[0])
 		printf("  queryId   %s\n", r->query_id);
