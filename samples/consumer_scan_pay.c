@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			amount = fgets(in, sizeof in, stdin) ? in : "";
 			in[strcspn(in, "\r\n")] = '\0';
+			if (!isatty(STDIN_FILENO))
+				printf("%s\n", in); /* echo what a script typed */
 		}
 		rc = upqr_mpm_amount_parse(&fen, amount, strlen(amount), 2);
 		if (rc != UPQR_OK || fen <= 0)

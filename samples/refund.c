@@ -72,7 +72,9 @@ int main(int argc, char **argv)
 		sample_close(&s);
 		return SAMPLE_OK;
 	}
-	upqr_undo_request req = { .orig_query_id = orig.query_id };
+	/* The queryId names the original at the acquirer; its orderId names it in the journal. */
+	upqr_undo_request req = { .orig_query_id = orig.query_id, .orig_order_id = argv[1],
+		.orig_txn_time = argv[2] };
 	char yuan[32];
 	req.txn_amt = do_void ? orig.txn_amt : refund;
 	sample_yuan(yuan, req.txn_amt);

@@ -26,6 +26,7 @@ static const char *env(const char *name, int required)
 
 int sample_fail(const char *what, int rc, const char *detail)
 {
+	fflush(stdout); /* keep the story in order when both go to one pipe */
 	fprintf(stderr, "sample: %s: %s (%s)%s%s\n", what, upqr_status_name(rc), upqr_strerror(rc),
 		detail && *detail ? ": " : "", detail ? detail : "");
 	switch (rc) {
