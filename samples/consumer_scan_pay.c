@@ -111,14 +111,17 @@ int main(int argc, char **argv)
 	upqr_mpm_payload *p = malloc(sizeof *p); /* ~30 KiB: off the stack */
 	upqr_mpm_str link = { (const char *)sym->data, sym->len };
 	int64_t fen = 0;
-	int code = !sym->valid || !p ? 1 : 0;
-	if (code == 0 && sym->kind == UPQR_SCAN_KIND_MPM)
+	int code = p ? 0 : 3;
+	if (sym->kind != UPQR_SCAN_KIND_MPM && sym->kind != UPQR_SCAN_KIND_UNIONPAY_URL)
+		code = (fprintf(stderr, "consumer_scan_pay: not a merchant code\n"), 1);
+	else if (!sym->valid)
+		code = (fprintf(stderr, "consumer_scan_pay: not paying a damaged code: %s\n",
+			upqr_strerror(sym->status)), 1);
+	else if (code == 0 && sym->kind == UPQR_SCAN_KIND_MPM)
 		code = read_mpm(sym, p, &fen, &link);
-	else if (code == 0 && sym->kind == UPQR_SCAN_KIND_UNIONPAY_URL)
+	else if (code == 0)
 		printf("pay to:\n  UnionPay order link of acquirer %.*s; the merchant set the amount\n",
 			(int)sym->acquirer_len, sym->acquirer);
-	else if (code == 0)
-		code = (fprintf(stderr, "consumer_scan_pay: not a merchant code\n"), 1);
 	char text[32] = "", in[32] = "";
 	if (code == 0 && sym->kind == UPQR_SCAN_KIND_MPM && fen == 0) {
 		if (!amount) {
@@ -157,7 +160,8 @@ int main(int argc, char **argv)
 		if (cc != CURLE_OK)
 			fprintf(stderr, "consumer_scan_pay: payer at %s: %s\n", url, curl_easy_strerror(cc));
 		code = cc != CURLE_OK ? 3 : status == 200 ? 0 : 1;
-		printf("HTTP %ld: %s\n", status, code == 0 ? "paid" : "not paid");
+		printf("HTTP %ld: %s\n", status, code != 0 ? "not paid" :
+			strcmp(outcome, "success") == 0 ? "paid" : "declined, as asked");
 		curl_free(qr);
 		curl_easy_cleanup(c);
 	}

@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 	}
 	sample_receipt("the original payment (query)", &orig);
 	if (orig.outcome != UPQR_OUTCOME_SUCCESS) {
-		printf("%s\n", orig.outcome == UPQR_OUTCOME_UNKNOWN ? "its outcome is not known yet" :
+		printf("%s\n", !strcmp(orig.resp_code, "34") ? "the acquirer has no such order" :
+			orig.outcome == UPQR_OUTCOME_UNKNOWN ? "its outcome is not known yet" :
 			"it did not succeed: nothing to refund or void");
 		code = do_void || refund ? SAMPLE_REFUSED : SAMPLE_OK;
 		sample_close(&s);
