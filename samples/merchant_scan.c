@@ -6,6 +6,10 @@
  *
  *   merchant_scan IMAGE --amount FEN
  *
+ * IMAGE holds an EMV CPM code (sent as emvCpqrcPayload, the simulator's
+ * field) or UnionPay's 19-digit payment code (sent as qrNo, as UnionPay's
+ * domestic gateway takes it).
+ *
  * The client runs with sync_only = 1 so that each step is visible here
  * (without it, upqr_acquirer_consume runs the same steps itself).
  * Configuration: the UPQR_* environment of sample.h.
@@ -16,6 +20,17 @@
 
 #include "sample.h"
 
+/* UnionPay's domestic payment code: 19 digits starting with 62 (sent as qrNo). */
+static int is_qr_no(const upqr_scan_symbol *sym)
+{
+	if (sym->len != 19 || sym->data[0] != '6' || sym->data[1] != '2')
+		return 0;
+	for (size_t i = 0; i < 19; i++)
+		if (sym->data[i] < '0' || sym->data[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* The consumer's code, checked; the PAN is only ever shown masked. */
 static int scan(upqr_scanner *sc, const char *image, const upqr_scan_symbol **out)
 {
@@ -25,6 +40,11 @@ static int scan(upqr_scanner *sc, const char *image, const upqr_scan_symbol **ou
 		return sample_fail(image, rc, upqr_scanner_last_error(sc));
 	const upqr_scan_symbol *sym = upqr_scanner_symbol(sc, 0);
 	static upqr_cpm cpm; /* ~10 KiB */
+	*out = sym;
+	if (sym->kind == UPQR_SCAN_KIND_OTHER && is_qr_no(sym)) {
+		printf("consumer code: UnionPay payment code %.4s***************\n", (const char *)sym->data);
+		return SAMPLE_OK;
+	}
 	if (sym->kind != UPQR_SCAN_KIND_CPM || !sym->valid ||
 			upqr_scan_symbol_cpm(&cpm, sym, NULL, NULL) != UPQR_OK) {
 		fprintf(stderr, "merchant_scan: %s: not a valid consumer code (%s, %s)\n", image,
@@ -35,7 +55,6 @@ static int scan(upqr_scanner *sc, const char *image, const upqr_scan_symbol **ou
 	printf("consumer code: %s, card %s, expires %s, cryptogram %s\n",
 		cpm.aid_name ? cpm.aid_name : "unknown AID", cpm.pan_masked, cpm.expiry,
 		cpm.cvn_supported ? "present" : "of an unknown version");
-	*out = sym;
 	return SAMPLE_OK;
 }
 
@@ -97,7 +116,11 @@ int main(int argc, char **argv)
 		upqr_scanner_free(sc);
 		return code;
 	}
-	upqr_consume_request req = { .txn_amt = amount, .cpm_payload = (const char *)sym->data };
+	upqr_consume_request req = { .txn_amt = amount };
+	if (sym->kind == UPQR_SCAN_KIND_CPM)
+		req.cpm_payload = (const char *)sym->data; /* EMV CPM, base64 */
+	else
+		req.qr_no = (const char *)sym->data;
 	upqr_acq_result r;
 	char yuan[32];
 	sample_yuan(yuan, amount);

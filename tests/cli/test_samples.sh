@@ -134,6 +134,11 @@ run_keep "B2C never decided: reversed (1)" 1 "$SAMPLES/merchant_scan" "$TMP/b2c3
 expect_out "B2C undecided: query loop ends unknown" '^query loop: unknown after [0-9]+ queries$'
 expect_out "B2C undecided: reversal" '^still unknown: reversing the order'
 expect_out "B2C undecided: receipt says reversed" '^  outcome   failed: reversed, the consumer is not charged$'
+"$UPQR" render --force -o "$TMP/qrno.png" 6222021234567890123 >/dev/null
+run_keep "B2C with a 19-digit qrNo: paid (0)" 0 "$SAMPLES/merchant_scan" "$TMP/qrno.png" --amount 990
+expect_out "qrNo: shown masked" '^consumer code: UnionPay payment code 6222\*{15}$'
+expect_out "qrNo: receipt" '^  amount    CNY 9\.90$'
+if grep -q 6222021234567890123 "$TMP/out"; then not_ok "qrNo never printed in full"; else ok "qrNo never printed in full"; fi
 run_keep "merchant_scan on a merchant code: refused" 1 "$SAMPLES/merchant_scan" "$TMP/static.png" --amount 100
 expect_err "merchant_scan on a merchant code: said so" 'not a valid consumer code \(mpm'
 
