@@ -173,6 +173,11 @@ run_keep "journal: refund 20.00 more: refused locally" 1 "$SAMPLES/refund" $J_OR
 expect_err "journal: the journal's status" 'sample: refund: UPQR_EOVERREFUND'
 unset UPQR_JOURNAL
 
+if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$TMP/all"; then
+	not_ok "no sanitizer report from any sample"; grep -A20 -e ERROR -e 'runtime error' "$TMP/all" | head -30 | sed 's/^/# /'
+else
+	ok "no sanitizer report from any sample"
+fi
 if grep -q '6250947000000014' "$TMP/all"; then not_ok "full PAN never printed"; else ok "full PAN never printed"; fi
 samples_cleanup
 done_testing
