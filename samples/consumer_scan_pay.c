@@ -17,19 +17,12 @@
 
 #include <curl/curl.h>
 
-#include "upqr.h"
+#include "sample.h"
 
-/* Text from a scanned code may hold anything: control bytes are shown as \xNN. */
 static void show(const char *label, upqr_mpm_str s)
 {
-	if (!s.ptr)
-		return;
-	printf("  %-10s ", label);
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.ptr[i];
-		printf(c < 0x20 || c == 0x7f ? "\\x%02X" : "%c", c);
-	}
-	printf("\n");
+	if (s.ptr)
+		sample_print_text(label, s.ptr, s.len);
 }
 
 /* The acquirer's link in template 26 sub-ID 01, found by its GUID. */
@@ -72,6 +65,55 @@ static int read_mpm(const upqr_scan_symbol *sym, upqr_mpm_payload *p, int64_t *f
 	return 0;
 }
 
+/* The amount of a static code: --amount, or typed by the person. */
+static int ask_amount(const char *amount, int64_t *fen)
+{
+	char in[32] = "";
+	if (!amount) {
+		printf("static code: amount in CNY? ");
+		fflush(stdout);
+		amount = fgets(in, sizeof in, stdin) ? in : "";
+		in[strcspn(in, "\r\n")] = '\0';
+		if (!isatty(STDIN_FILENO))
+			printf("%s\n", in); /* echo what a script typed */
+	}
+	int rc = upqr_mpm_amount_parse(fen, amount, strlen(amount), 2);
+	if (rc == UPQR_OK && *fen > 0)
+		return 0;
+	fprintf(stderr, "consumer_scan_pay: amount \"%s\": %s\n", amount,
+		rc != UPQR_OK ? upqr_strerror(rc) : "must be above 0");
+	return 1;
+}
+
+/* The simulator's payer hook stands in for the wallet's network. */
+static int pay(const char *sim, upqr_mpm_str link, int64_t fen, const char *outcome)
+{
+	CURL *c = curl_easy_init();
+	char *qr = c ? curl_easy_escape(c, link.ptr, (int)link.len) : NULL;
+	char form[1024], url[512];
+	long status = 0;
+	int n = snprintf(form, sizeof form, "qrCode=%s&outcome=%s", qr ? qr : "", outcome);
+	if (fen > 0)
+		snprintf(form + n, sizeof form - (size_t)n, "&amount=%lld", (long long)fen);
+	snprintf(url, sizeof url, "%s/__sim/pay", sim);
+	CURLcode cc = CURLE_OUT_OF_MEMORY;
+	printf("payer (%s): ", url);
+	fflush(stdout); /* libcurl writes the simulator's JSON answer to stdout */
+	if (qr && curl_easy_setopt(c, CURLOPT_URL, url) == CURLE_OK &&
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, form) == CURLE_OK)
+		cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	printf("\n");
+	if (cc != CURLE_OK)
+		fprintf(stderr, "consumer_scan_pay: payer at %s: %s\n", url, curl_easy_strerror(cc));
+	int code = cc != CURLE_OK ? 3 : status == 200 ? 0 : 1;
+	printf("HTTP %ld: %s\n", status, code != 0 ? "not paid" :
+		strcmp(outcome, "success") == 0 ? "paid" : "declined, as asked");
+	curl_free(qr);
+	curl_easy_cleanup(c);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	const char *image = NULL, *amount = NULL, *outcome = "success", *sim = getenv("UPQR_SIM_URL");
@@ -85,7 +127,7 @@ int main(int argc, char **argv)
 		else
 			image = "";
 	}
-	if (!image || !*image || !sim) {
+	if (!image || !*image || !sim || (strcmp(outcome, "success") && strcmp(outcome, "decline"))) {
 		fprintf(stderr, "usage: consumer_scan_pay IMAGE [--amount YUAN] [--outcome success|decline]\n"
 			"       (UPQR_SIM_URL: the simulator whose payer pays)\n");
 		return 2;
@@ -105,9 +147,7 @@ int main(int argc, char **argv)
 	}
 	const upqr_scan_symbol *sym = upqr_scanner_symbol(sc, 0);
 	printf("scanned: %s, %s\n", upqr_scan_kind_name(sym->kind), sym->valid ? "valid" : "NOT valid");
-	for (size_t i = 0; i < sym->diags.count; i++)
-		printf("  %s at %zu [%s]: %s\n", sym->diags.items[i].code, sym->diags.items[i].offset,
-			sym->diags.items[i].path, sym->diags.items[i].message);
+	sample_print_diags(&sym->diags);
 	upqr_mpm_payload *p = malloc(sizeof *p); /* ~30 KiB: off the stack */
 	upqr_mpm_str link = { (const char *)sym->data, sym->len };
 	int64_t fen = 0;
@@ -122,49 +162,14 @@ int main(int argc, char **argv)
 	else if (code == 0)
 		printf("pay to:\n  UnionPay order link of acquirer %.*s; the merchant set the amount\n",
 			(int)sym->acquirer_len, sym->acquirer);
-	char text[32] = "", in[32] = "";
-	if (code == 0 && sym->kind == UPQR_SCAN_KIND_MPM && fen == 0) {
-		if (!amount) {
-			printf("static code: amount in CNY? ");
-			fflush(stdout);
-			amount = fgets(in, sizeof in, stdin) ? in : "";
-			in[strcspn(in, "\r\n")] = '\0';
-			if (!isatty(STDIN_FILENO))
-				printf("%s\n", in); /* echo what a script typed */
-		}
-		rc = upqr_mpm_amount_parse(&fen, amount, strlen(amount), 2);
-		if (rc != UPQR_OK || fen <= 0)
-			code = (fprintf(stderr, "consumer_scan_pay: amount \"%s\": %s\n", amount,
-				rc != UPQR_OK ? upqr_strerror(rc) : "must be above 0"), 1);
-	}
+	if (code == 0 && sym->kind == UPQR_SCAN_KIND_MPM && fen == 0)
+		code = ask_amount(amount, &fen);
+	char text[32];
 	size_t n = 0;
 	if (code == 0 && fen > 0 && upqr_mpm_amount_format(text, sizeof text, &n, fen, 2) == UPQR_OK)
 		printf("  %-10s CNY %s\n", "amount", text);
-	if (code == 0) {
-		CURL *c = curl_easy_init();
-		char *qr = c ? curl_easy_escape(c, link.ptr, (int)link.len) : NULL;
-		char form[1024], url[512];
-		long status = 0;
-		snprintf(form, sizeof form, "qrCode=%s&outcome=%s&amount=%lld", qr ? qr : "", outcome,
-			(long long)fen);
-		snprintf(url, sizeof url, "%s/__sim/pay", sim);
-		if (fen == 0)
-			*strstr(form, "&amount=") = '\0';
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-		printf("payer (%s): ", url);
-		fflush(stdout); /* libcurl writes the simulator's JSON answer to stdout */
-		CURLcode cc = qr ? curl_easy_perform(c) : CURLE_OUT_OF_MEMORY;
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		printf("\n");
-		if (cc != CURLE_OK)
-			fprintf(stderr, "consumer_scan_pay: payer at %s: %s\n", url, curl_easy_strerror(cc));
-		code = cc != CURLE_OK ? 3 : status == 200 ? 0 : 1;
-		printf("HTTP %ld: %s\n", status, code != 0 ? "not paid" :
-			strcmp(outcome, "success") == 0 ? "paid" : "declined, as asked");
-		curl_free(qr);
-		curl_easy_cleanup(c);
-	}
+	if (code == 0)
+		code = pay(sim, link, fen, outcome);
 	free(p);
 	upqr_scanner_free(sc);
 	return code;

@@ -48,8 +48,8 @@ static int scan(upqr_scanner *sc, const char *image, const upqr_scan_symbol **ou
 	if (sym->kind != UPQR_SCAN_KIND_CPM || !sym->valid ||
 			upqr_scan_symbol_cpm(&cpm, sym, NULL, NULL) != UPQR_OK) {
 		fprintf(stderr, "merchant_scan: %s: not a valid consumer code (%s, %s)\n", image,
-			upqr_scan_kind_name(sym->kind), sym->diags.count ? sym->diags.items[0].message :
-			upqr_strerror(sym->status));
+			upqr_scan_kind_name(sym->kind), upqr_strerror(sym->status));
+		sample_print_diags(&sym->diags);
 		return SAMPLE_REFUSED;
 	}
 	printf("consumer code: %s, card %s, expires %s, cryptogram %s\n",

@@ -163,6 +163,24 @@ void sample_yuan(char out[32], int64_t fen)
 	snprintf(out, 32, "%" PRId64 ".%02" PRId64, fen / 100, fen % 100);
 }
 
+/* Text from a scanned code may hold anything: it must not drive the terminal. */
+void sample_print_text(const char *label, const char *text, size_t len)
+{
+	printf("  %-10s ", label);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		printf(c < 0x20 || c == 0x7f ? "\\x%02X" : "%c", c);
+	}
+	printf("\n");
+}
+
+void sample_print_diags(const upqr_diag_list *diags)
+{
+	for (size_t i = 0; i < diags->count; i++)
+		printf("  %s at %zu [%s]: %s\n", diags->items[i].code, diags->items[i].offset,
+			diags->items[i].path, diags->items[i].message);
+}
+
 void sample_receipt(const char *title, const upqr_acq_result *r)
 {
 	printf("---- %s ----\n", title);

@@ -58,6 +58,10 @@ int sample_fail(const char *what, int rc, const char *detail);
 int sample_exit_for(const upqr_acq_result *r);
 /* Fen as yuan text, exactly ("12.34"). */
 void sample_yuan(char out[32], int64_t fen);
+/* "  LABEL      text": text from a payload, control bytes shown as \xNN (UTF-8 kept). */
+void sample_print_text(const char *label, const char *text, size_t len);
+/* One line per diagnostic: code, byte offset, ID path, message. */
+void sample_print_diags(const upqr_diag_list *diags);
 /* Prints a receipt of a verified (or undecided) acquirer result. */
 void sample_receipt(const char *title, const upqr_acq_result *r);
 
