@@ -121,13 +121,18 @@ int main(int argc, char **argv)
 	memcpy(order_id, r.order_id, sizeof order_id);
 	memcpy(txn_time, r.txn_time, sizeof txn_time);
 	upqr_order_ref ref = { order_id, txn_time };
-	printf("waiting up to %d s for the payment notification...\n", wait_s);
-	fflush(stdout);
-	if (s.receiver && sample_receiver_wait(s.receiver, r.order_id, wait_s * 1000, &n)) {
+	int got = 0;
+	if (s.receiver) {
+		printf("waiting up to %d s for the payment notification...\n", wait_s);
+		fflush(stdout);
+		got = sample_receiver_wait(s.receiver, r.order_id, wait_s * 1000, &n);
+	}
+	if (got) {
 		printf("notification received and verified (signature and certificate chain)\n");
 		r = n.result;
 	} else {
-		printf("no notification: asking the acquirer (query loop)\n");
+		printf("%s: asking the acquirer (query loop)\n", s.receiver ? "no notification" :
+			"notifications go to UPQR_BACK_URL");
 		rc = upqr_acquirer_resolve(&r, acq, &ref);
 		if (rc != UPQR_OK) {
 			code = sample_fail("query", rc, upqr_acquirer_last_error(acq));
@@ -137,7 +142,8 @@ int main(int argc, char **argv)
 	}
 	sample_receipt(r.outcome == UPQR_OUTCOME_SUCCESS ? "paid" : "not paid", &r);
 	if (r.outcome == UPQR_OUTCOME_UNKNOWN)
-		printf("still unknown: %s\n", upqr_acquirer_last_error(acq));
+		printf("still unknown: %s\n", *upqr_acquirer_last_error(acq) ? upqr_acquirer_last_error(acq) :
+			"the code is not paid yet; query the order again later (refund ORDER_ID TXN_TIME)");
 	code = sample_exit_for(&r);
 	sample_close(&s);
 	return code;

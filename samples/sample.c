@@ -187,6 +187,8 @@ void sample_receipt(const char *title, const upqr_acq_result *r)
 	printf("  outcome   %s", upqr_outcome_name(r->outcome));
 	if (r->reversed)
 		printf(": reversed, the consumer is not charged");
+	else if (r->outcome == UPQR_OUTCOME_UNKNOWN)
+		printf(": no verified answer decided it yet");
 	else if (r->resp_code[0])
 		printf(" (respCode %s: %s)", r->resp_code, r->resp_msg);
 	printf("\n");
