@@ -1,11 +1,13 @@
 # upqr - UnionPay-standard EMV QR payments SDK.
 #
 #   make            library (build/lib), CLI (build/bin/upqr)
-#   make check      unit + CLI tests, again under ASan+UBSan, valgrind, a
+#   make check      unit + CLI tests, the Swift binding's XCTests (when swift is
+#                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
 #   make soak       the acquirer's crash-recovery and thread tests at full size
 #   make bench      benchmarks -> build/bench/results.json
+#   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make demo       the end-to-end demonstration
 #   make install    PREFIX=/usr/local DESTDIR= (library, headers, upqr, upqr.pc, man page,
@@ -109,7 +111,7 @@ SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -250,6 +252,10 @@ clang-build: deps
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
+
+# The Swift binding's XCTest suite alone (tests/run.sh runs it in `make check`).
+swift-test: lib pki
+	@sh bindings/swift/test.sh $(BUILD)
 
 # ---- bench, demo ---------------------------------------------------------
 

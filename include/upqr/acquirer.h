@@ -208,7 +208,8 @@ UPQR_EXTERN int upqr_acquirer_reverse(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_order_ref *ref) UPQR_WARN_UNUSED;
 /*
  * Encryption-certificate update (95/00): fetches UnionPay's current
- * encryption certificate, checks it against the verifier's chain and writes
+ * encryption certificate (authenticated by the verified reply's signature,
+ * which covers it; checked to be an RSA certificate valid now) and writes
  * its PEM to pem (size query as usual); out->encrypt_cert_id is its serial.
  * The signer's own encryption certificate is fixed when it is created
  * (sign.h has no way to replace it): create a new signer with the file.

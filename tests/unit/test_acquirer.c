@@ -4,10 +4,16 @@
  * orderId generation, and the notification handler on notifications signed
  * here with the test PKI (genuine, tampered, forged, expired, wrong CN).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -303,6 +309,117 @@ static void test_notify_rejected(void **state)
 	expect_rejected(f, "", 0);
 }
 
+
+/* ---- a money request is never sent twice -------------------------------- */
+
+/*
+ * A keep-alive server that answers every request with an unparsable 200,
+ * except a consume (01/06): that one it reads and then drops the connection
+ * without a word, the case where libcurl would silently resend a request on
+ * a fresh connection.
+ */
+typedef struct dropper {
+	int fd;
+	volatile int stop;
+	int consumes;
+	unsigned short port;
+} dropper;
+
+static int serve_conn(dropper *d, int c)
+{
+	char buf[65536];
+	size_t n = 0;
+	for (;;) {
+		char *end = NULL;
+		while ((end = strstr(buf, "\r\n\r\n")) == NULL || n == 0) {
+			struct pollfd p = { c, POLLIN, 0 };
+			if (d->stop || poll(&p, 1, 100) < 0)
+				return 0;
+			if (!(p.revents & POLLIN))
+				continue;
+			ssize_t r = recv(c, buf + n, sizeof buf - 1 - n, 0);
+			if (r <= 0)
+				return 0;
+			n += (size_t)r;
+			buf[n] = '\0';
+		}
+		size_t hl = (size_t)(end - buf) + 4;
+		const char *cl = strstr(buf, "Content-Length:");
+		size_t want = hl + (cl ? strtoul(cl + 15, NULL, 10) : 0);
+		while (n < want) {
+			ssize_t r = recv(c, buf + n, want - n, 0);
+			if (r <= 0)
+				return 0;
+			n += (size_t)r;
+		}
+		buf[n] = '\0';
+		if (strstr(buf + hl, "txnSubType=06") != NULL) {
+			d->consumes++;
+			return 0; /* drop it */
+		}
+		static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nx=1";
+		if (send(c, ok, sizeof ok - 1, MSG_NOSIGNAL) < 0)
+			return 0;
+		memmove(buf, buf + want, n - want);
+		n -= want;
+		buf[n] = '\0';
+	}
+}
+
+static void *dropper_main(void *arg)
+{
+	dropper *d = arg;
+	while (!d->stop) {
+		struct pollfd p = { d->fd, POLLIN, 0 };
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		int c = accept(d->fd, NULL, NULL);
+		if (c >= 0) {
+			serve_conn(d, c);
+			close(c);
+		}
+	}
+	return NULL;
+}
+
+static void test_never_resent(void **state)
+{
+	fixture *f = *state;
+	dropper d = { .fd = socket(AF_INET, SOCK_STREAM, 0) };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof a;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(d.fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(d.fd, 8), 0);
+	assert_int_equal(getsockname(d.fd, (struct sockaddr *)&a, &al), 0);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, dropper_main, &d), 0);
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+	upqr_acquirer_options o;
+	base_options(&o, f);
+	o.base_url = url;
+	o.test_env = 0;
+	o.backoff_count = 2;
+	o.backoff_ms[0] = o.backoff_ms[1] = 1;
+	upqr_acquirer *acq;
+	assert_int_equal(upqr_acquirer_new(&acq, &o), UPQR_OK);
+	/* a query opens the connection that the consume then reuses */
+	upqr_order_ref ref = { "20240101000000AAAAAA12345678", "20240101000000" };
+	upqr_acq_result r;
+	assert_int_equal(upqr_acquirer_query(&r, acq, &ref), UPQR_OK);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_UNKNOWN); /* "x=1" is no signed reply */
+	upqr_consume_request q = { .txn_amt = 10, .qr_no = "6225123456789012345" };
+	assert_int_equal(upqr_acquirer_consume(&r, acq, &q), UPQR_OK);
+	assert_int_not_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
+	assert_int_equal(d.consumes, 1); /* the dropped consume was not sent again */
+	assert_int_equal(upqr_acquirer_connections(acq) >= 2, 1);
+	upqr_acquirer_free(acq);
+	d.stop = 1;
+	pthread_join(th, NULL);
+	close(d.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_notify_genuine),
 		cmocka_unit_test(test_notify_orig_failure),
 		cmocka_unit_test(test_notify_rejected),
+		cmocka_unit_test(test_never_resent),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

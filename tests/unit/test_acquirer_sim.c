@@ -695,8 +695,17 @@ static void check_orders(char (*oids)[33], size_t n, size_t *paid)
 		upqr_journal_record rec;
 		int rc = upqr_journal_find(&rec, c.journal, W.sim.mer_id, oids[i], UPQR_JOURNAL_KIND_NONE);
 		char code[3];
-		if (rc == UPQR_ENOTFOUND)
-			continue; /* never begun, so never sent (the journal comes first) */
+		if (rc == UPQR_ENOTFOUND) {
+			/* never begun, so never sent (the journal comes first): the gateway must not know
+			 * it (the workers send the orderId's leading 14 digits as its txnTime) */
+			char tt[15];
+			memcpy(tt, oids[i], 14);
+			tt[14] = '\0';
+			assert_int_not_equal(sim_says(oids[i], tt, code), UPQR_OUTCOME_SUCCESS);
+			if (strcmp(code, "34") != 0)
+				fail_msg("order %s is not in the journal but the gateway knows it (%s)", oids[i], code);
+			continue;
+		}
 		assert_int_equal(rc, UPQR_OK);
 		if (!upqr_journal_state_is_final(rec.state))
 			fail_msg("order %s left %s", oids[i], upqr_journal_state_name(rec.state));
@@ -742,7 +751,10 @@ static void crash_child(char (*oids)[33], size_t from, size_t n, uint64_t seed)
 		_exit(3);
 	for (size_t i = from; i < n; i++) {
 		upqr_acq_result r;
-		upqr_consume_request q = { .order_id = oids[i], .txn_amt = random_amount(&seed),
+		char tt[15];
+		memcpy(tt, oids[i], 14); /* the orderId starts with its txnTime: checkable later */
+		tt[14] = '\0';
+		upqr_consume_request q = { .order_id = oids[i], .txn_time = tt, .txn_amt = random_amount(&seed),
 			.qr_no = "6225123456789012345" };
 		/* EDUPLICATE: a killed predecessor began it; recovery settles it, never a new order */
 		int rc = upqr_acquirer_consume(&r, c.acq, &q);
@@ -829,8 +841,11 @@ static void *worker_main(void *arg)
 	}
 	for (size_t i = w->from; i < w->from + w->n; i++) {
 		upqr_acq_result r;
-		upqr_consume_request q = { .order_id = w->oids[i], .txn_amt = random_amount(&w->seed),
-			.qr_no = "6225123456789012345" };
+		char tt[15];
+		memcpy(tt, w->oids[i], 14);
+		tt[14] = '\0';
+		upqr_consume_request q = { .order_id = w->oids[i], .txn_time = tt,
+			.txn_amt = random_amount(&w->seed), .qr_no = "6225123456789012345" };
 		if (upqr_acquirer_consume(&r, c.acq, &q) != UPQR_OK || r.outcome == UPQR_OUTCOME_UNKNOWN)
 			w->bad++;
 	}

@@ -14,7 +14,6 @@
 
 #include "cli.h"
 
-
 #define ACQ_USAGE \
 	"upqr apply   --config FILE [--amount FEN] [--order-id ID] [--json]\n" \
 	"       upqr pay     --config FILE --amount FEN (--qr-no CODE | --cpm PAYLOAD) [--order-id ID] [--json]\n" \
