@@ -56,7 +56,9 @@ expect_out "C2B: receipt amount" '^  amount    CNY 12\.34$'
 expect_out "C2B: receipt queryId" '^  queryId   [0-9]{21}$'
 C2B_ORDER=$MQR_ORDER C2B_TIME=$MQR_TXN_TIME
 
-# No notification: the query loop decides.
+# No notification: the query loop decides. Its back-off (divided by 4: 15 s in all) must
+# outlast a slow scan by the wallet on a loaded machine.
+export UPQR_TIME_DIVISOR=4
 sim_fault "scope=amount&key=777&fault=notify_none"
 mqr_start "$TMP/mqr2" --amount 777 --png "$TMP/c2b2.png" --wait 1 || not_ok "merchant_qr starts (2)"
 run_keep "C2B without notification: the wallet pays" 0 "$SAMPLES/consumer_scan_pay" "$TMP/c2b2.png"
@@ -74,6 +76,7 @@ mqr_wait
 cp "$TMP/mqr3" "$TMP/out"; keep
 [ "$MQR_RC" -eq 1 ] && ok "declined: merchant_qr exits 1" || not_ok "declined: merchant_qr exits 1 ($MQR_RC)"
 expect_out "declined: not paid, with the acquirer's code" '^  outcome   failed \(respCode 64'
+export UPQR_TIME_DIVISOR=20
 run_keep "paying a finished order again: refused (1)" 1 "$SAMPLES/consumer_scan_pay" "$TMP/c2b.png"
 expect_out "paying again: HTTP 409" '^HTTP 409: not paid$'
 
