@@ -206,16 +206,9 @@ int main(int argc, char **argv)
 		return SAMPLE_USAGE;
 	}
 	static server s;
-	FILE *f = fopen(page, "rb");
-	s.page = f ? malloc(64 * 1024) : NULL;
-	s.page_len = s.page ? fread(s.page, 1, 64 * 1024, f) : 0;
-	if (f)
-		fclose(f);
-	if (!s.page_len) {
-		fprintf(stderr, "checkout: cannot read the page %s\n", page);
-		free(s.page);
+	s.page = (char *)sample_read_file(page, &s.page_len);
+	if (!s.page)
 		return SAMPLE_IO;
-	}
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);

@@ -5,6 +5,7 @@
  * and pay through the simulator's payer (POST $UPQR_SIM_URL/__sim/pay).
  *
  *   consumer_scan_pay IMAGE [--amount YUAN] [--outcome success|decline]
+ *   consumer_scan_pay --grey WIDTHxHEIGHT FRAME ...   (a camera's 8-bit luma plane)
  *
  * A merchant MPM code (merchant_qr --static) must carry the acquirer's link
  * in template 26 (GUID "com.95516"); a bare UnionPay link (merchant_qr
@@ -117,8 +118,11 @@ static int pay(const char *sim, upqr_mpm_str link, int64_t fen, const char *outc
 int main(int argc, char **argv)
 {
 	const char *image = NULL, *amount = NULL, *outcome = "success", *sim = getenv("UPQR_SIM_URL");
+	unsigned int w = 0, h = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--amount") && i + 1 < argc)
+		if (!strcmp(argv[i], "--grey") && i + 1 < argc && sscanf(argv[++i], "%ux%u", &w, &h) == 2)
+			continue;
+		else if (!strcmp(argv[i], "--amount") && i + 1 < argc)
 			amount = argv[++i];
 		else if (!strcmp(argv[i], "--outcome") && i + 1 < argc)
 			outcome = argv[++i];
@@ -137,8 +141,14 @@ int main(int argc, char **argv)
 	upqr_scanner *sc = NULL;
 	size_t count = 0;
 	int rc = upqr_scanner_new(&sc, &so);
-	if (rc == UPQR_OK)
+	if (rc == UPQR_OK && w == 0) {
 		rc = upqr_scan_file(&count, sc, image);
+	} else if (rc == UPQR_OK) { /* a raw frame, as a camera API hands it over */
+		size_t len = 0;
+		uint8_t *frame = sample_read_file(image, &len);
+		rc = frame ? upqr_scan_grey(&count, sc, frame, len, w, h, w) : UPQR_EIO;
+		free(frame);
+	}
 	if (rc != UPQR_OK) {
 		fprintf(stderr, "consumer_scan_pay: %s: %s\n", image, sc ? upqr_scanner_last_error(sc) :
 			upqr_strerror(rc));

@@ -163,6 +163,26 @@ void sample_yuan(char out[32], int64_t fen)
 	snprintf(out, 32, "%" PRId64 ".%02" PRId64, fen / 100, fen % 100);
 }
 
+uint8_t *sample_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	long size = -1;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && size <= 64L << 20 &&
+			fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1)) != NULL &&
+			fread(buf, 1, (size_t)size, f) == (size_t)size) {
+		*len = (size_t)size;
+	} else {
+		fprintf(stderr, "sample: cannot read %s: %s\n", path, f && size > 64L << 20 ? "over 64 MiB" :
+			strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
 /* Text from a scanned code may hold anything: it must not drive the terminal. */
 void sample_print_text(const char *label, const char *text, size_t len)
 {

@@ -58,6 +58,8 @@ int sample_fail(const char *what, int rc, const char *detail);
 int sample_exit_for(const upqr_acq_result *r);
 /* Fen as yuan text, exactly ("12.34"). */
 void sample_yuan(char out[32], int64_t fen);
+/* A whole file (at most 64 MiB) in malloc'd memory, or NULL (the reason printed). */
+uint8_t *sample_read_file(const char *path, size_t *len);
 /* "  LABEL      text": text from a payload, control bytes shown as \xNN (UTF-8 kept). */
 void sample_print_text(const char *label, const char *text, size_t len);
 /* One line per diagnostic: code, byte offset, ID path, message. */

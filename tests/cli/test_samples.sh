@@ -79,6 +79,14 @@ expect_out "declined: not paid, with the acquirer's code" '^  outcome   failed \
 export UPQR_TIME_DIVISOR=20
 run_keep "paying a finished order again: refused (1)" 1 "$SAMPLES/consumer_scan_pay" "$TMP/c2b.png"
 expect_out "paying again: HTTP 409" '^HTTP 409: not paid$'
+if command -v convert >/dev/null 2>&1 && command -v identify >/dev/null 2>&1; then
+	convert "$TMP/c2b.png" -depth 8 "gray:$TMP/c2b.grey"
+	run_keep "a raw camera frame (8-bit luma) is scanned too" 1 "$SAMPLES/consumer_scan_pay" \
+		--grey "$(identify -format '%wx%h' "$TMP/c2b.png")" "$TMP/c2b.grey"
+	expect_out "raw frame: the link read" '^scanned: unionpay-url, valid$'
+else
+	skip "a raw camera frame is scanned too" "ImageMagick missing"
+fi
 
 # ---- a static code: the payer types the amount ------------------------------------------
 mqr_start "$TMP/mqr4" --static --png "$TMP/static.png" --wait 30 || not_ok "merchant_qr --static starts"
