@@ -19,6 +19,7 @@ start=$(date +%s)
 expect_rc "demo runs" 0 sh scripts/demo.sh "$UPQR_BUILD"
 took=$(($(date +%s) - start))
 expect_out "the payload decodes as valid UnionPay" '"valid": true'
+expect_out "a damaged copy: the CRC mismatch is named" '^error: crc_mismatch at offset [0-9]+, ID 63'
 expect_out "the merchant code scans back as valid MPM" '^  mpm valid: 000201010212'
 expect_out "the wallet code scans back as valid CPM with the PAN masked" '625094\*\*\*\*\*\*0014'
 expect_out "the issuer verifies the wallet code" '^match$'
