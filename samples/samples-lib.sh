@@ -15,7 +15,8 @@ samples_cleanup() {
 	SIM_PID=""
 }
 
-# wait_line FILE PATTERN [TENTHS]: waits until FILE has a line matching PATTERN (grep -E).
+# wait_line FILE PATTERN [TENTHS]: waits until FILE has a line matching PATTERN (grep -E);
+# 30 s for the slow steps, as a loaded CI machine needs.
 wait_line() {
 	i=0
 	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
@@ -28,7 +29,7 @@ wait_line() {
 samples_sim_start() {
 	"$SIM_BIN" --listen 127.0.0.1:0 --state :memory: "$@" >"$WORK/ready" 2>"$WORK/sim.err" &
 	SIM_PID=$!
-	wait_line "$WORK/ready" '"ready":true' 100 || { cat "$WORK/sim.err" >&2; return 1; }
+	wait_line "$WORK/ready" '"ready":true' 300 || { cat "$WORK/sim.err" >&2; return 1; }
 	eval "$(sh samples/sim-env.sh "$WORK/ready" "$WORK")"
 }
 
@@ -41,7 +42,7 @@ mqr_start() {
 	mqr_out=$1; shift
 	"$SAMPLES/merchant_qr" "$@" >"$mqr_out" 2>&1 &
 	MQR_PID=$!
-	wait_line "$mqr_out" '^waiting up to|^sample:' || return 1
+	wait_line "$mqr_out" '^waiting up to|^sample:' 300 || return 1
 	MQR_ORDER=$(sed -n 's/^order \([0-9A-Za-z]*\) (txnTime \([0-9]*\)).*/\1/p' "$mqr_out")
 	MQR_TXN_TIME=$(sed -n 's/^order \([0-9A-Za-z]*\) (txnTime \([0-9]*\)).*/\2/p' "$mqr_out")
 }

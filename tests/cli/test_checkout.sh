@@ -28,7 +28,7 @@ samples_sim_start || { not_ok "simulator starts"; done_testing; exit 1; }
 export UPQR_TIME_DIVISOR=10
 "$SAMPLES/checkout_server" >"$TMP/co.out" 2>"$TMP/co.err" &
 CO_PID=$!
-if wait_line "$TMP/co.out" '^checkout page: http://127\.0\.0\.1:[0-9]+/$'; then ok "checkout server prints its URL"; else
+if wait_line "$TMP/co.out" '^checkout page: http://127\.0\.0\.1:[0-9]+/$' 300; then ok "checkout server prints its URL"; else
 	not_ok "checkout server prints its URL"; sed 's/^/# /' "$TMP/co.err"; done_testing; exit 1; fi
 URL=$(sed -n 's/^checkout page: //p' "$TMP/co.out")
 expect_rc "an amount with three decimals is refused" 0 curl -s -o "$TMP/bad.json" -w '%{http_code}' -d amount=1.234 "${URL}api/orders"
