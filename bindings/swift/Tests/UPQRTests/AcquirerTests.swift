@@ -209,6 +209,24 @@ final class AcquirerTests: XCTestCase {
         XCTAssertFalse(code2.isEmpty)
     }
 
+    /// The encryption-certificate update (95/00) and a consume with encrypted
+    /// sensitive fields: the card number never shows unmasked.
+    func testEncryptionCertificateAndSensitiveFields() async throws {
+        let acq = try Acquirer(options: options())
+        let (pem, out) = try await acq.updateEncryptionCertificate()
+        XCTAssertTrue(out.isSuccess, "\(out)")
+        XCTAssertTrue(pem.contains("-----BEGIN CERTIFICATE-----"))
+        XCTAssertFalse(out.reply.encryptCertId.isEmpty)
+        XCTAssertTrue(out.reply.encryptCertId.allSatisfy(\.isNumber))
+        let pan = "6216261000000000018"
+        let r = try await acq.consume(.qrNo("6225123456789012345"), amount: 99,
+                                      sensitive: SensitiveFields(accNo: pan, phoneNo: "13552535506",
+                                                                 cvn2: "123", expired: "2912"))
+        XCTAssertTrue(r.isSuccess, "\(r)")
+        XCTAssertFalse("\(r)".contains(pan))
+        if !r.reply.accNoMasked.isEmpty { XCTAssertTrue(r.reply.accNoMasked.contains("*"), r.reply.accNoMasked) }
+    }
+
     /// The gateway answers 05 ("in progress") to the consume: the query loop
     /// learns the final SUCCESS; the faulty reply itself decided nothing.
     func testFaultResolvedByQueryLoop() async throws {
