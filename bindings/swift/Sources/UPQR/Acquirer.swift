@@ -295,7 +295,7 @@ public final class Acquirer: @unchecked Sendable {
     // ---- running C calls off the caller's task --------------------------------
 
     /// Runs `body` on the client's queue and resumes the caller with its result.
-    private func run<T>(_ body: @escaping (OpaquePointer) throws -> T) async throws -> T {
+    private func run<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (k: CheckedContinuation<T, Error>) in
             queue.async { k.resume(with: Result { try body(self.handle) }) }
         }
@@ -306,8 +306,8 @@ public final class Acquirer: @unchecked Sendable {
     /// One operation: the C call fills a result; UPQR_OK means an outcome was
     /// reached, anything else that nothing was sent (thrown with the reason).
     private func outcome(_ strings: [String?], _ names: [String],
-                         _ call: @escaping (UnsafeMutablePointer<upqr_acq_result>, OpaquePointer,
-                                            [UnsafePointer<CChar>?]) -> Int32) async throws -> AcquirerOutcome {
+                         _ call: @escaping @Sendable (UnsafeMutablePointer<upqr_acq_result>, OpaquePointer,
+                                                      [UnsafePointer<CChar>?]) -> Int32) async throws -> AcquirerOutcome {
         try await run { h in
             var r = upqr_acq_result()
             let rc = try withCStrings(strings, names) { s in call(&r, h, s) }
@@ -353,47 +353,50 @@ public final class Acquirer: @unchecked Sendable {
 
     /// Voids (31/00) a same-day successful consume, for its full amount.
     public func void(_ req: UndoRequest) async throws -> AcquirerOutcome {
-        try await undo(req, upqr_acquirer_void)
+        try await undo(req, isVoid: true)
     }
 
     /// Refunds (04/00) a successful order, partly or wholly; with a journal,
     /// refunds beyond the original are refused before anything is sent (`.overRefund`).
     public func refund(_ req: UndoRequest) async throws -> AcquirerOutcome {
-        try await undo(req, upqr_acquirer_refund)
+        try await undo(req, isVoid: false)
     }
 
-    private func undo(_ req: UndoRequest,
-                      _ fn: @escaping (UnsafeMutablePointer<upqr_acq_result>?, OpaquePointer?,
-                                       UnsafePointer<upqr_undo_request>?) -> Int32) async throws -> AcquirerOutcome {
+    // Imported C functions are not Sendable values, so the operation is named, not passed.
+    private func undo(_ req: UndoRequest, isVoid: Bool) async throws -> AcquirerOutcome {
         try await outcome([req.orderId, req.txnTime, req.origQueryId, req.origOrderId, req.origTxnTime],
                           ["orderId", "txnTime", "origQueryId", "origOrderId", "origTxnTime"]) {
             var q = upqr_undo_request(order_id: $2[0], txn_time: $2[1], txn_amt: req.amount,
                                       orig_query_id: $2[2], orig_order_id: $2[3], orig_txn_time: $2[4])
-            return fn($0, $1, &q)
+            return isVoid ? upqr_acquirer_void($0, $1, &q) : upqr_acquirer_refund($0, $1, &q)
         }
     }
 
     /// One query (00/00): `.success` / `.failed` when the order is final, `.unknown` otherwise.
     public func query(orderId: String, txnTime: String) async throws -> AcquirerOutcome {
-        try await byRef(orderId, txnTime, upqr_acquirer_query)
+        try await byRef(orderId, txnTime, .query)
     }
 
     /// The query loop: queries with the back-off until the order is final.
     public func resolve(orderId: String, txnTime: String) async throws -> AcquirerOutcome {
-        try await byRef(orderId, txnTime, upqr_acquirer_resolve)
+        try await byRef(orderId, txnTime, .resolve)
     }
 
     /// Reverses (99/01) a merchant-scan consume: `.success` = reversed.
     public func reverse(orderId: String, txnTime: String) async throws -> AcquirerOutcome {
-        try await byRef(orderId, txnTime, upqr_acquirer_reverse)
+        try await byRef(orderId, txnTime, .reverse)
     }
 
-    private func byRef(_ orderId: String, _ txnTime: String,
-                       _ fn: @escaping (UnsafeMutablePointer<upqr_acq_result>?, OpaquePointer?,
-                                        UnsafePointer<upqr_order_ref>?) -> Int32) async throws -> AcquirerOutcome {
+    private enum RefOp: Sendable { case query, resolve, reverse }
+
+    private func byRef(_ orderId: String, _ txnTime: String, _ op: RefOp) async throws -> AcquirerOutcome {
         try await outcome([orderId, txnTime], ["orderId", "txnTime"]) {
             var ref = upqr_order_ref(order_id: $2[0], txn_time: $2[1])
-            return fn($0, $1, &ref)
+            switch op {
+            case .query: return upqr_acquirer_query($0, $1, &ref)
+            case .resolve: return upqr_acquirer_resolve($0, $1, &ref)
+            case .reverse: return upqr_acquirer_reverse($0, $1, &ref)
+            }
         }
     }
 
