@@ -285,7 +285,7 @@ fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
 
 # The Swift binding's XCTest suite alone (tests/run.sh runs it in `make check`).
-swift-test: lib pki
+swift-test: lib pki sim
 	@sh bindings/swift/test.sh $(BUILD)
 
 # ---- bench, demo ---------------------------------------------------------
