@@ -32,7 +32,7 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libpq
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) $(CLI_PKGS) $(TEST_PKGS))

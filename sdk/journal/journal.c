@@ -93,9 +93,6 @@ static int check_options(const upqr_journal_options *opts, char *err, size_t err
 				"journal: unknown options version");
 	if (!opts->location || !opts->location[0])
 		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: no location given");
-	if (is_postgres(opts->location))
-		return set_open_error(err, err_cap, UPQR_EUNSUPPORTED,
-				"journal: PostgreSQL journals are not supported by this version of upqr");
 	if (opts->lease_ms <= 0)
 		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: lease_ms must be > 0");
 	if (opts->owner && (!opts->owner[0] || strlen(opts->owner) > UPQR_JOURNAL_OWNER_MAX
@@ -120,7 +117,8 @@ int upqr_journal_open(upqr_journal **out, const upqr_journal_options *opts,
 	if (!j)
 		return set_open_error(err, err_cap, UPQR_ENOMEM, "journal: out of memory");
 	j->magic = UPQR__JOURNAL_MAGIC;
-	j->ops = &upqr__journal_sqlite_ops;
+	/* A connection URI selects PostgreSQL; anything else is a file path for SQLite. */
+	j->ops = is_postgres(opts->location) ? &upqr__journal_pg_ops : &upqr__journal_sqlite_ops;
 	j->lease_ms = opts->lease_ms;
 	j->busy_timeout_ms = opts->busy_timeout_ms;
 	j->clock_ms = opts->clock_ms ? opts->clock_ms : realtime_ms;

@@ -6,7 +6,7 @@
  * storage only: it runs each operation as one database transaction, reads
  * the rows it needs inside it, asks the rules, and writes the result. So a
  * second store (PostgreSQL) is one more upqr__journal_ops table and no
- * change to the client or to the rules.
+ * change to the client or to the rules (journal_pg.c is that second store).
  */
 #ifndef UPQR_JOURNAL_INTERNAL_H
 #define UPQR_JOURNAL_INTERNAL_H
@@ -17,7 +17,8 @@
 #include "upqr/journal.h"
 
 #define UPQR__JOURNAL_MAGIC 0x4a524e4cu  /* "JRNL" */
-/* Schema version written by this library (PRAGMA user_version for SQLite). */
+/* Schema version written by this library (PRAGMA user_version for SQLite,
+ * max(version) of upqr_migrations for PostgreSQL). */
 #define UPQR__JOURNAL_SCHEMA 1
 
 typedef struct upqr__journal_ops upqr__journal_ops;
@@ -65,6 +66,7 @@ struct upqr__journal_ops {
 };
 
 extern const upqr__journal_ops upqr__journal_sqlite_ops;
+extern const upqr__journal_ops upqr__journal_pg_ops;
 
 /* ---- the rules, shared by every backend (journal_rules.c) --------------- */
 

@@ -1,0 +1,1002 @@
+/*
+ * journal_pg.c - the PostgreSQL journal backend (libpq), for merchant back
+ * ends whose checkout runs on several machines that share one journal.
+ *
+ * Same schema, rules and guards as the SQLite backend; what differs is how
+ * concurrent writers are kept apart. SQLite has one writer at a time (BEGIN
+ * IMMEDIATE); here many transactions run at once (READ COMMITTED), so each
+ * operation locks the rows its decision depends on (SELECT ... FOR UPDATE)
+ * before it reads them, and lock order is fixed (a record, then its
+ * original), so no two transactions wait for each other in a circle:
+ *   - begin of a void/refund/reversal locks the original, so two refunds
+ *     of one order on two machines are decided one after the other;
+ *   - a transition locks the record (and, when a child succeeds, its
+ *     original);
+ *   - claim_unfinished takes rows with FOR UPDATE SKIP LOCKED, so two
+ *     recovering processes never receive the same order and never wait on
+ *     each other;
+ *   - a notification is booked with INSERT ... ON CONFLICT DO NOTHING on its
+ *     queryId before its effect is written, so when two instances receive
+ *     the same notification, exactly one books it.
+ * The schema repeats the money guards as triggers that take the same lock
+ * (the refund total is checked by the database, with the original locked),
+ * so a bug here or a hand-made INSERT cannot refund more than was paid.
+ *
+ * Durability: every call is one transaction, committed with
+ * synchronous_commit at least "local" (a session of a server set to "off"
+ * is raised to "on"), so UPQR_OK means it is on the server's disk.
+ *
+ * Connection loss: a call whose connection drops returns UPQR_ENETWORK and
+ * says so; the server rolls back what was not committed, so a record stays
+ * in the last state that was acknowledged (PENDING after begin) and its
+ * claim lapses, and recovery completes it. The next call on the handle
+ * reconnects. Messages never show the password of the connection string.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "journal_internal.h"
+
+/* Marks our migrations table, like SQLite's application_id ("UPQJ"). */
+#define MARKER "upqr journal"
+/* pg_advisory_xact_lock key held while the schema is created or migrated. */
+#define MIGRATE_LOCK "1431392586"
+#define MAX_PARAMS 16
+
+typedef struct migration {
+	int version;
+	const char *description;
+	const char *sql;
+} migration;
+
+static const migration migrations[] = {
+	{ 1, "operations, notifications, money guards",
+	  "CREATE TABLE upqr_ops ("
+	  " id bigserial PRIMARY KEY,"
+	  " kind text NOT NULL CHECK (kind IN ('APPLY_QR','CONSUME_QRNO','CONSUME_CPM','VOID',"
+	  "  'REFUND','REVERSAL')),"
+	  " state text NOT NULL CHECK (state IN ('PENDING','UNKNOWN','ACCEPTED','SUCCESS','FAILED',"
+	  "  'VOIDED','REVERSED','REFUNDED')),"
+	  " mer_id text NOT NULL CHECK (length(mer_id) BETWEEN 1 AND 15),"
+	  " order_id text NOT NULL CHECK (length(order_id) BETWEEN 8 AND 40),"
+	  " txn_time text NOT NULL CHECK (length(txn_time) = 14),"
+	  " amount bigint NOT NULL CHECK (amount BETWEEN 0 AND 999999999999),"
+	  " currency text NOT NULL CHECK (length(currency) = 3),"
+	  " orig_id bigint REFERENCES upqr_ops(id),"
+	  " orig_order_id text NOT NULL DEFAULT '',"
+	  " orig_txn_time text NOT NULL DEFAULT '',"
+	  " orig_query_id text NOT NULL DEFAULT '',"
+	  " resp_code text NOT NULL DEFAULT '',"
+	  " orig_resp_code text NOT NULL DEFAULT '',"
+	  " resp_msg text NOT NULL DEFAULT '',"
+	  " query_id text NOT NULL DEFAULT '',"
+	  " refunded_total bigint NOT NULL DEFAULT 0"
+	  "  CHECK (refunded_total >= 0 AND refunded_total <= amount),"
+	  " attempts bigint NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	  " created_ms bigint NOT NULL,"
+	  " updated_ms bigint NOT NULL,"
+	  " owner text NOT NULL DEFAULT '',"
+	  " lease_until_ms bigint NOT NULL DEFAULT 0,"
+	  " CHECK ((kind IN ('VOID','REFUND','REVERSAL')) = (orig_id IS NOT NULL)));"
+	  /* One operation per merId + orderId, plus at most one reversal of it. */
+	  "CREATE UNIQUE INDEX upqr_ops_key ON upqr_ops (mer_id, order_id, (kind = 'REVERSAL'));"
+	  "CREATE INDEX upqr_ops_orig ON upqr_ops (orig_id) WHERE orig_id IS NOT NULL;"
+	  "CREATE INDEX upqr_ops_open ON upqr_ops (id) WHERE state IN ('PENDING','UNKNOWN','ACCEPTED');"
+	  "CREATE TABLE upqr_notifications ("
+	  " query_id text PRIMARY KEY,"
+	  " op_id bigint NOT NULL REFERENCES upqr_ops(id),"
+	  " outcome text NOT NULL CHECK (outcome IN ('SUCCESS','FAILED')),"
+	  " resp_code text NOT NULL,"
+	  " orig_resp_code text NOT NULL,"
+	  " received_ms bigint NOT NULL);"
+	  /* Refunds and voids that may still succeed never exceed the original. The
+	   * original is locked first, so concurrent inserts are checked one by one. */
+	  "CREATE FUNCTION upqr_refund_guard() RETURNS trigger LANGUAGE plpgsql AS $$"
+	  " DECLARE paid bigint; taken bigint;"
+	  " BEGIN"
+	  "  SELECT amount INTO paid FROM upqr_ops WHERE id = NEW.orig_id FOR UPDATE;"
+	  "  SELECT COALESCE(SUM(amount), 0) INTO taken FROM upqr_ops WHERE orig_id = NEW.orig_id"
+	  "   AND kind IN ('REFUND','VOID') AND state <> 'FAILED';"
+	  "  IF taken + NEW.amount > paid THEN"
+	  "   RAISE EXCEPTION 'upqr_overrefund: % + % > %', taken, NEW.amount, paid"
+	  "    USING ERRCODE = 'UQ001';"
+	  "  END IF;"
+	  "  RETURN NEW;"
+	  " END $$;"
+	  "CREATE TRIGGER upqr_refund_guard BEFORE INSERT ON upqr_ops FOR EACH ROW"
+	  " WHEN (NEW.kind IN ('REFUND','VOID')) EXECUTE FUNCTION upqr_refund_guard();"
+	  /* Final stays final; SUCCESS may only be undone by a void, refund or
+	   * reversal; identity and a known amount never change; nothing is deleted. */
+	  "CREATE FUNCTION upqr_ops_guard() RETURNS trigger LANGUAGE plpgsql AS $$"
+	  " BEGIN"
+	  "  IF TG_OP = 'DELETE' THEN"
+	  "   RAISE EXCEPTION 'upqr_no_delete' USING ERRCODE = 'UQ002';"
+	  "  END IF;"
+	  "  IF NEW.id <> OLD.id OR NEW.kind <> OLD.kind OR NEW.mer_id <> OLD.mer_id"
+	  "   OR NEW.order_id <> OLD.order_id OR NEW.txn_time <> OLD.txn_time"
+	  "   OR NEW.currency <> OLD.currency OR NEW.orig_id IS DISTINCT FROM OLD.orig_id"
+	  "   OR NEW.created_ms <> OLD.created_ms"
+	  "   OR (OLD.amount <> 0 AND NEW.amount <> OLD.amount) THEN"
+	  "   RAISE EXCEPTION 'upqr_identity' USING ERRCODE = 'UQ002';"
+	  "  END IF;"
+	  "  IF NEW.state <> OLD.state AND (OLD.state IN ('FAILED','VOIDED','REVERSED','REFUNDED')"
+	  "   OR (OLD.state = 'SUCCESS' AND NEW.state NOT IN ('VOIDED','REVERSED','REFUNDED'))"
+	  "   OR NEW.state = 'PENDING') THEN"
+	  "   RAISE EXCEPTION 'upqr_final: % -> %', OLD.state, NEW.state USING ERRCODE = 'UQ002';"
+	  "  END IF;"
+	  "  RETURN NEW;"
+	  " END $$;"
+	  "CREATE TRIGGER upqr_ops_guard BEFORE UPDATE OR DELETE ON upqr_ops FOR EACH ROW"
+	  " EXECUTE FUNCTION upqr_ops_guard();"
+	  "CREATE FUNCTION upqr_fixed() RETURNS trigger LANGUAGE plpgsql AS $$"
+	  " BEGIN RAISE EXCEPTION 'upqr_no_delete' USING ERRCODE = 'UQ002'; END $$;"
+	  "CREATE TRIGGER upqr_notifications_fixed BEFORE UPDATE OR DELETE ON upqr_notifications"
+	  " FOR EACH ROW EXECUTE FUNCTION upqr_fixed();"
+	  "CREATE TRIGGER upqr_no_truncate BEFORE TRUNCATE ON upqr_ops"
+	  " FOR EACH STATEMENT EXECUTE FUNCTION upqr_fixed();"
+	  "CREATE TRIGGER upqr_no_truncate BEFORE TRUNCATE ON upqr_notifications"
+	  " FOR EACH STATEMENT EXECUTE FUNCTION upqr_fixed();" },
+};
+
+#define COLS "id, kind, state, mer_id, order_id, txn_time, amount, currency, orig_id," \
+	" orig_order_id, orig_txn_time, orig_query_id, resp_code, orig_resp_code, resp_msg," \
+	" query_id, refunded_total, attempts, created_ms, updated_ms, owner, lease_until_ms"
+#define NCOLS 22
+#define OPEN_STATES "('PENDING','UNKNOWN','ACCEPTED')"
+
+enum {
+	ST_GET_ID, ST_LOCK_ID, ST_GET_OP, ST_LOCK_OP, ST_GET_REVERSAL, ST_INSERT, ST_UPDATE,
+	ST_OUTSTANDING, ST_LIST, ST_CLAIM, ST_SET_CLAIM, ST_NOTE_GET, ST_NOTE_INSERT, ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_GET_ID] = "SELECT " COLS " FROM upqr_ops WHERE id = $1",
+	[ST_LOCK_ID] = "SELECT " COLS " FROM upqr_ops WHERE id = $1 FOR UPDATE",
+	[ST_GET_OP] = "SELECT " COLS " FROM upqr_ops WHERE mer_id = $1 AND order_id = $2"
+		" AND kind <> 'REVERSAL'",
+	[ST_LOCK_OP] = "SELECT " COLS " FROM upqr_ops WHERE mer_id = $1 AND order_id = $2"
+		" AND kind <> 'REVERSAL' FOR UPDATE",
+	[ST_GET_REVERSAL] = "SELECT " COLS " FROM upqr_ops WHERE mer_id = $1 AND order_id = $2"
+		" AND kind = 'REVERSAL'",
+	[ST_INSERT] = "INSERT INTO upqr_ops (kind, state, mer_id, order_id, txn_time, amount,"
+		" currency, orig_id, orig_order_id, orig_txn_time, orig_query_id, created_ms,"
+		" updated_ms, owner, lease_until_ms)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+	[ST_UPDATE] = "UPDATE upqr_ops SET state = $2, amount = $3, resp_code = $4,"
+		" orig_resp_code = $5, resp_msg = $6, query_id = $7, refunded_total = $8,"
+		" attempts = $9, updated_ms = $10, owner = $11, lease_until_ms = $12 WHERE id = $1",
+	[ST_OUTSTANDING] = "SELECT COALESCE(SUM(amount), 0) FROM upqr_ops WHERE orig_id = $1"
+		" AND kind IN ('REFUND','VOID') AND state <> 'FAILED'",
+	[ST_LIST] = "SELECT " COLS " FROM upqr_ops WHERE state IN " OPEN_STATES
+		" ORDER BY id LIMIT $1",
+	/* Rows another transaction is claiming are skipped, not waited for. */
+	[ST_CLAIM] = "WITH c AS (SELECT id FROM upqr_ops WHERE state IN " OPEN_STATES
+		" AND (lease_until_ms <= $1 OR owner = $2 OR owner = '') ORDER BY id LIMIT $3"
+		" FOR UPDATE SKIP LOCKED)"
+		" UPDATE upqr_ops o SET owner = $2, lease_until_ms = $4 FROM c WHERE o.id = c.id"
+		" RETURNING o.id, o.kind, o.state, o.mer_id, o.order_id, o.txn_time, o.amount,"
+		" o.currency, o.orig_id, o.orig_order_id, o.orig_txn_time, o.orig_query_id,"
+		" o.resp_code, o.orig_resp_code, o.resp_msg, o.query_id, o.refunded_total, o.attempts,"
+		" o.created_ms, o.updated_ms, o.owner, o.lease_until_ms",
+	[ST_SET_CLAIM] = "UPDATE upqr_ops SET owner = $2, lease_until_ms = $3 WHERE id = $1",
+	[ST_NOTE_GET] = "SELECT op_id FROM upqr_notifications WHERE query_id = $1",
+	[ST_NOTE_INSERT] = "INSERT INTO upqr_notifications (query_id, op_id, outcome, resp_code,"
+		" orig_resp_code, received_ms) VALUES ($1, $2, $3, $4, $5, $6)"
+		" ON CONFLICT (query_id) DO NOTHING RETURNING op_id",
+};
+
+static const char *const stmt_name[ST_COUNT] = {
+	"upqr_get_id", "upqr_lock_id", "upqr_get_op", "upqr_lock_op", "upqr_get_reversal",
+	"upqr_insert", "upqr_update", "upqr_outstanding", "upqr_list", "upqr_claim",
+	"upqr_set_claim", "upqr_note_get", "upqr_note_insert",
+};
+
+typedef struct pg {
+	PGconn *conn;
+	char *where;     /* the location with its password masked: for messages */
+} pg;
+
+static pg *PG(upqr_journal *j)
+{
+	return j->impl;
+}
+
+/* ---- parameters ------------------------------------------------------------- */
+
+typedef struct params {
+	int n;
+	const char *v[MAX_PARAMS];
+	char num[MAX_PARAMS][24];
+} params;
+
+static void p_text(params *p, const char *s)
+{
+	p->v[p->n++] = s;
+}
+
+static void p_int(params *p, int64_t x)
+{
+	snprintf(p->num[p->n], sizeof(p->num[0]), "%lld", (long long)x);
+	p->v[p->n] = p->num[p->n];
+	p->n++;
+}
+
+/* ---- errors ------------------------------------------------------------------ */
+
+/* Copies libpq's text without its trailing newline. */
+static void pq_text(char *dst, size_t cap, const char *src)
+{
+	upqr__journal_copy_text(dst, cap, src ? src : "");
+	size_t n = strlen(dst);
+	while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
+		dst[--n] = '\0';
+}
+
+static bool connection_lost(upqr_journal *j, const char *state)
+{
+	return PQstatus(PG(j)->conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0
+			|| strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0
+			|| strcmp(state, "57P03") == 0;
+}
+
+/* Maps a failed result (r may be NULL) to a status by its SQLSTATE. */
+static int pg_error(upqr_journal *j, const PGresult *r, const char *what)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char msg[160];
+	pq_text(msg, sizeof(msg), primary ? primary : PQerrorMessage(PG(j)->conn));
+	const char *where = PG(j)->where;
+	if (connection_lost(j, state))
+		return upqr__set_error(j->err, UPQR_ENETWORK, "%s: lost the connection to journal %s "
+				"(%s); what was not committed is rolled back by the server", what, where, msg);
+	if (strcmp(state, "UQ001") == 0)
+		return upqr__set_error(j->err, UPQR_EOVERREFUND,
+				"%s: refunds and voids would exceed the original amount", what);
+	if (strcmp(state, "UQ002") == 0)
+		return upqr__set_error(j->err, UPQR_ESTATE, "%s: refused by the journal (%s)", what, msg);
+	if (strcmp(state, "23505") == 0)
+		return upqr__set_error(j->err, UPQR_EDUPLICATE, "%s: already in the journal (%s)",
+				what, msg);
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0
+			|| strcmp(state, "40001") == 0 || strcmp(state, "57014") == 0)
+		return upqr__set_error(j->err, UPQR_EBUSY, "%s: journal %s: rows stayed locked past "
+				"%u ms (%s)", what, where, j->busy_timeout_ms, msg);
+	int status = UPQR_EINTERNAL;
+	if (strncmp(state, "53", 2) == 0 || strncmp(state, "58", 2) == 0
+			|| strcmp(state, "42501") == 0 || strcmp(state, "25006") == 0)
+		status = UPQR_EIO;
+	else if (strncmp(state, "XX", 2) == 0)
+		status = UPQR_ECORRUPT;
+	return upqr__set_error(j->err, status, "%s: journal %s: %s (SQLSTATE %s)", what, where,
+			msg, state);
+}
+
+/* ---- statements ---------------------------------------------------------------- */
+
+/* Runs prepared statement `which`; *out (when given) receives the rows, else they are dropped. */
+static int q(upqr_journal *j, int which, const params *p, PGresult **out, const char *what)
+{
+	PGresult *r = PQexecPrepared(PG(j)->conn, stmt_name[which], p ? p->n : 0,
+			p ? p->v : NULL, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (out)
+			*out = r;
+		else
+			PQclear(r);
+		return UPQR_OK;
+	}
+	int rc = pg_error(j, r, what);
+	PQclear(r);
+	return rc;
+}
+
+/* Runs plain SQL (no parameters); *out as for q. */
+static int exec_sql(upqr_journal *j, const char *sql, PGresult **out, const char *what)
+{
+	PGresult *r = PQexec(PG(j)->conn, sql);
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (out)
+			*out = r;
+		else
+			PQclear(r);
+		return UPQR_OK;
+	}
+	int rc = pg_error(j, r, what);
+	PQclear(r);
+	return rc;
+}
+
+static int64_t int_at(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+#define TEXT_AT(f, r, row, col) upqr__journal_copy_text((f), sizeof(f), PQgetvalue((r), (row), (col)))
+
+static int read_row(upqr_journal *j, const PGresult *res, int row, upqr_journal_record *r)
+{
+	char name[16];
+	memset(r, 0, sizeof(*r));
+	r->id = int_at(res, row, 0);
+	TEXT_AT(name, res, row, 1);
+	r->kind = upqr__journal_kind_parse(name);
+	TEXT_AT(name, res, row, 2);
+	r->state = upqr__journal_state_parse(name);
+	if (r->kind == UPQR_JOURNAL_KIND_NONE || r->state == 0)
+		return upqr__set_error(j->err, UPQR_ECORRUPT, "journal %s: record %lld has an unknown "
+				"kind or state", PG(j)->where, (long long)r->id);
+	TEXT_AT(r->mer_id, res, row, 3);
+	TEXT_AT(r->order_id, res, row, 4);
+	TEXT_AT(r->txn_time, res, row, 5);
+	r->amount = int_at(res, row, 6);
+	TEXT_AT(r->currency, res, row, 7);
+	r->orig_id = int_at(res, row, 8);
+	TEXT_AT(r->orig_order_id, res, row, 9);
+	TEXT_AT(r->orig_txn_time, res, row, 10);
+	TEXT_AT(r->orig_query_id, res, row, 11);
+	TEXT_AT(r->resp_code, res, row, 12);
+	TEXT_AT(r->orig_resp_code, res, row, 13);
+	TEXT_AT(r->resp_msg, res, row, 14);
+	TEXT_AT(r->query_id, res, row, 15);
+	r->refunded_total = int_at(res, row, 16);
+	r->attempts = (uint32_t)int_at(res, row, 17);
+	r->created_ms = int_at(res, row, 18);
+	r->updated_ms = int_at(res, row, 19);
+	TEXT_AT(r->owner, res, row, 20);
+	r->lease_until_ms = int_at(res, row, 21);
+	return UPQR_OK;
+}
+
+/* Runs a query for at most one record; UPQR_ENOTFOUND (no text) if none. */
+static int one_row(upqr_journal *j, int which, const params *p, upqr_journal_record *out)
+{
+	PGresult *r = NULL;
+	int rc = q(j, which, p, &r, "read");
+	if (rc != UPQR_OK)
+		return rc;
+	rc = PQntuples(r) > 0 ? read_row(j, r, 0, out) : UPQR_ENOTFOUND;
+	PQclear(r);
+	return rc;
+}
+
+static int get_by_id(upqr_journal *j, int64_t id, bool lock, upqr_journal_record *out)
+{
+	params p = { 0 };
+	p_int(&p, id);
+	int rc = one_row(j, lock ? ST_LOCK_ID : ST_GET_ID, &p, out);
+	if (rc == UPQR_ENOTFOUND)
+		upqr__set_error(j->err, rc, "no record %lld in the journal", (long long)id);
+	return rc;
+}
+
+/* lock: the operation's row FOR UPDATE (never used for a reversal lookup). */
+static int get_by_key(upqr_journal *j, const char *mer_id, const char *order_id, bool reversal,
+		bool lock, upqr_journal_record *out)
+{
+	params p = { 0 };
+	p_text(&p, mer_id);
+	p_text(&p, order_id);
+	int rc = one_row(j, reversal ? ST_GET_REVERSAL : lock ? ST_LOCK_OP : ST_GET_OP, &p, out);
+	if (rc == UPQR_ENOTFOUND)
+		upqr__set_error(j->err, rc, "no %s order %s of merchant %s in the journal",
+				reversal ? "reversal of" : "", order_id, mer_id);
+	return rc;
+}
+
+static int write_record(upqr_journal *j, const upqr_journal_record *r)
+{
+	params p = { 0 };
+	p_int(&p, r->id);
+	p_text(&p, upqr_journal_state_name(r->state));
+	p_int(&p, r->amount);
+	p_text(&p, r->resp_code);
+	p_text(&p, r->orig_resp_code);
+	p_text(&p, r->resp_msg);
+	p_text(&p, r->query_id);
+	p_int(&p, r->refunded_total);
+	p_int(&p, r->attempts);
+	p_int(&p, r->updated_ms);
+	p_text(&p, r->owner);
+	p_int(&p, r->lease_until_ms);
+	return q(j, ST_UPDATE, &p, NULL, "write");
+}
+
+/* ---- connection and transactions ------------------------------------------------- */
+
+static int prepare_all(upqr_journal *j)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		PGresult *r = PQprepare(PG(j)->conn, stmt_name[i], stmt_sql[i], 0, NULL);
+		int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? UPQR_OK : pg_error(j, r, "prepare");
+		PQclear(r);
+		if (rc != UPQR_OK)
+			return rc;
+	}
+	return UPQR_OK;
+}
+
+/*
+ * Session settings: UTF-8 text, the busy timeout as lock_timeout (PostgreSQL
+ * reads 0 as "wait forever": at least 1 ms), and commits that wait for the
+ * disk. A server configured with synchronous_commit = off would acknowledge
+ * commits it can still lose; this session asks for "on" then.
+ */
+static int set_session(upqr_journal *j)
+{
+	char sql[160];
+	unsigned int ms = j->busy_timeout_ms > 0 ? j->busy_timeout_ms : 1;
+	if (ms > 0x7fffffffu)
+		ms = 0x7fffffffu;
+	snprintf(sql, sizeof(sql), "SET client_encoding = 'UTF8'; SET lock_timeout = %u;"
+			" SET synchronous_commit = on", ms);
+	PGresult *r = NULL;
+	int rc = exec_sql(j, "SHOW synchronous_commit", &r, "open");
+	if (rc != UPQR_OK)
+		return rc;
+	bool off = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "off") == 0;
+	PQclear(r);
+	if (!off)
+		*strrchr(sql, ';') = '\0';  /* keep the server's (at least as strong) setting */
+	return exec_sql(j, sql, NULL, "open");
+}
+
+/* A handle whose connection broke reconnects at its next call. */
+static int ensure_connected(upqr_journal *j)
+{
+	if (PQstatus(PG(j)->conn) == CONNECTION_OK)
+		return UPQR_OK;
+	PQreset(PG(j)->conn);
+	if (PQstatus(PG(j)->conn) != CONNECTION_OK) {
+		char msg[160];
+		pq_text(msg, sizeof(msg), PQerrorMessage(PG(j)->conn));
+		return upqr__set_error(j->err, UPQR_ENETWORK, "cannot reconnect to journal %s: %s",
+				PG(j)->where, msg);
+	}
+	int rc = set_session(j);
+	return rc == UPQR_OK ? prepare_all(j) : rc;
+}
+
+static int tx_begin(upqr_journal *j)
+{
+	int rc = ensure_connected(j);
+	return rc == UPQR_OK ? exec_sql(j, "BEGIN", NULL, "begin transaction") : rc;
+}
+
+/* Commits when status is UPQR_OK, else rolls back; returns the final status. */
+static int tx_end(upqr_journal *j, int status)
+{
+	if (status == UPQR_OK) {
+		status = exec_sql(j, "COMMIT", NULL, "commit");
+		if (status == UPQR_OK)
+			return status;
+	}
+	if (PQstatus(PG(j)->conn) == CONNECTION_OK
+			&& PQtransactionStatus(PG(j)->conn) != PQTRANS_IDLE) {
+		char keep[UPQR__ERR_MAX];
+		memcpy(keep, j->err, sizeof(keep));
+		(void)exec_sql(j, "ROLLBACK", NULL, "rollback");
+		memcpy(j->err, keep, sizeof(keep));  /* the first failure is the one to report */
+	}
+	return status;
+}
+
+/* ---- opening: recognise, then create or migrate -------------------------------------- */
+
+/*
+ * Looks at the database without writing to it. *version: our schema version,
+ * 0 when none of our tables exist (a new journal), or an error.
+ */
+static int identify(upqr_journal *j, int64_t *version)
+{
+	PGresult *r = NULL;
+	int rc = exec_sql(j, "SELECT (SELECT count(*) FROM pg_catalog.pg_tables"
+			" WHERE schemaname = current_schema() AND tablename IN"
+			" ('upqr_ops', 'upqr_notifications', 'upqr_migrations')),"
+			" COALESCE(obj_description(to_regclass('upqr_migrations'), 'pg_class'), '')",
+			&r, "open");
+	if (rc != UPQR_OK)
+		return rc;
+	int64_t tables = int_at(r, 0, 0);
+	bool ours = strcmp(PQgetvalue(r, 0, 1), MARKER) == 0;
+	PQclear(r);
+	const char *where = PG(j)->where;
+	if (tables == 0) {
+		*version = 0;
+		return UPQR_OK;
+	}
+	if (!ours)
+		return upqr__set_error(j->err, UPQR_EFOREIGN, "database %s has tables named like a "
+				"upqr journal's that are not one; it was not changed", where);
+	if (tables != 3)
+		return upqr__set_error(j->err, UPQR_ECORRUPT, "journal %s lacks some of its tables; "
+				"it was not changed", where);
+	rc = exec_sql(j, "SELECT COALESCE(max(version), 0) FROM upqr_migrations", &r, "open");
+	if (rc != UPQR_OK)
+		return rc;
+	int64_t v = int_at(r, 0, 0);
+	PQclear(r);
+	if (v > UPQR__JOURNAL_SCHEMA)
+		return upqr__set_error(j->err, UPQR_EUNSUPPORTED,
+				"journal %s has schema version %lld, newer than this upqr's %d: use a newer "
+				"upqr; the database was not changed", where, (long long)v, UPQR__JOURNAL_SCHEMA);
+	if (v < 1)
+		return upqr__set_error(j->err, UPQR_ECORRUPT,
+				"journal %s has schema version %lld; it was not changed", where, (long long)v);
+	*version = v;
+	return UPQR_OK;
+}
+
+static int apply_migration(upqr_journal *j, const migration *m)
+{
+	int rc = exec_sql(j, m->sql, NULL, "migrate");
+	if (rc != UPQR_OK)
+		return rc;
+	const char *sql = "INSERT INTO upqr_migrations (version, applied_ms, description)"
+			" VALUES ($1, $2, $3)";
+	params p = { 0 };
+	p_int(&p, m->version);
+	p_int(&p, j->clock_ms(j->clock_user));
+	p_text(&p, m->description);
+	PGresult *r = PQexecParams(PG(j)->conn, sql, p.n, NULL, p.v, NULL, NULL, 0);
+	rc = PQresultStatus(r) == PGRES_COMMAND_OK ? UPQR_OK : pg_error(j, r, "migrate");
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * Brings the schema to UPQR__JOURNAL_SCHEMA in one transaction (DDL is
+ * transactional here), under an advisory lock, after identifying the
+ * database again inside it: another process may have created or migrated
+ * it meanwhile.
+ */
+static int migrate(upqr_journal *j)
+{
+	int rc = exec_sql(j, "BEGIN", NULL, "open");
+	if (rc != UPQR_OK)
+		return rc;
+	rc = exec_sql(j, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL, "open");
+	int64_t version = 0;
+	if (rc == UPQR_OK)
+		rc = identify(j, &version);
+	if (rc == UPQR_OK && version == 0)
+		rc = exec_sql(j, "CREATE TABLE upqr_migrations (version integer PRIMARY KEY,"
+				" applied_ms bigint NOT NULL, description text NOT NULL);"
+				" COMMENT ON TABLE upqr_migrations IS '" MARKER "'", NULL, "create");
+	for (size_t i = 0; rc == UPQR_OK && i < UPQR__ARRAY_LEN(migrations); i++)
+		if (migrations[i].version > version)
+			rc = apply_migration(j, &migrations[i]);
+	return tx_end(j, rc);
+}
+
+/*
+ * "postgresql://user:secret@host/db?password=x" -> "postgresql://user:***@host/db?password=***":
+ * the location as it may appear in messages and logs.
+ */
+static void mask_password(char *s)
+{
+	char *scheme = strstr(s, "://");
+	char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+	char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+	if (at && (!slash || at < slash)) {
+		char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+		if (colon && at - colon > 1) {
+			memmove(colon + 4, at, strlen(at) + 1);
+			memcpy(colon + 1, "***", 3);
+		}
+	}
+	for (char *p = strstr(s, "password="); p; p = strstr(p + 1, "password=")) {
+		char *v = p + 9, *end = v + strcspn(v, "&");
+		if (end - v >= 3) {
+			memcpy(v, "***", 3);
+			memmove(v + 3, end, strlen(end) + 1);
+		}
+	}
+}
+
+static int pg_connect(upqr_journal *j, const char *location)
+{
+	pg *s = PG(j);
+	s->conn = PQconnectdb(location);
+	if (!s->conn)
+		return upqr__set_error(j->err, UPQR_ENOMEM, "journal: out of memory");
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		return UPQR_OK;
+	char msg[160];
+	pq_text(msg, sizeof(msg), PQerrorMessage(s->conn));
+	int status = strstr(msg, "authentication") ? UPQR_EAUTH
+			: strstr(msg, "does not exist") ? UPQR_ENOTFOUND
+			: strstr(msg, "invalid") || strstr(msg, "missing") ? UPQR_EINVAL : UPQR_ENETWORK;
+	return upqr__set_error(j->err, status, "cannot connect to journal %s: %s", s->where, msg);
+}
+
+static int pg_open(upqr_journal *j, const char *location, bool create)
+{
+	pg *s = upqr__calloc(1, sizeof(*s));
+	if (!s)
+		return upqr__set_error(j->err, UPQR_ENOMEM, "journal: out of memory");
+	j->impl = s;
+	size_t n = strlen(location) + 1;
+	s->where = upqr__malloc(n);
+	if (!s->where)
+		return upqr__set_error(j->err, UPQR_ENOMEM, "journal: out of memory");
+	memcpy(s->where, location, n);
+	mask_password(s->where);
+	int rc = pg_connect(j, location);
+	if (rc == UPQR_OK)
+		rc = set_session(j);
+	int64_t version = 0;
+	if (rc == UPQR_OK)
+		rc = identify(j, &version);  /* read-only: nothing is written to a stranger */
+	if (rc == UPQR_OK && version == 0 && !create)
+		rc = upqr__set_error(j->err, UPQR_ENOTFOUND, "journal %s does not exist (the database "
+				"holds no upqr journal)", s->where);
+	if (rc == UPQR_OK && version < UPQR__JOURNAL_SCHEMA)
+		rc = migrate(j);
+	if (rc == UPQR_OK)
+		rc = prepare_all(j);
+	return rc;
+}
+
+static void pg_close(upqr_journal *j)
+{
+	pg *s = PG(j);
+	if (!s)
+		return;
+	PQfinish(s->conn);
+	upqr__free(s->where);
+	upqr__free(s);
+	j->impl = NULL;
+}
+
+/* ---- operations ------------------------------------------------------------------------ */
+
+static int load_child_context(upqr_journal *j, const upqr_journal_record *orig,
+		int64_t *outstanding, upqr_journal_state *reversal)
+{
+	params p = { 0 };
+	p_int(&p, orig->id);
+	PGresult *r = NULL;
+	int rc = q(j, ST_OUTSTANDING, &p, &r, "begin");
+	if (rc != UPQR_OK)
+		return rc;
+	*outstanding = int_at(r, 0, 0);
+	PQclear(r);
+	upqr_journal_record rev;
+	rc = get_by_key(j, orig->mer_id, orig->order_id, true, false, &rev);
+	*reversal = rc == UPQR_OK ? rev.state : (upqr_journal_state)0;
+	if (rc == UPQR_ENOTFOUND) {
+		j->err[0] = '\0';
+		rc = UPQR_OK;
+	}
+	return rc;
+}
+
+static int insert_record(upqr_journal *j, upqr_journal_record *rec)
+{
+	params p = { 0 };
+	p_text(&p, upqr_journal_kind_name(rec->kind));
+	p_text(&p, upqr_journal_state_name(rec->state));
+	p_text(&p, rec->mer_id);
+	p_text(&p, rec->order_id);
+	p_text(&p, rec->txn_time);
+	p_int(&p, rec->amount);
+	p_text(&p, rec->currency);
+	if (rec->orig_id > 0)
+		p_int(&p, rec->orig_id);
+	else
+		p_text(&p, NULL);
+	p_text(&p, rec->orig_order_id);
+	p_text(&p, rec->orig_txn_time);
+	p_text(&p, rec->orig_query_id);
+	p_int(&p, rec->created_ms);
+	p_int(&p, rec->updated_ms);
+	p_text(&p, rec->owner);
+	p_int(&p, rec->lease_until_ms);
+	PGresult *r = NULL;
+	int rc = q(j, ST_INSERT, &p, &r, "begin");
+	if (rc == UPQR_EDUPLICATE)
+		return upqr__set_error(j->err, UPQR_EDUPLICATE,
+				"order %s of merchant %s is already in the journal", rec->order_id, rec->mer_id);
+	if (rc == UPQR_OK) {
+		rec->id = int_at(r, 0, 0);
+		PQclear(r);
+	}
+	return rc;
+}
+
+static int begin_in_tx(upqr_journal *j, upqr_journal_record *rec)
+{
+	if (rec->kind >= UPQR_JOURNAL_VOID) {
+		/* The original stays locked until commit: children of one order are decided in turn. */
+		upqr_journal_record orig;
+		int rc = get_by_key(j, rec->mer_id, rec->orig_order_id, false, true, &orig);
+		if (rc == UPQR_ENOTFOUND)
+			return upqr__set_error(j->err, UPQR_ENOTFOUND, "the original order %s of merchant "
+					"%s is not in the journal", rec->orig_order_id, rec->mer_id);
+		int64_t outstanding = 0;
+		upqr_journal_state reversal = 0;
+		if (rc == UPQR_OK)
+			rc = load_child_context(j, &orig, &outstanding, &reversal);
+		if (rc == UPQR_OK)
+			rc = upqr__journal_check_child(j, rec, &orig, outstanding, reversal);
+		if (rc != UPQR_OK)
+			return rc;
+	}
+	return insert_record(j, rec);
+}
+
+static int pg_begin(upqr_journal *j, const upqr_journal_order *o, int64_t now,
+		upqr_journal_record *out)
+{
+	upqr_journal_record rec;
+	upqr__journal_new_record(j, &rec, o, now);
+	int rc = tx_begin(j);
+	if (rc != UPQR_OK)
+		return rc;
+	rc = tx_end(j, begin_in_tx(j, &rec));
+	if (rc == UPQR_OK)
+		*out = rec;
+	return rc;
+}
+
+/* A child that reached SUCCESS changes its original (locked: child, then original). */
+static int apply_to_original(upqr_journal *j, const upqr_journal_record *child, int64_t now)
+{
+	upqr_journal_record orig;
+	int rc = get_by_id(j, child->orig_id, true, &orig);
+	bool changed = false;
+	if (rc == UPQR_OK)
+		rc = upqr__journal_apply_child_success(j, &orig, child, now, &changed);
+	if (rc == UPQR_OK && changed)
+		rc = write_record(j, &orig);
+	return rc;
+}
+
+static int store_change(upqr_journal *j, const upqr_journal_record *before,
+		const upqr_journal_record *rec, bool changed, int64_t now)
+{
+	int rc = UPQR_OK;
+	if (changed && rec->state == UPQR_JOURNAL_SUCCESS && rec->orig_id > 0)
+		rc = apply_to_original(j, rec, now);
+	if (rc == UPQR_OK && memcmp(before, rec, sizeof(*rec)) != 0)
+		rc = write_record(j, rec);
+	return rc;
+}
+
+static int update_in_tx(upqr_journal *j, int64_t id, upqr_journal_state to,
+		const upqr_journal_update *u, int64_t now, upqr_journal_record *rec)
+{
+	int rc = get_by_id(j, id, true, rec);
+	if (rc != UPQR_OK)
+		return rc;
+	upqr_journal_record before = *rec;
+	bool changed = false;
+	rc = upqr__journal_plan_update(j, rec, to, u, false, now, &changed);
+	if (rc == UPQR_OK)
+		rc = store_change(j, &before, rec, changed, now);
+	return rc;
+}
+
+static int pg_update(upqr_journal *j, int64_t id, upqr_journal_state to,
+		const upqr_journal_update *u, int64_t now, upqr_journal_record *out)
+{
+	upqr_journal_record rec;
+	int rc = tx_begin(j);
+	if (rc != UPQR_OK)
+		return rc;
+	rc = tx_end(j, update_in_tx(j, id, to, u, now, &rec));
+	if (rc == UPQR_OK)
+		*out = rec;
+	return rc;
+}
+
+static int pg_find(upqr_journal *j, int64_t id, const char *mer_id, const char *order_id,
+		upqr_journal_kind kind, upqr_journal_record *out)
+{
+	int rc = ensure_connected(j);
+	if (rc != UPQR_OK)
+		return rc;
+	upqr_journal_record rec;
+	rc = id > 0 ? get_by_id(j, id, false, &rec)
+			: get_by_key(j, mer_id, order_id, kind == UPQR_JOURNAL_REVERSAL, false, &rec);
+	if (rc == UPQR_OK && id <= 0 && kind != UPQR_JOURNAL_KIND_NONE && rec.kind != kind)
+		rc = upqr__set_error(j->err, UPQR_ENOTFOUND, "order %s of merchant %s is a %s, not a %s",
+				order_id, mer_id, upqr_journal_kind_name(rec.kind), upqr_journal_kind_name(kind));
+	if (rc == UPQR_OK)
+		*out = rec;
+	return rc;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = ((const upqr_journal_record *)a)->id, y = ((const upqr_journal_record *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* Reads the rows of r into out (at most cap), oldest first. */
+static int read_rows(upqr_journal *j, PGresult *r, upqr_journal_record *out, size_t cap,
+		size_t *count)
+{
+	int rc = UPQR_OK;
+	size_t n = 0;
+	for (int row = 0; rc == UPQR_OK && row < PQntuples(r) && n < cap; row++)
+		rc = read_row(j, r, row, &out[n++]);
+	PQclear(r);
+	*count = rc == UPQR_OK ? n : 0;
+	if (rc == UPQR_OK)
+		qsort(out, n, sizeof(*out), cmp_id);  /* RETURNING keeps no order */
+	return rc;
+}
+
+static int pg_unfinished(upqr_journal *j, bool claim, int64_t now, upqr_journal_record *out,
+		size_t cap, size_t *count)
+{
+	int rc = ensure_connected(j);
+	if (rc != UPQR_OK)
+		return rc;
+	params p = { 0 };
+	int64_t limit = cap > INT32_MAX ? INT32_MAX : (int64_t)cap;
+	if (claim) {
+		p_int(&p, now);
+		p_text(&p, j->owner);
+		p_int(&p, limit);
+		p_int(&p, now + j->lease_ms);
+	} else {
+		p_int(&p, limit);
+	}
+	/* One statement is one transaction: the claim commits before the rows are returned. */
+	PGresult *r = NULL;
+	rc = q(j, claim ? ST_CLAIM : ST_LIST, &p, &r, claim ? "claim" : "list");
+	if (rc != UPQR_OK)
+		return rc;
+	return read_rows(j, r, out, cap, count);
+}
+
+static int release_in_tx(upqr_journal *j, int64_t id, int64_t now)
+{
+	upqr_journal_record rec;
+	int rc = get_by_id(j, id, true, &rec);
+	if (rc != UPQR_OK || !rec.owner[0])
+		return rc;
+	bool mine = strcmp(rec.owner, j->owner) == 0;
+	if (!mine && rec.lease_until_ms > now)
+		return upqr__set_error(j->err, UPQR_ECLAIMED, "record %lld is claimed by %s, not by "
+				"this handle", (long long)id, rec.owner);
+	if (!mine)
+		return UPQR_OK;  /* a lapsed claim of someone else: already free */
+	params p = { 0 };
+	p_int(&p, id);
+	p_text(&p, "");
+	p_int(&p, 0);
+	return q(j, ST_SET_CLAIM, &p, NULL, "release");
+}
+
+static int pg_release(upqr_journal *j, int64_t id, int64_t now)
+{
+	int rc = tx_begin(j);
+	if (rc != UPQR_OK)
+		return rc;
+	return tx_end(j, release_in_tx(j, id, now));
+}
+
+/* The queryId is booked: *op_id the record it was booked for, 0 if not booked. */
+static int booked_op(upqr_journal *j, const char *query_id, int64_t *op_id)
+{
+	params p = { 0 };
+	p_text(&p, query_id);
+	PGresult *r = NULL;
+	int rc = q(j, ST_NOTE_GET, &p, &r, "book notification");
+	if (rc != UPQR_OK)
+		return rc;
+	*op_id = PQntuples(r) > 0 ? int_at(r, 0, 0) : 0;
+	PQclear(r);
+	return UPQR_OK;
+}
+
+/* A queryId booked before: it must be for the same order. */
+static int booked_before(upqr_journal *j, int64_t op_id, const upqr_journal_notification *n,
+		upqr_journal_record *rec)
+{
+	int rc = get_by_id(j, op_id, false, rec);
+	if (rc == UPQR_OK && (strcmp(rec->mer_id, n->mer_id) != 0
+			|| strcmp(rec->order_id, n->order_id) != 0))
+		rc = upqr__set_error(j->err, UPQR_ESTATE, "queryId %s was booked for order %s, not %s",
+				n->query_id, rec->order_id, n->order_id);
+	return rc;
+}
+
+/* Inserts the booking; *taken when another transaction booked this queryId first. */
+static int insert_notification(upqr_journal *j, const upqr_journal_notification *n,
+		int64_t op_id, int64_t now, bool *taken)
+{
+	params p = { 0 };
+	p_text(&p, n->query_id);
+	p_int(&p, op_id);
+	p_text(&p, upqr_journal_state_name(n->outcome));
+	p_text(&p, n->resp_code);
+	p_text(&p, n->orig_resp_code);
+	p_int(&p, now);
+	PGresult *r = NULL;
+	int rc = q(j, ST_NOTE_INSERT, &p, &r, "book notification");
+	if (rc != UPQR_OK)
+		return rc;
+	*taken = PQntuples(r) == 0;
+	PQclear(r);
+	return UPQR_OK;
+}
+
+static void update_of(upqr_journal_update *u, const upqr_journal_notification *n)
+{
+	memset(u, 0, sizeof(*u));
+	memcpy(u->resp_code, n->resp_code, sizeof(u->resp_code));
+	memcpy(u->orig_resp_code, n->orig_resp_code, sizeof(u->orig_resp_code));
+	memcpy(u->resp_msg, n->resp_msg, sizeof(u->resp_msg));
+	memcpy(u->query_id, n->query_id, sizeof(u->query_id));
+	u->amount = n->amount;
+}
+
+static int book_in_tx(upqr_journal *j, const upqr_journal_notification *n, int64_t now,
+		int *is_new, upqr_journal_record *rec)
+{
+	int64_t op_id = 0;
+	int rc = booked_op(j, n->query_id, &op_id);
+	if (rc != UPQR_OK || op_id > 0)
+		return rc == UPQR_OK ? booked_before(j, op_id, n, rec) : rc;
+	rc = get_by_key(j, n->mer_id, n->order_id, false, true, rec);
+	if (rc != UPQR_OK)
+		return rc;
+	if (n->txn_time[0] && strcmp(n->txn_time, rec->txn_time) != 0)
+		return upqr__set_error(j->err, UPQR_ESTATE, "notification for order %s has txnTime %s, "
+				"the journal has %s", n->order_id, n->txn_time, rec->txn_time);
+	upqr_journal_update u;
+	update_of(&u, n);
+	upqr_journal_record before = *rec;
+	bool changed = false, taken = false;
+	rc = upqr__journal_plan_update(j, rec, n->outcome, &u, true, now, &changed);
+	/* Booked before its effect: of two instances booking at once, one inserts, one is told. */
+	if (rc == UPQR_OK)
+		rc = insert_notification(j, n, rec->id, now, &taken);
+	if (rc == UPQR_OK && taken) {
+		rc = booked_op(j, n->query_id, &op_id);
+		return rc == UPQR_OK ? booked_before(j, op_id, n, rec) : rc;
+	}
+	if (rc == UPQR_OK)
+		rc = store_change(j, &before, rec, changed, now);
+	if (rc == UPQR_OK)
+		*is_new = 1;
+	return rc;
+}
+
+static int pg_book_notification(upqr_journal *j, const upqr_journal_notification *n, int64_t now,
+		int *is_new, upqr_journal_record *out)
+{
+	upqr_journal_record rec;
+	int fresh = 0;
+	int rc = tx_begin(j);
+	if (rc != UPQR_OK)
+		return rc;
+	rc = tx_end(j, book_in_tx(j, n, now, &fresh, &rec));
+	if (rc == UPQR_OK) {
+		*is_new = fresh;
+		*out = rec;
+	}
+	return rc;
+}
+
+const upqr__journal_ops upqr__journal_pg_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.begin = pg_begin,
+	.update = pg_update,
+	.find = pg_find,
+	.unfinished = pg_unfinished,
+	.release = pg_release,
+	.book_notification = pg_book_notification,
+};

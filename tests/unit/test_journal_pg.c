@@ -1,0 +1,468 @@
+/*
+ * test_journal_pg.c - the journal contract suite on the PostgreSQL backend,
+ * plus what only PostgreSQL has: a database shared with other applications
+ * (foreign and newer schemas are refused untouched), the schema's own
+ * guards against hand-made SQL, connection loss in the middle of an
+ * operation, and a fleet of processes sharing one journal with kill -9.
+ *
+ * The server: $UPQR_PG_URL (tests/run.sh starts one with
+ * tests/support/pg_fixture.sh and exports it), else this program starts its
+ * own with that script and stops it at exit. Without PostgreSQL server
+ * binaries every test reports itself skipped.
+ *
+ * Each test gets a fresh database (CREATE DATABASE), dropped afterwards.
+ */
+#include <errno.h>
+#include <sys/types.h>
+
+#include <libpq-fe.h>
+
+#include "journal_contract.h"
+
+/* ---- the server and the fixture ---------------------------------------------------- */
+
+static char admin_url[512];   /* the server's "postgres" database */
+static char own_server[512];  /* set when this program started the server */
+static char skip_reason[256];
+
+static void stop_own_server(void)
+{
+	if (!own_server[0])
+		return;
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "sh tests/support/pg_fixture.sh stop '%s' >/dev/null", own_server);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not stop %s\n", own_server);
+	own_server[0] = '\0';
+}
+
+/* Finds or starts the server; on failure fills skip_reason. */
+static void find_server(void)
+{
+	const char *url = getenv("UPQR_PG_URL");
+	if (url && *url) {
+		snprintf(admin_url, sizeof(admin_url), "%s", url);
+		return;
+	}
+	FILE *p = popen("sh tests/support/pg_fixture.sh start", "r");
+	if (!p) {
+		snprintf(skip_reason, sizeof(skip_reason), "cannot run tests/support/pg_fixture.sh");
+		return;
+	}
+	char line[512] = "";
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	int status = pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	if (status != 0 || strncmp(line, "postgresql://", 13) != 0) {
+		snprintf(skip_reason, sizeof(skip_reason), "no PostgreSQL server (pg_fixture.sh "
+				"exit %d; set UPQR_PG_URL or install postgresql)",
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return;
+	}
+	snprintf(admin_url, sizeof(admin_url), "%s", line);
+	snprintf(own_server, sizeof(own_server), "%s", line);
+	atexit(stop_own_server);
+}
+
+/* The URL of database `db` on the test server ("postgresql:///postgres?..." -> "/db?..."). */
+static void db_url(char *out, size_t cap, const char *db)
+{
+	const char *query = strchr(admin_url, '?');
+	snprintf(out, cap, "postgresql:///%s%s", db, query ? query : "");
+}
+
+/* The database name in a URL made by db_url. */
+static void db_name(char *out, size_t cap, const char *url)
+{
+	const char *s = url + strlen("postgresql:///");
+	size_t n = strcspn(s, "?");
+	snprintf(out, cap, "%.*s", (int)n, s);
+}
+
+static PGconn *connect_url(const char *url)
+{
+	PGconn *c = PQconnectdb(url);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connect %s: %s", url, PQerrorMessage(c));
+	return c;
+}
+
+/* Runs SQL that must succeed. */
+static void sql_ok(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+}
+
+static int64_t sql_int(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return v;
+}
+
+static int pg_make_location(char *loc, size_t cap)
+{
+	static int counter;
+	char db[64], sql[128];
+	snprintf(db, sizeof(db), "upqr_t%ld_%d", (long)getpid(), counter++);
+	PGconn *c = PQconnectdb(admin_url);
+	int ok = PQstatus(c) == CONNECTION_OK;
+	if (ok) {
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+		PGresult *r = PQexec(c, sql);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			fprintf(stderr, "# %s: %s", sql, PQerrorMessage(c));
+		PQclear(r);
+	}
+	PQfinish(c);
+	db_url(loc, cap, db);
+	return ok ? 0 : -1;
+}
+
+static void pg_drop_location(const char *loc)
+{
+	char db[64], sql[128];
+	db_name(db, sizeof(db), loc);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
+	PGconn *c = PQconnectdb(admin_url);
+	if (PQstatus(c) == CONNECTION_OK)
+		PQclear(PQexec(c, sql));
+	PQfinish(c);
+}
+
+static const jc_fixture pg_fixture = {
+	"postgresql", pg_make_location, pg_drop_location,
+};
+
+/* ---- a shared database: strangers refused, nothing changed ---------------------------- */
+
+/* Opening t->loc fails with `want` and a message containing needle. */
+static void assert_refused(jc *t, int want, const char *needle)
+{
+	int rc;
+	char err[300];
+	upqr_journal *j = jc_open_quiet(t, "owner-x", &rc, err, sizeof(err));
+	assert_null(j);
+	if (rc != want || !strstr(err, needle))
+		fail_msg("want %s '%s', got %s: %s", upqr_status_name(want), needle,
+				upqr_status_name(rc), err);
+}
+
+static void test_foreign_tables_refused(void **state)
+{
+	jc *t = *state;
+	upqr_journal_free(t->j);
+	t->j = NULL;
+	pg_drop_location(t->loc);
+	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+	PGconn *c = connect_url(t->loc);
+	/* Another application's tables beside ours are fine; one that took our names is not. */
+	sql_ok(c, "CREATE TABLE customers (id int PRIMARY KEY, name text)");
+	upqr_journal *j = jc_open_owner(t, "owner-b");
+	upqr_journal_free(j);
+	pg_drop_location(t->loc);
+	PQfinish(c);
+	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+	c = connect_url(t->loc);
+	sql_ok(c, "CREATE TABLE upqr_ops (id int PRIMARY KEY, note text);"
+			"INSERT INTO upqr_ops VALUES (1, 'not a journal')");
+	assert_refused(t, UPQR_EFOREIGN, "not one");
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_ops"), 1);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'upqr_%'"), 1);
+	PQfinish(c);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	jc *t = *state;
+	jc_paid(t->j, "PAY0000001", 100);
+	PGconn *c = connect_url(t->loc);
+	sql_ok(c, "INSERT INTO upqr_migrations VALUES (99, 0, 'from the future')");
+	assert_refused(t, UPQR_EUNSUPPORTED, "schema version 99");
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_ops"), 1);
+	PQfinish(c);
+}
+
+static void test_missing_journal(void **state)
+{
+	jc *t = *state;
+	upqr_journal_free(t->j);
+	t->j = NULL;
+	pg_drop_location(t->loc);
+	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+	upqr_journal_options o;
+	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	o.location = t->loc;
+	o.create = 0;
+	upqr_journal *j = NULL;
+	char err[300];
+	assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_ENOTFOUND);
+	assert_non_null(strstr(err, "no upqr journal"));
+	PGconn *c = connect_url(t->loc);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'upqr_%'"), 0);
+	PQfinish(c);
+	/* A database that does not exist at all. */
+	char url[600];
+	db_url(url, sizeof(url), "upqr_no_such_db");
+	o.location = url;
+	o.create = 1;
+	assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_ENOTFOUND);
+	assert_non_null(strstr(err, "upqr_no_such_db"));
+}
+
+/* ---- the schema guards itself ------------------------------------------------------- */
+
+static void test_schema_and_guards(void **state)
+{
+	jc *t = *state;
+	upqr_journal_record p = jc_paid(t->j, "PAY0000001", 1000);
+	upqr_journal_record f = jc_begin(t->j, UPQR_JOURNAL_REFUND, "REF0000001", 800, "PAY0000001");
+	jc_move(t->j, f.id, UPQR_JOURNAL_FAILED);
+	jc_begin(t->j, UPQR_JOURNAL_REFUND, "REF0000002", 900, "PAY0000001");
+	PGconn *c = connect_url(t->loc);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_migrations WHERE version = 1"), 1);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_migrations"), upqr_journal_schema_version());
+	static const char *const refused[] = {
+		/* 900 outstanding + 101 > 1000 */
+		"INSERT INTO upqr_ops (kind, state, mer_id, order_id, txn_time, amount, currency,"
+		" orig_id, created_ms, updated_ms) VALUES ('REFUND', 'PENDING', '" JC_MER "',"
+		" 'REF0000003', '20261207113000', 101, '156', $1, 0, 0)",
+		"UPDATE upqr_ops SET state = 'SUCCESS' WHERE id = $1",     /* FAILED stays */
+		"UPDATE upqr_ops SET state = 'PENDING' WHERE id = $1",
+		"UPDATE upqr_ops SET refunded_total = 1001 WHERE id = $1", /* more than paid */
+		"UPDATE upqr_ops SET amount = 5 WHERE id = $1",
+		"UPDATE upqr_ops SET order_id = 'OTHER00001' WHERE id = $1",
+		"DELETE FROM upqr_ops WHERE id = $1",
+		"UPDATE upqr_ops SET state = 'FAILED' WHERE id = $1",      /* SUCCESS -> FAILED */
+	};
+	const int64_t ids[] = { p.id, f.id, f.id, p.id, p.id, p.id, f.id, p.id };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)ids[i]);
+		const char *v[1] = { id };
+		PGresult *r = PQexecParams(c, refused[i], 1, NULL, v, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_COMMAND_OK)
+			fail_msg("the schema accepted: %s (id %s)", refused[i], id);
+		PQclear(r);
+	}
+	PGresult *r = PQexec(c, "TRUNCATE upqr_notifications");
+	assert_int_not_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(c);
+	upqr_journal_record g = jc_get(t->j, p.id);
+	assert_memory_equal(&g, &p, sizeof(g));
+	assert_int_equal(jc_get(t->j, f.id).state, UPQR_JOURNAL_FAILED);
+}
+
+/* A row lock held past the busy timeout is UPQR_EBUSY; nothing is written. */
+static void test_lock_timeout(void **state)
+{
+	jc *t = *state;
+	upqr_journal_record p = jc_begin(t->j, UPQR_JOURNAL_CONSUME_QRNO, "PAY0000001", 100, NULL);
+	upqr_journal_options o;
+	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	o.location = t->loc;
+	o.owner = "owner-a";
+	o.busy_timeout_ms = 100;
+	o.clock_ms = jc_clock;
+	o.clock_user = t;
+	upqr_journal *j = NULL;
+	assert_int_equal(upqr_journal_open(&j, &o, NULL, 0), UPQR_OK);
+	PGconn *c = connect_url(t->loc);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT 1 FROM upqr_ops WHERE id = %lld FOR UPDATE",
+			(long long)p.id);
+	sql_ok(c, sql);
+	assert_int_equal(upqr_journal_transition(NULL, j, p.id, UPQR_JOURNAL_UNKNOWN, NULL), UPQR_EBUSY);
+	assert_non_null(strstr(upqr_journal_last_error(j), "locked"));
+	sql_ok(c, "ROLLBACK");
+	assert_int_equal(jc_get(j, p.id).state, UPQR_JOURNAL_PENDING);
+	assert_int_equal(upqr_journal_transition(NULL, j, p.id, UPQR_JOURNAL_UNKNOWN, NULL), UPQR_OK);
+	PQfinish(c);
+	upqr_journal_free(j);
+}
+
+/* ---- connection loss ----------------------------------------------------------------- */
+
+/* The journal's own backend, found by its application_name. */
+static int64_t backend_pid(PGconn *c, const char *app, bool waiting)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT COALESCE(max(pid), 0) FROM pg_stat_activity"
+			" WHERE application_name = '%s'%s", app,
+			waiting ? " AND wait_event_type = 'Lock'" : "");
+	return sql_int(c, sql);
+}
+
+static void terminate(PGconn *c, int64_t pid)
+{
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	sql_ok(c, sql);
+}
+
+/* A handle whose connection carries application_name `app`, so it can be found and cut. */
+static upqr_journal *open_tagged(jc *t, const char *owner, const char *app)
+{
+	char base[sizeof(t->loc)];
+	snprintf(base, sizeof(base), "%s", t->loc);
+	if (snprintf(t->loc, sizeof(t->loc), "%.400s&application_name=%.40s", base, app)
+			>= (int)sizeof(t->loc))
+		return NULL;
+	int rc;
+	upqr_journal *j = jc_open_quiet(t, owner, &rc, NULL, 0);
+	snprintf(t->loc, sizeof(t->loc), "%s", base);
+	return j;
+}
+
+/* Child of test_connection_loss: begins an order, reports its id, waits, then moves it. */
+static void cut_child(jc *t, int report, int go)
+{
+	upqr_journal *v = open_tagged(t, "victim", "upqr_victim");
+	upqr_journal_record r;
+	upqr_journal_order o;
+	jc_order(&o, UPQR_JOURNAL_CONSUME_QRNO, "PAY0000001", 1000, NULL);
+	if (!v || upqr_journal_begin(&r, v, &o) != UPQR_OK)
+		_exit(2);
+	int64_t id = r.id;
+	char c;
+	if (write(report, &id, sizeof(id)) != (ssize_t)sizeof(id) || read(go, &c, 1) != 1)
+		_exit(3);
+	upqr_journal_update u;
+	memset(&u, 0, sizeof(u));
+	strcpy(u.resp_code, "00");
+	int rc = upqr_journal_transition(NULL, v, r.id, UPQR_JOURNAL_SUCCESS, &u);
+	const char *e = upqr_journal_last_error(v);
+	int64_t out[2] = { rc, strstr(e, "lost the connection") != NULL };
+	if (write(report, out, sizeof(out)) != (ssize_t)sizeof(out))
+		_exit(4);
+	upqr_journal_free(v);
+	_exit(0);
+}
+
+static int64_t wait_for_backend(PGconn *c, const char *app, bool waiting)
+{
+	int64_t pid = 0;
+	for (int i = 0; i < 1000 && !pid; i++) {
+		pid = backend_pid(c, app, waiting);
+		if (!pid) {
+			struct timespec ms = { 0, 10000000 };
+			nanosleep(&ms, NULL);
+		}
+	}
+	assert_true(pid > 0);
+	return pid;
+}
+
+static void test_connection_loss(void **state)
+{
+	jc *t = *state;
+	PGconn *c = connect_url(t->loc), *k = connect_url(t->loc);
+	/* 1. Mid-operation: the transition is inside its transaction, waiting on a row
+	 * lock, when its connection is cut. */
+	int rep[2], go[2];
+	assert_int_equal(pipe(rep), 0);
+	assert_int_equal(pipe(go), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(rep[0]);
+		close(go[1]);
+		cut_child(t, rep[1], go[0]);
+	}
+	close(rep[1]);
+	close(go[0]);
+	int64_t id = 0;
+	assert_int_equal(read(rep[0], &id, sizeof(id)), (ssize_t)sizeof(id));
+	upqr_journal_record r = jc_get(t->j, id);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT 1 FROM upqr_ops WHERE id = %lld FOR UPDATE",
+			(long long)id);
+	sql_ok(c, sql);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	terminate(k, wait_for_backend(k, "upqr_victim", true));
+	int64_t got[2] = { 0, 0 };
+	assert_int_equal(read(rep[0], got, sizeof(got)), (ssize_t)sizeof(got));
+	close(rep[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	sql_ok(c, "ROLLBACK");
+	assert_int_equal(got[0], UPQR_ENETWORK);
+	assert_int_equal(got[1], 1);
+	/* Nothing half-done: the order is PENDING, as its begin left it, claim and all. */
+	upqr_journal_record g = jc_get(t->j, id);
+	assert_memory_equal(&g, &r, sizeof(g));
+	assert_int_equal(g.state, UPQR_JOURNAL_PENDING);
+	assert_string_equal(g.owner, "victim");
+
+	/* 2. Cut between calls: the next call fails clearly, the one after reconnects. */
+	upqr_journal *v = open_tagged(t, "second", "upqr_second");
+	assert_non_null(v);
+	assert_int_equal(upqr_journal_get(&g, v, id), UPQR_OK);
+	terminate(k, wait_for_backend(k, "upqr_second", false));
+	assert_int_equal(upqr_journal_get(&g, v, id), UPQR_ENETWORK);
+	assert_non_null(strstr(upqr_journal_last_error(v), "lost the connection"));
+	assert_int_equal(upqr_journal_get(&g, v, id), UPQR_OK);
+	assert_int_equal(g.state, UPQR_JOURNAL_PENDING);
+	upqr_journal_free(v);
+
+	/* 3. The victim is gone for good: recovery takes the order once its lease lapses. */
+	upqr_journal_record rec[4];
+	size_t n = 9;
+	assert_int_equal(upqr_journal_claim_unfinished(rec, 4, &n, t->j), UPQR_OK);
+	assert_int_equal(n, 0);
+	t->now += JC_LEASE + 1;
+	assert_int_equal(upqr_journal_claim_unfinished(rec, 4, &n, t->j), UPQR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rec[0].id, id);
+	assert_int_equal(jc_move(t->j, id, UPQR_JOURNAL_SUCCESS).state, UPQR_JOURNAL_SUCCESS);
+	PQfinish(k);
+	PQfinish(c);
+}
+
+/* ---- main ----------------------------------------------------------------------------- */
+
+static void skipped(void **state)
+{
+	(void)state;
+	fprintf(stderr, "# %s\n", skip_reason);
+	skip();
+}
+
+#define PG_TEST(f) cmocka_unit_test_setup_teardown(f, jc_setup, jc_teardown)
+
+int main(void)
+{
+	jc_fix = &pg_fixture;
+	struct CMUnitTest tests[] = {
+		JC_CONTRACT_TESTS,
+		PG_TEST(test_foreign_tables_refused),
+		PG_TEST(test_newer_schema_refused),
+		PG_TEST(test_missing_journal),
+		PG_TEST(test_schema_and_guards),
+		PG_TEST(test_lock_timeout),
+		PG_TEST(test_connection_loss),
+	};
+	find_server();
+	if (skip_reason[0]) {
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+			tests[i].test_func = skipped;
+			tests[i].setup_func = NULL;
+			tests[i].teardown_func = NULL;
+		}
+	}
+	int rc = cmocka_run_group_tests_name("journal_postgresql", tests, NULL, NULL);
+	stop_own_server();
+	return rc;
+}
