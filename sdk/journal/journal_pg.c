@@ -277,11 +277,9 @@ static int pg_error(upqr_journal *j, const PGresult *r, const char *what)
 
 /* ---- statements ---------------------------------------------------------------- */
 
-/* Runs prepared statement `which`; *out (when given) receives the rows, else they are dropped. */
-static int q(upqr_journal *j, int which, const params *p, PGresult **out, const char *what)
+/* Takes a result: rows to *out (when given, else dropped), or the failure mapped. */
+static int result(upqr_journal *j, PGresult *r, PGresult **out, const char *what)
 {
-	PGresult *r = PQexecPrepared(PG(j)->conn, stmt_name[which], p ? p->n : 0,
-			p ? p->v : NULL, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(r);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		if (out)
@@ -295,21 +293,17 @@ static int q(upqr_journal *j, int which, const params *p, PGresult **out, const 
 	return rc;
 }
 
-/* Runs plain SQL (no parameters); *out as for q. */
+/* Runs prepared statement `which`. */
+static int q(upqr_journal *j, int which, const params *p, PGresult **out, const char *what)
+{
+	return result(j, PQexecPrepared(PG(j)->conn, stmt_name[which], p ? p->n : 0,
+			p ? p->v : NULL, NULL, NULL, 0), out, what);
+}
+
+/* Runs plain SQL (no parameters). */
 static int exec_sql(upqr_journal *j, const char *sql, PGresult **out, const char *what)
 {
-	PGresult *r = PQexec(PG(j)->conn, sql);
-	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		if (out)
-			*out = r;
-		else
-			PQclear(r);
-		return UPQR_OK;
-	}
-	int rc = pg_error(j, r, what);
-	PQclear(r);
-	return rc;
+	return result(j, PQexec(PG(j)->conn, sql), out, what);
 }
 
 static int64_t int_at(const PGresult *r, int row, int col)
@@ -365,31 +359,21 @@ static int one_row(upqr_journal *j, int which, const params *p, upqr_journal_rec
 	return rc;
 }
 
-static int get_by_id(upqr_journal *j, int64_t id, bool lock, upqr_journal_record *out)
+/* One record by id, or by key (upqr__journal_ops.get); lock: FOR UPDATE. */
+static int pg_get(upqr_journal *j, int64_t id, const char *mer_id, const char *order_id,
+		bool reversal, bool lock, upqr_journal_record *out)
 {
 	params p = { 0 };
-	p_int(&p, id);
-	int rc = one_row(j, lock ? ST_LOCK_ID : ST_GET_ID, &p, out);
-	if (rc == UPQR_ENOTFOUND)
-		upqr__set_error(j->err, rc, "no record %lld in the journal", (long long)id);
-	return rc;
-}
-
-/* lock: the operation's row FOR UPDATE (never used for a reversal lookup). */
-static int get_by_key(upqr_journal *j, const char *mer_id, const char *order_id, bool reversal,
-		bool lock, upqr_journal_record *out)
-{
-	params p = { 0 };
+	if (id > 0) {
+		p_int(&p, id);
+		return one_row(j, lock ? ST_LOCK_ID : ST_GET_ID, &p, out);
+	}
 	p_text(&p, mer_id);
 	p_text(&p, order_id);
-	int rc = one_row(j, reversal ? ST_GET_REVERSAL : lock ? ST_LOCK_OP : ST_GET_OP, &p, out);
-	if (rc == UPQR_ENOTFOUND)
-		upqr__set_error(j->err, rc, "no %s order %s of merchant %s in the journal",
-				reversal ? "reversal of" : "", order_id, mer_id);
-	return rc;
+	return one_row(j, reversal ? ST_GET_REVERSAL : lock ? ST_LOCK_OP : ST_GET_OP, &p, out);
 }
 
-static int write_record(upqr_journal *j, const upqr_journal_record *r)
+static int pg_write(upqr_journal *j, const upqr_journal_record *r)
 {
 	params p = { 0 };
 	p_int(&p, r->id);
@@ -462,14 +446,14 @@ static int ensure_connected(upqr_journal *j)
 	return rc == UPQR_OK ? prepare_all(j) : rc;
 }
 
-static int tx_begin(upqr_journal *j)
+static int pg_tx_begin(upqr_journal *j)
 {
 	int rc = ensure_connected(j);
 	return rc == UPQR_OK ? exec_sql(j, "BEGIN", NULL, "begin transaction") : rc;
 }
 
 /* Commits when status is UPQR_OK, else rolls back; returns the final status. */
-static int tx_end(upqr_journal *j, int status)
+static int pg_tx_end(upqr_journal *j, int status)
 {
 	if (status == UPQR_OK) {
 		status = exec_sql(j, "COMMIT", NULL, "commit");
@@ -571,7 +555,7 @@ static int migrate(upqr_journal *j)
 	for (size_t i = 0; rc == UPQR_OK && i < UPQR__ARRAY_LEN(migrations); i++)
 		if (migrations[i].version > version)
 			rc = apply_migration(j, &migrations[i]);
-	return tx_end(j, rc);
+	return pg_tx_end(j, rc);
 }
 
 /*
@@ -654,30 +638,22 @@ static void pg_close(upqr_journal *j)
 	j->impl = NULL;
 }
 
-/* ---- operations ------------------------------------------------------------------------ */
+/* ---- storage steps ------------------------------------------------------------------- */
 
-static int load_child_context(upqr_journal *j, const upqr_journal_record *orig,
-		int64_t *outstanding, upqr_journal_state *reversal)
+static int pg_outstanding(upqr_journal *j, int64_t orig_id, int64_t *sum)
 {
 	params p = { 0 };
-	p_int(&p, orig->id);
+	p_int(&p, orig_id);
 	PGresult *r = NULL;
 	int rc = q(j, ST_OUTSTANDING, &p, &r, "begin");
 	if (rc != UPQR_OK)
 		return rc;
-	*outstanding = int_at(r, 0, 0);
+	*sum = int_at(r, 0, 0);
 	PQclear(r);
-	upqr_journal_record rev;
-	rc = get_by_key(j, orig->mer_id, orig->order_id, true, false, &rev);
-	*reversal = rc == UPQR_OK ? rev.state : (upqr_journal_state)0;
-	if (rc == UPQR_ENOTFOUND) {
-		j->err[0] = '\0';
-		rc = UPQR_OK;
-	}
-	return rc;
+	return UPQR_OK;
 }
 
-static int insert_record(upqr_journal *j, upqr_journal_record *rec)
+static int pg_insert(upqr_journal *j, upqr_journal_record *rec)
 {
 	params p = { 0 };
 	p_text(&p, upqr_journal_kind_name(rec->kind));
@@ -700,9 +676,6 @@ static int insert_record(upqr_journal *j, upqr_journal_record *rec)
 	p_int(&p, rec->lease_until_ms);
 	PGresult *r = NULL;
 	int rc = q(j, ST_INSERT, &p, &r, "begin");
-	if (rc == UPQR_EDUPLICATE)
-		return upqr__set_error(j->err, UPQR_EDUPLICATE,
-				"order %s of merchant %s is already in the journal", rec->order_id, rec->mer_id);
 	if (rc == UPQR_OK) {
 		rec->id = int_at(r, 0, 0);
 		PQclear(r);
@@ -710,107 +683,13 @@ static int insert_record(upqr_journal *j, upqr_journal_record *rec)
 	return rc;
 }
 
-static int begin_in_tx(upqr_journal *j, upqr_journal_record *rec)
+static int pg_set_claim(upqr_journal *j, int64_t id, const char *owner, int64_t lease_until_ms)
 {
-	if (rec->kind >= UPQR_JOURNAL_VOID) {
-		/* The original stays locked until commit: children of one order are decided in turn. */
-		upqr_journal_record orig;
-		int rc = get_by_key(j, rec->mer_id, rec->orig_order_id, false, true, &orig);
-		if (rc == UPQR_ENOTFOUND)
-			return upqr__set_error(j->err, UPQR_ENOTFOUND, "the original order %s of merchant "
-					"%s is not in the journal", rec->orig_order_id, rec->mer_id);
-		int64_t outstanding = 0;
-		upqr_journal_state reversal = 0;
-		if (rc == UPQR_OK)
-			rc = load_child_context(j, &orig, &outstanding, &reversal);
-		if (rc == UPQR_OK)
-			rc = upqr__journal_check_child(j, rec, &orig, outstanding, reversal);
-		if (rc != UPQR_OK)
-			return rc;
-	}
-	return insert_record(j, rec);
-}
-
-static int pg_begin(upqr_journal *j, const upqr_journal_order *o, int64_t now,
-		upqr_journal_record *out)
-{
-	upqr_journal_record rec;
-	upqr__journal_new_record(j, &rec, o, now);
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	rc = tx_end(j, begin_in_tx(j, &rec));
-	if (rc == UPQR_OK)
-		*out = rec;
-	return rc;
-}
-
-/* A child that reached SUCCESS changes its original (locked: child, then original). */
-static int apply_to_original(upqr_journal *j, const upqr_journal_record *child, int64_t now)
-{
-	upqr_journal_record orig;
-	int rc = get_by_id(j, child->orig_id, true, &orig);
-	bool changed = false;
-	if (rc == UPQR_OK)
-		rc = upqr__journal_apply_child_success(j, &orig, child, now, &changed);
-	if (rc == UPQR_OK && changed)
-		rc = write_record(j, &orig);
-	return rc;
-}
-
-static int store_change(upqr_journal *j, const upqr_journal_record *before,
-		const upqr_journal_record *rec, bool changed, int64_t now)
-{
-	int rc = UPQR_OK;
-	if (changed && rec->state == UPQR_JOURNAL_SUCCESS && rec->orig_id > 0)
-		rc = apply_to_original(j, rec, now);
-	if (rc == UPQR_OK && memcmp(before, rec, sizeof(*rec)) != 0)
-		rc = write_record(j, rec);
-	return rc;
-}
-
-static int update_in_tx(upqr_journal *j, int64_t id, upqr_journal_state to,
-		const upqr_journal_update *u, int64_t now, upqr_journal_record *rec)
-{
-	int rc = get_by_id(j, id, true, rec);
-	if (rc != UPQR_OK)
-		return rc;
-	upqr_journal_record before = *rec;
-	bool changed = false;
-	rc = upqr__journal_plan_update(j, rec, to, u, false, now, &changed);
-	if (rc == UPQR_OK)
-		rc = store_change(j, &before, rec, changed, now);
-	return rc;
-}
-
-static int pg_update(upqr_journal *j, int64_t id, upqr_journal_state to,
-		const upqr_journal_update *u, int64_t now, upqr_journal_record *out)
-{
-	upqr_journal_record rec;
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	rc = tx_end(j, update_in_tx(j, id, to, u, now, &rec));
-	if (rc == UPQR_OK)
-		*out = rec;
-	return rc;
-}
-
-static int pg_find(upqr_journal *j, int64_t id, const char *mer_id, const char *order_id,
-		upqr_journal_kind kind, upqr_journal_record *out)
-{
-	int rc = ensure_connected(j);
-	if (rc != UPQR_OK)
-		return rc;
-	upqr_journal_record rec;
-	rc = id > 0 ? get_by_id(j, id, false, &rec)
-			: get_by_key(j, mer_id, order_id, kind == UPQR_JOURNAL_REVERSAL, false, &rec);
-	if (rc == UPQR_OK && id <= 0 && kind != UPQR_JOURNAL_KIND_NONE && rec.kind != kind)
-		rc = upqr__set_error(j->err, UPQR_ENOTFOUND, "order %s of merchant %s is a %s, not a %s",
-				order_id, mer_id, upqr_journal_kind_name(rec.kind), upqr_journal_kind_name(kind));
-	if (rc == UPQR_OK)
-		*out = rec;
-	return rc;
+	params p = { 0 };
+	p_int(&p, id);
+	p_text(&p, owner);
+	p_int(&p, lease_until_ms);
+	return q(j, ST_SET_CLAIM, &p, NULL, "claim");
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -858,35 +737,7 @@ static int pg_unfinished(upqr_journal *j, bool claim, int64_t now, upqr_journal_
 	return read_rows(j, r, out, cap, count);
 }
 
-static int release_in_tx(upqr_journal *j, int64_t id, int64_t now)
-{
-	upqr_journal_record rec;
-	int rc = get_by_id(j, id, true, &rec);
-	if (rc != UPQR_OK || !rec.owner[0])
-		return rc;
-	bool mine = strcmp(rec.owner, j->owner) == 0;
-	if (!mine && rec.lease_until_ms > now)
-		return upqr__set_error(j->err, UPQR_ECLAIMED, "record %lld is claimed by %s, not by "
-				"this handle", (long long)id, rec.owner);
-	if (!mine)
-		return UPQR_OK;  /* a lapsed claim of someone else: already free */
-	params p = { 0 };
-	p_int(&p, id);
-	p_text(&p, "");
-	p_int(&p, 0);
-	return q(j, ST_SET_CLAIM, &p, NULL, "release");
-}
-
-static int pg_release(upqr_journal *j, int64_t id, int64_t now)
-{
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	return tx_end(j, release_in_tx(j, id, now));
-}
-
-/* The queryId is booked: *op_id the record it was booked for, 0 if not booked. */
-static int booked_op(upqr_journal *j, const char *query_id, int64_t *op_id)
+static int pg_booked(upqr_journal *j, const char *query_id, int64_t *op_id)
 {
 	params p = { 0 };
 	p_text(&p, query_id);
@@ -899,21 +750,9 @@ static int booked_op(upqr_journal *j, const char *query_id, int64_t *op_id)
 	return UPQR_OK;
 }
 
-/* A queryId booked before: it must be for the same order. */
-static int booked_before(upqr_journal *j, int64_t op_id, const upqr_journal_notification *n,
-		upqr_journal_record *rec)
-{
-	int rc = get_by_id(j, op_id, false, rec);
-	if (rc == UPQR_OK && (strcmp(rec->mer_id, n->mer_id) != 0
-			|| strcmp(rec->order_id, n->order_id) != 0))
-		rc = upqr__set_error(j->err, UPQR_ESTATE, "queryId %s was booked for order %s, not %s",
-				n->query_id, rec->order_id, n->order_id);
-	return rc;
-}
-
-/* Inserts the booking; *taken when another transaction booked this queryId first. */
-static int insert_notification(upqr_journal *j, const upqr_journal_notification *n,
-		int64_t op_id, int64_t now, bool *taken)
+/* ON CONFLICT DO NOTHING waits for a concurrent booking of the same queryId, then yields to it. */
+static int pg_book(upqr_journal *j, const upqr_journal_notification *n, int64_t op_id,
+		int64_t now, bool *taken)
 {
 	params p = { 0 };
 	p_text(&p, n->query_id);
@@ -931,72 +770,19 @@ static int insert_notification(upqr_journal *j, const upqr_journal_notification 
 	return UPQR_OK;
 }
 
-static void update_of(upqr_journal_update *u, const upqr_journal_notification *n)
-{
-	memset(u, 0, sizeof(*u));
-	memcpy(u->resp_code, n->resp_code, sizeof(u->resp_code));
-	memcpy(u->orig_resp_code, n->orig_resp_code, sizeof(u->orig_resp_code));
-	memcpy(u->resp_msg, n->resp_msg, sizeof(u->resp_msg));
-	memcpy(u->query_id, n->query_id, sizeof(u->query_id));
-	u->amount = n->amount;
-}
-
-static int book_in_tx(upqr_journal *j, const upqr_journal_notification *n, int64_t now,
-		int *is_new, upqr_journal_record *rec)
-{
-	int64_t op_id = 0;
-	int rc = booked_op(j, n->query_id, &op_id);
-	if (rc != UPQR_OK || op_id > 0)
-		return rc == UPQR_OK ? booked_before(j, op_id, n, rec) : rc;
-	rc = get_by_key(j, n->mer_id, n->order_id, false, true, rec);
-	if (rc != UPQR_OK)
-		return rc;
-	if (n->txn_time[0] && strcmp(n->txn_time, rec->txn_time) != 0)
-		return upqr__set_error(j->err, UPQR_ESTATE, "notification for order %s has txnTime %s, "
-				"the journal has %s", n->order_id, n->txn_time, rec->txn_time);
-	upqr_journal_update u;
-	update_of(&u, n);
-	upqr_journal_record before = *rec;
-	bool changed = false, taken = false;
-	rc = upqr__journal_plan_update(j, rec, n->outcome, &u, true, now, &changed);
-	/* Booked before its effect: of two instances booking at once, one inserts, one is told. */
-	if (rc == UPQR_OK)
-		rc = insert_notification(j, n, rec->id, now, &taken);
-	if (rc == UPQR_OK && taken) {
-		rc = booked_op(j, n->query_id, &op_id);
-		return rc == UPQR_OK ? booked_before(j, op_id, n, rec) : rc;
-	}
-	if (rc == UPQR_OK)
-		rc = store_change(j, &before, rec, changed, now);
-	if (rc == UPQR_OK)
-		*is_new = 1;
-	return rc;
-}
-
-static int pg_book_notification(upqr_journal *j, const upqr_journal_notification *n, int64_t now,
-		int *is_new, upqr_journal_record *out)
-{
-	upqr_journal_record rec;
-	int fresh = 0;
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	rc = tx_end(j, book_in_tx(j, n, now, &fresh, &rec));
-	if (rc == UPQR_OK) {
-		*is_new = fresh;
-		*out = rec;
-	}
-	return rc;
-}
-
 const upqr__journal_ops upqr__journal_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
 	.close = pg_close,
-	.begin = pg_begin,
-	.update = pg_update,
-	.find = pg_find,
+	.ready = ensure_connected,
+	.tx_begin = pg_tx_begin,
+	.tx_end = pg_tx_end,
+	.get = pg_get,
+	.outstanding = pg_outstanding,
+	.insert = pg_insert,
+	.write = pg_write,
+	.set_claim = pg_set_claim,
+	.booked = pg_booked,
+	.book = pg_book,
 	.unfinished = pg_unfinished,
-	.release = pg_release,
-	.book_notification = pg_book_notification,
 };
