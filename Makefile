@@ -5,6 +5,7 @@
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
 #   make bench      benchmarks -> build/bench/results.json
+#   make soak       the PostgreSQL journal's fleet test at full size (4 x 250 orders)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make demo       the end-to-end demonstration
 #   make install    PREFIX=/usr/local DESTDIR= (library, headers, upqr, upqr.pc, man page,
@@ -101,7 +102,7 @@ SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 
-.PHONY: benches samples all deps lib cli pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: benches samples all deps lib cli pki tests check bench soak fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -215,6 +216,12 @@ clang-build: deps
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
+
+# The full-size fleet test of the PostgreSQL journal: 4 processes x 250 orders
+# with kill -9 and recovery (the normal suite runs 4 x 25). Starts and stops
+# its own throwaway server unless UPQR_PG_URL names one.
+soak: deps $(BUILD)/tests/test_journal_pg
+	@UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover $(BUILD)/tests/test_journal_pg
 
 # ---- bench, demo ---------------------------------------------------------
 

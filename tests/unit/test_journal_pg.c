@@ -13,6 +13,7 @@
  * Each test gets a fresh database (CREATE DATABASE), dropped afterwards.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include <libpq-fe.h>
@@ -431,6 +432,300 @@ static void test_connection_loss(void **state)
 	PQfinish(c);
 }
 
+/* ---- a fleet: N processes share one journal, some die by kill -9 --------------------- */
+
+/*
+ * The gateway is a model in the same database (tables gw_*, beside the
+ * journal's, as another application's would be): it charges every consume
+ * request it receives (gw_orders.pays counts them: 2 would be a double
+ * charge), declines some, records refunds, and queues a notification for
+ * each paid order. Faults: a request lost before the gateway sees it, a reply
+ * lost after it acted, a decline. Workers journal each order before they
+ * "send" it, as the client does; the parent kills random workers at random
+ * moments; then two recovering processes settle everything by query, and
+ * every notification is delivered again to both.
+ */
+enum { F_BEGUN = 1, F_ACTED = 2, F_NOTE_NEW = 3 };
+#define F_PUT(fd, tag, id) jc_put((fd), (int64_t)(tag) << 56 | (id))
+
+static void gw_sql(PGconn *g, const char *sql, const char *a, int64_t n)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%lld", (long long)n);
+	const char *v[2] = { a, num };
+	PGresult *r = PQexecParams(g, sql, 2, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		_exit(20);
+	PQclear(r);
+}
+
+/* The gateway's answer to a query: 1 paid, 0 declined or never received. */
+static int gw_paid(PGconn *g, const char *table, const char *id)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = $1 AND ok", table);
+	const char *v[1] = { id };
+	PGresult *r = PQexecParams(g, sql, 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		_exit(21);
+	int paid = PQntuples(r) > 0;
+	PQclear(r);
+	return paid;
+}
+
+static void settle(upqr_journal *j, int64_t id, upqr_journal_state to, const char *order_id)
+{
+	upqr_journal_update u;
+	memset(&u, 0, sizeof(u));
+	strcpy(u.resp_code, to == UPQR_JOURNAL_SUCCESS ? "00" : to == UPQR_JOURNAL_FAILED ? "34" : "03");
+	if (to == UPQR_JOURNAL_SUCCESS)
+		snprintf(u.query_id, sizeof(u.query_id), "Q%s", order_id);
+	upqr_journal_record r;
+	if (upqr_journal_transition(&r, j, id, to, &u) != UPQR_OK)
+		_exit(22);
+}
+
+/* Delivers `count` queued notifications (all of them when count < 0), in random order. */
+static void deliver(upqr_journal *j, PGconn *g, int count, int fd)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT id FROM gw_orders WHERE ok ORDER BY random()%s",
+			count < 0 ? "" : " LIMIT 2");
+	PGresult *r = PQexec(g, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		_exit(23);
+	for (int i = 0; i < PQntuples(r); i++) {
+		upqr_journal_notification n;
+		memset(&n, 0, sizeof(n));
+		snprintf(n.query_id, sizeof(n.query_id), "Q%s", PQgetvalue(r, i, 0));
+		strcpy(n.mer_id, JC_MER);
+		snprintf(n.order_id, sizeof(n.order_id), "%s", PQgetvalue(r, i, 0));
+		n.outcome = UPQR_JOURNAL_SUCCESS;
+		strcpy(n.resp_code, "00");
+		strcpy(n.orig_resp_code, "00");
+		upqr_journal_record rec;
+		int is_new = 0;
+		if (upqr_journal_book_notification(&is_new, &rec, j, &n) != UPQR_OK)
+			_exit(24);
+		if (is_new)
+			F_PUT(fd, F_NOTE_NEW, rec.id);
+	}
+	PQclear(r);
+}
+
+static int fleet_orders(void)
+{
+	const char *soak = getenv("UPQR_SOAK");
+	return soak && *soak == '1' ? 250 : 25;
+}
+
+static void fleet_worker(jc *t, int i, int fd)
+{
+	upqr_journal *j = jc_child_open(t, "worker", i);
+	PGconn *g = PQconnectdb(t->loc);
+	if (PQstatus(g) != CONNECTION_OK)
+		_exit(25);
+	uint64_t seed = tu_seed() ^ (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull;
+	for (int k = 0; k < fleet_orders(); k++) {
+		char order_id[16], refund_id[16];
+		snprintf(order_id, sizeof(order_id), "F%d%07d", i, k);
+		snprintf(refund_id, sizeof(refund_id), "R%d%07d", i, k);
+		int64_t amount = 100 + (int64_t)(tu_rand(&seed) % 900);
+		upqr_journal_order o;
+		upqr_journal_record r;
+		jc_order(&o, UPQR_JOURNAL_CONSUME_QRNO, order_id, amount, NULL);
+		if (upqr_journal_begin(&r, j, &o) != UPQR_OK)
+			_exit(26);
+		F_PUT(fd, F_BEGUN, r.id);
+		/* The request goes out; the gateway may never see it, or its reply may be lost. */
+		int fault = (int)(tu_rand(&seed) % 10);
+		if (fault != 0)
+			gw_sql(g, "INSERT INTO gw_orders (id, amount, ok, pays) VALUES ($1, $2, "
+					"random() > 0.15, 1) ON CONFLICT (id) DO UPDATE SET pays = gw_orders.pays + 1",
+					order_id, amount);
+		if (fault <= 1) {
+			settle(j, r.id, UPQR_JOURNAL_UNKNOWN, order_id);
+			continue;  /* left to recovery */
+		}
+		bool paid = gw_paid(g, "gw_orders", order_id);
+		settle(j, r.id, paid ? UPQR_JOURNAL_SUCCESS : UPQR_JOURNAL_FAILED, order_id);
+		if (paid && tu_rand(&seed) % 3 == 0) {
+			/* Refund 60 %; a second 60 % must be refused by the journal before it is sent. */
+			int64_t part = amount * 6 / 10;
+			jc_order(&o, UPQR_JOURNAL_REFUND, refund_id, part, order_id);
+			if (upqr_journal_begin(&r, j, &o) != UPQR_OK)
+				_exit(27);
+			F_PUT(fd, F_BEGUN, r.id);
+			gw_sql(g, "INSERT INTO gw_refunds (id, orig, amount, ok) VALUES ($1,"
+					" 'F' || substr($1, 2), $2, true)", refund_id, part);
+			settle(j, r.id, tu_rand(&seed) % 4 == 0 ? UPQR_JOURNAL_UNKNOWN : UPQR_JOURNAL_SUCCESS,
+					refund_id);
+			snprintf(refund_id, sizeof(refund_id), "S%d%07d", i, k);
+			jc_order(&o, UPQR_JOURNAL_REFUND, refund_id, part, order_id);
+			if (upqr_journal_begin(&r, j, &o) != UPQR_EOVERREFUND)
+				_exit(28);
+		}
+		deliver(j, g, 2, fd);
+	}
+	PQfinish(g);
+	upqr_journal_free(j);
+}
+
+static void fleet_recoverer(jc *t, int i, int fd)
+{
+	upqr_journal *j = jc_child_open(t, "recoverer", i);
+	PGconn *g = PQconnectdb(t->loc);
+	if (PQstatus(g) != CONNECTION_OK)
+		_exit(25);
+	upqr_journal_record got[5];
+	size_t n;
+	do {
+		if (upqr_journal_claim_unfinished(got, 5, &n, j) != UPQR_OK)
+			_exit(29);
+		for (size_t k = 0; k < n; k++) {
+			/* The query: a request the gateway never received is answered "not found". */
+			const char *table = got[k].kind == UPQR_JOURNAL_REFUND ? "gw_refunds" : "gw_orders";
+			bool paid = gw_paid(g, table, got[k].order_id);
+			settle(j, got[k].id, paid ? UPQR_JOURNAL_SUCCESS : UPQR_JOURNAL_FAILED,
+					got[k].order_id);
+			F_PUT(fd, F_ACTED, got[k].id);
+		}
+	} while (n > 0);
+	deliver(j, g, -1, fd);
+	PQfinish(g);
+	upqr_journal_free(j);
+}
+
+/* Runs the workers, killing up to two of them at random moments; returns the reports. */
+static size_t fleet_run(jc *t, int64_t *out, size_t cap)
+{
+	enum { W = 4 };
+	int fds[W][2];
+	pid_t pids[W];
+	uint64_t seed = tu_seed();
+	for (int i = 0; i < W; i++) {
+		assert_int_equal(pipe(fds[i]), 0);
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(fds[i][0]);
+			fleet_worker(t, i, fds[i][1]);
+			_exit(0);
+		}
+		close(fds[i][1]);
+	}
+	/* Kill two random workers after a random number of their operations. */
+	int victims[2] = { (int)(tu_rand(&seed) % W), 0 };
+	victims[1] = (victims[0] + 1 + (int)(tu_rand(&seed) % (W - 1))) % W;
+	int64_t stop_after[W], begun[W];
+	struct pollfd pfd[W];
+	for (int i = 0; i < W; i++) {
+		bool victim = i == victims[0] || i == victims[1];
+		stop_after[i] = victim ? 1 + (int64_t)(tu_rand(&seed) % (uint64_t)fleet_orders()) : -1;
+		begun[i] = 0;
+		pfd[i].fd = fds[i][0];
+		pfd[i].events = POLLIN;
+	}
+	size_t n = 0;
+	for (int open_fds = W; open_fds > 0;) {
+		assert_true(poll(pfd, W, -1) > 0);
+		for (int i = 0; i < W; i++) {
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			int64_t v;
+			if (read(pfd[i].fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			assert_true(n < cap);
+			out[n++] = v;
+			if ((v >> 56) == F_BEGUN && ++begun[i] == stop_after[i]) {
+				struct timespec pause = { 0, (long)(tu_rand(&seed) % 2000000) };
+				nanosleep(&pause, NULL);
+				kill(pids[i], SIGKILL);
+			}
+		}
+	}
+	for (int i = 0; i < W; i++) {
+		int status = 0;
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			fail_msg("worker %d exited with %d", i, WEXITSTATUS(status));
+		fprintf(stderr, "# worker %d: %s after %lld journaled operations\n", i,
+				WIFSIGNALED(status) ? "killed" : "finished", (long long)begun[i]);
+	}
+	return n;
+}
+
+static void test_fleet_kill_and_recover(void **state)
+{
+	jc *t = *state;
+	PGconn *c = connect_url(t->loc);
+	sql_ok(c, "CREATE TABLE gw_orders (id text PRIMARY KEY, amount bigint, ok boolean, pays int);"
+			"CREATE TABLE gw_refunds (id text PRIMARY KEY, orig text, amount bigint, ok boolean)");
+	enum { CAP = 40000 };
+	static int64_t rep[CAP], acted[CAP];
+	int who[CAP];
+	size_t n = fleet_run(t, rep, CAP);
+	/* Every worker's claims lapse; two processes recover at once. */
+	t->now += JC_LEASE + 1;
+	size_t m = jc_fork_all(t, 2, fleet_recoverer, acted, CAP, who);
+	size_t begun = 0, notes_new = 0, recovered = 0;
+	static int64_t new_notes[CAP];
+	for (size_t i = 0; i < n; i++) {
+		if ((rep[i] >> 56) == F_BEGUN) {
+			/* 0 lost: every operation a worker was told is journaled is there, final. */
+			upqr_journal_record r = jc_get(t->j, rep[i] & ((1LL << 56) - 1));
+			assert_true(upqr_journal_state_is_final(r.state));
+			begun++;
+		} else if ((rep[i] >> 56) == F_NOTE_NEW)
+			new_notes[notes_new++] = rep[i] & ((1LL << 56) - 1);
+	}
+	for (size_t i = 0; i < m; i++) {
+		int64_t id = acted[i] & ((1LL << 56) - 1);
+		if ((acted[i] >> 56) == F_NOTE_NEW) {
+			new_notes[notes_new++] = id;
+			continue;
+		}
+		recovered++;
+		for (size_t k = i + 1; k < m; k++)  /* never acted on twice */
+			assert_false((acted[k] >> 56) == F_ACTED && (acted[k] & ((1LL << 56) - 1)) == id);
+	}
+	/* Nothing is left open (a worker killed between its commit and its report
+	 * may have journaled one more than it said). */
+	assert_int_equal(jc_unfinished_count(t->j), 0);
+	assert_true(sql_int(c, "SELECT count(*) FROM upqr_ops") >= (int64_t)begun);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM gw_orders g LEFT JOIN upqr_ops o"
+			" ON o.order_id = g.id AND o.kind = 'CONSUME_QRNO' WHERE o.id IS NULL"), 0);
+	/* 0 paid twice, and the journal agrees with the gateway on every order. */
+	assert_int_equal(sql_int(c, "SELECT COALESCE(max(pays), 0) FROM gw_orders"), 1);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_ops o LEFT JOIN gw_orders g"
+			" ON g.id = o.order_id WHERE o.kind = 'CONSUME_QRNO'"
+			" AND (o.state IN ('SUCCESS','REFUNDED')) <> COALESCE(g.ok, false)"), 0);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_ops o LEFT JOIN gw_refunds g"
+			" ON g.id = o.order_id WHERE o.kind = 'REFUND'"
+			" AND (o.state = 'SUCCESS') <> COALESCE(g.ok, false)"), 0);
+	/* Refunds never over the original; the original's total is what the gateway paid back. */
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_ops o WHERE o.kind = 'CONSUME_QRNO'"
+			" AND (o.refunded_total > o.amount OR o.refunded_total <> (SELECT COALESCE(sum(amount),"
+			" 0) FROM gw_refunds r WHERE r.orig = o.order_id AND r.ok))"), 0);
+	/* Every notification booked exactly once, and reported new exactly once. */
+	int64_t paid = sql_int(c, "SELECT count(*) FROM gw_orders WHERE ok");
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_notifications"), paid);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM gw_orders g LEFT JOIN upqr_notifications n"
+			" ON n.query_id = 'Q' || g.id WHERE g.ok AND n.query_id IS NULL"), 0);
+	assert_true(notes_new <= (size_t)paid);
+	for (size_t i = 0; i < notes_new; i++)
+		for (size_t k = i + 1; k < notes_new; k++)
+			assert_true(new_notes[i] != new_notes[k]);
+	fprintf(stderr, "# fleet: %zu operations journaled, %lld paid, %zu settled by recovery, "
+			"%zu notifications new (the rest were duplicates or died with their process)\n",
+			begun, (long long)paid, recovered, notes_new);
+	PQfinish(c);
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 static void skipped(void **state)
@@ -453,7 +748,12 @@ int main(void)
 		PG_TEST(test_schema_and_guards),
 		PG_TEST(test_lock_timeout),
 		PG_TEST(test_connection_loss),
+		PG_TEST(test_fleet_kill_and_recover),
 	};
+	/* make soak: UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover */
+	const char *filter = getenv("UPQR_TEST_FILTER");
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
 	find_server();
 	if (skip_reason[0]) {
 		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
