@@ -527,7 +527,7 @@ static void fleet_worker(jc *t, int i, int fd)
 		_exit(25);
 	uint64_t seed = tu_seed() ^ (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull;
 	for (int k = 0; k < fleet_orders(); k++) {
-		char order_id[16], refund_id[16];
+		char order_id[32], refund_id[32];
 		snprintf(order_id, sizeof(order_id), "F%d%07d", i, k);
 		snprintf(refund_id, sizeof(refund_id), "R%d%07d", i, k);
 		int64_t amount = 100 + (int64_t)(tu_rand(&seed) % 900);
