@@ -250,9 +250,16 @@ static int pg_error(upqr_journal *j, const PGresult *r, const char *what)
 	char msg[160];
 	pq_text(msg, sizeof(msg), primary ? primary : PQerrorMessage(PG(j)->conn));
 	const char *where = PG(j)->where;
+	if (!r)
+		return upqr__set_error(j->err, UPQR_ENOMEM, "%s: journal %s: out of memory (%s)", what,
+				where, msg);
+	if (connection_lost(j, state) && strcmp(what, "commit") == 0)
+		return upqr__set_error(j->err, UPQR_ENETWORK, "commit: lost the connection to journal "
+				"%s (%s); whether this call took effect is unknown: read the record again",
+				where, msg);
 	if (connection_lost(j, state))
 		return upqr__set_error(j->err, UPQR_ENETWORK, "%s: lost the connection to journal %s "
-				"(%s); what was not committed is rolled back by the server", what, where, msg);
+				"(%s); nothing of this call was committed", what, where, msg);
 	if (strcmp(state, "UQ001") == 0)
 		return upqr__set_error(j->err, UPQR_EOVERREFUND,
 				"%s: refunds and voids would exceed the original amount", what);
@@ -583,10 +590,23 @@ static void mask_password(char *s)
 	}
 }
 
+/*
+ * Defaults the location may override (libpq lets later keywords override
+ * earlier ones, and the expanded URI comes last): a server that does not
+ * answer is given up after 10 s, and a peer that vanished without closing
+ * the connection is noticed by TCP keepalives in about 25 s instead of the
+ * system's two hours, so a call reports UPQR_ENETWORK instead of hanging.
+ */
+static const char *const conn_keys[] = { "connect_timeout", "keepalives_idle",
+		"keepalives_interval", "keepalives_count", "dbname", NULL };
+static const char *const conn_defaults[] = { "10", "10", "5", "3" };
+
 static int pg_connect(upqr_journal *j, const char *location)
 {
 	pg *s = PG(j);
-	s->conn = PQconnectdb(location);
+	const char *values[] = { conn_defaults[0], conn_defaults[1], conn_defaults[2],
+			conn_defaults[3], location, NULL };
+	s->conn = PQconnectdbParams(conn_keys, values, 1);
 	if (!s->conn)
 		return upqr__set_error(j->err, UPQR_ENOMEM, "journal: out of memory");
 	if (PQstatus(s->conn) == CONNECTION_OK)

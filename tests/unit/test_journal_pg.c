@@ -367,7 +367,6 @@ static int64_t wait_for_backend(PGconn *c, const char *app, bool waiting)
 static void test_connection_loss(void **state)
 {
 	jc *t = *state;
-	PGconn *c = connect_url(t->loc), *k = connect_url(t->loc);
 	/* 1. Mid-operation: the transition is inside its transaction, waiting on a row
 	 * lock, when its connection is cut. */
 	int rep[2], go[2];
@@ -382,6 +381,8 @@ static void test_connection_loss(void **state)
 	}
 	close(rep[1]);
 	close(go[0]);
+	/* Connected after the fork: a child holds nothing of the parent's (valgrind checks children too). */
+	PGconn *c = connect_url(t->loc), *k = connect_url(t->loc);
 	int64_t id = 0;
 	assert_int_equal(read(rep[0], &id, sizeof(id)), (ssize_t)sizeof(id));
 	upqr_journal_record r = jc_get(t->j, id);
@@ -665,6 +666,7 @@ static void test_fleet_kill_and_recover(void **state)
 	PGconn *c = connect_url(t->loc);
 	sql_ok(c, "CREATE TABLE gw_orders (id text PRIMARY KEY, amount bigint, ok boolean, pays int);"
 			"CREATE TABLE gw_refunds (id text PRIMARY KEY, orig text, amount bigint, ok boolean)");
+	PQfinish(c);  /* the children must not inherit it */
 	enum { CAP = 40000 };
 	static int64_t rep[CAP], acted[CAP];
 	int who[CAP];
@@ -693,6 +695,7 @@ static void test_fleet_kill_and_recover(void **state)
 		for (size_t k = i + 1; k < m; k++)  /* never acted on twice */
 			assert_false((acted[k] >> 56) == F_ACTED && (acted[k] & ((1LL << 56) - 1)) == id);
 	}
+	c = connect_url(t->loc);
 	/* Nothing is left open (a worker killed between its commit and its report
 	 * may have journaled one more than it said). */
 	assert_int_equal(jc_unfinished_count(t->j), 0);
