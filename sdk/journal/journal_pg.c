@@ -567,27 +567,36 @@ static int migrate(upqr_journal *j)
 
 /*
  * "postgresql://user:secret@host/db?password=x" -> "postgresql://user:***@host/db?password=***":
- * the location as it may appear in messages and logs.
+ * the location as it may appear in messages and logs. d has room for
+ * 2 * strlen(s) + 8 bytes (a one-character password grows by two).
  */
-static void mask_password(char *s)
+static void mask_password(char *d, const char *s)
 {
-	char *scheme = strstr(s, "://");
-	char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-	char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
-	if (at && (!slash || at < slash)) {
-		char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-		if (colon && at - colon > 1) {
-			memmove(colon + 4, at, strlen(at) + 1);
-			memcpy(colon + 1, "***", 3);
+	const char *host = strstr(s, "://");
+	host = host ? host + 3 : NULL;
+	const char *at = host ? strchr(host, '@') : NULL, *slash = host ? strchr(host, '/') : NULL;
+	const char *colon = at && (!slash || at < slash)
+			? memchr(host, ':', (size_t)(at - host)) : NULL;
+	while (*s) {
+		const char *hide_end = NULL;
+		size_t keep = 0;
+		if (s == colon && at > colon + 1) {
+			hide_end = at;
+			keep = 1;
+		} else if (strncmp(s, "password=", 9) == 0 && s[9] && s[9] != '&') {
+			hide_end = s + 9 + strcspn(s + 9, "&");
+			keep = 9;
 		}
-	}
-	for (char *p = strstr(s, "password="); p; p = strstr(p + 1, "password=")) {
-		char *v = p + 9, *end = v + strcspn(v, "&");
-		if (end - v >= 3) {
-			memcpy(v, "***", 3);
-			memmove(v + 3, end, strlen(end) + 1);
+		if (!hide_end) {
+			*d++ = *s++;
+			continue;
 		}
+		memcpy(d, s, keep);
+		memcpy(d + keep, "***", 3);
+		d += keep + 3;
+		s = hide_end;
 	}
+	*d = '\0';
 }
 
 /*
@@ -625,12 +634,10 @@ static int pg_open(upqr_journal *j, const char *location, bool create)
 	if (!s)
 		return upqr__set_error(j->err, UPQR_ENOMEM, "journal: out of memory");
 	j->impl = s;
-	size_t n = strlen(location) + 1;
-	s->where = upqr__malloc(n);
+	s->where = upqr__malloc(2 * strlen(location) + 8);
 	if (!s->where)
 		return upqr__set_error(j->err, UPQR_ENOMEM, "journal: out of memory");
-	memcpy(s->where, location, n);
-	mask_password(s->where);
+	mask_password(s->where, location);
 	int rc = pg_connect(j, location);
 	if (rc == UPQR_OK)
 		rc = set_session(j);

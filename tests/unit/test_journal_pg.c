@@ -220,6 +220,30 @@ static void test_missing_journal(void **state)
 	assert_non_null(strstr(err, "upqr_no_such_db"));
 }
 
+/* The password of a location never reaches a message, in either place libpq takes it. */
+static void test_password_masked(void **state)
+{
+	(void)state;
+	static const char *const locations[] = {
+		"postgresql://upqr:Pw0rdSecret@/upqr?host=/nonexistent-upqr-dir",
+		"postgres:///upqr?host=/nonexistent-upqr-dir&password=Pw0rdSecret&user=upqr",
+		"postgresql://upqr:Pw0rdSecret@/upqr?password=Pw0rdSecret&host=/nonexistent-upqr-dir",
+		/* One-character passwords: the mask is longer than what it hides. */
+		"postgresql://u:P@/upqr?password=P&password=Q&host=/nonexistent-upqr-dir",
+	};
+	for (size_t i = 0; i < sizeof(locations) / sizeof(locations[0]); i++) {
+		upqr_journal_options o;
+		upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+		o.location = locations[i];
+		upqr_journal *j = NULL;
+		char err[400];
+		assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_ENETWORK);
+		if (strstr(err, "Pw0rdSecret") || strstr(err, ":P@") || strstr(err, "=P&")
+				|| strstr(err, "=Q&") || !strstr(err, "***") || !strstr(err, "nonexistent-upqr-dir"))
+			fail_msg("location %zu: %s", i, err);
+	}
+}
+
 /* ---- the schema guards itself ------------------------------------------------------- */
 
 static void test_schema_and_guards(void **state)
@@ -748,6 +772,7 @@ int main(void)
 		PG_TEST(test_foreign_tables_refused),
 		PG_TEST(test_newer_schema_refused),
 		PG_TEST(test_missing_journal),
+		PG_TEST(test_password_masked),
 		PG_TEST(test_schema_and_guards),
 		PG_TEST(test_lock_timeout),
 		PG_TEST(test_connection_loss),
