@@ -340,6 +340,32 @@ UPQR_EXTERN int upqr_verifier_verify(upqr_verifier *verifier, const upqr_acp_fie
 		size_t count, int64_t at) UPQR_WARN_UNUSED;
 
 /*
+ * The gateway's side: verifies a request a merchant signed. Merchants send
+ * certId (never their certificate), in 5.1.0 as in 5.0.0, so the key is
+ * looked up by the message's certId among the certificates added with
+ * upqr_verifier_add_cert (never cert_dir, which holds UnionPay's keys); the
+ * digest follows `version` (SHA-256 / SHA-1), within acp_versions;
+ * signMethod 11/12 as in upqr_verifier_verify. No CN check (merchant
+ * certificates do not name UnionPay). Same status codes; an unregistered
+ * certId -> UPQR_ECERT_UNKNOWN.
+ */
+UPQR_EXTERN int upqr_verifier_verify_request(upqr_verifier *verifier, const upqr_acp_field *fields,
+		size_t count, int64_t at) UPQR_WARN_UNUSED;
+
+/*
+ * Registers a merchant's certificate (PEM or DER in memory) by its certId
+ * (serial in decimal) for upqr_verifier_verify_request only: it is trusted
+ * as given (no chain, CN or purpose check), so register only keys you know,
+ * and it never verifies a message from UnionPay. Writes the certId
+ * (NUL-terminated) to cert_id; cert_id == NULL or too small -> UPQR_EBUFSIZE
+ * with the size in *written, the certificate registered all the same.
+ * Errors: UPQR_ECERT (unparsable, or not RSA 2048..8192), UPQR_ELIMIT (more
+ * than 64 certificates by certId in all), UPQR_ENOMEM.
+ */
+UPQR_EXTERN int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *written,
+		upqr_verifier *verifier, const void *data, size_t len) UPQR_WARN_UNUSED;
+
+/*
  * Checks one UnionPay signing certificate (PEM text, CRLF tolerated): chain
  * to root + middle at time at, then its purpose (digitalSignature or
  * nonRepudiation key usage when the extension is present, not a CA, an

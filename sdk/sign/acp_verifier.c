@@ -43,6 +43,7 @@ typedef struct vcert {
 	int64_t not_after;
 	int status;              /* cert_dir entries: UPQR_OK or why the certificate is refused */
 	char why[160];
+	bool merchant;           /* added by upqr_verifier_add_cert: used for requests only */
 } vcert;
 
 struct upqr_verifier {
@@ -164,6 +165,35 @@ static void dir_check(upqr_verifier *v, X509 *x, vcert *c)
 	ERR_clear_error();
 }
 
+/*
+ * Adds x (still the caller's) to the certId table; its certId into id.
+ * merchant: a key registered for requests, trusted as given (no chain or CN
+ * check: merchant certificates do not name UnionPay).
+ */
+static int dir_add_x509(upqr_verifier *v, X509 *x, const char *what, bool merchant,
+		char id[UPQR__CERT_ID_MAX])
+{
+	vcert c = { 0 };
+	int rc = UPQR_ECERT;
+	if (upqr__cert_serial_dec(x, id) && cert_window(x, &c.not_before, &c.not_after)) {
+		EVP_PKEY *pkey = X509_get_pubkey(x);
+		rc = pkey ? vcert_set(&c, &v->dig, pkey, id, strlen(id)) : UPQR_ECERT;
+	}
+	c.merchant = merchant;
+	if (!rc && !merchant)
+		dir_check(v, x, &c);
+	if (rc) {
+		vcert_clear(&c);
+		return upqr__set_error(v->err, rc, "%s: unusable certificate", what);
+	}
+	if (v->dir_n == DIR_CERTS_MAX) {
+		vcert_clear(&c);
+		return upqr__set_error(v->err, UPQR_ELIMIT, "more than %d certificates by certId", DIR_CERTS_MAX);
+	}
+	v->dir[v->dir_n++] = c;
+	return UPQR_OK;
+}
+
 static int dir_add(upqr_verifier *v, const char *path)
 {
 	int rc;
@@ -171,26 +201,30 @@ static int dir_add(upqr_verifier *v, const char *path)
 	if (!x)
 		return UPQR_OK; /* not a certificate: the directory may hold other files */
 	char id[UPQR__CERT_ID_MAX];
-	vcert c = { 0 };
-	rc = UPQR_ECERT;
-	if (upqr__cert_serial_dec(x, id) && cert_window(x, &c.not_before, &c.not_after)) {
-		EVP_PKEY *pkey = X509_get_pubkey(x);
-		rc = pkey ? vcert_set(&c, &v->dig, pkey, id, strlen(id)) : UPQR_ECERT;
-	}
-	if (!rc)
-		dir_check(v, x, &c);
+	rc = dir_add_x509(v, x, path, false, id);
 	X509_free(x);
-	if (rc) {
-		vcert_clear(&c);
-		return upqr__set_error(v->err, rc, "%s: unusable certificate", path);
-	}
-	if (v->dir_n == DIR_CERTS_MAX) {
-		vcert_clear(&c);
-		return upqr__set_error(v->err, UPQR_ELIMIT, "cert_dir holds more than %d certificates",
-			DIR_CERTS_MAX);
-	}
-	v->dir[v->dir_n++] = c;
-	return UPQR_OK;
+	return rc;
+}
+
+int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *written, upqr_verifier *v,
+		const void *data, size_t len)
+{
+	if (!v || !data || !written)
+		return UPQR_EINVAL;
+	v->err[0] = 0;
+	X509 *x = upqr__cert_load_mem(data, len);
+	ERR_clear_error();
+	if (!x)
+		return upqr__set_error(v->err, UPQR_ECERT, "not a PEM or DER certificate");
+	char id[UPQR__CERT_ID_MAX];
+	int rc = dir_add_x509(v, x, "added certificate", true, id);
+	X509_free(x);
+	if (rc)
+		return rc;
+	upqr__buf b;
+	upqr__buf_init(&b, cert_id, cap);
+	upqr__buf_put(&b, id, strlen(id));
+	return upqr__buf_finish(&b, written, true);
 }
 
 static int load_dir(upqr_verifier *v, const char *dir)
@@ -500,12 +534,13 @@ int upqr_verifier_check_cert(upqr_verifier *v, const char *pem, size_t len, int6
 	return check_cert(v, pem ? pem : "", len, at, &c);
 }
 
-static int dir_find(upqr_verifier *v, const upqr_acp_field *id, int64_t at, vcert **out)
+/* A cert_dir entry (UnionPay's 5.0.0 keys) or, with merchant, an added request key. */
+static int dir_find(upqr_verifier *v, const upqr_acp_field *id, int64_t at, bool merchant, vcert **out)
 {
 	int64_t t = resolve_time(at);
 	for (size_t i = 0; id && i < v->dir_n; i++) {
 		vcert *c = &v->dir[i];
-		if (c->key_len != id->value_len || memcmp(c->key, id->value, id->value_len))
+		if (c->merchant != merchant || c->key_len != id->value_len || memcmp(c->key, id->value, id->value_len))
 			continue;
 		if (c->status)
 			return upqr__set_error(v->err, c->status, "cert_dir certificate %s: %s", c->key, c->why);
@@ -555,7 +590,7 @@ static int verify_rsa_sig(upqr_verifier *v, vcert *c, upqr_acp_version ver, cons
 }
 
 static int verify_rsa(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at,
-		const upqr_acp_field *sigf)
+		const upqr_acp_field *sigf, bool request)
 {
 	const upqr_acp_field *verf = upqr_acp_field_get(fields, count, "version");
 	if (!verf)
@@ -576,13 +611,15 @@ static int verify_rsa(upqr_verifier *v, const upqr_acp_field *fields, size_t cou
 	if (rc)
 		return rc;
 	vcert *c;
-	if (ver == UPQR_ACP_5_1_0) {
+	if (request) {
+		rc = dir_find(v, upqr_acp_field_get(fields, count, "certId"), at, true, &c);
+	} else if (ver == UPQR_ACP_5_1_0) {
 		const upqr_acp_field *pc = upqr_acp_field_get(fields, count, "signPubKeyCert");
 		if (!pc)
 			return upqr__set_error(v->err, UPQR_ECERT, "5.1.0 message without signPubKeyCert");
 		rc = check_cert(v, pc->value ? pc->value : "", pc->value_len, at, &c);
 	} else {
-		rc = dir_find(v, upqr_acp_field_get(fields, count, "certId"), at, &c);
+		rc = dir_find(v, upqr_acp_field_get(fields, count, "certId"), at, false, &c);
 	}
 	return rc ? rc : verify_rsa_sig(v, c, ver, sig, sig_len, fields, count);
 }
@@ -607,7 +644,8 @@ static int verify_secure_key(upqr_verifier *v, const upqr_acp_field *fields, siz
 	return ok ? UPQR_OK : upqr__set_error(v->err, UPQR_ESIG_DIGEST, "signature does not match the message");
 }
 
-int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at)
+static int verify_message(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at,
+		bool request)
 {
 	if (!v || (!fields && count))
 		return UPQR_EINVAL;
@@ -630,8 +668,19 @@ int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t 
 	if (!method)
 		return upqr__set_error(v->err, UPQR_EINVALID, "message without signMethod");
 	if (upqr__value_is(method, "01"))
-		return verify_rsa(v, fields, count, at, sigf);
+		return verify_rsa(v, fields, count, at, sigf, request);
 	if (upqr__value_is(method, "11") || upqr__value_is(method, "12"))
 		return verify_secure_key(v, fields, count, sigf, upqr__value_is(method, "12"));
 	return upqr__set_error(v->err, UPQR_EUNSUPPORTED, "unsupported signMethod");
+}
+
+int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at)
+{
+	return verify_message(v, fields, count, at, false);
+}
+
+int upqr_verifier_verify_request(upqr_verifier *v, const upqr_acp_field *fields, size_t count,
+		int64_t at)
+{
+	return verify_message(v, fields, count, at, true);
 }

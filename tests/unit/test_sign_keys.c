@@ -852,6 +852,51 @@ static void test_cache_bounded(void **state)
 	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);
 }
 
+/* The gateway's side: merchant requests verified by their certId (5.1.0 and 5.0.0). */
+static void test_verify_request_by_cert_id(void **state)
+{
+	(void)state;
+	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
+	o.root_cert_path = PKI "root.pem";
+	o.middle_cert_path = PKI "middle.pem";
+	o.acp_versions = UPQR_ACCEPT_5_1_0 | UPQR_ACCEPT_5_0_0;
+	upqr_verifier *v = NULL;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	size_t len, n;
+	char *pem = slurp(PKI "merchant.pem", &len), id[64];
+	assert_int_equal(upqr_verifier_add_cert(NULL, 0, &n, v, pem, len), UPQR_EBUFSIZE);
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, v, pem, len), UPQR_OK);
+	assert_int_equal(n, strlen(id));
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, v, "junk", 4), UPQR_ECERT);
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, NULL, pem, len), UPQR_EINVAL);
+	free(pem);
+	for (int ver = 0; ver < 2; ver++) {
+		msg m;
+		/* a merchant-signed message: make_msg_ver puts certId in for 5.0.0; a request does it for 5.1.0 too */
+		make_msg_ver(&m, PKI "merchant.key", PKI "merchant.pem", "order0100", UPQR_ACP_5_0_0);
+		assert_string_equal(m.cert_id, id);
+		m.f[0].value = ver ? "5.0.0" : "5.1.0";
+		upqr_signer *s = pem_signer(PKI "merchant.key", PKI "merchant.pem", ver ? UPQR_ACP_5_0_0 : UPQR_ACP_5_1_0);
+		assert_int_equal(upqr_signer_sign(m.sig, sizeof m.sig, &n, s, m.f, m.n - 1), UPQR_OK);
+		m.f[m.n - 1].value_len = n;
+		upqr_signer_free(s);
+		assert_int_equal(upqr_verifier_verify_request(v, m.f, m.n, UPQR_VERIFY_NOW), UPQR_OK);
+		/* upqr_verifier_verify wants signPubKeyCert for 5.1.0, and never takes a merchant key
+		 * registered for requests as UnionPay's 5.0.0 key */
+		assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), ver ? UPQR_ECERT_UNKNOWN : UPQR_ECERT);
+		msg t = m;
+		t.f[6].value = "order0101";
+		assert_int_equal(upqr_verifier_verify_request(v, t.f, t.n, UPQR_VERIFY_NOW), UPQR_ESIG_DIGEST);
+		t = m;
+		t.f[t.n - 2].value = "999";
+		t.f[t.n - 2].value_len = 3;
+		assert_int_equal(upqr_verifier_verify_request(v, t.f, t.n, UPQR_VERIFY_NOW), UPQR_ECERT_UNKNOWN);
+		assert_int_equal(upqr_verifier_verify_request(v, m.f, m.n, INT64_C(946684800)), UPQR_ECERT_NOTYET);
+		msg_free(&m);
+	}
+	upqr_verifier_free(v);
+}
+
 /* An expired merchant certificate still signs, with a warning the caller can check. */
 static void test_expired_merchant_cert_warns(void **state)
 {
@@ -1016,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_500_cert_dir),
 		cmocka_unit_test(test_unionpay_test_chain),
 		cmocka_unit_test(test_cache_bounded),
+		cmocka_unit_test(test_verify_request_by_cert_id),
 		cmocka_unit_test(test_build_request),
 		cmocka_unit_test(test_expired_merchant_cert_warns),
 		cmocka_unit_test(test_encrypt_decrypt),

@@ -134,6 +134,13 @@ static json_t *fields_json(const view *v, bool show_pan)
 	json_t *cg = json_object();
 	for (size_t i = 0; i < sizeof crypto / sizeof crypto[0]; i++)
 		set_opt(cg, crypto[i].name, field_hex(v, crypto[i].tag));
+	if (c->cvn) {
+		const upqr_emv_cvn_info *ci = upqr_emv_cvn_lookup(c->cvn);
+		char other[24];
+		snprintf(other, sizeof other, "unknown-%03X", c->cvn);
+		json_object_set_new(cg, "cvn", json_string(ci ? ci->name : other));
+		json_object_set_new(cg, "cvn_supported", json_boolean(c->cvn_supported));
+	}
 	if (json_object_size(cg))
 		json_object_set_new(f, "cryptogram", cg);
 	else
@@ -183,6 +190,13 @@ static void decode_text(const view *v)
 		printf("PAN: %s (Luhn %s)\n", c->pan_masked, c->pan_luhn_ok ? "ok" : "FAILS");
 	if (c->expiry[0])
 		printf("expiry: %s  service code: %s\n", c->expiry, c->service_code);
+	if (c->cvn) {
+		const upqr_emv_cvn_info *ci = upqr_emv_cvn_lookup(c->cvn);
+		if (ci)
+			printf("cryptogram version: %s (%s)\n", ci->name, c->cvn_supported ? "verifiable" : "not verifiable");
+		else
+			printf("cryptogram version: unknown-%03X (not verifiable)\n", c->cvn);
+	}
 	if (c->node_count)
 		print_tree(v, 0, 0);
 }
@@ -525,7 +539,7 @@ typedef struct verify_args {
 
 static int parse_verify_args(verify_args *a, int argc, char **argv)
 {
-	a->role = UPQR_CPM_KEY_IMK_OPTION_A;
+	a->role = UPQR_CPM_KEY_IMK; /* the option the code's CVN names; --mk-option insists on one */
 	int rc = CLI_OK;
 	for (int i = 1; i < argc && rc == CLI_OK; i++) {
 		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
