@@ -197,6 +197,7 @@ static const char *const stmt_name[ST_COUNT] = {
 typedef struct pg {
 	PGconn *conn;
 	char *where;     /* the location with its password masked: for messages */
+	bool begin_pending;  /* BEGIN not sent yet: it goes with the first statement */
 } pg;
 
 static pg *PG(upqr_journal *j)
@@ -250,8 +251,8 @@ static int pg_error(upqr_journal *j, const PGresult *r, const char *what)
 	char msg[160];
 	pq_text(msg, sizeof(msg), primary ? primary : PQerrorMessage(PG(j)->conn));
 	const char *where = PG(j)->where;
-	if (!r)
-		return upqr__set_error(j->err, UPQR_ENOMEM, "%s: journal %s: out of memory (%s)", what,
+	if (!r && PQstatus(PG(j)->conn) == CONNECTION_OK)
+		return upqr__set_error(j->err, UPQR_EINTERNAL, "%s: journal %s: no result (%s)", what,
 				where, msg);
 	if (connection_lost(j, state) && strcmp(what, "commit") == 0)
 		return upqr__set_error(j->err, UPQR_ENETWORK, "commit: lost the connection to journal "
@@ -301,9 +302,54 @@ static int result(upqr_journal *j, PGresult *r, PGresult **out, const char *what
 }
 
 /* Runs prepared statement `which`. */
+/*
+ * BEGIN and the transaction's first statement in one round trip (libpq's
+ * pipeline mode): every operation starts by reading, so this saves a round
+ * trip per call. Returns the first failure, else the statement's result;
+ * NULL when the connection broke before any result came back.
+ */
+static PGresult *exec_with_begin(PGconn *c, int which, const params *p)
+{
+	if (!PQenterPipelineMode(c))
+		return NULL;
+	PGresult *res = NULL, *r;
+	if (PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)
+			&& PQsendQueryPrepared(c, stmt_name[which], p ? p->n : 0, p ? p->v : NULL,
+			NULL, NULL, 0)
+			&& PQpipelineSync(c)) {
+		/* Each query's results end with NULL; the sync answers last. */
+		for (int query = 0; query < 2; query++) {
+			while ((r = PQgetResult(c)) != NULL) {
+				bool failed = PQresultStatus(r) != PGRES_COMMAND_OK;
+				if (!res && (query == 1 || failed))
+					res = r;
+				else
+					PQclear(r);
+			}
+		}
+		while ((r = PQgetResult(c)) != NULL) {
+			bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+			PQclear(r);
+			if (sync)
+				break;
+		}
+	}
+	if (!PQexitPipelineMode(c) && res) {
+		PQclear(res);
+		res = NULL;
+	}
+	return res;
+}
+
+/* Runs prepared statement `which` (with the pending BEGIN, if any). */
 static int q(upqr_journal *j, int which, const params *p, PGresult **out, const char *what)
 {
-	return result(j, PQexecPrepared(PG(j)->conn, stmt_name[which], p ? p->n : 0,
+	pg *s = PG(j);
+	if (s->begin_pending) {
+		s->begin_pending = false;
+		return result(j, exec_with_begin(s->conn, which, p), out, what);
+	}
+	return result(j, PQexecPrepared(s->conn, stmt_name[which], p ? p->n : 0,
 			p ? p->v : NULL, NULL, NULL, 0), out, what);
 }
 
@@ -453,15 +499,21 @@ static int ensure_connected(upqr_journal *j)
 	return rc == UPQR_OK ? prepare_all(j) : rc;
 }
 
+/* The BEGIN is sent with the first statement (exec_with_begin). */
 static int pg_tx_begin(upqr_journal *j)
 {
 	int rc = ensure_connected(j);
-	return rc == UPQR_OK ? exec_sql(j, "BEGIN", NULL, "begin transaction") : rc;
+	PG(j)->begin_pending = rc == UPQR_OK;
+	return rc;
 }
 
 /* Commits when status is UPQR_OK, else rolls back; returns the final status. */
 static int pg_tx_end(upqr_journal *j, int status)
 {
+	if (PG(j)->begin_pending) {  /* no statement ran: there is no transaction to end */
+		PG(j)->begin_pending = false;
+		return status;
+	}
 	if (status == UPQR_OK) {
 		status = exec_sql(j, "COMMIT", NULL, "commit");
 		if (status == UPQR_OK)
