@@ -194,10 +194,24 @@ static const char *const stmt_name[ST_COUNT] = {
 	"upqr_set_claim", "upqr_note_get", "upqr_note_insert",
 };
 
+#define MAX_DEFERRED 4
+#define DEFERRED_BYTES 1024
+
+/* A write whose result nothing reads before the commit: it travels with the next statement. */
+typedef struct deferred {
+	int which;
+	int n;
+	const char *v[MAX_PARAMS];  /* into buf */
+	char buf[DEFERRED_BYTES];
+} deferred;
+
 typedef struct pg {
 	PGconn *conn;
 	char *where;     /* the location with its password masked: for messages */
+	bool in_tx;
 	bool begin_pending;  /* BEGIN not sent yet: it goes with the first statement */
+	int queued;
+	deferred queue[MAX_DEFERRED];
 } pg;
 
 static pg *PG(upqr_journal *j)
@@ -303,54 +317,102 @@ static int result(upqr_journal *j, PGresult *r, PGresult **out, const char *what
 
 /* Runs prepared statement `which`. */
 /*
- * BEGIN and the transaction's first statement in one round trip (libpq's
- * pipeline mode): every operation starts by reading, so this saves a round
- * trip per call. Returns the first failure, else the statement's result;
- * NULL when the connection broke before any result came back.
+ * One round trip for what a transaction has queued and its next statement:
+ * the pending BEGIN, the deferred writes, then prepared statement `which`
+ * (or COMMIT when which < 0), sent in libpq's pipeline mode. Every call then
+ * costs two round trips (BEGIN + first read; writes + COMMIT) plus one per
+ * further read. The first failure is reported, named for the step it hit.
  */
-static PGresult *exec_with_begin(PGconn *c, int which, const params *p)
+static int run_pipeline(upqr_journal *j, int which, const params *p, PGresult **out,
+		const char *what)
 {
-	if (!PQenterPipelineMode(c))
-		return NULL;
-	PGresult *res = NULL, *r;
-	if (PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)
-			&& PQsendQueryPrepared(c, stmt_name[which], p ? p->n : 0, p ? p->v : NULL,
-			NULL, NULL, 0)
-			&& PQpipelineSync(c)) {
-		/* Each query's results end with NULL; the sync answers last. */
-		for (int query = 0; query < 2; query++) {
-			while ((r = PQgetResult(c)) != NULL) {
-				bool failed = PQresultStatus(r) != PGRES_COMMAND_OK;
-				if (!res && (query == 1 || failed))
-					res = r;
-				else
-					PQclear(r);
+	pg *s = PG(j);
+	PGconn *c = s->conn;
+	int sent = 0, writes = s->queued;
+	bool begin = s->begin_pending;
+	bool ok = PQenterPipelineMode(c) == 1;
+	if (ok && begin)
+		ok = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) && ++sent;
+	for (int i = 0; ok && i < writes; i++)
+		ok = PQsendQueryPrepared(c, stmt_name[s->queue[i].which], s->queue[i].n,
+				s->queue[i].v, NULL, NULL, 0) && ++sent;
+	if (ok)
+		ok = (which >= 0 ? PQsendQueryPrepared(c, stmt_name[which], p ? p->n : 0,
+				p ? p->v : NULL, NULL, NULL, 0)
+				: PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) && ++sent;
+	ok = ok && PQpipelineSync(c);
+	s->begin_pending = false;
+	s->queued = 0;
+	PGresult *fail = NULL, *last = NULL, *r;
+	int fail_at = -1;
+	/* Each query's results end with NULL; after a failure the rest are "aborted". */
+	for (int k = 0; ok && k < sent; k++) {
+		while ((r = PQgetResult(c)) != NULL) {
+			ExecStatusType st = PQresultStatus(r);
+			bool good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+			if (!good && !fail) {
+				fail = r;
+				fail_at = k;
+			} else if (good && k == sent - 1 && !last) {
+				last = r;
+			} else {
+				PQclear(r);
 			}
 		}
-		while ((r = PQgetResult(c)) != NULL) {
-			bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-			PQclear(r);
-			if (sync)
-				break;
-		}
 	}
-	if (!PQexitPipelineMode(c) && res) {
-		PQclear(res);
-		res = NULL;
+	while (ok && (r = PQgetResult(c)) != NULL) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			break;
 	}
-	return res;
+	PQexitPipelineMode(c);
+	if (fail) {
+		PQclear(last);
+		int write_from = begin ? 1 : 0;
+		const char *step = begin && fail_at == 0 ? "begin transaction"
+				: fail_at < write_from + writes ? "write" : what;
+		return result(j, fail, NULL, step);
+	}
+	if (!last)
+		return pg_error(j, NULL, what);
+	return result(j, last, out, what);
 }
 
-/* Runs prepared statement `which` (with the pending BEGIN, if any). */
+/* Runs prepared statement `which` (with what the transaction has queued, if anything). */
 static int q(upqr_journal *j, int which, const params *p, PGresult **out, const char *what)
 {
 	pg *s = PG(j);
-	if (s->begin_pending) {
-		s->begin_pending = false;
-		return result(j, exec_with_begin(s->conn, which, p), out, what);
-	}
+	if (s->begin_pending || s->queued)
+		return run_pipeline(j, which, p, out, what);
 	return result(j, PQexecPrepared(s->conn, stmt_name[which], p ? p->n : 0,
 			p ? p->v : NULL, NULL, NULL, 0), out, what);
+}
+
+/*
+ * Queues a write that returns no rows, inside a transaction, to be sent
+ * with the next statement or the COMMIT; outside one (or when the queue is
+ * full) it runs at once. Its parameters are copied: the caller's record may
+ * be gone by then.
+ */
+static int defer(upqr_journal *j, int which, const params *p, const char *what)
+{
+	pg *s = PG(j);
+	if (!s->in_tx || s->queued == MAX_DEFERRED)
+		return q(j, which, p, NULL, what);
+	deferred *d = &s->queue[s->queued];
+	size_t used = 0;
+	for (int i = 0; i < p->n; i++) {
+		size_t len = p->v[i] ? strlen(p->v[i]) + 1 : 0;
+		if (used + len > sizeof(d->buf))
+			return q(j, which, p, NULL, what);
+		d->v[i] = p->v[i] ? memcpy(d->buf + used, p->v[i], len) : NULL;
+		used += len;
+	}
+	d->which = which;
+	d->n = p->n;
+	s->queued++;
+	return UPQR_OK;
 }
 
 /* Runs plain SQL (no parameters). */
@@ -441,7 +503,7 @@ static int pg_write(upqr_journal *j, const upqr_journal_record *r)
 	p_int(&p, r->updated_ms);
 	p_text(&p, r->owner);
 	p_int(&p, r->lease_until_ms);
-	return q(j, ST_UPDATE, &p, NULL, "write");
+	return defer(j, ST_UPDATE, &p, "write");
 }
 
 /* ---- connection and transactions ------------------------------------------------- */
@@ -499,28 +561,33 @@ static int ensure_connected(upqr_journal *j)
 	return rc == UPQR_OK ? prepare_all(j) : rc;
 }
 
-/* The BEGIN is sent with the first statement (exec_with_begin). */
+/* The BEGIN is sent with the first statement (run_pipeline). */
 static int pg_tx_begin(upqr_journal *j)
 {
 	int rc = ensure_connected(j);
 	PG(j)->begin_pending = rc == UPQR_OK;
+	PG(j)->in_tx = rc == UPQR_OK;
 	return rc;
 }
 
 /* Commits when status is UPQR_OK, else rolls back; returns the final status. */
 static int pg_tx_end(upqr_journal *j, int status)
 {
-	if (PG(j)->begin_pending) {  /* no statement ran: there is no transaction to end */
-		PG(j)->begin_pending = false;
+	pg *s = PG(j);
+	s->in_tx = false;
+	if (status != UPQR_OK)
+		s->queued = 0;  /* never sent: nothing to undo */
+	if (s->begin_pending && !s->queued) {  /* no statement ran: no transaction to end */
+		s->begin_pending = false;
 		return status;
 	}
 	if (status == UPQR_OK) {
-		status = exec_sql(j, "COMMIT", NULL, "commit");
+		status = s->begin_pending || s->queued ? run_pipeline(j, -1, NULL, NULL, "commit")
+				: exec_sql(j, "COMMIT", NULL, "commit");
 		if (status == UPQR_OK)
 			return status;
 	}
-	if (PQstatus(PG(j)->conn) == CONNECTION_OK
-			&& PQtransactionStatus(PG(j)->conn) != PQTRANS_IDLE) {
+	if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
 		char keep[UPQR__ERR_MAX];
 		memcpy(keep, j->err, sizeof(keep));
 		(void)exec_sql(j, "ROLLBACK", NULL, "rollback");
@@ -768,7 +835,7 @@ static int pg_set_claim(upqr_journal *j, int64_t id, const char *owner, int64_t 
 	p_int(&p, id);
 	p_text(&p, owner);
 	p_int(&p, lease_until_ms);
-	return q(j, ST_SET_CLAIM, &p, NULL, "claim");
+	return defer(j, ST_SET_CLAIM, &p, "claim");
 }
 
 static int cmp_id(const void *a, const void *b)
