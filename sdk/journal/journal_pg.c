@@ -22,6 +22,10 @@
  * (the refund total is checked by the database, with the original locked),
  * so a bug here or a hand-made INSERT cannot refund more than was paid.
  *
+ * Round trips: the BEGIN travels with a transaction's first statement and
+ * writes that return nothing travel with the next statement or the COMMIT
+ * (libpq pipeline mode), so a transition costs two round trips, not four.
+ *
  * Durability: every call is one transaction, committed with
  * synchronous_commit at least "local" (a session of a server set to "off"
  * is raised to "on"), so UPQR_OK means it is on the server's disk.
