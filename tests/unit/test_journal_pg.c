@@ -220,6 +220,35 @@ static void test_missing_journal(void **state)
 	assert_non_null(strstr(err, "upqr_no_such_db"));
 }
 
+/* Child: opens the (new) journal and begins one order. */
+static void opener(jc *t, int i, int fd)
+{
+	upqr_journal *j = jc_child_open(t, "opener", i);
+	char id[16];
+	snprintf(id, sizeof(id), "OPN%07d", i);
+	if (jc_try(j, UPQR_JOURNAL_CONSUME_QRNO, id, 100, NULL) != UPQR_OK)
+		_exit(8);
+	jc_put(fd, 1);
+	upqr_journal_free(j);
+}
+
+/* Several servers starting at once on an empty database create the schema once. */
+static void test_concurrent_create(void **state)
+{
+	jc *t = *state;
+	upqr_journal_free(t->j);
+	t->j = NULL;
+	pg_drop_location(t->loc);
+	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+	int64_t ok[8];
+	int who[8];
+	assert_int_equal(jc_fork_all(t, 4, opener, ok, 8, who), 4);
+	PGconn *c = connect_url(t->loc);
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_migrations"), upqr_journal_schema_version());
+	assert_int_equal(sql_int(c, "SELECT count(*) FROM upqr_ops"), 4);
+	PQfinish(c);
+}
+
 /* The password of a location never reaches a message, in either place libpq takes it. */
 static void test_password_masked(void **state)
 {
@@ -773,6 +802,7 @@ int main(void)
 		PG_TEST(test_newer_schema_refused),
 		PG_TEST(test_missing_journal),
 		PG_TEST(test_password_masked),
+		PG_TEST(test_concurrent_create),
 		PG_TEST(test_schema_and_guards),
 		PG_TEST(test_lock_timeout),
 		PG_TEST(test_connection_loss),
