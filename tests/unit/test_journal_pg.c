@@ -146,6 +146,15 @@ static const jc_fixture pg_fixture = {
 
 /* ---- a shared database: strangers refused, nothing changed ---------------------------- */
 
+/* Closes the test's handle and replaces its database by an empty one (no journal). */
+static void empty_database(jc *t)
+{
+	upqr_journal_free(t->j);
+	t->j = NULL;
+	pg_drop_location(t->loc);
+	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+}
+
 /* Opening t->loc fails with `want` and a message containing needle. */
 static void assert_refused(jc *t, int want, const char *needle)
 {
@@ -161,10 +170,7 @@ static void assert_refused(jc *t, int want, const char *needle)
 static void test_foreign_tables_refused(void **state)
 {
 	jc *t = *state;
-	upqr_journal_free(t->j);
-	t->j = NULL;
-	pg_drop_location(t->loc);
-	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+	empty_database(t);
 	PGconn *c = connect_url(t->loc);
 	/* Another application's tables beside ours are fine; one that took our names is not. */
 	sql_ok(c, "CREATE TABLE customers (id int PRIMARY KEY, name text)");
@@ -196,10 +202,7 @@ static void test_newer_schema_refused(void **state)
 static void test_missing_journal(void **state)
 {
 	jc *t = *state;
-	upqr_journal_free(t->j);
-	t->j = NULL;
-	pg_drop_location(t->loc);
-	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+	empty_database(t);
 	upqr_journal_options o;
 	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
 	o.location = t->loc;
@@ -236,10 +239,7 @@ static void opener(jc *t, int i, int fd)
 static void test_concurrent_create(void **state)
 {
 	jc *t = *state;
-	upqr_journal_free(t->j);
-	t->j = NULL;
-	pg_drop_location(t->loc);
-	assert_int_equal(pg_make_location(t->loc, sizeof(t->loc)), 0);
+	empty_database(t);
 	int64_t ok[8];
 	int who[8];
 	assert_int_equal(jc_fork_all(t, 4, opener, ok, 8, who), 4);
