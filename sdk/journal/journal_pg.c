@@ -213,6 +213,7 @@ typedef struct pg {
 	PGconn *conn;
 	char *where;     /* the location with its password masked: for messages */
 	bool in_tx;
+	bool broken;         /* a failure said the connection is gone: reconnect at the next call */
 	bool begin_pending;  /* BEGIN not sent yet: it goes with the first statement */
 	int queued;
 	deferred queue[MAX_DEFERRED];
@@ -272,6 +273,8 @@ static int pg_error(upqr_journal *j, const PGresult *r, const char *what)
 	if (!r && PQstatus(PG(j)->conn) == CONNECTION_OK)
 		return upqr__set_error(j->err, UPQR_EINTERNAL, "%s: journal %s: no result (%s)", what,
 				where, msg);
+	if (connection_lost(j, state))
+		PG(j)->broken = true;  /* the server may have said so before the socket closed */
 	if (connection_lost(j, state) && strcmp(what, "commit") == 0)
 		return upqr__set_error(j->err, UPQR_ENETWORK, "commit: lost the connection to journal "
 				"%s (%s); whether this call took effect is unknown: read the record again",
@@ -552,7 +555,7 @@ static int set_session(upqr_journal *j)
 /* A handle whose connection broke reconnects at its next call. */
 static int ensure_connected(upqr_journal *j)
 {
-	if (PQstatus(PG(j)->conn) == CONNECTION_OK)
+	if (PQstatus(PG(j)->conn) == CONNECTION_OK && !PG(j)->broken)
 		return UPQR_OK;
 	PQreset(PG(j)->conn);
 	if (PQstatus(PG(j)->conn) != CONNECTION_OK) {
@@ -561,6 +564,7 @@ static int ensure_connected(upqr_journal *j)
 		return upqr__set_error(j->err, UPQR_ENETWORK, "cannot reconnect to journal %s: %s",
 				PG(j)->where, msg);
 	}
+	PG(j)->broken = false;
 	int rc = set_session(j);
 	return rc == UPQR_OK ? prepare_all(j) : rc;
 }
@@ -591,7 +595,8 @@ static int pg_tx_end(upqr_journal *j, int status)
 		if (status == UPQR_OK)
 			return status;
 	}
-	if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+	if (!s->broken && PQstatus(s->conn) == CONNECTION_OK
+			&& PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
 		char keep[UPQR__ERR_MAX];
 		memcpy(keep, j->err, sizeof(keep));
 		(void)exec_sql(j, "ROLLBACK", NULL, "rollback");

@@ -3,6 +3,8 @@
 #
 #   sh tests/support/pg_fixture.sh start    prints a connection URL on stdout
 #   sh tests/support/pg_fixture.sh stop URL stops that server and removes its directory
+#   sh tests/support/pg_fixture.sh halt URL   crashes it (pg_ctl stop -m immediate), keeping its data
+#   sh tests/support/pg_fixture.sh resume URL starts a halted server again (crash recovery)
 #
 # The server lives in a fresh temporary directory, listens on a Unix socket in
 # that directory only (no TCP port at all), trusts local connections as the
@@ -66,6 +68,23 @@ stop() { # $1 = URL or directory
 	rm -rf "$dir"
 }
 
+# halt / resume: a server crash and restart, for connection-loss tests.
+halt() {
+	dir=$(dir_of "$1")
+	[ -f "$dir/data/PG_VERSION" ] || { echo "pg_fixture: no server in '$dir'" >&2; return 1; }
+	BIN=$(bindir) || return 1
+	as_server "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
+}
+
+resume() {
+	dir=$(dir_of "$1")
+	[ -f "$dir/data/PG_VERSION" ] || { echo "pg_fixture: no server in '$dir'" >&2; return 1; }
+	BIN=$(bindir) || return 1
+	as_server "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		-o "-c listen_addresses= -k $dir -c max_connections=60 -c shared_buffers=16MB -c fsync=on" \
+		start >/dev/null 2>&1
+}
+
 start() {
 	BIN=$(bindir) || { echo "pg_fixture: no PostgreSQL server binaries (initdb, pg_ctl, postgres)" >&2; exit 77; }
 	if [ "$(id -u)" -eq 0 ] && ! id "$PGUSER_OS" >/dev/null 2>&1; then
@@ -81,9 +100,7 @@ start() {
 		echo "pg_fixture: initdb failed:" >&2; tail -5 "$dir/initdb.log" >&2; exit 1
 	fi
 	# No TCP listener: the socket in $dir is the only way in.
-	if ! as_server "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-			-o "-c listen_addresses= -k $dir -c max_connections=60 -c shared_buffers=16MB -c fsync=on" \
-			start >/dev/null 2>&1; then
+	if ! resume "$dir"; then
 		echo "pg_fixture: the server did not start:" >&2; tail -5 "$dir/server.log" >&2; exit 1
 	fi
 	trap - EXIT INT TERM HUP
@@ -93,6 +110,6 @@ start() {
 PGUSER_OS=${UPQR_PG_USER:-nobody}
 case "${1:-}" in
 start) start ;;
-stop) [ $# -eq 2 ] || { echo "usage: $0 stop URL" >&2; exit 2; }; stop "$2" ;;
-*) echo "usage: $0 start | stop URL" >&2; exit 2 ;;
+stop|halt|resume) [ $# -eq 2 ] || { echo "usage: $0 $1 URL" >&2; exit 2; }; "$1" "$2" ;;
+*) echo "usage: $0 start | stop URL | halt URL | resume URL" >&2; exit 2 ;;
 esac

@@ -417,41 +417,65 @@ static int64_t wait_for_backend(PGconn *c, const char *app, bool waiting)
 	return pid;
 }
 
-static void test_connection_loss(void **state)
+/* A transition caught inside its transaction: cut_child's, waiting on a row lock held by c. */
+typedef struct caught {
+	pid_t pid;
+	int rep;          /* the child's report pipe */
+	int64_t id;       /* its order */
+	PGconn *c, *k;    /* the lock holder, and a connection to act from */
+} caught;
+
+static void catch_transition(jc *t, caught *x)
 {
-	jc *t = *state;
-	/* 1. Mid-operation: the transition is inside its transaction, waiting on a row
-	 * lock, when its connection is cut. */
 	int rep[2], go[2];
 	assert_int_equal(pipe(rep), 0);
 	assert_int_equal(pipe(go), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
+	x->pid = fork();
+	assert_true(x->pid >= 0);
+	if (x->pid == 0) {
 		close(rep[0]);
 		close(go[1]);
 		cut_child(t, rep[1], go[0]);
 	}
 	close(rep[1]);
 	close(go[0]);
+	x->rep = rep[0];
 	/* Connected after the fork: a child holds nothing of the parent's (valgrind checks children too). */
-	PGconn *c = connect_url(t->loc), *k = connect_url(t->loc);
-	int64_t id = 0;
-	assert_int_equal(read(rep[0], &id, sizeof(id)), (ssize_t)sizeof(id));
-	upqr_journal_record r = jc_get(t->j, id);
+	x->c = connect_url(t->loc);
+	x->k = connect_url(t->loc);
+	assert_int_equal(read(x->rep, &x->id, sizeof(x->id)), (ssize_t)sizeof(x->id));
 	char sql[128];
 	snprintf(sql, sizeof(sql), "BEGIN; SELECT 1 FROM upqr_ops WHERE id = %lld FOR UPDATE",
-			(long long)id);
-	sql_ok(c, sql);
+			(long long)x->id);
+	sql_ok(x->c, sql);
 	assert_int_equal(write(go[1], "g", 1), 1);
 	close(go[1]);
+	wait_for_backend(x->k, "upqr_victim", true);
+}
+
+/* The caught transition's status, and whether its message said the connection was lost. */
+static void caught_result(caught *x, int64_t got[2])
+{
+	assert_int_equal(read(x->rep, got, 2 * sizeof(got[0])), (ssize_t)(2 * sizeof(got[0])));
+	close(x->rep);
+	int status = 0;
+	assert_int_equal(waitpid(x->pid, &status, 0), x->pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_connection_loss(void **state)
+{
+	jc *t = *state;
+	/* 1. Mid-operation: the transition is inside its transaction, waiting on a row
+	 * lock, when its connection is cut. */
+	caught x;
+	catch_transition(t, &x);
+	PGconn *c = x.c, *k = x.k;
+	int64_t id = x.id;
+	upqr_journal_record r = jc_get(t->j, id);
 	terminate(k, wait_for_backend(k, "upqr_victim", true));
 	int64_t got[2] = { 0, 0 };
-	assert_int_equal(read(rep[0], got, sizeof(got)), (ssize_t)sizeof(got));
-	close(rep[0]);
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	caught_result(&x, got);
 	sql_ok(c, "ROLLBACK");
 	assert_int_equal(got[0], UPQR_ENETWORK);
 	assert_int_equal(got[1], 1);
@@ -484,6 +508,81 @@ static void test_connection_loss(void **state)
 	assert_int_equal(jc_move(t->j, id, UPQR_JOURNAL_SUCCESS).state, UPQR_JOURNAL_SUCCESS);
 	PQfinish(k);
 	PQfinish(c);
+}
+
+/* ---- the server crashes mid-operation and comes back ------------------------------------ */
+
+static char crash_server[512];  /* a private server this test may crash; stopped in teardown */
+static char crash_shared[512];  /* the test's location on the shared server, put back in teardown */
+
+static int fixture(const char *verb, const char *url)
+{
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "sh tests/support/pg_fixture.sh %s '%s' >/dev/null", verb, url);
+	return system(cmd);
+}
+
+static int crash_teardown(void **state)
+{
+	if (crash_server[0]) {
+		fixture("stop", crash_server);
+		crash_server[0] = '\0';
+		jc *t = *state;
+		snprintf(t->loc, sizeof(t->loc), "%s", crash_shared);
+	}
+	return jc_teardown(state);
+}
+
+static void test_server_crash(void **state)
+{
+	jc *t = *state;
+	/* A server of its own: the shared one must not go down under the other tests. */
+	FILE *p = popen("sh tests/support/pg_fixture.sh start 2>/dev/null", "r");
+	assert_non_null(p);
+	if (!fgets(crash_server, sizeof(crash_server), p))
+		crash_server[0] = '\0';
+	int status = pclose(p);
+	crash_server[strcspn(crash_server, "\n")] = '\0';
+	if (status != 0 || !crash_server[0]) {
+		crash_server[0] = '\0';
+		skip();  /* UPQR_PG_URL names a server, but no server binaries here to start another */
+	}
+	snprintf(crash_shared, sizeof(crash_shared), "%s", t->loc);
+	snprintf(t->loc, sizeof(t->loc), "%s", crash_server);
+	upqr_journal *before = jc_open_owner(t, "before");  /* connected before the crash */
+	caught x;
+	catch_transition(t, &x);
+	int64_t id = x.id;
+	/* The transition waits inside its transaction: the server crashes. */
+	assert_int_equal(fixture("halt", crash_server), 0);
+	int64_t got[2] = { 0, 0 };
+	caught_result(&x, got);
+	assert_int_equal(got[0], UPQR_ENETWORK);
+	assert_int_equal(got[1], 1);
+	PQfinish(x.c);
+	PQfinish(x.k);
+	/* While it is down: a clear error, nothing else. */
+	upqr_journal_record r;
+	assert_int_equal(upqr_journal_get(&r, before, id), UPQR_ENETWORK);
+	assert_int_equal(upqr_journal_get(&r, before, id), UPQR_ENETWORK);
+	if (!strstr(upqr_journal_last_error(before), "reconnect"))
+		fail_msg("%s", upqr_journal_last_error(before));
+	/* It comes back (crash recovery): the order is PENDING, the old handle reconnects. */
+	assert_int_equal(fixture("resume", crash_server), 0);
+	assert_int_equal(upqr_journal_get(&r, before, id), UPQR_OK);
+	assert_int_equal(r.state, UPQR_JOURNAL_PENDING);
+	assert_string_equal(r.owner, "victim");
+	/* Recovery completes it once the dead process's lease lapses. */
+	t->now += JC_LEASE + 1;
+	upqr_journal_record rec[4];
+	size_t n = 0;
+	assert_int_equal(upqr_journal_claim_unfinished(rec, 4, &n, before), UPQR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(jc_move(before, id, UPQR_JOURNAL_SUCCESS).state, UPQR_JOURNAL_SUCCESS);
+	upqr_journal_free(before);
+	snprintf(t->loc, sizeof(t->loc), "%s", crash_shared);
+	fixture("stop", crash_server);
+	crash_server[0] = '\0';
 }
 
 /* ---- a fleet: N processes share one journal, some die by kill -9 --------------------- */
@@ -806,6 +905,7 @@ int main(void)
 		PG_TEST(test_schema_and_guards),
 		PG_TEST(test_lock_timeout),
 		PG_TEST(test_connection_loss),
+		cmocka_unit_test_setup_teardown(test_server_crash, jc_setup, crash_teardown),
 		PG_TEST(test_fleet_kill_and_recover),
 	};
 	/* make soak: UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover */
