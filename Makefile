@@ -1,11 +1,14 @@
 # upqr - UnionPay-standard EMV QR payments SDK.
 #
 #   make            library (build/lib), CLI (build/bin/upqr)
-#   make check      unit + CLI tests, again under ASan+UBSan, valgrind, a
+#   make check      unit + CLI tests, the Swift binding's XCTests (when swift is
+#                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
+#   make soak       the acquirer's crash-recovery and thread tests and the PostgreSQL
+#                   journal's fleet test (4 x 250 orders) at full size
 #   make bench      benchmarks -> build/bench/results.json
-#   make soak       the PostgreSQL journal's fleet test at full size (4 x 250 orders)
+#   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make demo       the end-to-end demonstration
 #   make install    PREFIX=/usr/local DESTDIR= (library, headers, upqr, upqr.pc, man page,
@@ -33,7 +36,7 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libpq
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl libpq
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
 # The simulator (sim/, build/bin/upqr-sim) only; the library never links these.
@@ -109,7 +112,7 @@ SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli sim pki tests check bench soak fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -197,9 +200,11 @@ $(BUILD)/bench/bench_sim: $(BUILD)/obj/bench/bench_sim.o $(SIM_OBJS) $(STATIC_LI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
+# Benches may drive the simulator (tests/support/simctl.c).
+BENCH_SUPPORT := $(BUILD)/obj/tests/support/simctl.o
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 # The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
 $(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
@@ -245,13 +250,19 @@ fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
 
-# The full-size fleet test of the PostgreSQL journal: 4 processes x 250 orders
-# with kill -9 and recovery (the normal suite runs 4 x 25). Starts and stops
-# its own throwaway server unless UPQR_PG_URL names one.
-soak: deps $(BUILD)/tests/test_journal_pg
-	@UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover $(BUILD)/tests/test_journal_pg
+# The Swift binding's XCTest suite alone (tests/run.sh runs it in `make check`).
+swift-test: lib pki
+	@sh bindings/swift/test.sh $(BUILD)
 
 # ---- bench, demo ---------------------------------------------------------
+
+# The acquirer's crash and thread tests at full size (200 orders killed at
+# random, 4 threads x 250 orders); the normal suite runs 40 and 4 x 25.
+# The PostgreSQL fleet test (4 processes x 250 orders, kill -9, recovery; the
+# suite runs 4 x 25) starts and stops its own server unless UPQR_PG_URL names one.
+soak: all tests
+	@UPQR_SOAK=1 UPQR_BUILD=$(BUILD) $(BUILD)/tests/test_acquirer_sim
+	@UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover $(BUILD)/tests/test_journal_pg
 
 bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(BUILD)

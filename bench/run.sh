@@ -5,6 +5,7 @@
 # A bench program prints human text, plus one line per figure:
 #   RESULT <name> <value> <unit>
 # Those lines are shown as a table and collected; nothing is asserted here.
+# With a swift toolchain, the Swift binding's bench runs too (see below).
 set -eu
 build=${1:-build}
 out=$build/bench/results.json
@@ -40,6 +41,37 @@ for b in "$build"/bench/bench_*; do
 	done
 	rm -f "$tmp.out"
 done
+# The Swift binding (bindings/swift): MPM.decode against the C call over the
+# payload set of bench_mpm, in a release build cached in BUILD/swift-release.
+# swift_mpm_decode_vs_c relates it to this run's mpm_decode_ns (target <= 2).
+if command -v swift >/dev/null 2>&1 && [ -x "$build/bench/bench_mpm" ]; then
+	echo "== upqr-swift-bench (Swift binding)"
+	root=$(pwd)
+	case $build in /*) abs=$build ;; *) abs=$root/$build ;; esac
+	"$build/bench/bench_mpm" --payloads >"$tmp.payloads"
+	if (cd bindings/swift && UPQR_BUILD="$abs" swift build -c release --product upqr-swift-bench \
+			--scratch-path "$abs/swift-release" >"$tmp.log" 2>&1) &&
+		"$abs/swift-release/release/upqr-swift-bench" "$tmp.payloads" >"$tmp.out"; then
+		grep -v '^RESULT ' "$tmp.out" || true
+		grep '^RESULT ' "$tmp.out" | while read -r _ name value unit; do
+			printf '  %-34s %14s %s\n' "$name" "$value" "$unit"
+			printf '%s\t%s\t%s\n' "$name" "$value" "$unit" >>"$tmp"
+		done
+		awk -F '\t' '$1 == "mpm_decode_ns" { c = $2 } $1 == "swift_mpm_decode_ns" { s = $2 }
+			END { if (c > 0 && s > 0) printf "swift_mpm_decode_vs_c\t%.3f\tx\n", s / c }' "$tmp" >"$tmp.ratio"
+		if [ -s "$tmp.ratio" ]; then
+			printf '  %-34s %14s %s\n' $(cat "$tmp.ratio")
+			cat "$tmp.ratio" >>"$tmp"
+		fi
+	else
+		echo "bench: the Swift bench failed to build or run" >&2
+		tail -20 "$tmp.log" >&2
+		status=1
+	fi
+	rm -f "$tmp.payloads" "$tmp.log" "$tmp.out" "$tmp.ratio"
+else
+	echo "== upqr-swift-bench: skipped (no swift toolchain on PATH)"
+fi
 mkdir -p "$(dirname "$out")"
 awk -F '\t' 'BEGIN { printf "[" }
 	{ printf "%s\n  {\"name\": \"%s\", \"value\": %s, \"unit\": \"%s\"}", (NR > 1 ? "," : ""), $1, $2, $3 }

@@ -25,6 +25,12 @@
  * inexpensive passes aimed at real camera trouble (inversion, contrast
  * stretch, local binarisation, rescaling, smoothing, sharpening, small
  * rotations) and stops at the first pass that yields a valid payment code.
+ * Large frames (a 720p camera frame and up) are looked at half size first.
+ *
+ * Camera mode (upqr_scan_options.video) is for a live stream: each frame
+ * costs one plain ZBar pass plus at most a time budget; the further passes
+ * are spread over successive frames, a code is reported once while it stays
+ * in view, and a warm stream allocates nothing per frame.
  *
  * Threading: a scanner is used by one thread at a time; different scanners
  * are independent. Results are borrowed from the scanner and stay valid
@@ -166,7 +172,12 @@ UPQR_EXTERN int upqr_scan_symbol_cpm(upqr_cpm *out, const upqr_scan_symbol *sym,
 
 typedef struct upqr_scanner upqr_scanner;
 
-#define UPQR_SCAN_OPTIONS_VERSION 1
+#define UPQR_SCAN_OPTIONS_VERSION 2
+
+/* Camera mode's least default extra work per frame, on top of one ZBar pass (microseconds). */
+#define UPQR_SCAN_VIDEO_BUDGET_US 8000u
+/* Camera mode's default de-duplication window (frames; about one second at 30 fps). */
+#define UPQR_SCAN_VIDEO_DEDUP_FRAMES 30u
 
 typedef struct upqr_scan_options {
 	unsigned int version;
@@ -174,35 +185,69 @@ typedef struct upqr_scan_options {
 	size_t max_pixels;
 	/*
 	 * 1 (default): when the plain pass finds no valid payment code, run the
-	 * further passes. 0: one plain ZBar pass only (fastest; for video loops
-	 * that will see the next frame anyway).
+	 * further passes. 0: one plain ZBar pass only (fastest).
 	 */
 	int try_harder;
-	/* 1: run every pass and collect every distinct symbol (slow; for tools). */
+	/* 1: run every pass and collect every distinct symbol (slow; for tools; not in video mode). */
 	int exhaustive;
 	/*
-	 * Most passes per scan, the plain one included; 0 = all of them. A frame
-	 * with no code runs every pass (about 30 ZBar passes: ~0.5-1 s on a
-	 * 720p frame), so live camera loops want a small number such as 4, or
-	 * try_harder = 0, and rely on the next frame.
+	 * Most passes per scan, the plain one included; 0 = all of them. In video
+	 * mode: most passes per frame (0 = as many as frame_budget_us allows).
 	 */
 	unsigned int max_passes;
 	/* Rules MPM payloads are checked under; NULL = EMVCo (upqr_mpm_profile_emvco()). */
 	const upqr_mpm_profile *mpm_profile;
+	/* ---- version 2 ---- */
+	/*
+	 * 1: camera mode, for a live stream of frames from one camera. Each frame
+	 * costs at most one plain ZBar pass plus frame_budget_us of further work;
+	 * the further passes are spread over successive frames (frame n runs the
+	 * next passes of the sequence that fit), so a code held in front of the
+	 * camera is read within a few frames even when only a late pass can read
+	 * it. A code read in one frame is not reported again while it stays in
+	 * view (see dedup_frames). Working buffers are kept between frames: after
+	 * the first frames of a given size, a frame allocates nothing.
+	 */
+	int video;
+	/*
+	 * Camera mode's budget for the work beyond one ZBar pass. 0 (default):
+	 * UPQR_SCAN_VIDEO_BUDGET_US, or a third of the frame's plain ZBar pass
+	 * when that is more (large frames keep the same share on any processor).
+	 */
+	unsigned int frame_budget_us;
+	/*
+	 * Camera mode: a symbol whose bytes were seen in one of the last
+	 * dedup_frames frames is not reported again (each sighting restarts the
+	 * window, so a code held still is reported once). 0 = report every frame.
+	 * Default UPQR_SCAN_VIDEO_DEDUP_FRAMES.
+	 */
+	unsigned int dedup_frames;
 } upqr_scan_options;
 
-#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0, NULL }
+#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0, NULL, 0, 0, \
+	UPQR_SCAN_VIDEO_DEDUP_FRAMES }
 
-/** Fills *opts with defaults for that version; UPQR_EVERSION if unknown. */
+/**
+ * Fills *opts with defaults for that version (1 or 2; a version 1 struct is
+ * shorter and only its fields are written); UPQR_EVERSION if unknown.
+ */
 UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version);
 
 /**
- * Creates a scanner. opts may be NULL for the defaults. Returns UPQR_OK,
+ * Creates a scanner. opts may be NULL for the defaults (version 1 options
+ * are accepted: no camera mode). Returns UPQR_OK,
  * UPQR_EVERSION, UPQR_EINVAL or UPQR_ENOMEM. Free with upqr_scanner_free().
  */
 UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts);
 /** Frees a scanner and every result borrowed from it. Accepts NULL. */
 UPQR_EXTERN void upqr_scanner_free(upqr_scanner *scanner);
+/**
+ * Camera mode: forgets the frames seen so far (the de-duplication window,
+ * the tracked symbol and the position in the pass sequence), e.g. when the
+ * app starts a new scan session. Keeps the buffers. Returns UPQR_OK or
+ * UPQR_EINVAL.
+ */
+UPQR_EXTERN int upqr_scanner_reset(upqr_scanner *scanner);
 /** Text of the last failure on this scanner ("" if none); valid until the next call. */
 UPQR_EXTERN const char *upqr_scanner_last_error(const upqr_scanner *scanner);
 
@@ -212,6 +257,8 @@ UPQR_EXTERN const char *upqr_scanner_last_error(const upqr_scanner *scanner);
  * none, UPQR_EINVAL for bad arguments, UPQR_ELIMIT for an image over the
  * pixel cap, UPQR_EIMAGE for a broken or unknown image, UPQR_ENOMEM.
  * Symbols are read with upqr_scanner_symbol(). Pixel data is never kept.
+ * In camera mode, UPQR_ENOSYMBOL also means that every symbol in the frame
+ * was a repeat of one reported within the de-duplication window.
  */
 
 /** An 8-bit grey frame: row y starts at pixels + y * stride; len >= (height-1)*stride + width. */
