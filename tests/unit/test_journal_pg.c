@@ -19,67 +19,11 @@
 #include <libpq-fe.h>
 
 #include "journal_contract.h"
+#include "pgtest.h"
 
 /* ---- the server and the fixture ---------------------------------------------------- */
 
-static char admin_url[512];   /* the server's "postgres" database */
-static char own_server[512];  /* set when this program started the server */
 static char skip_reason[256];
-
-static void stop_own_server(void)
-{
-	if (!own_server[0])
-		return;
-	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "sh tests/support/pg_fixture.sh stop '%s' >/dev/null", own_server);
-	if (system(cmd) != 0)
-		fprintf(stderr, "# could not stop %s\n", own_server);
-	own_server[0] = '\0';
-}
-
-/* Finds or starts the server; on failure fills skip_reason. */
-static void find_server(void)
-{
-	const char *url = getenv("UPQR_PG_URL");
-	if (url && *url) {
-		snprintf(admin_url, sizeof(admin_url), "%s", url);
-		return;
-	}
-	FILE *p = popen("sh tests/support/pg_fixture.sh start", "r");
-	if (!p) {
-		snprintf(skip_reason, sizeof(skip_reason), "cannot run tests/support/pg_fixture.sh");
-		return;
-	}
-	char line[512] = "";
-	if (!fgets(line, sizeof(line), p))
-		line[0] = '\0';
-	int status = pclose(p);
-	line[strcspn(line, "\n")] = '\0';
-	if (status != 0 || strncmp(line, "postgresql://", 13) != 0) {
-		snprintf(skip_reason, sizeof(skip_reason), "no PostgreSQL server (pg_fixture.sh "
-				"exit %d; set UPQR_PG_URL or install postgresql)",
-				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return;
-	}
-	snprintf(admin_url, sizeof(admin_url), "%s", line);
-	snprintf(own_server, sizeof(own_server), "%s", line);
-	atexit(stop_own_server);
-}
-
-/* The URL of database `db` on the test server ("postgresql:///postgres?..." -> "/db?..."). */
-static void db_url(char *out, size_t cap, const char *db)
-{
-	const char *query = strchr(admin_url, '?');
-	snprintf(out, cap, "postgresql:///%s%s", db, query ? query : "");
-}
-
-/* The database name in a URL made by db_url. */
-static void db_name(char *out, size_t cap, const char *url)
-{
-	const char *s = url + strlen("postgresql:///");
-	size_t n = strcspn(s, "?");
-	snprintf(out, cap, "%.*s", (int)n, s);
-}
 
 static PGconn *connect_url(const char *url)
 {
@@ -111,33 +55,12 @@ static int64_t sql_int(PGconn *c, const char *sql)
 
 static int pg_make_location(char *loc, size_t cap)
 {
-	static int counter;
-	char db[64], sql[128];
-	snprintf(db, sizeof(db), "upqr_t%ld_%d", (long)getpid(), counter++);
-	PGconn *c = PQconnectdb(admin_url);
-	int ok = PQstatus(c) == CONNECTION_OK;
-	if (ok) {
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
-		PGresult *r = PQexec(c, sql);
-		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		if (!ok)
-			fprintf(stderr, "# %s: %s", sql, PQerrorMessage(c));
-		PQclear(r);
-	}
-	PQfinish(c);
-	db_url(loc, cap, db);
-	return ok ? 0 : -1;
+	return pgtest_create_db(loc, cap);
 }
 
 static void pg_drop_location(const char *loc)
 {
-	char db[64], sql[128];
-	db_name(db, sizeof(db), loc);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-	PGconn *c = PQconnectdb(admin_url);
-	if (PQstatus(c) == CONNECTION_OK)
-		PQclear(PQexec(c, sql));
-	PQfinish(c);
+	pgtest_drop_db(loc);
 }
 
 static const jc_fixture pg_fixture = {
@@ -216,7 +139,7 @@ static void test_missing_journal(void **state)
 	PQfinish(c);
 	/* A database that does not exist at all. */
 	char url[600];
-	db_url(url, sizeof(url), "upqr_no_such_db");
+	pgtest_db_url(url, sizeof(url), "upqr_no_such_db");
 	o.location = url;
 	o.create = 1;
 	assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_ENOTFOUND);
@@ -912,8 +835,7 @@ int main(void)
 	const char *filter = getenv("UPQR_TEST_FILTER");
 	if (filter && *filter)
 		cmocka_set_test_filter(filter);
-	find_server();
-	if (skip_reason[0]) {
+	if (pgtest_server(skip_reason, sizeof(skip_reason)) != 0) {
 		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 			tests[i].test_func = skipped;
 			tests[i].setup_func = NULL;
@@ -921,6 +843,6 @@ int main(void)
 		}
 	}
 	int rc = cmocka_run_group_tests_name("journal_postgresql", tests, NULL, NULL);
-	stop_own_server();
+	pgtest_stop();
 	return rc;
 }
