@@ -912,7 +912,8 @@ static void recover_child(void)
  * SIGKILL at random moments, then two processes recover at once (claims keep
  * them from acting on one order twice). Every order: final in the journal
  * and agreeing with the simulator, or never begun and unknown to it; a
- * notification is booked new at most once per order.
+ * notification is booked new at most once per order. Then two processes
+ * refund one payment at once: the sum never exceeds it.
  */
 static void test_fleet_pg(void **state)
 {
@@ -996,6 +997,44 @@ static void test_fleet_pg(void **state)
 				fail_msg("notification for %s booked new twice", W.log[i].order_id);
 	}
 	pthread_mutex_unlock(&W.lock);
+	/* Two processes refund 600 of one 1000 payment at once: one refund goes out, the
+	 * other is refused by the shared journal before it is sent. */
+	assert_int_equal(client_open(&c, NULL), UPQR_OK);
+	char oid[33];
+	new_order(&c, oid);
+	upqr_acq_result pr = pay(&c, oid, 1000);
+	assert_int_equal(pr.outcome, UPQR_OUTCOME_SUCCESS);
+	pid_t ref[2];
+	for (int i = 0; i < 2; i++) {
+		ref[i] = fork();
+		assert_true(ref[i] >= 0);
+		if (ref[i] == 0) {
+			client rc_;
+			if (client_open(&rc_, NULL) != UPQR_OK)
+				_exit(3);
+			upqr_acq_result rr;
+			upqr_undo_request u = { .txn_amt = 600, .orig_order_id = oid, .orig_txn_time = pr.txn_time };
+			int rc = upqr_acquirer_refund(&rr, rc_.acq, &u);
+			client_close(&rc_);
+			_exit(rc == UPQR_OK && rr.outcome == UPQR_OUTCOME_SUCCESS ? 0
+					: rc == UPQR_EOVERREFUND ? 1 : 5);
+		}
+	}
+	int refunded = 0, refused = 0;
+	for (int i = 0; i < 2; i++) {
+		int st;
+		assert_int_equal(waitpid(ref[i], &st, 0), ref[i]);
+		assert_true(WIFEXITED(st));
+		refunded += WEXITSTATUS(st) == 0;
+		refused += WEXITSTATUS(st) == 1;
+	}
+	assert_int_equal(refunded, 1);
+	assert_int_equal(refused, 1);
+	upqr_journal_record orig;
+	assert_int_equal(upqr_journal_find(&orig, c.journal, W.sim.mer_id, oid, UPQR_JOURNAL_KIND_NONE),
+			UPQR_OK);
+	assert_int_equal(orig.refunded_total, 600);
+	client_close(&c);
 	use_journal("after-fleet.db");
 	pgtest_drop_db(url);
 	fprintf(stderr, "# fleet (PostgreSQL journal): %zu orders in %d processes, %d killed, %zu paid, "
