@@ -322,7 +322,6 @@ static int result(upqr_journal *j, PGresult *r, PGresult **out, const char *what
 	return rc;
 }
 
-/* Runs prepared statement `which`. */
 /*
  * One round trip for what a transaction has queued and its next statement:
  * the pending BEGIN, the deferred writes, then prepared statement `which`
