@@ -751,7 +751,8 @@ static int pg_connect(upqr_journal *j, const char *location)
 	pq_text(msg, sizeof(msg), PQerrorMessage(s->conn));
 	int status = strstr(msg, "authentication") ? UPQR_EAUTH
 			: strstr(msg, "does not exist") ? UPQR_ENOTFOUND
-			: strstr(msg, "invalid") || strstr(msg, "missing") ? UPQR_EINVAL : UPQR_ENETWORK;
+			: strstr(msg, "invalid") || strstr(msg, "missing") || strstr(msg, "URI")
+			|| strstr(msg, "separator") ? UPQR_EINVAL : UPQR_ENETWORK;
 	return upqr__set_error(j->err, status, "cannot connect to journal %s: %s", s->where, msg);
 }
 

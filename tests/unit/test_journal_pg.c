@@ -146,6 +146,28 @@ static void test_missing_journal(void **state)
 	assert_non_null(strstr(err, "upqr_no_such_db"));
 }
 
+/* A location libpq cannot parse is a bad argument, not a network failure. */
+static void test_malformed_location(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"postgresql:///upqr?host=/tmp/x=y",
+		"postgresql:///upqr?nosuchoption=1",
+		"postgres://[::1/upqr",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		upqr_journal_options o;
+		upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+		o.location = bad[i];
+		upqr_journal *j = NULL;
+		char err[300];
+		int rc = upqr_journal_open(&j, &o, err, sizeof(err));
+		if (rc != UPQR_EINVAL)
+			fail_msg("%s: %s: %s", bad[i], upqr_status_name(rc), err);
+		assert_null(j);
+	}
+}
+
 /* Child: opens the (new) journal and begins one order. */
 static void opener(jc *t, int i, int fd)
 {
@@ -824,6 +846,7 @@ int main(void)
 		PG_TEST(test_newer_schema_refused),
 		PG_TEST(test_missing_journal),
 		PG_TEST(test_password_masked),
+		PG_TEST(test_malformed_location),
 		PG_TEST(test_concurrent_create),
 		PG_TEST(test_schema_and_guards),
 		PG_TEST(test_lock_timeout),
