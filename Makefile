@@ -6,7 +6,8 @@
 #                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
-#   make soak       the acquirer's crash-recovery and thread tests at full size
+#   make soak       the acquirer's crash-recovery and thread tests and the PostgreSQL
+#                   journal's fleet test (4 x 250 orders) at full size
 #   make bench      benchmarks -> build/bench/results.json
 #   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
@@ -36,10 +37,10 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl libpq
 # libupqr-core: sdk/core, sdk/mpm and sdk/cpm only (MPM, BER-TLV, CPM decode,
 # generation and verification), for wallets and servers that must not pull in
-# ZBar, libqrencode, libpng/jpeg, SQLite or libcurl. The CPM cryptography
+# ZBar, libqrencode, libpng/jpeg, SQLite, libcurl or libpq. The CPM cryptography
 # needs OpenSSL's libcrypto, nothing else.
 CORE_DIRS = core mpm cpm
 CORE_PKGS = libcrypto
@@ -292,8 +293,11 @@ swift-test: lib pki sim
 
 # The acquirer's crash and thread tests at full size (200 orders killed at
 # random, 4 threads x 250 orders); the normal suite runs 40 and 4 x 25.
+# The PostgreSQL fleet test (4 processes x 250 orders, kill -9, recovery; the
+# suite runs 4 x 25) starts and stops its own server unless UPQR_PG_URL names one.
 soak: all tests
 	@UPQR_SOAK=1 UPQR_BUILD=$(BUILD) $(BUILD)/tests/test_acquirer_sim
+	@UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover $(BUILD)/tests/test_journal_pg
 
 bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(BUILD)

@@ -16,6 +16,17 @@ status=0
 # disk the project lives on, unless told otherwise.
 UPQR_BENCH_DIR=${UPQR_BENCH_DIR:-$build}
 export UPQR_BENCH_DIR
+# A throwaway PostgreSQL server for bench_journal_pg, stopped on exit; without
+# one that bench says it is skipped.
+if [ -z "${UPQR_PG_URL:-}" ]; then
+	if UPQR_PG_URL=$(sh tests/support/pg_fixture.sh start); then
+		export UPQR_PG_URL
+		trap 'rm -f "$tmp"; sh tests/support/pg_fixture.sh stop "$UPQR_PG_URL"' EXIT
+		trap 'exit 130' INT TERM HUP
+	else
+		UPQR_PG_URL=""
+	fi
+fi
 for b in "$build"/bench/bench_*; do
 	[ -x "$b" ] || continue
 	echo "== $(basename "$b")"

@@ -114,6 +114,19 @@ run_fuzz() {
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
+# One throwaway PostgreSQL server for the whole run (the PostgreSQL journal
+# tests); stopped and removed on exit, whatever happens. Without one, those
+# tests report themselves skipped.
+PG_URL=""
+if PG_URL=$(sh tests/support/pg_fixture.sh start 2>"$LOGS/pg_fixture.log"); then
+	export UPQR_PG_URL="$PG_URL"
+	trap 'sh tests/support/pg_fixture.sh stop "$PG_URL"' EXIT
+	trap 'exit 130' INT TERM HUP
+else
+	PG_URL=""
+	echo "(no PostgreSQL server: $(tail -1 "$LOGS/pg_fixture.log"); its tests report skips)"
+fi
+
 echo "== unit and CLI tests (plain build)"
 run_units build plain
 run_cli build plain

@@ -8,6 +8,7 @@ HANG_PID=""
 cleanup() {
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 	[ -n "$HANG_PID" ] && kill "$HANG_PID" 2>/dev/null && wait "$HANG_PID" 2>/dev/null
+	[ -n "${PG_OWN:-}" ] && sh tests/support/pg_fixture.sh stop "$PG_OWN"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -55,6 +56,10 @@ expect_err "names the password key" "acpsdk.signCert.pwd"
 config "$TMP/c5" http://127.0.0.1:9 "upqr.journal = $TMP/no/such/dir/j.db"
 expect_rc "unreachable journal: I/O error" 3 "$UPQR" pay --config "$TMP/c5" --amount 1 --qr-no 6225123456789012345
 expect_err "names the journal" "upqr.journal"
+config "$TMP/c5p" http://127.0.0.1:9 "upqr.journal = postgresql://upqr:Pw0rdSecret@/upqr?host=$TMP/no-server"
+expect_rc "unreachable PostgreSQL journal: I/O error" 3 "$UPQR" pay --config "$TMP/c5p" --amount 1 --qr-no 6225123456789012345
+expect_err "names the PostgreSQL journal, password masked" "upqr:\*\*\*@/upqr\?host=$TMP/no-server"
+if grep -q Pw0rdSecret "$TMP/err"; then not_ok "the journal's password stays out of messages"; else ok "the journal's password stays out of messages"; fi
 config "$TMP/c6" https://gateway.test.95516.com "acpsdk.ifValidateRemoteCert = false"
 expect_rc "TLS verification off refused for a non-loopback host" 1 "$UPQR" pay --config "$TMP/c6" --amount 1 --qr-no 6225123456789012345
 config "$TMP/c7" http://127.0.0.1:1
@@ -119,6 +124,36 @@ expect_out "declined: failed with the issuer's code" '"respCode": "64"'
 curl -s -d "fault=outcome&scope=amount&key=777&value=pending" "$BASE/__sim/faults" >/dev/null
 expect_rc "never settled: reversed, exit 1" 1 "$UPQR" pay $CFG --amount 777 --qr-no 6225123456789012345 --json
 expect_out "reversed" '"reversed": true'
+# ---- the same commands, unchanged, with a PostgreSQL journal -----------------------------
+# $UPQR_PG_URL (tests/run.sh starts a server), else a throwaway one of our own.
+PG_OWN=""
+PG=${UPQR_PG_URL:-}
+if ! command -v psql >/dev/null 2>&1; then
+	PG=""
+elif [ -z "$PG" ] && PG=$(sh tests/support/pg_fixture.sh start 2>/dev/null); then
+	PG_OWN=$PG
+fi
+if [ -z "$PG" ]; then
+	skip "pay, refund and recover with a PostgreSQL journal" "no PostgreSQL server (or no psql)"
+else
+	DB=upqr_cli_$$
+	PGJ=$(echo "$PG" | sed "s|:///[^?]*|:///$DB|")
+	psql -q "$PG" -c "CREATE DATABASE $DB" >/dev/null 2>&1
+	config "$TMP/cfgpg" "$BASE" "upqr.journal = $PGJ"
+	expect_rc "pay (PostgreSQL journal)" 0 "$UPQR" pay --config "$TMP/cfgpg" --amount 1000 --qr-no 6225123456789012345 --json
+	expect_out "pay (PostgreSQL journal): success" '"outcome": "success"'
+	OID=$(json "$TMP/out" orderId)
+	expect_rc "refund 600 (PostgreSQL journal)" 0 "$UPQR" refund --config "$TMP/cfgpg" --amount 600 --orig-order-id "$OID" --json
+	expect_rc "refund 500 more: refused by the PostgreSQL journal" 1 "$UPQR" refund --config "$TMP/cfgpg" --amount 500 --orig-order-id "$OID"
+	expect_err "over-refund named (PostgreSQL journal)" "UPQR_EOVERREFUND"
+	expect_rc "recover (PostgreSQL journal): nothing open" 0 "$UPQR" recover --config "$TMP/cfgpg" --json
+	expect_out "recover (PostgreSQL journal): none claimed" '"claimed": 0,'
+	n=$(psql -Atq "$PGJ" -c "SELECT count(*) FROM upqr_ops WHERE state IN ('SUCCESS','REFUNDED')" 2>/dev/null)
+	[ "$n" = 2 ] && ok "the orders are in the PostgreSQL journal" || not_ok "the orders are in the PostgreSQL journal ($n)"
+	psql -q "$PG" -c "DROP DATABASE $DB WITH (FORCE)" >/dev/null 2>&1
+	[ -n "$PG_OWN" ] && sh tests/support/pg_fixture.sh stop "$PG_OWN"
+	PG_OWN=""
+fi
 # the unpaid QR is the one open order; two hours later (simulator clock) it has expired
 curl -s -d "advance=7200" "$BASE/__sim/clock" >/dev/null
 expect_rc "recover: settles the open QR" 0 "$UPQR" recover $CFG --json
@@ -130,4 +165,5 @@ printf 'respCode=00&signature=AAAA' >"$TMP/forged"
 expect_rc "forged notification: exit 1" 1 "$UPQR" notify $CFG --json <"$TMP/forged"
 expect_out "answer 400" '"httpStatus": 400'
 grep -q '6225123456789012345' "$TMP/out" "$TMP/err" && not_ok "a payment code was printed" || ok "no payment code printed"
+
 done_testing

@@ -19,10 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "pgtest.h"
 #include "simctl.h"
 #include "testutil.h"
 
@@ -48,7 +50,7 @@ typedef struct world {
 	simctl sim;
 	bool up;
 	char dir[64];
-	char journal[128];
+	char journal[512];         /* a file path, or a postgresql:// URL (test_fleet_pg) */
 	char notify_url[128];
 	simctl_receiver *rx;
 	client rxc;                /* the receiver thread's own handles */
@@ -145,8 +147,20 @@ static int on_notify(void *user, const char *body, size_t len, const char *query
 		e->query_len = (int)qlen;
 		e->outcome = n.result.outcome;
 	}
+	/* No OpenSSL state of this thread outlives the call: a process forked meanwhile
+	 * (fork_quiet) would hold it unreachable, and valgrind would call it lost. */
+	OPENSSL_thread_stop();
 	pthread_mutex_unlock(&W.lock);
 	return n.http_status;
+}
+
+/* fork() while no notification is being handled (see on_notify). */
+static pid_t fork_quiet(void)
+{
+	pthread_mutex_lock(&W.lock);
+	pid_t pid = fork();
+	pthread_mutex_unlock(&W.lock);
+	return pid;
 }
 
 static int setup_world(void **state)
@@ -193,12 +207,15 @@ static int teardown_world(void **state)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-/* Points every new client and the receiver at a fresh journal file. */
+/* Points every new client and the receiver at a journal: a file name in W.dir, or a URL. */
 static void use_journal(const char *name)
 {
 	pthread_mutex_lock(&W.lock);
 	client_close(&W.rxc);
-	snprintf(W.journal, sizeof W.journal, "%s/%s", W.dir, name);
+	if (strncmp(name, "postgresql://", 13) == 0)
+		snprintf(W.journal, sizeof W.journal, "%s", name);
+	else
+		snprintf(W.journal, sizeof W.journal, "%s/%s", W.dir, name);
 	assert_int_equal(client_open(&W.rxc, NULL), UPQR_OK);
 	pthread_mutex_unlock(&W.lock);
 }
@@ -890,6 +907,156 @@ static void test_threads(void **state)
 	free(oids);
 }
 
+/* ---- 4 processes sharing one PostgreSQL journal, kill -9, recovery ------------------------ */
+
+/* Child: recovers whatever it can claim; exits 0 when nothing stayed unknown. */
+static void recover_child(void)
+{
+	client c;
+	if (client_open(&c, NULL) != UPQR_OK)
+		_exit(3);
+	upqr_recover_stats st;
+	int rc = upqr_journal_recover(&st, c.acq);
+	client_close(&c);
+	_exit(rc == UPQR_OK && st.unknown == 0 ? 0 : 4);
+}
+
+/*
+ * The issue's fleet: 4 processes take orders against the simulator with
+ * random faults into one PostgreSQL journal, two of them are killed with
+ * SIGKILL at random moments, then two processes recover at once (claims keep
+ * them from acting on one order twice). Every order: final in the journal
+ * and agreeing with the simulator, or never begun and unknown to it; a
+ * notification is booked new at most once per order. Then two processes
+ * refund one payment at once: the sum never exceeds it.
+ */
+static void test_fleet_pg(void **state)
+{
+	(void)state;
+	NEED_SIM();
+	char reason[256], url[512];
+	if (pgtest_server(reason, sizeof reason) != 0 || pgtest_create_db(url, sizeof url) != 0) {
+		fprintf(stderr, "# %s\n", reason[0] ? reason : "cannot create a database");
+		skip();
+		return;
+	}
+	enum { P = 4 };
+	size_t per = soak() ? 250 : tu_iterations(10) < 4 ? 4 : tu_iterations(10);
+	char (*oids)[33] = calloc(P * per, 33);
+	use_journal(url);
+	pthread_mutex_lock(&W.lock);
+	size_t log_from = W.nlog;
+	pthread_mutex_unlock(&W.lock);
+	client c;
+	assert_int_equal(client_open(&c, NULL), UPQR_OK);
+	for (size_t i = 0; i < P * per; i++)
+		new_order(&c, oids[i]);
+	client_close(&c);
+	set_amount_faults();
+	uint64_t rng = tu_seed();
+	pid_t pids[P];
+	for (int i = 0; i < P; i++) {
+		pids[i] = fork_quiet();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0)
+			crash_child(oids, (size_t)i * per, (size_t)(i + 1) * per, rng + (uint64_t)i);
+	}
+	int victim = (int)(tu_rand(&rng) % P), second = (victim + 1 + (int)(tu_rand(&rng) % (P - 1))) % P;
+	msleep(20 + (long)(tu_rand(&rng) % 400));
+	kill(pids[victim], SIGKILL);
+	msleep((long)(tu_rand(&rng) % 400));
+	kill(pids[second], SIGKILL);
+	int killed = 0;
+	for (int i = 0; i < P; i++) {
+		int st;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		if (WIFSIGNALED(st))
+			killed++;
+		else
+			assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	clear_faults();
+	msleep(2100);  /* the killed processes' leases (2 s) lapse */
+	pid_t rec[2];
+	for (int i = 0; i < 2; i++) {
+		rec[i] = fork_quiet();
+		assert_true(rec[i] >= 0);
+		if (rec[i] == 0)
+			recover_child();
+	}
+	for (int i = 0; i < 2; i++) {
+		int st;
+		assert_int_equal(waitpid(rec[i], &st, 0), rec[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(client_open(&c, NULL), UPQR_OK);
+	size_t left = 0;
+	upqr_journal_record recs[8];
+	assert_int_equal(upqr_journal_list_unfinished(recs, 8, &left, c.journal), UPQR_OK);
+	assert_int_equal(left, 0);
+	assert_string_equal(upqr_journal_backend(c.journal), "postgresql");
+	client_close(&c);
+	size_t paid;
+	check_orders(oids, P * per, &paid);
+	/* Notifications (the receiver books into the same journal): new at most once per order. */
+	pthread_mutex_lock(&W.lock);
+	size_t notes = 0;
+	for (size_t i = log_from; i < W.nlog; i++) {
+		if (W.log[i].duplicate || W.log[i].status != 200)
+			continue;
+		notes++;
+		for (size_t k = i + 1; k < W.nlog; k++)
+			if (!W.log[k].duplicate && W.log[k].status == 200
+					&& strcmp(W.log[k].order_id, W.log[i].order_id) == 0)
+				fail_msg("notification for %s booked new twice", W.log[i].order_id);
+	}
+	pthread_mutex_unlock(&W.lock);
+	/* Two processes refund 600 of one 1000 payment at once: one refund goes out, the
+	 * other is refused by the shared journal before it is sent. */
+	assert_int_equal(client_open(&c, NULL), UPQR_OK);
+	char oid[33];
+	new_order(&c, oid);
+	upqr_acq_result pr = pay(&c, oid, 1000);
+	assert_int_equal(pr.outcome, UPQR_OUTCOME_SUCCESS);
+	pid_t ref[2];
+	for (int i = 0; i < 2; i++) {
+		ref[i] = fork_quiet();
+		assert_true(ref[i] >= 0);
+		if (ref[i] == 0) {
+			client rc_;
+			if (client_open(&rc_, NULL) != UPQR_OK)
+				_exit(3);
+			upqr_acq_result rr;
+			upqr_undo_request u = { .txn_amt = 600, .orig_order_id = oid, .orig_txn_time = pr.txn_time };
+			int rc = upqr_acquirer_refund(&rr, rc_.acq, &u);
+			client_close(&rc_);
+			_exit(rc == UPQR_OK && rr.outcome == UPQR_OUTCOME_SUCCESS ? 0
+					: rc == UPQR_EOVERREFUND ? 1 : 5);
+		}
+	}
+	int refunded = 0, refused = 0;
+	for (int i = 0; i < 2; i++) {
+		int st;
+		assert_int_equal(waitpid(ref[i], &st, 0), ref[i]);
+		assert_true(WIFEXITED(st));
+		refunded += WEXITSTATUS(st) == 0;
+		refused += WEXITSTATUS(st) == 1;
+	}
+	assert_int_equal(refunded, 1);
+	assert_int_equal(refused, 1);
+	upqr_journal_record orig;
+	assert_int_equal(upqr_journal_find(&orig, c.journal, W.sim.mer_id, oid, UPQR_JOURNAL_KIND_NONE),
+			UPQR_OK);
+	assert_int_equal(orig.refunded_total, 600);
+	client_close(&c);
+	use_journal("after-fleet.db");
+	pgtest_drop_db(url);
+	fprintf(stderr, "# fleet (PostgreSQL journal): %zu orders in %d processes, %d killed, %zu paid, "
+			"%zu notifications booked\n", P * per, P, killed, paid, notes);
+	free(oids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -906,6 +1073,10 @@ int main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_crash_recovery),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_fleet_pg),
 	};
+	/* One test alone: UPQR_TEST_FILTER=test_fleet_pg (cmocka's pattern). */
+	if (getenv("UPQR_TEST_FILTER") && *getenv("UPQR_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("UPQR_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, setup_world, teardown_world);
 }

@@ -196,7 +196,9 @@ static int open_journal(acq_ctx *x)
 	o.location = x->cfg.journal;
 	int rc = upqr_journal_open(&x->journal, &o, err, sizeof err);
 	if (rc != UPQR_OK) {
-		lib_fail("cannot open the journal (upqr.journal)", x->cfg.journal, rc, err);
+		/* A PostgreSQL location may carry a password: the library's text names it masked. */
+		bool url = strstr(x->cfg.journal, "://") != NULL;
+		lib_fail("cannot open the journal (upqr.journal)", url ? NULL : x->cfg.journal, rc, err);
 		return CLI_IO;
 	}
 	return CLI_OK;
