@@ -226,6 +226,16 @@ bool sim_cpm_format_ok(const char *b64);
 /* After step 8: NULL (ARQC right, ATC fresh and recorded) or the respCode (61, 38). */
 const char *sim_cpm_check(sim *s, const char *b64);
 
+/*
+ * origRespCode with which a query reports a reversed consume. UnionPay's
+ * public documents do not say; 45 ("already undone") keeps it apart from a
+ * plain failure (01). The client knows it as UPQR__ACQ_CODE_REVERSED.
+ */
+#define SIM_CODE_REVERSED "45"
+
+/* The PEM block of a file with CRLF line ends (how UnionPay sends certificates); malloc'd, NULL if unreadable. */
+char *sim_pem_crlf(const char *path);
+
 /* ---- faults -------------------------------------------------------------- */
 /* The value of fault name for this request ("" if set without value), or NULL. */
 const char *sim_fault_get(const sim *s, const char *name, const char *mer_id,
