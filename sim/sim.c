@@ -343,6 +343,7 @@ void sim_close(sim *s)
 		free(s->cert_pem[v]);
 	}
 	free(s->enc_pem);
+	free(s->last_reply);
 	upqr_emv_key_free(s->cpm_imk);
 	for (size_t i = 0; i < s->n_merchants; i++) {
 		upqr_verifier_free(s->merchants[i].verifier);

@@ -90,6 +90,9 @@ typedef struct sim {
 	upqr_signer *signer[SIGNV_COUNT][2];    /* [variant][upqr_acp_version] */
 	char *cert_pem[SIGNV_COUNT];            /* signPubKeyCert text, CRLF line ends */
 	char *enc_pem;                          /* encryptPubKeyCert for txnType 95 */
+	char *last_reply;                       /* the last genuine money reply (fault `replay`) */
+	size_t last_reply_len;
+	char last_reply_order[64];              /* the orderId it was about */
 	upqr_emv_key *cpm_imk;                  /* issuer key for CPM cryptograms */
 	sim_fault faults[SIM_FAULTS_MAX];
 	size_t n_faults;

@@ -672,6 +672,43 @@ static void test_forged_never_success(void **state)
 	client_close(&c);
 }
 
+/*
+ * A genuine, verifiable reply about another order (the simulator replays the
+ * last one it sent) never counts: not accepted, never SUCCESS on its say-so.
+ */
+static void test_replayed_reply(void **state)
+{
+	(void)state;
+	NEED_SIM();
+	client c;
+	assert_int_equal(client_open(&c, NULL), UPQR_OK);
+	char first[33], oid[33];
+	clear_faults();
+	new_order(&c, first);
+	assert_int_equal(pay(&c, first, 3100).outcome, UPQR_OUTCOME_SUCCESS);
+	/* the order goes through, but its sync reply is the earlier one: the query loop decides */
+	new_order(&c, oid);
+	fault("order", oid, "replay", "1");
+	upqr_acq_result r = pay(&c, oid, 3101);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
+	assert_false(r.accepted);
+	assert_true(r.queries >= 1 || jstate(&c, oid) == UPQR_JOURNAL_SUCCESS);
+	assert_string_equal(r.order_id, oid);
+	/* the order never settles and every money reply is a replayed 00: never SUCCESS */
+	new_order(&c, first);
+	assert_int_equal(pay(&c, first, 3102).outcome, UPQR_OUTCOME_SUCCESS);
+	new_order(&c, oid);
+	fault("order", oid, "replay", "1");
+	fault("order", oid, "outcome", "pending");
+	r = pay(&c, oid, 3103);
+	assert_int_not_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
+	assert_false(r.accepted);
+	assert_int_not_equal(jstate(&c, oid), UPQR_JOURNAL_SUCCESS);
+	assert_int_equal(jstate(&c, first), UPQR_JOURNAL_SUCCESS);
+	clear_faults();
+	client_close(&c);
+}
+
 /* ---- notifications ------------------------------------------------------------------- */
 
 static void test_notifications(void **state)
@@ -1066,6 +1103,7 @@ int main(void)
 		cmocka_unit_test(test_sensitive_fields),
 		cmocka_unit_test(test_sync_faults),
 		cmocka_unit_test(test_forged_never_success),
+		cmocka_unit_test(test_replayed_reply),
 		cmocka_unit_test(test_notifications),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_tls),
