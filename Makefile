@@ -85,7 +85,7 @@ TEST_SRCS  := $(wildcard tests/unit/test_*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
-SAMPLE_SRCS := $(wildcard samples/*.c)
+SAMPLE_SRCS := $(filter-out samples/sample.c,$(wildcard samples/*.c))
 SIM_SRCS   := $(filter-out sim/main.c,$(wildcard sim/*.c))
 
 # Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
@@ -216,12 +216,16 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
-# Samples use the public API only, like the CLI.
-$(BUILD)/samples/%: samples/%.c $(SHARED_LIB)
+# Samples use the public API only, like the CLI, plus their shared plumbing
+# (samples/sample.c: client from the environment, notification receiver) on
+# libmicrohttpd and libcurl.
+SAMPLE_PKGS := libmicrohttpd libcurl
+$(BUILD)/samples/%: samples/%.c samples/sample.c samples/sample.h $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
-	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< \
-		$(SHARED_LIB) $(PUBLIC_RPATH)
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(shell pkg-config --cflags $(SAMPLE_PKGS)) $(CFLAGS_ALL) $(CFLAGS) \
+		$(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< samples/sample.c $(SHARED_LIB) $(PUBLIC_RPATH) \
+		$(shell pkg-config --libs $(SAMPLE_PKGS)) -lpthread
 
 samples: $(SAMPLE_BINS)
 
