@@ -112,7 +112,7 @@ static int client_open(client *c, const tweak *t)
 	if (t && t->v500) {
 		so.acp_version = UPQR_ACP_5_0_0;
 		vo.cert_dir = certdir;
-		vo.acp_versions = UPQR_ACCEPT_5_0_0 | UPQR_ACCEPT_5_1_0;
+		vo.acp_versions = UPQR_ACCEPT_5_0_0; /* so a 5.1.0 reply would not verify */
 	}
 	if (t && t->sha256) {
 		so.sign_method = UPQR_ACP_SIGN_SHA256;
@@ -120,6 +120,7 @@ static int client_open(client *c, const tweak *t)
 		so.secure_key_len = strlen(SIM_SECURE_KEY);
 		vo.secure_key = so.secure_key;
 		vo.secure_key_len = so.secure_key_len;
+		vo.root_cert_path = vo.middle_cert_path = NULL; /* only a signMethod 11 reply verifies */
 	}
 	upqr_journal_options jo = UPQR_JOURNAL_OPTIONS_INIT;
 	jo.location = W.journal;
@@ -533,7 +534,11 @@ static void test_reversed_by_query(void **state)
 	client_close(&c);
 }
 
-/* 5.0.0 (certId, cert_dir), signMethod 11 and accessType 1 against the simulator. */
+/*
+ * 5.0.0 (certId, cert_dir; the verifier accepts 5.0.0 only), signMethod 11
+ * (the verifier has the secure key and no certificates) and accessType 1
+ * with acqInsCode, each through a whole consume against the simulator.
+ */
 static void test_versions_and_methods(void **state)
 {
 	(void)state;
