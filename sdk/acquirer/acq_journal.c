@@ -112,6 +112,10 @@ int upqr__acq_journal_reversed(upqr_acquirer *a, const upqr_acq_result *r)
 	if (rc != UPQR_OK)
 		return journal_error(a, rc, "cannot find the reversal record");
 	fill_update(&u, r);
+	if (rev.state == UPQR_JOURNAL_FAILED)
+		/* The journal has this reversal refused: the gateway's word contradicts it; a person looks. */
+		return upqr__acq_error(a, UPQR_ESTATE, "journal: the gateway reports %s reversed, but its "
+				"reversal is booked as refused", r->order_id);
 	if (!upqr_journal_state_is_final(rev.state))
 		rc = upqr_journal_transition(&rev, a->journal, rev.id, UPQR_JOURNAL_SUCCESS, &u);
 	if (rc != UPQR_OK)

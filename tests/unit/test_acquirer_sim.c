@@ -515,6 +515,19 @@ static void test_reversed_by_query(void **state)
 	assert_int_equal(st.reversed, 1);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(jstate(&c, oid), UPQR_JOURNAL_REVERSED);
+	/* the client's own reversal whose reply is lost: the last query finds it reversed */
+	client d;
+	assert_int_equal(client_open(&d, NULL), UPQR_OK);
+	new_order(&d, oid);
+	clear_faults();
+	fault("order", oid, "outcome", "pending");
+	fault("order", oid, "drop", "1");
+	r = pay(&d, oid, 4324);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_FAILED);
+	assert_true(r.reversed);
+	assert_string_equal(r.resp_code, "45");
+	assert_int_equal(jstate(&d, oid), UPQR_JOURNAL_REVERSED);
+	client_close(&d);
 	/* a declined consume queries as a plain failure */
 	new_order(&c, oid);
 	clear_faults();
