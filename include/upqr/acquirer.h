@@ -197,7 +197,11 @@ UPQR_EXTERN int upqr_acquirer_void(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_undo_request *req) UPQR_WARN_UNUSED;
 UPQR_EXTERN int upqr_acquirer_refund(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_undo_request *req) UPQR_WARN_UNUSED;
-/* One query: SUCCESS/FAILED when the order is final, UNKNOWN otherwise. */
+/*
+ * One query: SUCCESS/FAILED when the order is final, UNKNOWN otherwise. A
+ * consume the gateway reports reversed (origRespCode 45, docs/acquirer.md)
+ * is FAILED with reversed = 1.
+ */
 UPQR_EXTERN int upqr_acquirer_query(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_order_ref *ref) UPQR_WARN_UNUSED;
 /* The query loop: queries with the back-off until the order is final. */
