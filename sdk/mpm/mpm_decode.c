@@ -826,7 +826,7 @@ static void money(dctx *c, const upqr_mpm_object *o, bool *exact, int64_t *minor
 		report(c, UPQR_SEV_WARNING, MPM_D_AMOUNT_DECIMALS, o->offset, 1,
 			"%d decimals where %s has %d", dec, c->p->fields.currency_alpha, exp);
 	}
-	*exact = upqr_mpm_amount_parse(minor, o->value, o->value_len, exp) == UPQR_OK;
+	*exact = exp <= 4 && upqr__mpm_amount_minor(minor, o->value, o->value_len, exp) == UPQR_OK;
 }
 
 static void check_crc(dctx *c, root_state *rs)

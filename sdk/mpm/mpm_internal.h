@@ -97,6 +97,11 @@ void upqr__mpm_path(char *buf, const uint8_t *ids, size_t n);
 
 /* Amount text syntax check; returns the number of decimals (-1 when no '.'), or -2 if bad. */
 int upqr__mpm_amount_syntax(const char *s, size_t n, bool *zero);
+/*
+ * upqr_mpm_amount_parse after its checks: text already passed the syntax
+ * check and exponent is 0..4 (the decoder has done both; no second pass).
+ */
+int upqr__mpm_amount_minor(int64_t *minor, const char *text, size_t len, int exponent);
 
 /*
  * Byte classes of the decoder (bit 1: not a digit; 2: outside the EMV

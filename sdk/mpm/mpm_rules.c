@@ -96,6 +96,11 @@ int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t len, int expo
 		return UPQR_EINVAL;
 	if (upqr__mpm_amount_syntax(text, len, NULL) == -2)
 		return UPQR_EINVALID;
+	return upqr__mpm_amount_minor(minor, text, len, exponent);
+}
+
+int upqr__mpm_amount_minor(int64_t *minor, const char *text, size_t len, int exponent)
+{
 	int64_t v = 0;
 	int frac = -1;
 	for (size_t i = 0; i < len; i++) {
