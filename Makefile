@@ -5,6 +5,7 @@
 #                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
+#   make soak       the acquirer's crash-recovery and thread tests at full size
 #   make bench      benchmarks -> build/bench/results.json
 #   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
@@ -34,7 +35,7 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
 # The simulator (sim/, build/bin/upqr-sim) only; the library never links these.
@@ -84,7 +85,7 @@ TEST_SRCS  := $(wildcard tests/unit/test_*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
-SAMPLE_SRCS := $(wildcard samples/*.c)
+SAMPLE_SRCS := $(filter-out samples/sample.c,$(wildcard samples/*.c))
 SIM_SRCS   := $(filter-out sim/main.c,$(wildcard sim/*.c))
 
 # Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
@@ -110,7 +111,7 @@ SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: swift-test benches samples all deps lib cli sim pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -198,9 +199,11 @@ $(BUILD)/bench/bench_sim: $(BUILD)/obj/bench/bench_sim.o $(SIM_OBJS) $(STATIC_LI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
+# Benches may drive the simulator (tests/support/simctl.c).
+BENCH_SUPPORT := $(BUILD)/obj/tests/support/simctl.o
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 # The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
 $(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
@@ -213,12 +216,16 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
-# Samples use the public API only, like the CLI.
-$(BUILD)/samples/%: samples/%.c $(SHARED_LIB)
+# Samples use the public API only, like the CLI, plus their shared plumbing
+# (samples/sample.c: client from the environment, notification receiver) on
+# libmicrohttpd and libcurl.
+SAMPLE_PKGS := libmicrohttpd libcurl
+$(BUILD)/samples/%: samples/%.c samples/sample.c samples/sample.h $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
-	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< \
-		$(SHARED_LIB) $(PUBLIC_RPATH)
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(shell pkg-config --cflags $(SAMPLE_PKGS)) $(CFLAGS_ALL) $(CFLAGS) \
+		$(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< samples/sample.c $(SHARED_LIB) $(PUBLIC_RPATH) \
+		$(shell pkg-config --libs $(SAMPLE_PKGS)) -lpthread
 
 samples: $(SAMPLE_BINS)
 
@@ -251,6 +258,11 @@ swift-test: lib pki
 	@sh bindings/swift/test.sh $(BUILD)
 
 # ---- bench, demo ---------------------------------------------------------
+
+# The acquirer's crash and thread tests at full size (200 orders killed at
+# random, 4 threads x 250 orders); the normal suite runs 40 and 4 x 25.
+soak: all tests
+	@UPQR_SOAK=1 UPQR_BUILD=$(BUILD) $(BUILD)/tests/test_acquirer_sim
 
 bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(BUILD)
