@@ -1,6 +1,7 @@
 # upqr - UnionPay-standard EMV QR payments SDK.
 #
-#   make            library (build/lib), CLI (build/bin/upqr)
+#   make            libraries (build/lib: libupqr, and libupqr-core, the parsers
+#                   alone), CLI (build/bin/upqr)
 #   make check      unit + CLI tests, the Swift binding's XCTests (when swift is
 #                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
@@ -36,12 +37,19 @@ SOMAJOR := 0
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
 LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl
+# libupqr-core: sdk/core, sdk/mpm and sdk/cpm only (MPM, BER-TLV, CPM decode,
+# generation and verification), for wallets and servers that must not pull in
+# ZBar, libqrencode, libpng/jpeg, SQLite or libcurl. The CPM cryptography
+# needs OpenSSL's libcrypto, nothing else.
+CORE_DIRS = core mpm cpm
+CORE_PKGS = libcrypto
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
 # The simulator (sim/, build/bin/upqr-sim) only; the library never links these.
 SIM_PKGS  = libmicrohttpd sqlite3 libcurl jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) $(CLI_PKGS) $(TEST_PKGS))
 LIB_LIBS   = $(shell pkg-config --libs $(LIB_PKGS)) -lm
+CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS))
 CLI_LIBS   = $(shell pkg-config --libs $(CLI_PKGS))
 TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS))
 SIM_CFLAGS = $(shell pkg-config --cflags $(SIM_PKGS))
@@ -96,6 +104,7 @@ ifeq ($(shell pkg-config --exists zxing 2>/dev/null && command -v $(CXX) >/dev/n
 endif
 
 SDK_OBJS   := $(SDK_SRCS:%.c=$(BUILD)/obj/%.o)
+CORE_OBJS  := $(filter $(CORE_DIRS:%=$(BUILD)/obj/sdk/%/%),$(SDK_OBJS))
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -109,6 +118,10 @@ SHARED_REAL := $(BUILD)/lib/libupqr.so.$(VERSION)
 SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
+CORE_STATIC := $(BUILD)/lib/libupqr-core.a
+CORE_REAL  := $(BUILD)/lib/libupqr-core.so.$(VERSION)
+CORE_SO    := $(BUILD)/lib/libupqr-core.so.$(SOMAJOR)
+CORE_SHARED := $(BUILD)/lib/libupqr-core.so
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
 .PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
@@ -121,7 +134,7 @@ all: deps lib cli sim pki samples
 deps:
 	@sh scripts/deps.sh
 
-lib: $(STATIC_LIB) $(SHARED_LIB)
+lib: $(STATIC_LIB) $(SHARED_LIB) $(CORE_STATIC) $(CORE_SHARED)
 cli: $(CLI_BIN)
 sim: $(SIM_BIN)
 tests: $(TEST_BINS)
@@ -180,6 +193,24 @@ $(SHARED_SO): $(SHARED_REAL)
 	$(Q)ln -sf $(notdir $<) $@
 
 $(SHARED_LIB): $(SHARED_SO)
+	$(Q)ln -sf $(notdir $<) $@
+
+# The core library: the same objects, linked against libcrypto alone
+# (--no-undefined: a parser that reached into qr/scan/sign fails here).
+$(CORE_STATIC): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(CORE_REAL): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -Wl,-soname,libupqr-core.so.$(SOMAJOR) -Wl,--no-undefined $(LDFLAGS_ALL) $(LDFLAGS) \
+		-o $@ $^ $(CORE_LIBS)
+
+$(CORE_SO): $(CORE_REAL)
+	$(Q)ln -sf $(notdir $<) $@
+
+$(CORE_SHARED): $(CORE_SO)
 	$(Q)ln -sf $(notdir $<) $@
 
 $(CLI_BIN): $(CLI_OBJS) $(SHARED_LIB)
@@ -254,7 +285,7 @@ fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
 
 # The Swift binding's XCTest suite alone (tests/run.sh runs it in `make check`).
-swift-test: lib pki
+swift-test: lib pki sim
 	@sh bindings/swift/test.sh $(BUILD)
 
 # ---- bench, demo ---------------------------------------------------------
@@ -283,6 +314,8 @@ PC_LIBDIR  = $${pcfiledir}/$(shell realpath -m --relative-to=$(LIBDIR)/pkgconfig
 INSTALLED  = $(PREFIX)/include/upqr.h $(HEADERS:%=$(PREFIX)/include/upqr/%) \
 	$(LIBDIR)/libupqr.a $(LIBDIR)/libupqr.so.$(VERSION) $(LIBDIR)/libupqr.so.$(SOMAJOR) \
 	$(LIBDIR)/libupqr.so $(LIBDIR)/pkgconfig/upqr.pc $(PREFIX)/bin/upqr \
+	$(LIBDIR)/libupqr-core.a $(LIBDIR)/libupqr-core.so.$(VERSION) $(LIBDIR)/libupqr-core.so.$(SOMAJOR) \
+	$(LIBDIR)/libupqr-core.so $(LIBDIR)/pkgconfig/upqr-core.pc \
 	$(MANDIR)/man1/upqr.1 $(BASHCOMPDIR)/upqr
 
 install: all
@@ -294,11 +327,17 @@ install: all
 	install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
 	ln -sf libupqr.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libupqr.so.$(SOMAJOR)
 	ln -sf libupqr.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libupqr.so
+	install -m 644 $(CORE_STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(CORE_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf libupqr-core.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libupqr-core.so.$(SOMAJOR)
+	ln -sf libupqr-core.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libupqr-core.so
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 docs/upqr.1 $(DESTDIR)$(MANDIR)/man1/upqr.1
 	install -m 644 tools/upqr/upqr.bash $(DESTDIR)$(BASHCOMPDIR)/upqr
 	sed -e 's|@PREFIX@|$(PC_PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@REQUIRES@|$(LIB_PKGS)|' upqr.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/upqr.pc
+	sed -e 's|@PREFIX@|$(PC_PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@REQUIRES@|$(CORE_PKGS)|' upqr-core.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/upqr-core.pc
 
 # Removes the files install wrote, and include/upqr if that leaves it empty;
 # shared folders (bin, lib, man1 ...) stay.

@@ -282,10 +282,12 @@ int main(int argc, char **argv)
 		double e = best_ns(1, s, n, p, in, out);
 		double k = best_ns(2, s, n, p, in, out);
 		allocs = 0;
-		upqr_set_allocator(&counting);
+		if (upqr_set_allocator(&counting) != UPQR_OK)
+			return 1;
 		if (upqr_mpm_decode(p, NULL, s, n, NULL) != UPQR_OK)
 			return 1;
-		upqr_set_allocator(NULL);
+		if (upqr_set_allocator(NULL) != UPQR_OK)
+			return 1;
 		upqr_mpm_fields_store_free(st);
 		printf("%-28s %6zu %10.1f %10.1f %10.1f %8.2f %7zu\n", set[i].name, n, d, e, k, d / k,
 			allocs);

@@ -89,7 +89,7 @@ typedef struct upqr_acquirer_options {
 	{ UPQR_ACQUIRER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, UPQR_ACP_5_1_0, \
 	  UPQR_ACP_SIGN_RSA, 30000, 30000, NULL, NULL, 0, NULL, 0, NULL, { 0 }, 0, 1, NULL, 0 }
 
-UPQR_EXTERN int upqr_acquirer_options_init(upqr_acquirer_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_acquirer_options_init(upqr_acquirer_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * Creates a client: checks the options (merId 15 digits, URL scheme and
@@ -225,7 +225,7 @@ UPQR_EXTERN void upqr_acp_txn_time(char out[15], int64_t t);
  * A new orderId: txnTime(14) + a per-client sequence (6, base 36) + 8 random
  * alphanumerics = 28 characters, sortable by time then sequence. out: 33 bytes.
  */
-UPQR_EXTERN int upqr_acquirer_order_id(char out[33], upqr_acquirer *acq, int64_t t);
+UPQR_EXTERN int upqr_acquirer_order_id(char out[33], upqr_acquirer *acq, int64_t t) UPQR_WARN_UNUSED;
 
 /* ---- notifications ---------------------------------------------------------- */
 
@@ -247,7 +247,7 @@ typedef struct upqr_notify_result {
  * journal): then answer out->http_status (400 rejected, 500 retry later).
  */
 UPQR_EXTERN int upqr_acquirer_notify(upqr_notify_result *out, upqr_acquirer *acq,
-		const char *body, size_t len, const char *url_query, size_t url_query_len);
+		const char *body, size_t len, const char *url_query, size_t url_query_len) UPQR_WARN_UNUSED;
 
 /* ---- recovery --------------------------------------------------------------- */
 

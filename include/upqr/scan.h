@@ -83,6 +83,8 @@ UPQR_EXTERN size_t upqr_scan_max_pixels(void);
 UPQR_EXTERN size_t upqr_scan_max_dimension(void);
 UPQR_EXTERN size_t upqr_scan_max_file_bytes(void);
 UPQR_EXTERN size_t upqr_scan_max_symbols(void);
+UPQR_EXTERN size_t upqr_scan_default_pixels(void);
+UPQR_EXTERN size_t upqr_scan_diag_max(void);
 
 /* ---- what a symbol is ------------------------------------------------------ */
 
@@ -142,11 +144,11 @@ typedef struct upqr_scan_symbol {
  * pass ""), with diagnostics stored in diag_storage[0..diag_cap). MPM
  * payloads are checked under `profile` (NULL: EMVCo). Useful to check text
  * that came from another reader. Returns UPQR_OK (see out->valid),
- * UPQR_EINVAL, or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
+ * UPQR_EINVAL, UPQR_EVERSION (profile of an unknown version), or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
  * allocated and freed here; a CPM one ~10 KiB). Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage,
-		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len);
+		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
 
 /*
  * Decodes an MPM symbol further: named fields (merchant, amount, UnionPay
@@ -157,7 +159,7 @@ UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storag
  * Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symbol *sym,
-		const upqr_mpm_profile *profile, upqr_diag_list *diags);
+		const upqr_mpm_profile *profile, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /*
  * Decodes a CPM symbol further (AID, masked PAN, Track 2, cryptogram data)
@@ -166,7 +168,7 @@ UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symb
  * UPQR_SCAN_KIND_CPM. Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_symbol_cpm(upqr_cpm *out, const upqr_scan_symbol *sym,
-		const upqr_cpm_options *opts, upqr_diag_list *diags);
+		const upqr_cpm_options *opts, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /* ---- the scanner -------------------------------------------------------- */
 
@@ -178,6 +180,8 @@ typedef struct upqr_scanner upqr_scanner;
 #define UPQR_SCAN_VIDEO_BUDGET_US 8000u
 /* Camera mode's default de-duplication window (frames; about one second at 30 fps). */
 #define UPQR_SCAN_VIDEO_DEDUP_FRAMES 30u
+UPQR_EXTERN unsigned int upqr_scan_video_budget_us(void);
+UPQR_EXTERN unsigned int upqr_scan_video_dedup_frames(void);
 
 typedef struct upqr_scan_options {
 	unsigned int version;
@@ -231,14 +235,15 @@ typedef struct upqr_scan_options {
  * Fills *opts with defaults for that version (1 or 2; a version 1 struct is
  * shorter and only its fields are written); UPQR_EVERSION if unknown.
  */
-UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /**
  * Creates a scanner. opts may be NULL for the defaults (version 1 options
- * are accepted: no camera mode). Returns UPQR_OK,
- * UPQR_EVERSION, UPQR_EINVAL or UPQR_ENOMEM. Free with upqr_scanner_free().
+ * are accepted: no camera mode). Returns UPQR_OK, UPQR_EVERSION (opts or
+ * opts->mpm_profile of an unknown version), UPQR_EINVAL or UPQR_ENOMEM.
+ * Free with upqr_scanner_free().
  */
-UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts);
+UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts) UPQR_WARN_UNUSED;
 /** Frees a scanner and every result borrowed from it. Accepts NULL. */
 UPQR_EXTERN void upqr_scanner_free(upqr_scanner *scanner);
 /**
@@ -247,7 +252,7 @@ UPQR_EXTERN void upqr_scanner_free(upqr_scanner *scanner);
  * app starts a new scan session. Keeps the buffers. Returns UPQR_OK or
  * UPQR_EINVAL.
  */
-UPQR_EXTERN int upqr_scanner_reset(upqr_scanner *scanner);
+UPQR_EXTERN int upqr_scanner_reset(upqr_scanner *scanner) UPQR_WARN_UNUSED;
 /** Text of the last failure on this scanner ("" if none); valid until the next call. */
 UPQR_EXTERN const char *upqr_scanner_last_error(const upqr_scanner *scanner);
 
@@ -263,18 +268,18 @@ UPQR_EXTERN const char *upqr_scanner_last_error(const upqr_scanner *scanner);
 
 /** An 8-bit grey frame: row y starts at pixels + y * stride; len >= (height-1)*stride + width. */
 UPQR_EXTERN int upqr_scan_grey(size_t *count, upqr_scanner *scanner, const uint8_t *pixels,
-		size_t len, unsigned int width, unsigned int height, size_t stride);
+		size_t len, unsigned int width, unsigned int height, size_t stride) UPQR_WARN_UNUSED;
 /** An Android NV21 frame (Y plane then interleaved VU at half size); only the Y plane is read. */
 UPQR_EXTERN int upqr_scan_nv21(size_t *count, upqr_scanner *scanner, const uint8_t *frame,
-		size_t len, unsigned int width, unsigned int height, size_t y_stride);
+		size_t len, unsigned int width, unsigned int height, size_t y_stride) UPQR_WARN_UNUSED;
 /** An iOS kCVPixelFormatType_32BGRA frame (4 bytes per pixel; alpha ignored). */
 UPQR_EXTERN int upqr_scan_bgra(size_t *count, upqr_scanner *scanner, const uint8_t *pixels,
-		size_t len, unsigned int width, unsigned int height, size_t stride);
+		size_t len, unsigned int width, unsigned int height, size_t stride) UPQR_WARN_UNUSED;
 /** A PNG or JPEG image in memory (format told from its signature). */
 UPQR_EXTERN int upqr_scan_image(size_t *count, upqr_scanner *scanner, const uint8_t *data,
-		size_t len);
+		size_t len) UPQR_WARN_UNUSED;
 /** A PNG or JPEG file; UPQR_EIO when it cannot be read, UPQR_ELIMIT over UPQR_SCAN_MAX_FILE_BYTES. */
-UPQR_EXTERN int upqr_scan_file(size_t *count, upqr_scanner *scanner, const char *path);
+UPQR_EXTERN int upqr_scan_file(size_t *count, upqr_scanner *scanner, const char *path) UPQR_WARN_UNUSED;
 
 /** The i-th symbol of the last scan (in image order), or NULL when i >= count. Borrowed. */
 UPQR_EXTERN const upqr_scan_symbol *upqr_scanner_symbol(const upqr_scanner *scanner, size_t i);

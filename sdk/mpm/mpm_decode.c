@@ -957,8 +957,10 @@ FLATTEN int upqr__mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *prof
 {
 	if (!profile)
 		profile = upqr_mpm_profile_emvco();
-	if (!out || (!payload && len) || profile->version != UPQR_MPM_PROFILE_VERSION)
+	if (!out || (!payload && len))
 		return UPQR_EINVAL;
+	if (profile->version != UPQR_MPM_PROFILE_VERSION)
+		return UPQR_EVERSION;
 	upqr_diag_list counter;
 	upqr_diag_list_init(&counter, NULL, 0);
 	if (!diags)
@@ -1050,3 +1052,4 @@ size_t upqr_mpm_objects_max(void) { return UPQR_MPM_OBJECTS_MAX; }
 size_t upqr_mpm_subobjects_max(void) { return UPQR_MPM_SUBOBJECTS_MAX; }
 size_t upqr_mpm_accounts_max(void) { return UPQR_MPM_ACCOUNTS_MAX; }
 size_t upqr_mpm_encoded_max(void) { return UPQR_MPM_ENCODED_MAX; }
+size_t upqr_mpm_recommended_chars(void) { return UPQR_MPM_RECOMMENDED_CHARS; }

@@ -172,6 +172,9 @@ const upqr_mpm_field_info *upqr_mpm_field_by_name(upqr_mpm_level level, const ch
 	return NULL;
 }
 
+size_t upqr_mpm_level_count(void) { return UPQR_MPM_LEVEL_COUNT; }
+size_t upqr_mpm_unionpay_id_chars(void) { return UPQR_MPM_UNIONPAY_ID_CHARS; }
+
 const upqr_mpm_part_info *upqr_mpm_unionpay_id_layout(size_t *count)
 {
 	static const upqr_mpm_part_info parts[] = {

@@ -126,7 +126,8 @@ int upqr__mpm_amount_minor(int64_t *minor, const char *text, size_t len, int exp
 
 int upqr_mpm_amount_format(char *out, size_t cap, size_t *written, int64_t minor, int exponent)
 {
-	if (!written || minor < 0 || exponent < 0 || exponent > 4)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (minor < 0 || exponent < 0 || exponent > 4)
 		return UPQR_EINVAL;
 	char tmp[24];
 	size_t n = 0;

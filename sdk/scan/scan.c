@@ -73,6 +73,10 @@ size_t upqr_scan_max_pixels(void) { return UPQR_SCAN_MAX_PIXELS; }
 size_t upqr_scan_max_dimension(void) { return UPQR_SCAN_MAX_DIMENSION; }
 size_t upqr_scan_max_file_bytes(void) { return UPQR_SCAN_MAX_FILE_BYTES; }
 size_t upqr_scan_max_symbols(void) { return UPQR_SCAN_MAX_SYMBOLS; }
+size_t upqr_scan_default_pixels(void) { return UPQR_SCAN_DEFAULT_PIXELS; }
+size_t upqr_scan_diag_max(void) { return UPQR_SCAN_DIAG_MAX; }
+unsigned int upqr_scan_video_budget_us(void) { return UPQR_SCAN_VIDEO_BUDGET_US; }
+unsigned int upqr_scan_video_dedup_frames(void) { return UPQR_SCAN_VIDEO_DEDUP_FRAMES; }
 
 int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version)
 {
@@ -105,6 +109,8 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
 	if (opts) {
 		if (opts->version != 1 && opts->version != UPQR_SCAN_OPTIONS_VERSION)
+			return UPQR_EVERSION;
+		if (opts->mpm_profile && opts->mpm_profile->version != UPQR_MPM_PROFILE_VERSION)
 			return UPQR_EVERSION;
 		memcpy(&o, opts, opts->version == 1 ? V1_SIZE : sizeof o);
 		if (opts->version == 1)

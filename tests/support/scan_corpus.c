@@ -624,7 +624,8 @@ int sc_jitter_frame(sc_img *out, const sc_img *img, int j, uint64_t seed)
 static int video_frames_to_read(upqr_scanner *s, const sc_img *img, const char *want,
 		uint64_t seed, int max_frames, int *wrong)
 {
-	upqr_scanner_reset(s);
+	if (upqr_scanner_reset(s) != UPQR_OK)
+		return 0;
 	for (int j = 0; j < max_frames; j++) {
 		sc_img fr;
 		if (sc_jitter_frame(&fr, img, j, seed) != 0)

@@ -133,7 +133,9 @@ static int on_notify(void *user, const char *body, size_t len, const char *query
 	(void)user;
 	upqr_notify_result n;
 	pthread_mutex_lock(&W.lock);
-	(void)upqr_acquirer_notify(&n, W.rxc.acq, body, len, query, qlen);
+	/* n carries the answer (HTTP status, result) for accepted and refused notifications alike. */
+	int rc = upqr_acquirer_notify(&n, W.rxc.acq, body, len, query, qlen);
+	(void)rc;
 	if (W.nlog < sizeof W.log / sizeof W.log[0]) {
 		notice *e = &W.log[W.nlog++];
 		snprintf(e->order_id, sizeof e->order_id, "%s", n.result.order_id);

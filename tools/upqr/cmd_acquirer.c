@@ -235,7 +235,12 @@ static int open_client(acq_ctx *x)
 	int code = base_url(x);
 	if (code)
 		return code;
-	(void)upqr_acquirer_options_init(&o, UPQR_ACQUIRER_OPTIONS_VERSION);
+	int st = upqr_acquirer_options_init(&o, UPQR_ACQUIRER_OPTIONS_VERSION);
+	if (st != UPQR_OK) {
+		fprintf(stderr, "upqr: the library refused acquirer options version %u: %s\n",
+			UPQR_ACQUIRER_OPTIONS_VERSION, upqr_strerror(st));
+		return cli_exit_for(st);
+	}
 	o.mer_id = c->mer_id;
 	o.access_type = c->access_type;
 	o.acq_ins_code = c->acq_ins_code;

@@ -157,7 +157,7 @@ public final class Signer {
         }
     }
 
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// Loads the key. Throws `.password`, `.io`, `.key`, `.certificate`,
     /// `.unsupported`, `.limit` or `.invalidArgument` (no handle, so the status is the diagnosis).
@@ -307,7 +307,7 @@ public final class Verifier {
         }
     }
 
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     public init(options: Options) throws {
         try refuseNUL(options.rootCertificatePath, "root certificate path")
