@@ -145,8 +145,9 @@ else
 	expect_rc "pay (PostgreSQL journal)" 0 "$UPQR" pay --config "$TMP/cfgpg" --amount 1000 --qr-no 6225123456789012345 --json
 	expect_out "pay (PostgreSQL journal): success" '"outcome": "success"'
 	OID=$(json "$TMP/out" orderId)
-	expect_rc "refund 600 (PostgreSQL journal)" 0 "$UPQR" refund --config "$TMP/cfgpg" --amount 600 --orig-order-id "$OID" --json
-	expect_rc "refund 500 more: refused by the PostgreSQL journal" 1 "$UPQR" refund --config "$TMP/cfgpg" --amount 500 --orig-order-id "$OID"
+	# --journal replaces the file's upqr.journal: the SQLite config, pointed at PostgreSQL
+	expect_rc "refund 600 (--journal postgresql://...)" 0 "$UPQR" refund $CFG --journal "$PGJ" --amount 600 --orig-order-id "$OID" --json
+	expect_rc "refund 500 more: refused by the PostgreSQL journal (--journal)" 1 "$UPQR" refund $CFG --journal "$PGJ" --amount 500 --orig-order-id "$OID"
 	expect_err "over-refund named (PostgreSQL journal)" "UPQR_EOVERREFUND"
 	expect_rc "recover (PostgreSQL journal): nothing open" 0 "$UPQR" recover --config "$TMP/cfgpg" --json
 	expect_out "recover (PostgreSQL journal): none claimed" '"claimed": 0,'
