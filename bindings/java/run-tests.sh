@@ -1,0 +1,66 @@
+#!/bin/sh
+# run-tests.sh - runs the JUnit 5 suite of the Java binding and prints TAP,
+# one line per test (tests/run.sh counts them):
+#   ok N - Class.test            passed
+#   not ok N - Class.test        failed (or errored)
+#   ok N - Class.test # SKIP     skipped or aborted (an assumption not met)
+# plus one line for -Xcheck:jni: any JNI warning in the JVM's output fails it.
+# Exit status 0 only when nothing failed. Run from the repository root after
+# `make java pki`; UPQR_BUILD picks the build directory (default build).
+set -u
+build=${UPQR_BUILD:-build}
+junit=${JUNIT_JAR:-/usr/share/java/junit-platform-console-standalone.jar}
+java=${JAVA:-java}
+if ! command -v "$java" >/dev/null 2>&1 || [ ! -f "$junit" ]; then
+	echo "ok 1 - java suite # SKIP no java or no $junit"
+	exit 0
+fi
+if [ ! -f "$build/java/upqr.jar" ] || [ ! -f "$build/java/.test-classes" ]; then
+	echo "not ok 1 - java suite: $build/java not built (make java)"
+	exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# A fixed, pre-touched heap keeps the native-memory test's VmRSS readings
+# free of Java heap growth.
+"$java" -Xcheck:jni -Xms96m -Xmx96m -XX:+AlwaysPreTouch -Dupqr.root=. \
+	-Djava.library.path="$build/lib" \
+	-jar "$junit" --disable-banner --details=none \
+	--class-path "$build/java/upqr.jar:$build/java/test-classes" \
+	--scan-class-path "$build/java/test-classes" --reports-dir "$tmp/reports" \
+	>"$tmp/out" 2>&1
+rc=$?
+report="$tmp/reports/TEST-junit-jupiter.xml"
+if [ ! -f "$report" ]; then
+	cat "$tmp/out"
+	echo "not ok 1 - java suite: the JUnit launcher wrote no report (exit $rc)"
+	exit 1
+fi
+python3 - "$report" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+n = 0
+for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    n += 1
+    name = "%s.%s" % (case.get("classname", "").rsplit(".", 1)[-1], case.get("name", ""))
+    name = name.replace("#", "%23").replace("\n", " ")
+    bad = case.find("failure") if case.find("failure") is not None else case.find("error")
+    if bad is not None:
+        print("not ok %d - %s" % (n, name))
+        for line in (bad.text or bad.get("message") or "").splitlines()[:12]:
+            print("#   " + line)
+    elif case.find("skipped") is not None:
+        why = (case.find("skipped").get("message") or "skipped").replace("\n", " ")
+        print("ok %d - %s # SKIP %s" % (n, name, why))
+    else:
+        print("ok %d - %s" % (n, name))
+PY
+# -Xcheck:jni reports as "WARNING in native method" / "FATAL ERROR in native method".
+if grep -q -i -e 'WARNING in native method' -e 'ERROR in native method' -e 'JNI local refs' "$tmp/out"; then
+	echo "not ok - -Xcheck:jni reported problems"
+	grep -i -e 'in native method' -e 'JNI local refs' "$tmp/out" | head -20 | sed 's/^/#   /'
+	exit 1
+fi
+echo "ok - -Xcheck:jni clean"
+[ "$rc" -eq 0 ] || { sed 's/^/#   /' "$tmp/out" | tail -40; exit 1; }
+exit 0
