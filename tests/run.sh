@@ -6,6 +6,8 @@
 #   2. the same again built with ASan+UBSan (build/asan)
 #   3. unit tests of the plain build under valgrind (UPQR_TEST_QUICK=1)
 #   4. a short libFuzzer smoke of every fuzz target (build/fuzz)
+#   5. the Java binding's JUnit 5 suite (plain build, -Xcheck:jni), one TAP
+#      line per test from bindings/java/run-tests.sh
 #
 # Each cmocka test case and each CLI check counts once; a TAP line
 # "ok N - ... # SKIP reason" counts as skipped, never as passed; a binary
@@ -81,6 +83,14 @@ run_cli() { # $1 = build dir, $2 = label prefix
 	done
 }
 
+run_java() { # $1 = build dir, $2 = label prefix
+	[ -f "$1/java/.test-classes" ] || { skip_missing "$2/java" "$1/java (make java)"; return; }
+	log=$(mktemp)
+	UPQR_BUILD="$1" sh bindings/java/run-tests.sh >"$log" 2>&1
+	tally "$log" $? "$2/java"
+	rm -f "$log"
+}
+
 run_fuzz() {
 	ls build/fuzz/fuzzers/fuzz_* >/dev/null 2>&1 || { skip_missing "fuzz" "build/fuzz/fuzzers"; return; }
 	for f in build/fuzz/fuzzers/fuzz_*; do
@@ -106,6 +116,7 @@ mkdir -p "$LOGS"
 echo "== unit and CLI tests (plain build)"
 run_units build plain
 run_cli build plain
+run_java build plain
 echo "== unit and CLI tests (ASan+UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_units build/asan asan

@@ -13,6 +13,8 @@ import java.util.function.LongConsumer;
  */
 public abstract class NativeResource implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
+    /** Handles freed so far, by close or by the cleaner (for the tests). */
+    static final java.util.concurrent.atomic.AtomicLong FREED = new java.util.concurrent.atomic.AtomicLong();
 
     /** Holds the pointer; must not refer to the resource itself (or it is never cleaned). */
     private static final class Releaser implements Runnable {
@@ -30,6 +32,7 @@ public abstract class NativeResource implements AutoCloseable {
             handle = 0;
             if (h != 0) {
                 free.accept(h);
+                FREED.incrementAndGet();
             }
         }
 
