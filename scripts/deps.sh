@@ -14,11 +14,12 @@ libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev"
 # Tests, sanitizers, fuzzing, image corpus; python3 checks JSON in CLI tests;
 # zxing-cpp is the scan tests' comparison engine only; curl, sqlite3 and
 # postgresql (a throwaway server started by the tests) drive the acquirer and
-# journal tests; junit5 runs the Java binding's tests.
+# journal tests; junit5 runs the Java binding's tests and the JDK (javac, jni.h)
+# builds it.
 PKGS="$PKGS
 libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3
 g++ libzxing-dev
-curl sqlite3 postgresql junit5"
+curl sqlite3 postgresql junit5 openjdk-17-jdk-headless"
 
 missing=""
 for p in $PKGS; do

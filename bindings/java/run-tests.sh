@@ -55,6 +55,34 @@ for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
     else:
         print("ok %d - %s" % (n, name))
 PY
+# The README's Java quickstart compiles against upqr.jar and runs.
+quick() { # $1 = description, then the command; one TAP line
+	d=$1
+	shift
+	if "$@" >>"$tmp/quick.out" 2>&1; then echo "ok - README quickstart: $d"; else
+		echo "not ok - README quickstart: $d"
+		sed 's/^/#   /' "$tmp/quick.out" | tail -20
+		qfail=1
+	fi
+}
+qfail=0
+mkdir -p "$tmp/quick"
+awk '/^## Java \(JNI\)/ { q = 1 } q && /^```java$/ { c = 1; next } c && /^```$/ { exit } c' \
+	README.md >"$tmp/quick/Quickstart.java"
+quick "found" test -s "$tmp/quick/Quickstart.java"
+quick "compiles" javac -encoding UTF-8 -Xlint:all -Werror -cp "$build/java/upqr.jar" -d "$tmp/quick" \
+	"$tmp/quick/Quickstart.java"
+here=$(pwd)
+(cd "$tmp/quick" && "$java" -Xcheck:jni -Dsun.stdout.encoding=UTF-8 -Djava.library.path="$here/$build/lib" \
+	-cp "$here/$build/java/upqr.jar:." Quickstart) >"$tmp/quick/run.out" 2>&1
+quick "runs" test $? -eq 0
+quick "decodes" grep -qx 'NOODLE BAR: 12850 minor units of HKD' "$tmp/quick/run.out"
+quick "scans back, Chinese intact" grep -qx 'MPM valid=true 麵館' "$tmp/quick/run.out"
+quick "reports a checksum error" grep -qx 'UPQR_ECHECKSUM crc_mismatch' "$tmp/quick/run.out"
+quick "writes pay.png" test -s "$tmp/quick/pay.png"
+cat "$tmp/quick/run.out" >>"$tmp/out"
+[ "$qfail" -eq 0 ] || rc=1
+
 # -Xcheck:jni reports as "WARNING in native method" / "FATAL ERROR in native method".
 if grep -q -i -e 'WARNING in native method' -e 'ERROR in native method' -e 'JNI local refs' "$tmp/out"; then
 	echo "not ok - -Xcheck:jni reported problems"
