@@ -83,6 +83,20 @@ quick "writes pay.png" test -s "$tmp/quick/pay.png"
 cat "$tmp/quick/run.out" >>"$tmp/out"
 [ "$qfail" -eq 0 ] || rc=1
 
+# The AAR layout of android/make-aar.sh, with this machine's libraries
+# standing in for one ABI (a layout check only: no NDK here).
+mkdir -p "$tmp/abi/x86_64"
+cp "$build/lib/libupqr_jni.so" "$build/lib/libupqr.so" "$tmp/abi/x86_64/"
+if sh bindings/java/android/make-aar.sh "$tmp/upqr.aar" "$build/java/upqr.jar" "$tmp/abi" >/dev/null &&
+		unzip -Z1 "$tmp/upqr.aar" | sort | tr '\n' ' ' | grep -qx \
+		'AndroidManifest.xml R.txt classes.jar jni/ jni/x86_64/ jni/x86_64/libupqr.so jni/x86_64/libupqr_jni.so proguard.txt '; then
+	echo "ok - android/make-aar.sh lays out an AAR (host libraries as one ABI)"
+else
+	echo "not ok - android/make-aar.sh lays out an AAR"
+	unzip -Z1 "$tmp/upqr.aar" 2>&1 | sed 's/^/#   /'
+	rc=1
+fi
+
 # -Xcheck:jni reports as "WARNING in native method" / "FATAL ERROR in native method".
 if grep -q -i -e 'WARNING in native method' -e 'ERROR in native method' -e 'JNI local refs' "$tmp/out"; then
 	echo "not ok - -Xcheck:jni reported problems"

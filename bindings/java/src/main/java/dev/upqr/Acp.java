@@ -58,7 +58,7 @@ public final class Acp {
         out.write(n >>> 16);
         out.write(n >>> 8);
         out.write(n);
-        out.writeBytes(b);
+        out.write(b, 0, b.length);
     }
 
     private static List<Field> fields(Blob b) {

@@ -593,7 +593,8 @@ public final class Mpm {
             if (s == null) {
                 throw new IllegalArgumentException("null text");
             }
-            out.writeBytes(Text.cstring(s));
+            byte[] b = Text.cstring(s);
+            out.write(b, 0, b.length);
             out.write(0);
         }
 
@@ -614,7 +615,8 @@ public final class Mpm {
                     out.write((int) (v >>> (8 * i)));
                 }
             }
-            out.writeBytes(entries.toByteArray());
+            byte[] e = entries.toByteArray();
+            out.write(e, 0, e.length);
             return out.toByteArray();
         }
 

@@ -12,7 +12,11 @@ import java.util.function.LongConsumer;
  * close cannot free a handle another thread is using.
  */
 public abstract class NativeResource implements AutoCloseable {
-    private static final Cleaner CLEANER = Cleaner.create();
+    /**
+     * The safety net; null where java.lang.ref.Cleaner does not exist
+     * (Android below API 33), and then close() is the only way to free.
+     */
+    private static final Cleaner CLEANER = createCleaner();
     /** Handles freed so far, by close or by the cleaner (for the tests). */
     static final java.util.concurrent.atomic.AtomicLong FREED = new java.util.concurrent.atomic.AtomicLong();
 
@@ -44,12 +48,20 @@ public abstract class NativeResource implements AutoCloseable {
     private final Releaser releaser;
     private final Cleaner.Cleanable cleanable;
 
+    private static Cleaner createCleaner() {
+        try {
+            return Cleaner.create();
+        } catch (LinkageError e) {
+            return null;
+        }
+    }
+
     NativeResource(long handle, LongConsumer free) {
         if (handle == 0) {
             throw new IllegalArgumentException("null native handle");
         }
         releaser = new Releaser(handle, free);
-        cleanable = CLEANER.register(this, releaser);
+        cleanable = CLEANER == null ? null : CLEANER.register(this, releaser);
     }
 
     /** The live handle; callers hold this object's lock while they use it. */
@@ -69,6 +81,10 @@ public abstract class NativeResource implements AutoCloseable {
     /** Frees the native handle; later calls do nothing. */
     @Override
     public final synchronized void close() {
-        cleanable.clean();
+        if (cleanable != null) {
+            cleanable.clean(); // runs the releaser at most once, and unregisters it
+        } else {
+            releaser.run();
+        }
     }
 }
