@@ -80,7 +80,7 @@ public final class Signer extends NativeResource {
         byte[] pw = null;
         try {
             if (o.password != null) {
-                pw = Text.utf8(new String(o.password));
+                pw = utf8(o.password);
             }
             Blob b = new Blob(Native.signerNew(o.version.ordinal(), o.method.code, Text.cstring(o.pfxPath),
                     o.pfxData, pw, Text.cstring(o.keyPemPath), Text.cstring(o.certPemPath), o.secureKey,
@@ -94,6 +94,25 @@ public final class Signer extends NativeResource {
                 Arrays.fill(o.secureKey, (byte) 0);
             }
         }
+    }
+
+    /** UTF-8 of a password without an intermediate String (which could not be wiped). */
+    private static byte[] utf8(char[] password) {
+        java.nio.ByteBuffer buf;
+        try {
+            buf = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(password));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw UpqrException.of(UpqrException.EENCODING, "password is not valid text", null);
+        }
+        byte[] out = new byte[buf.remaining()];
+        buf.get(out);
+        if (buf.hasArray()) {
+            Arrays.fill(buf.array(), (byte) 0);
+        }
+        return out;
     }
 
     /** certId: the merchant certificate's serial in decimal ("" without a certificate). */
