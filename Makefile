@@ -34,13 +34,17 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
+# The simulator (sim/, build/bin/upqr-sim) only; the library never links these.
+SIM_PKGS  = libmicrohttpd sqlite3 libcurl jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) $(CLI_PKGS) $(TEST_PKGS))
 LIB_LIBS   = $(shell pkg-config --libs $(LIB_PKGS)) -lm
 CLI_LIBS   = $(shell pkg-config --libs $(CLI_PKGS))
 TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS))
+SIM_CFLAGS = $(shell pkg-config --cflags $(SIM_PKGS))
+SIM_LIBS   = $(shell pkg-config --libs $(SIM_PKGS)) -lpthread
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wundef -Wcast-qual
@@ -81,6 +85,7 @@ SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 SAMPLE_SRCS := $(wildcard samples/*.c)
+SIM_SRCS   := $(filter-out sim/main.c,$(wildcard sim/*.c))
 
 # Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
 # Debian's libzxing-dev is installed). The SDK itself never links zxing.
@@ -96,25 +101,28 @@ TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 SAMPLE_BINS := $(SAMPLE_SRCS:samples/%.c=$(BUILD)/samples/%)
+SIM_OBJS   := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)
 
 STATIC_LIB := $(BUILD)/lib/libupqr.a
 SHARED_REAL := $(BUILD)/lib/libupqr.so.$(VERSION)
 SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
+SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check java java-test
+.PHONY: benches samples all deps lib cli sim pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check java java-test
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
 
-all: deps lib cli pki samples
+all: deps lib cli sim pki samples
 
 deps:
 	@sh scripts/deps.sh
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
 cli: $(CLI_BIN)
+sim: $(SIM_BIN)
 tests: $(TEST_BINS)
 
 # Test PKI for the sign tests and the simulator: generated when missing (or
@@ -137,6 +145,12 @@ $(BUILD)/obj/tools/%.o: tools/%.c | deps
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
 	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(shell pkg-config --cflags $(CLI_PKGS)) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
+
+# So does the simulator (plus its own libraries).
+$(BUILD)/obj/sim/%.o: sim/%.c | deps
+	@mkdir -p $(dir $@)
+	$(SAY) CC $<
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(SIM_CFLAGS) $(CFLAGS_ALL) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -171,13 +185,27 @@ $(CLI_BIN): $(CLI_OBJS) $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(SHARED_LIB) $(PUBLIC_RPATH) $(CLI_LIBS)
 
+$(SIM_BIN): $(BUILD)/obj/sim/main.o $(SIM_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(TEST_CXX_OBJS) $(STATIC_LIB) $(TEST_LIBS) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
+# The simulator against a bare libmicrohttpd server: links the sim objects and their libraries.
+$(BUILD)/bench/bench_sim: $(BUILD)/obj/bench/bench_sim.o $(SIM_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+
+# The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
+$(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
 $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 	@mkdir -p $(dir $@)

@@ -13,6 +13,10 @@ out=$build/bench/results.json
 tmp=$(mktemp)
 trap 'rm -f "$tmp" "$tmp.out"' EXIT
 status=0
+# Disk-bound benches (bench_journal) put their files beside the build, on the
+# disk the project lives on, unless told otherwise.
+UPQR_BENCH_DIR=${UPQR_BENCH_DIR:-$build}
+export UPQR_BENCH_DIR
 
 # collect NAME CMD... - runs one bench program and files its RESULT lines.
 collect() {

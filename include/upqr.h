@@ -11,7 +11,10 @@
 #include "upqr/qr.h"
 #include "upqr/mpm.h"
 #include "upqr/sign.h"
+#include "upqr/emv.h"
 #include "upqr/cpm.h"
 #include "upqr/scan.h"
+#include "upqr/journal.h"
+#include "upqr/replay.h"
 
 #endif /* UPQR_H */

@@ -11,13 +11,15 @@ libzbar-dev
 libpng-dev libjpeg62-turbo-dev
 libjansson-dev
 libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev"
-# Tests, sanitizers, fuzzing, image corpus; python3 checks JSON in CLI tests;
+# Tests, sanitizers, fuzzing, image corpus; python3 checks JSON in CLI tests
+# (python3-venv and python3-cryptography: the virtualenv scripts/pyemv.sh
+# puts the test-only PyPI package pyemv in, and pyemv's dependency);
 # zxing-cpp is the scan tests' comparison engine only; curl, sqlite3 and
 # postgresql (a throwaway server started by the tests) drive the acquirer and
 # journal tests; junit5 runs the Java binding's tests and the JDK (javac, jni.h)
 # builds it.
 PKGS="$PKGS
-libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3
+libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3 python3-venv python3-cryptography
 g++ libzxing-dev
 curl sqlite3 postgresql junit5 openjdk-17-jdk-headless"
 
@@ -27,7 +29,10 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	sh scripts/pyemv.sh
+	exit 0
+fi
 
 echo "deps: installing:$missing"
 if [ "$(id -u)" -eq 0 ]; then
@@ -42,3 +47,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+sh scripts/pyemv.sh

@@ -112,3 +112,84 @@ issue enc "$(leaf_dn "041@8310000000083040@$UP@00000002")" enc middle encleaf 20
 
 rm -f ca/*.csr
 touch .done
+
+# ---- simulator ---------------------------------------------------------------
+# What upqr-sim (sim/) needs on top of the above; self-contained, reuses issue().
+#   sim_tls_ca.pem               self-signed CA of the simulator's HTTPS server
+#   sim_tls.{pem,key}            server certificate for 127.0.0.1 and localhost
+#   upop_sign_sha1.pem           upop_sign re-issued with a SHA-1 signature (whole chain SHA-1)
+#   merchant2.{key,pem,pfx}      a second merchant (PKCS#12 password 000000)
+#   sim_certdir/                 UnionPay's 5.0.0 verify certificate (upop_sign.pem), by certId
+key sim_tls_ca
+openssl req -new -x509 -utf8 -key sim_tls_ca.key -days 7300 -out sim_tls_ca.pem \
+	-subj "/C=CN/O=upqr simulator/CN=SIM TLS CA" 2>/dev/null
+key sim_tls
+openssl req -new -key sim_tls.key -subj "/C=CN/O=upqr simulator/CN=127.0.0.1" -out ca/sim_tls.csr 2>/dev/null
+printf 'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature,keyEncipherment\n%s\n%s\n' \
+	'extendedKeyUsage=serverAuth' 'subjectAltName=IP:127.0.0.1,DNS:localhost' >ca/sim_tls.ext
+openssl x509 -req -in ca/sim_tls.csr -CA sim_tls_ca.pem -CAkey sim_tls_ca.key -set_serial 7001 \
+	-days 7300 -sha256 -extfile ca/sim_tls.ext -out sim_tls.pem 2>/dev/null
+MD=sha1 issue upop_sign_sha1 "$(leaf_dn "041@8310000000083040@$UP@00016495")" upop middle leaf \
+	20200101000000Z 20391231000000Z
+key merchant2
+issue merchant2 "$(leaf_dn '041@Z2014-11-11@700000000000002:SIGN@00000004')" merchant2 middle leaf \
+	20200101000000Z 20391231000000Z
+openssl pkcs12 -export -inkey merchant2.key -in merchant2.pem -certfile chain.pem -passout pass:000000 \
+	-name merchant2 -out merchant2.pfx
+mkdir -p sim_certdir
+cp upop_sign.pem sim_certdir/
+rm -f ca/*.csr ca/sim_tls.ext
+
+# ---- attack certificates for the verifier tests (issue 8) -------------------
+# All chain to SIM TEST OCA1 and carry UnionPay's CN unless noted; each must
+# be refused for exactly one reason (tests/unit/test_sign_keys.c):
+#   upop_sign_enconly.pem   keyUsage keyEncipherment only (encryption cert)
+#   upop_sign_ca.pem        basicConstraints CA:TRUE
+#   upop_sign_tls.pem       a TLS server certificate (extendedKeyUsage serverAuth)
+#   upop_sign_noku.pem      no keyUsage / extendedKeyUsage at all: accepted
+#   upop_sign_cn5.pem       CN with five '@' fields
+#   upop_sign_cnempty.pem   CN with an empty '@' field
+#   upop_sign_bmp.pem       CN encoded as a BMPString
+#   merchant_expired.pem    the merchant key's certificate, valid 2020-01-01 .. 2021-01-01
+# (A NUL inside a CN and UniversalString cannot be written with the openssl
+# command line; the unit test mints those two with the OpenSSL API.)
+rm -f .done
+cp ca.cnf attack.cnf
+cat >>attack.cnf <<CNF
+[ atk_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, digitalSignature, keyCertSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ atk_tls ]
+basicConstraints = CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ atk_noku ]
+basicConstraints = CA:false
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+# string_mask "default" lets openssl pick BMPString for the Chinese characters.
+printf '[ req ]\nstring_mask = default\ndistinguished_name = dn\n[ dn ]\n' >req_bmp.cnf
+# attack NAME CN EXT [REQ-CONFIG]
+attack() {
+	openssl req -new -utf8 ${4:+-config "$4"} -key upop.key -subj "$(leaf_dn "$2")" -out "ca/$1.csr" 2>/dev/null
+	openssl ca -batch -config attack.cnf -utf8 -preserveDN -notext -in "ca/$1.csr" -out "$1.pem" \
+		-cert middle.pem -keyfile middle.key -extensions "$3" \
+		-startdate 20200101000000Z -enddate 20391231000000Z -md sha256 2>/dev/null
+}
+CN_OK="041@8310000000083040@$UP@00016495"
+attack upop_sign_enconly "$CN_OK" encleaf
+attack upop_sign_ca "$CN_OK" atk_ca
+attack upop_sign_tls "$CN_OK" atk_tls
+attack upop_sign_noku "$CN_OK" atk_noku
+attack upop_sign_cn5 "041@8310000000083040@$UP@00016495@x" leaf
+attack upop_sign_cnempty "041@@$UP@00016495" leaf
+attack upop_sign_bmp "$CN_OK" leaf req_bmp.cnf
+issue merchant_expired "$(leaf_dn '041@Z2014-11-11@700000000000001:SIGN@00000003')" merchant middle leaf \
+	20200101000000Z 20210101000000Z
+rm -f ca/*.csr
+touch .done

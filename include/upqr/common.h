@@ -102,6 +102,8 @@ typedef enum upqr_status {
 	UPQR_ECERT_UNKNOWN = -66,    /* no certificate for that certId */
 	UPQR_EPASSWORD = -67,        /* the key store password is wrong */
 	UPQR_ECERT = -68,            /* a certificate cannot be parsed */
+	UPQR_EAMBIGUOUS = -69,       /* the signed string could stand for another field set */
+	UPQR_ECERT_PURPOSE = -70,    /* the certificate is not for signing (key usage, CA) */
 
 	/* network and acquirer (-80 .. -99) */
 	UPQR_ENETWORK = -80,
@@ -109,7 +111,16 @@ typedef enum upqr_status {
 	UPQR_ETIMEOUT = -82,
 	UPQR_ESERVER = -83,
 	UPQR_EAUTH = -84,
-	UPQR_ECANCELLED = -85
+	UPQR_ECANCELLED = -85,
+
+	/* order journal (-100 .. -119) */
+	UPQR_EDUPLICATE = -100,  /* the orderId (or reversal) is already in the journal */
+	UPQR_ESTATE = -101,      /* the operation is not allowed in the record's state */
+	UPQR_EOVERREFUND = -102, /* refunds and voids would exceed the original amount */
+	UPQR_ECLAIMED = -103,    /* another process holds a live claim on the order */
+	UPQR_ECORRUPT = -104,    /* the journal file is damaged or not a database */
+	UPQR_EFOREIGN = -105,    /* the database belongs to another application */
+	UPQR_EBUSY = -106        /* the journal stayed locked past the busy timeout */
 } upqr_status;
 
 /** A static, never-NULL English description of a status. Thread-safe. */

@@ -16,6 +16,7 @@
 
 #include "upqr/bertlv.h"
 #include "upqr/common.h"
+#include "upqr/emv.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -160,6 +161,8 @@ typedef struct upqr_cpm {
 	char service_code[4];   /* from Track 2, "" if absent */
 	char discretionary[UPQR_CPM_DISCRETIONARY_MAX + 1];
 	int psn;                /* '5F34' as a number 0..99, -1 if absent */
+	unsigned int cvn;       /* UPQR_EMV_CVN_* id read from '9F10', 0 if none or unknown */
+	int cvn_supported;      /* 1 when upqr_cpm_verify can check this cryptogram version */
 } upqr_cpm;
 
 /**
@@ -214,90 +217,6 @@ UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_
 UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
 
 /* ======================================================================
- * EMV cryptography (OpenSSL 3, default provider only)
- * ======================================================================
- *
- * Long-lived keys (issuer master key IMK, card master key MK) live in an
- * opaque upqr_emv_key: its bytes and OpenSSL key schedules are wiped when
- * it is freed, and it caches the OpenSSL objects the hot path needs (the
- * fetched ciphers, a context keyed once with the key, a scratch context,
- * the CMAC context), so an ARQC costs only the cipher calls themselves.
- * Ephemeral session keys are plain 16-byte arrays the caller wipes with
- * upqr_memzero(). A handle is used by one thread at a time.
- *
- * Single DES (needed by ISO 9797-1 MAC algorithm 3) is the legacy provider
- * only in OpenSSL 3; upqr runs it as DES-EDE3 with the key repeated
- * (K||K||K), which is single DES, from the default provider.
- */
-
-typedef enum upqr_emv_key_type {
-	UPQR_EMV_KEY_TDES = 1,    /* double-length DES key, 16 bytes */
-	UPQR_EMV_KEY_AES128 = 2   /* AES-128 key, 16 bytes */
-} upqr_emv_key_type;
-
-typedef struct upqr_emv_key upqr_emv_key;
-
-/**
- * Makes a key handle from 16 key bytes (copied; the caller may wipe its
- * copy). Returns UPQR_OK, UPQR_EKEY (wrong length or type), UPQR_ENOMEM,
- * UPQR_ECRYPTO (OpenSSL could not provide the ciphers).
- */
-UPQR_EXTERN int upqr_emv_key_new(upqr_emv_key **out, upqr_emv_key_type type,
-		const uint8_t *key, size_t len) UPQR_WARN_UNUSED;
-/** Wipes and frees the key. Accepts NULL. */
-UPQR_EXTERN void upqr_emv_key_free(upqr_emv_key *key);
-/** The key's type. */
-UPQR_EXTERN upqr_emv_key_type upqr_emv_key_get_type(const upqr_emv_key *key);
-/** Text of the last failure on this handle ("" if none); never holds key bytes or a PAN. */
-UPQR_EXTERN const char *upqr_emv_key_last_error(const upqr_emv_key *key);
-/** Key check value: the first 3 bytes of the key encrypting a zero block (DES-EDE or AES-128-ECB). */
-UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[3], upqr_emv_key *key);
-
-typedef enum upqr_emv_mk_option {
-	UPQR_EMV_MK_OPTION_A = 1,  /* EMV Book 2 A1.4.1 */
-	UPQR_EMV_MK_OPTION_B = 2   /* A1.4.2: SHA-1 + decimalisation for PANs over 16 digits */
-} upqr_emv_mk_option;
-
-/**
- * ICC master key from the issuer master key (TDES): Y = the rightmost 16
- * digits of PAN || PSN (PSN as two digits, "00" when psn < 0), left-padded
- * with '0'; MK = 3DES(IMK)[Y] || 3DES(IMK)[Y xor FF..FF], odd parity.
- * Option B first replaces Y, for PANs over 16 digits, by the first 16
- * decimal digits of SHA-1(PAN || PSN, BCD, '0'-prefixed to even length)
- * (then hex letters a..f as 0..5). mk receives 16 bytes: wipe them.
- */
-UPQR_EXTERN int upqr_emv_derive_icc_mk(uint8_t mk[16], upqr_emv_key *imk, const char *pan,
-		size_t pan_len, int psn, upqr_emv_mk_option option) UPQR_WARN_UNUSED;
-
-/**
- * EMV common session key (Book 2 A1.3.1) under a master key handle:
- * TDES: r is 8 bytes (for the AC: ATC || 00 x 6); SK = 3DES(MK)[r with
- * byte 2 := F0] || 3DES(MK)[r with byte 2 := 0F], odd parity.
- * AES-128: r is 16 bytes (for the AC: ATC || 00 x 14); SK = AES(MK)[r].
- */
-UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[16], upqr_emv_key *mk,
-		const uint8_t *r, size_t r_len) UPQR_WARN_UNUSED;
-
-/**
- * ISO/IEC 9797-1 MAC algorithm 3 with DES, padding method 1 (zeros, none
- * if aligned; one zero block for empty data) or 2 ('80' then zeros).
- * key_len 16: K1 = key[0..8), K2 = key[8..16) single DES (the EMV AC);
- * key_len 32: K1, K2 are two double-length 3DES keys. Creates its OpenSSL
- * objects per call (the ARQC functions below use cached ones).
- */
-UPQR_EXTERN int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len,
-		int padding, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
-/** AES-CMAC (RFC 4493, EVP_MAC "CMAC") with a 16-byte key; 16-byte result. */
-UPQR_EXTERN int upqr_emv_aes_cmac(uint8_t mac[16], const uint8_t key[16],
-		const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
-/** ARPC method 1: 3DES(key)[ARQC xor (ARC || 00 x 6)]. Which key (MK or SK) is scheme-defined. */
-UPQR_EXTERN int upqr_emv_arpc_method1(uint8_t arpc[8], upqr_emv_key *key, const uint8_t arqc[8],
-		const uint8_t arc[2]) UPQR_WARN_UNUSED;
-/** ARPC method 2: leftmost 4 bytes of MAC alg. 3, padding 2, under sk over ARQC || CSU || pad (0..8 bytes). */
-UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], const uint8_t arqc[8],
-		const uint8_t csu[4], const uint8_t *pad, size_t pad_len) UPQR_WARN_UNUSED;
-
-/* ======================================================================
  * CPM generation (wallet) and verification (acquirer / issuer)
  * ======================================================================
  *
@@ -317,7 +236,7 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
  *     63 {                                Application Specific Transparent Template
  *       9F26 application cryptogram (8)   the ARQC
  *       9F27 CID (1)                      '80' (ARQC)
- *       9F10 issuer application data (7)  see IAD below
+ *       9F10 issuer application data   7 bytes (A1/A2, below) or the scheme CVN's IAD
  *       9F36 ATC (2)
  *       82   AIP (2)                      profile.aip
  *       9F37 unpredictable number (4)     the wallet's own UN
@@ -332,19 +251,23 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
  * IAD ('9F10'), 7 bytes, shaped like the Visa/PBOC format:
  *   byte 0    '06'  length of what follows
  *   byte 1    DKI   derivation key index (profile.dki)
- *   byte 2    CVN   cryptogram version: 'A1' = TDES, 'A2' = AES-128 (upqr-defined
- *                   values; UnionPay/PBOC CVNs such as '01' are proprietary and
- *                   are reported as unsupported, never as a mismatch)
+ *   byte 2    CVN   cryptogram version: 'A1' = TDES, 'A2' = AES-128 (upqr's own
+ *                   closed-loop values; the scheme CVNs, such as UnionPay '01',
+ *                   carry their scheme's IAD instead: upqr/emv.h)
  *   byte 3    '03'  CVR length
  *   bytes 4-6 CVR   (profile.cvr; default A0 00 00: ARQC in the first GENERATE AC)
  *
  * Cryptogram input (37 bytes): the EMV common core CDOL1 order with what a
  * wallet knows, zeros elsewhere. Each element comes from the tag named,
  * looked up in the decoded payload (selected '61', then '62', then the
- * transparent template). Only '9F02' may be absent (then zeros); the
- * verifier requires every other one with exactly the length shown:
+ * transparent template). Only '9F02' may be absent (then FF x 6, see
+ * below); the verifier requires every other one with exactly the length
+ * shown:
  *   offset len  tag    content
- *    0      6   9F02   amount authorised (n12 BCD), zeros if the code has none
+ *    0      6   9F02   amount authorised (n12 BCD); FF x 6 when the code has
+ *                       none (no n12 value has that form, so a code made
+ *                       with amount 0 no longer verifies once its '9F02'
+ *                       is removed)
  *    6      6   9F03   amount other: zeros
  *   12      2   9F1A   terminal country code
  *   14      5   95     TVR: zeros
@@ -364,6 +287,15 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
  *         AC = ISO 9797-1 MAC algorithm 3, padding method 2, under SK.
  *   CVN A2 (AES-128): SK = AES(MK)[ATC || 00 x 14];
  *         AC = leftmost 8 bytes of AES-CMAC(SK, input).
+ *
+ * Scheme CVNs (profile.cvn = UPQR_EMV_CVN_VISA_10 ... UPQR_EMV_CVN_MC_21,
+ * table in upqr/emv.h): the payload has the same data objects, but '9F10'
+ * is the scheme's IAD (profile.iad, or upqr's default for the CVN built
+ * from dki and cvr), and key derivation, session key, padding, AC input
+ * and ARPC are the scheme's, exactly. There an absent '9F02' enters the
+ * input as zeros, as the schemes define no other value: their ARQC cannot
+ * tell an absent amount from 0, so an issuer that needs the amount must
+ * require '9F02' itself (upqr_cpm_find) before it trusts a match.
  *
  * What the ARQC protects, and what it does not: the PAN and PSN (through
  * the key: MK derivation or the issuer's key lookup by PAN; an absent PSN
@@ -396,8 +328,8 @@ UPQR_EXTERN int upqr_emv_arpc_method2(uint8_t arpc[4], const uint8_t sk[16], con
  * caller persists *atc before showing the code.
  */
 
-#define UPQR_CPM_CVN_TDES 0xA1u
-#define UPQR_CPM_CVN_AES 0xA2u
+#define UPQR_CPM_CVN_TDES 0xA1u     /* = UPQR_EMV_CVN_UPQR_A1 */
+#define UPQR_CPM_CVN_AES 0xA2u      /* = UPQR_EMV_CVN_UPQR_A2 */
 #define UPQR_CPM_IAD_LEN 7u
 #define UPQR_CPM_AC_INPUT_LEN 37u
 #define UPQR_CPM_GENERATED_MAX 512u   /* base64 characters of a generated payload, at most */
@@ -413,10 +345,11 @@ UPQR_EXTERN size_t upqr_cpm_generated_max(void);
  * "label"; "pan", "expiry", "service_code", "discretionary" or instead
  * "track2"; "psn" integer; "app_version" 4 hex digits;
  * "token_requestor_id"; "par"; "last4"; "aip" 4 hex digits; "currency",
- * "country" integers; "cvn" "tdes"|"aes"; "dki" integer; "cvr" 6 hex
- * digits; and optionally the key: "mk" (32 hex digits), or for tests "imk"
- * + "mk_option" "A"|"B" (TDES). Unknown members are refused. Example:
- * tests/data/cpm-profile.json; full table: docs/cpm.md.
+ * "country" integers; "cvn" "tdes"|"aes" or a CVN name of upqr/emv.h
+ * ("visa-18", "mastercard-21", "unionpay-01", ...); "dki" integer; "cvr" 6
+ * hex digits; "iad" hex; and optionally the key: "mk" (32 hex digits), or
+ * for tests "imk" + "mk_option" "A"|"B" (TDES). Unknown members are
+ * refused. Example: tests/data/cpm-profile.json; full table: docs/cpm.md.
  */
 typedef struct upqr_cpm_profile {
 	unsigned int version;
@@ -436,12 +369,19 @@ typedef struct upqr_cpm_profile {
 	uint8_t aip[2];              /* '82' */
 	unsigned int currency;       /* ISO 4217 numeric, default 156 (CNY) */
 	unsigned int country;        /* ISO 3166-1 numeric, default 156 (China) */
-	unsigned int cvn;            /* UPQR_CPM_CVN_TDES (default) or UPQR_CPM_CVN_AES */
-	uint8_t dki;                 /* IAD byte 1 */
-	uint8_t cvr[3];              /* IAD bytes 4..6, default A0 00 00 */
+	unsigned int cvn;            /* a supported UPQR_EMV_CVN_* id; default UPQR_CPM_CVN_TDES */
+	uint8_t dki;                 /* derivation key index in the IAD */
+	uint8_t cvr[3];              /* first CVR bytes after its length, default A0 00 00 */
+	/*
+	 * Scheme CVNs only: the whole '9F10' value the card's personalisation
+	 * defines (its CVN must be profile.cvn), or NULL for upqr's default
+	 * layout built from dki and cvr (upqr/emv.h). Closed-loop CVNs: NULL.
+	 */
+	const uint8_t *iad;
+	size_t iad_len;
 } upqr_cpm_profile;
 #define UPQR_CPM_PROFILE_INIT { UPQR_CPM_PROFILE_VERSION, NULL, 0u, NULL, NULL, NULL, NULL, NULL, NULL, \
-	-1, -1L, NULL, NULL, NULL, { 0u, 0u }, 156u, 156u, UPQR_CPM_CVN_TDES, 0u, { 0xA0u, 0u, 0u } }
+	-1, -1L, NULL, NULL, NULL, { 0u, 0u }, 156u, 156u, UPQR_CPM_CVN_TDES, 0u, { 0xA0u, 0u, 0u }, NULL, 0u }
 UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version);
 
 /*
@@ -458,7 +398,8 @@ typedef struct upqr_cpm_profile_doc upqr_cpm_profile_doc;
  * (may be NULL) with code profile_json (offset = byte in the text),
  * profile_unknown_field, profile_duplicate_field, profile_bad_value or
  * profile_key, and the member name as path. Values are only checked for
- * form here; upqr_cpm_generate checks their ranges and lengths.
+ * form here (and "cvn" for a CVN upqr implements, "mk_option" against the
+ * option that CVN names); upqr_cpm_generate checks ranges and lengths.
  * Returns UPQR_OK with *out set; UPQR_EINVALID; UPQR_ENOMEM; UPQR_EINVAL
  * for NULL out (or NULL json with len > 0). *out is NULL on failure.
  */
@@ -469,8 +410,9 @@ UPQR_EXTERN const upqr_cpm_profile *upqr_cpm_profile_doc_profile(const upqr_cpm_
 /** True when the text names a key ("mk" or "imk"). */
 UPQR_EXTERN bool upqr_cpm_profile_doc_has_key(const upqr_cpm_profile_doc *doc);
 /**
- * The card MK as a new key handle: "mk" as TDES (cvn "tdes") or AES-128
- * (cvn "aes"), or derived from "imk" by "mk_option" (default A) over the
+ * The card MK as a new key handle: "mk" as AES-128 for cvn "aes" (AES
+ * session keys), TDES for every other CVN; or derived from "imk" by
+ * "mk_option" (default: the option the cvn names, A for "tdes") over the
  * profile's PAN (or Track 2's) and PSN. Free it with upqr_emv_key_free.
  * UPQR_ENOTFOUND when the text names no key; otherwise as
  * upqr_emv_key_new / upqr_emv_derive_icc_mk.
@@ -497,7 +439,8 @@ UPQR_EXTERN int upqr_cpm_txn_init(upqr_cpm_txn *txn, unsigned int version);
 
 /**
  * Builds a CPM for one code: takes the last used ATC in *atc, computes the
- * ARQC under mk (the card's MK: TDES for CVN A1, AES-128 for A2), and
+ * ARQC under mk (the card's MK: AES-128 for CVN A2, TDES for every other
+ * CVN; derived by the option the CVN names, see upqr/emv.h), and
  * writes the base64 text (NUL-terminated) to out. *written receives its
  * length; out == NULL or a short buffer returns UPQR_EBUFSIZE with the
  * length needed (add 1 for the NUL) and does NOT consume the ATC.
@@ -514,12 +457,13 @@ UPQR_EXTERN int upqr_cpm_generate(char *out, size_t cap, size_t *written, uint16
 typedef enum upqr_cpm_key_role {
 	UPQR_CPM_KEY_ICC_MK = 0,       /* the key is the card's MK for AC */
 	UPQR_CPM_KEY_IMK_OPTION_A = 1, /* the issuer master key; MK by option A */
-	UPQR_CPM_KEY_IMK_OPTION_B = 2  /* the issuer master key; MK by option B */
+	UPQR_CPM_KEY_IMK_OPTION_B = 2, /* the issuer master key; MK by option B */
+	UPQR_CPM_KEY_IMK = 3           /* the issuer master key; MK by the option the CVN names (A for A1) */
 } upqr_cpm_key_role;
 
 /* What the verifier read from the cryptogram data (for replay checks and ARPCs). */
 typedef struct upqr_cpm_cryptogram {
-	unsigned int cvn;
+	unsigned int cvn;        /* UPQR_EMV_CVN_* id */
 	uint8_t dki;
 	uint16_t atc;
 	uint8_t arqc[8];
@@ -531,11 +475,14 @@ typedef struct upqr_cpm_cryptogram {
  * constant time (CRYPTO_memcmp). info may be NULL. This is the ARQC layer
  * only: it covers the per-code data, not the static elements (see above);
  * with the token record at hand, use upqr_cpm_verify_token.
+ * The CVN comes from '9F10' (upqr_emv_iad_parse, with the AID as tie
+ * breaker); key derivation, session key, padding and input follow it.
  * Returns UPQR_OK (match), UPQR_EMISMATCH (mismatch), UPQR_EUNSUPPORTED
- * (the IAD is not upqr's format or the CVN is unknown, e.g. UnionPay's
- * proprietary CVN '01'), UPQR_EINVALID (cpm not valid, or a cryptogram
- * element is missing or has the wrong length, or CID is not '80'),
- * UPQR_EKEY (key type does not fit the CVN; option A/B need TDES),
+ * (no known IAD layout, or a CVN upqr does not implement, e.g. UnionPay's
+ * CVN '01': see upqr/emv.h), UPQR_EINVALID (cpm not valid, or a
+ * cryptogram element is missing or has the wrong length, or CID is not
+ * '80'), UPQR_EKEY (key type does not fit the CVN; IMK derivation needs
+ * TDES; an IMK option other than the one the CVN names),
  * UPQR_ECRYPTO. Details in upqr_emv_key_last_error(key).
  */
 UPQR_EXTERN int upqr_cpm_verify(upqr_cpm_cryptogram *info, upqr_emv_key *key, upqr_cpm_key_role role,
@@ -564,12 +511,15 @@ UPQR_EXTERN int upqr_cpm_verify_token(upqr_cpm_cryptogram *info, upqr_emv_key *k
 		const upqr_cpm_profile *record, const upqr_cpm *cpm, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /**
- * ARPC for the response to a verified CPM, under the AC session key
- * (EMV common session key of the code's ATC). method 1: arc (2 bytes),
- * 8-byte ARPC, TDES only. method 2: csu (4 bytes) + pad (0..8 bytes),
- * 4-byte ARPC (MAC alg. 3 for TDES, AES-CMAC for AES). *written receives
- * the length. Returns as upqr_cpm_verify for the cryptogram data, or
- * UPQR_EUNSUPPORTED for method 1 with AES.
+ * ARPC for the response to a verified CPM, by the code's CVN (upqr/emv.h):
+ * the method and key it names (Visa 10, Mastercard 16/17: method 1 under
+ * the MK; Mastercard 20/21: method 1 under the AC session key; Visa 18/22:
+ * method 2 under the session key; A1: either, under the session key; A2:
+ * method 2 with AES-CMAC). method UPQR_EMV_ARPC_METHOD_CVN (0) takes the
+ * CVN's (1 for A1); another method than the CVN's is refused
+ * (UPQR_EUNSUPPORTED). Method 1: arc (2 bytes), 8-byte ARPC. Method 2:
+ * csu (4 bytes) + pad (0..8 bytes), 4-byte ARPC. *written receives the
+ * length. Returns as upqr_cpm_verify for the cryptogram data.
  */
 UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
 		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad,
@@ -603,6 +553,13 @@ UPQR_EXTERN void upqr_cpm_replay_init(upqr_cpm_replay *table, upqr_cpm_replay_en
  * (table full, nothing recorded), UPQR_EINVALID (no PAN or ATC).
  */
 UPQR_EXTERN int upqr_cpm_replay_check(upqr_cpm_replay *table, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+
+/**
+ * The card key the replay guards use (the first 16 bytes of SHA-256 of
+ * "PAN/PSN") and the code's ATC; for persistent guards (upqr/replay.h).
+ * Returns UPQR_OK, UPQR_EINVALID (no PAN or ATC), UPQR_EINVAL.
+ */
+UPQR_EXTERN int upqr_cpm_replay_key(uint8_t id[16], uint16_t *atc, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /** The same for a PAN (digits), PSN (-1 = none) and ATC the caller already has. */
 UPQR_EXTERN int upqr_cpm_replay_check_atc(upqr_cpm_replay *table, const char *pan, size_t pan_len,

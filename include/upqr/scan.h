@@ -52,6 +52,18 @@ extern "C" {
  * 4096 picture or a 12-megapixel camera frame. Options may lower it.
  */
 #define UPQR_SCAN_MAX_PIXELS (16u * 1024u * 1024u)
+/*
+ * The default pixel budget (max_pixels = 0): 8 Mi pixels, a 4K (3840 x
+ * 2160) frame or an 8-megapixel photo. A scan that finds no code runs every
+ * pass over every pixel (about 1 s per 2 Mi pixels on one core), so the
+ * budget bounds what one image can cost; raise max_pixels (up to
+ * UPQR_SCAN_MAX_PIXELS) for larger photos. Over it: UPQR_ELIMIT, "... is
+ * over the pixel budget (max_pixels N)". Independently, a PNG or JPEG whose
+ * header claims more pixels than its bytes can encode is refused with
+ * UPQR_ELIMIT ("... cannot be held in N bytes"), and a truncated JPEG stops
+ * decoding at once (UPQR_EIMAGE).
+ */
+#define UPQR_SCAN_DEFAULT_PIXELS (8u * 1024u * 1024u)
 /* Largest width or height accepted (ZBar and the passes use int coordinates). */
 #define UPQR_SCAN_MAX_DIMENSION 16384u
 /* Largest image file upqr_scan_file() reads. */
@@ -158,7 +170,7 @@ typedef struct upqr_scanner upqr_scanner;
 
 typedef struct upqr_scan_options {
 	unsigned int version;
-	/* Pixel cap; 0 means UPQR_SCAN_MAX_PIXELS. Larger values are clamped to it. */
+	/* Pixel budget; 0 means UPQR_SCAN_DEFAULT_PIXELS. Values over UPQR_SCAN_MAX_PIXELS are clamped to it. */
 	size_t max_pixels;
 	/*
 	 * 1 (default): when the plain pass finds no valid payment code, run the

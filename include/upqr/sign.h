@@ -6,9 +6,11 @@
  * formats (URL-encoded forms, raw `k=v&k=v` responses).
  *
  * Everything fails closed: a message is only reported as verified when its
+ * fields are the only field set its string to sign can mean, its
  * certificate chains to the configured root and middle certificates at the
- * given time, the certificate belongs to China UnionPay, and the signature
- * matches every field. Each failed check has its own status code.
+ * given time, is a signing certificate and belongs to China UnionPay, and
+ * the signature matches every field. Each failed check has its own status
+ * code. docs/sign.md states the threat model.
  *
  * Thread-safety: the field functions are pure and may run on any thread.
  * A signer or verifier handle is used by one thread at a time; different
@@ -55,7 +57,8 @@ UPQR_EXTERN size_t upqr_acp_pan_max(void);
  * each pair split on its first '=', '&' inside {...} or [...] kept in the
  * value, an outer {...} around the whole body removed. Fields are views into
  * body (no allocation). Empty keys, duplicate keys, unbalanced brackets ->
- * UPQR_EINVALID with diagnostics; more than cap fields -> UPQR_ELIMIT;
+ * UPQR_EINVALID with diagnostics; a field that breaks the rule of
+ * upqr_acp_check_unambiguous -> UPQR_EAMBIGUOUS; more than cap fields -> UPQR_ELIMIT;
  * body longer than UPQR_ACP_MESSAGE_MAX -> UPQR_ELIMIT. diags may be NULL.
  */
 UPQR_EXTERN int upqr_acp_parse_response(upqr_acp_field *fields, size_t cap, size_t *count,
@@ -92,6 +95,21 @@ UPQR_EXTERN int upqr_acp_form_encode(char *out, size_t cap, size_t *written,
 UPQR_EXTERN int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
 		const upqr_acp_field *fields, size_t count);
 
+/*
+ * Checks that the fields' string to sign can stand for this field set only.
+ * The string joins `k=v` with '&' and escapes nothing, so a key or value
+ * holding '&' (decoded from %26) could re-group fields: "a=1&b=2" is also
+ * the single field a="1&b=2". The rule: every key is an ASCII identifier
+ * [A-Za-z][A-Za-z0-9_]*; brackets in a value nest and balance
+ * (respMsg=成功[0000000]); a value holding '&' is exactly one composite
+ * wrapped in {...} or [...] that closes only at its last byte (UnionPay's
+ * own form, e.g. reqReserved={a=1&b=[2]}). '=' in a value is harmless. The parsers, upqr_verifier_verify and the
+ * signer all apply it; a field that breaks it -> UPQR_EAMBIGUOUS with a
+ * diagnostic "ambiguous_field" naming it (offset = field index).
+ */
+UPQR_EXTERN int upqr_acp_check_unambiguous(const upqr_acp_field *fields, size_t count,
+		upqr_diag_list *diags) UPQR_WARN_UNUSED;
+
 /* The first field named key (NUL-terminated), or NULL. Borrowed from fields. */
 UPQR_EXTERN const upqr_acp_field *upqr_acp_field_get(const upqr_acp_field *fields,
 		size_t count, const char *key);
@@ -103,6 +121,22 @@ UPQR_EXTERN const upqr_acp_field *upqr_acp_field_get(const upqr_acp_field *field
  */
 UPQR_EXTERN int upqr_acp_mask_pan(char *out, size_t cap, size_t *written,
 		const char *pan, size_t len);
+
+/*
+ * Writes a field's value for display with card numbers masked. By name:
+ * accNo, payCardNo and every key that is card-number-like (pan, cardNo,
+ * *CardNo, *CardNumber, *AccNo, *Pan): digit runs of 8 or more are
+ * masked. By shape, in any other field: 12 or more digits, also in groups
+ * joined by single spaces or dashes (except in txnTime, origTxnTime,
+ * traceTime, payTimeout, queryId, origQryId, merId, certId, encryptCertId,
+ * orderId, origOrderId, acqInsCode, txnAmt, settleAmt, exchangeRate, which
+ * are never card numbers and are needed in full). A masked number keeps its first 6 and last 4
+ * digits when it has 13 or more, else every digit is '*'; separators and
+ * other text stay. The output has the value's length; NUL-terminated.
+ * Use it for every printed form of a message's fields.
+ */
+UPQR_EXTERN int upqr_acp_mask_field(char *out, size_t cap, size_t *written,
+		const upqr_acp_field *field);
 
 /* ---- common enums ------------------------------------------------------ */
 
@@ -185,6 +219,16 @@ UPQR_EXTERN const char *upqr_signer_encrypt_cert_id(const upqr_signer *signer);
 UPQR_EXTERN int upqr_signer_sign(char *out, size_t cap, size_t *written, upqr_signer *signer,
 		const upqr_acp_field *fields, size_t count) UPQR_WARN_UNUSED;
 
+/* Bits of upqr_signer_warnings(). */
+#define UPQR_SIGNER_WARN_CERT_EXPIRED 1u   /* the merchant certificate has expired */
+#define UPQR_SIGNER_WARN_CERT_NOTYET 2u    /* the merchant certificate is not valid yet */
+/*
+ * Warnings of the last upqr_signer_sign / _build_request call (0 = none).
+ * Signing still succeeds: UnionPay refuses such requests, but whether to
+ * send one is the caller's decision. The text is in upqr_signer_last_error().
+ */
+UPQR_EXTERN unsigned int upqr_signer_warnings(const upqr_signer *signer);
+
 /*
  * Builds a complete request body: refuses empty values and fields named
  * `signature` (UPQR_EINVALID), adds `certId` for 01 (an existing certId must
@@ -225,13 +269,19 @@ typedef struct upqr_verifier upqr_verifier;
 #define UPQR_VERIFIER_CACHE_MAX 64
 UPQR_EXTERN size_t upqr_verifier_cache_max(void);
 
-#define UPQR_VERIFIER_OPTIONS_VERSION 1
+/* Bits of upqr_verifier_options.acp_versions. */
+#define UPQR_ACCEPT_5_1_0 1u
+#define UPQR_ACCEPT_5_0_0 2u
+
+/* Version 2 added acp_versions and cert_dir_unchecked; version 1 structs are still accepted. */
+#define UPQR_VERIFIER_OPTIONS_VERSION 2
 typedef struct upqr_verifier_options {
 	unsigned int version;           /* UPQR_VERIFIER_OPTIONS_VERSION */
 	/* 5.1.0 trust: UnionPay's root and middle CA certificates (PEM or DER). */
 	const char *root_cert_path;
 	const char *middle_cert_path;
-	/* 5.0.0: a directory of UnionPay signing certificates, looked up by certId. */
+	/* 5.0.0: a directory of UnionPay signing certificates, looked up by certId.
+	 * Each must chain to root + middle and pass the CN and purpose checks. */
 	const char *cert_dir;
 	/* Test environment: also accept the CN form `…@00040000:SIGN@…`. Never set in production. */
 	int test_env;
@@ -240,17 +290,30 @@ typedef struct upqr_verifier_options {
 	size_t secure_key_len;
 	/* Verified certificates kept, keyed by their PEM text; 0 = default, at most CACHE_MAX. */
 	size_t cache_size;
+	/* --- version 2 --- */
+	/*
+	 * Which message versions signMethod 01 accepts (UPQR_ACCEPT_* bits). 0 =
+	 * the versions whose trust is configured, but only 5.1.0 when both are:
+	 * a message must not choose the weaker SHA-1 path by its `version`
+	 * field, so accepting both needs both bits set here.
+	 */
+	unsigned int acp_versions;
+	/* Test environment only (needs test_env): trust cert_dir certificates
+	 * without chain, CN and purpose checks, as UnionPay's old SDK did. */
+	int cert_dir_unchecked;
 } upqr_verifier_options;
 
 #define UPQR_VERIFIER_OPTIONS_INIT \
-	{ UPQR_VERIFIER_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, 0 }
+	{ UPQR_VERIFIER_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, 0, 0, 0 }
 
 UPQR_EXTERN int upqr_verifier_options_init(upqr_verifier_options *opts, unsigned int version);
 
 /*
  * Loads the trust configuration. Needs root + middle (5.1.0) and/or a
- * cert_dir (5.0.0), or a secure key. Returns UPQR_EIO, UPQR_ECERT,
- * UPQR_EINVAL, UPQR_EVERSION, UPQR_ENOMEM.
+ * cert_dir (5.0.0; with root + middle unless cert_dir_unchecked), or a
+ * secure key. A cert_dir certificate that fails its checks is kept with its
+ * failure, reported when a message names its certId. Returns UPQR_EIO,
+ * UPQR_ECERT, UPQR_EINVAL, UPQR_EVERSION, UPQR_ENOMEM.
  */
 UPQR_EXTERN int upqr_verifier_new(upqr_verifier **out, const upqr_verifier_options *opts) UPQR_WARN_UNUSED;
 UPQR_EXTERN void upqr_verifier_free(upqr_verifier *verifier);
@@ -266,16 +329,50 @@ UPQR_EXTERN const char *upqr_verifier_last_error(const upqr_verifier *verifier);
  * Returns UPQR_OK only when everything holds, otherwise the first failed
  * check: UPQR_ESIG_MISSING, UPQR_EBASE64, UPQR_ECERT (no or unparsable
  * certificate), UPQR_ECERT_UNTRUSTED, UPQR_ECERT_EXPIRED,
- * UPQR_ECERT_NOTYET, UPQR_ECERT_CN, UPQR_ECERT_UNKNOWN (5.0.0 certId),
- * UPQR_ESIG_DIGEST, UPQR_EUNSUPPORTED (version or method), UPQR_EINVALID
- * (duplicate keys, missing signMethod/version).
+ * UPQR_ECERT_NOTYET, UPQR_ECERT_CN, UPQR_ECERT_PURPOSE (key usage not for
+ * signing, a CA or TLS-server certificate), UPQR_ECERT_UNKNOWN (5.0.0
+ * certId), UPQR_ESIG_DIGEST, UPQR_EUNSUPPORTED (version or method, or a
+ * version acp_versions does not accept), UPQR_EINVALID (duplicate keys,
+ * missing signMethod/version), UPQR_EAMBIGUOUS (checked first: a field
+ * breaks the rule of upqr_acp_check_unambiguous; the error names it).
  */
 UPQR_EXTERN int upqr_verifier_verify(upqr_verifier *verifier, const upqr_acp_field *fields,
 		size_t count, int64_t at) UPQR_WARN_UNUSED;
 
 /*
+ * The gateway's side: verifies a request a merchant signed. Merchants send
+ * certId (never their certificate), in 5.1.0 as in 5.0.0, so the key is
+ * looked up by the message's certId among the certificates added with
+ * upqr_verifier_add_cert (never cert_dir, which holds UnionPay's keys); the
+ * digest follows `version` (SHA-256 / SHA-1), within acp_versions;
+ * signMethod 11/12 as in upqr_verifier_verify. No CN check (merchant
+ * certificates do not name UnionPay). Same status codes; an unregistered
+ * certId -> UPQR_ECERT_UNKNOWN.
+ */
+UPQR_EXTERN int upqr_verifier_verify_request(upqr_verifier *verifier, const upqr_acp_field *fields,
+		size_t count, int64_t at) UPQR_WARN_UNUSED;
+
+/*
+ * Registers a merchant's certificate (PEM or DER in memory) by its certId
+ * (serial in decimal) for upqr_verifier_verify_request only: it is trusted
+ * as given (no chain, CN or purpose check), so register only keys you know,
+ * and it never verifies a message from UnionPay. Writes the certId
+ * (NUL-terminated) to cert_id; cert_id == NULL or too small -> UPQR_EBUFSIZE
+ * with the size in *written, the certificate registered all the same.
+ * Errors: UPQR_ECERT (unparsable, or not RSA 2048..8192), UPQR_ELIMIT (more
+ * than 64 certificates by certId in all), UPQR_ENOMEM.
+ */
+UPQR_EXTERN int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *written,
+		upqr_verifier *verifier, const void *data, size_t len) UPQR_WARN_UNUSED;
+
+/*
  * Checks one UnionPay signing certificate (PEM text, CRLF tolerated): chain
- * to root + middle at time at, then the subject CN. Same codes as above.
+ * to root + middle at time at, then its purpose (digitalSignature or
+ * nonRepudiation key usage when the extension is present, not a CA, an
+ * extended key usage, when present, that allows clientAuth, emailProtection
+ * or any) and the subject CN: exactly one CN, UTF8String or
+ * PrintableString, no NUL, exactly four non-empty '@'-separated fields, the
+ * third naming China UnionPay. Same codes as above.
  */
 UPQR_EXTERN int upqr_verifier_check_cert(upqr_verifier *verifier, const char *pem, size_t len,
 		int64_t at) UPQR_WARN_UNUSED;

@@ -41,12 +41,21 @@ static const struct status_text status_table[] = {
 	{ UPQR_ECERT_UNKNOWN, "UPQR_ECERT_UNKNOWN", "no certificate for that certId" },
 	{ UPQR_EPASSWORD, "UPQR_EPASSWORD", "wrong key store password" },
 	{ UPQR_ECERT, "UPQR_ECERT", "certificate cannot be parsed" },
+	{ UPQR_EAMBIGUOUS, "UPQR_EAMBIGUOUS", "fields are ambiguous in the string to sign" },
+	{ UPQR_ECERT_PURPOSE, "UPQR_ECERT_PURPOSE", "certificate is not a signing certificate" },
 	{ UPQR_ENETWORK, "UPQR_ENETWORK", "network error" },
 	{ UPQR_ETLS, "UPQR_ETLS", "TLS error" },
 	{ UPQR_ETIMEOUT, "UPQR_ETIMEOUT", "timed out" },
 	{ UPQR_ESERVER, "UPQR_ESERVER", "server error" },
 	{ UPQR_EAUTH, "UPQR_EAUTH", "authentication failed" },
 	{ UPQR_ECANCELLED, "UPQR_ECANCELLED", "cancelled" },
+	{ UPQR_EDUPLICATE, "UPQR_EDUPLICATE", "order already in the journal" },
+	{ UPQR_ESTATE, "UPQR_ESTATE", "operation not allowed in the order's state" },
+	{ UPQR_EOVERREFUND, "UPQR_EOVERREFUND", "refunds would exceed the original amount" },
+	{ UPQR_ECLAIMED, "UPQR_ECLAIMED", "order claimed by another process" },
+	{ UPQR_ECORRUPT, "UPQR_ECORRUPT", "journal file damaged or not a database" },
+	{ UPQR_EFOREIGN, "UPQR_EFOREIGN", "database belongs to another application" },
+	{ UPQR_EBUSY, "UPQR_EBUSY", "journal locked by another process (busy timeout)" },
 };
 
 static const struct status_text *status_find(int code)

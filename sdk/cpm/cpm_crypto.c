@@ -259,26 +259,49 @@ int upqr_emv_derive_icc_mk(uint8_t mk[16], upqr_emv_key *imk, const char *pan, s
 	return rc;
 }
 
-/* Session key under a raw master key: the verifier's path after MK derivation. */
-int upqr__session_key_raw(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t mk[16],
+/*
+ * The two TDES session key blocks of the EMV common session key (Book 2
+ * A1.3.1): R with byte 2 := F0, then R with byte 2 := 0F.
+ */
+void upqr__csk_blocks(uint8_t blk[16], const uint8_t r[8])
+{
+	memcpy(blk, r, 8);
+	memcpy(blk + 8, r, 8);
+	blk[2] = 0xF0;
+	blk[10] = 0x0F;
+}
+
+/*
+ * SK = E(MK)[blk] (16 bytes): under the handle's own pre-keyed context
+ * when mk is NULL, else under the raw mk on the scratch context. TDES
+ * results get odd parity, as pyemv and the card personalisation do.
+ */
+int upqr__sk_from_blocks(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t *mk,
+		const uint8_t blk[16])
+{
+	int rc;
+	if (!mk)
+		rc = upqr__keyed_encrypt(e, sk, blk, 16);
+	else if (type == UPQR_EMV_KEY_AES128)
+		rc = cipher_run(e->scratch, e->aes_ecb, mk, NULL, 1, sk, blk, 16);
+	else
+		rc = upqr__des_ecb(e, sk, mk, 16, 1, blk, 16);
+	if (type == UPQR_EMV_KEY_TDES)
+		odd_parity(sk, 16);
+	return rc;
+}
+
+int upqr__session_key_raw(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t *mk,
 		const uint8_t *r, size_t r_len)
 {
 	uint8_t blk[16];
-	int rc;
-	if (type == UPQR_EMV_KEY_AES128) {
-		if (r_len != 16)
-			return UPQR_EINVAL;
-		rc = cipher_run(e->scratch, e->aes_ecb, mk, NULL, 1, sk, r, 16);
-	} else {
-		if (r_len != 8)
-			return UPQR_EINVAL;
-		memcpy(blk, r, 8);
-		memcpy(blk + 8, r, 8);
-		blk[2] = 0xF0;
-		blk[10] = 0x0F;
-		rc = upqr__des_ecb(e, sk, mk, 16, 1, blk, 16);
-		odd_parity(sk, 16);
-	}
+	if (r_len != (type == UPQR_EMV_KEY_AES128 ? 16u : 8u))
+		return UPQR_EINVAL;
+	if (type == UPQR_EMV_KEY_AES128)
+		memcpy(blk, r, 16);
+	else
+		upqr__csk_blocks(blk, r);
+	int rc = upqr__sk_from_blocks(e, sk, type, mk, blk);
 	OPENSSL_cleanse(blk, sizeof blk);
 	return rc;
 }
@@ -287,22 +310,8 @@ int upqr_emv_derive_session_key(uint8_t sk[16], upqr_emv_key *mk, const uint8_t 
 {
 	if (!sk || !upqr__key_ok(mk) || !r)
 		return UPQR_EINVAL;
-	if (mk->type == UPQR_EMV_KEY_AES128) {
-		if (r_len != 16)
-			return UPQR_EINVAL;
-		return upqr__keyed_encrypt(mk, sk, r, 16);
-	}
-	if (r_len != 8)
-		return UPQR_EINVAL;
-	uint8_t blk[16];
-	memcpy(blk, r, 8);
-	memcpy(blk + 8, r, 8);
-	blk[2] = 0xF0;
-	blk[10] = 0x0F;
-	int rc = upqr__keyed_encrypt(mk, sk, blk, 16);
-	odd_parity(sk, 16);
-	OPENSSL_cleanse(blk, sizeof blk);
-	return rc;
+	/* mk == NULL below: the handle's own pre-keyed context. */
+	return upqr__session_key_raw(mk, sk, mk->type, NULL, r, r_len);
 }
 
 /* ---- MACs --------------------------------------------------------------- */

@@ -31,8 +31,14 @@ int upqr__keyed_encrypt(upqr_emv_key *k, uint8_t *out, const uint8_t *in, size_t
 /* DES (key_len 8) or 3DES (16) ECB under a raw key, on e's scratch context. */
 int upqr__des_ecb(upqr_emv_key *e, uint8_t *out, const uint8_t *key, size_t key_len, int enc,
 		const uint8_t *in, size_t n);
-int upqr__session_key_raw(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t mk[16],
+/* Session key from R (8 bytes TDES CSK, 16 AES) under raw mk, or under e's own key when mk is NULL. */
+int upqr__session_key_raw(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t *mk,
 		const uint8_t *r, size_t r_len);
+/* The EMV CSK blocks: R with byte 2 := F0, then R with byte 2 := 0F. */
+void upqr__csk_blocks(uint8_t blk[16], const uint8_t r[8]);
+/* SK = E(MK)[blk] with odd parity for TDES; mk NULL: e's own key. */
+int upqr__sk_from_blocks(upqr_emv_key *e, uint8_t sk[16], upqr_emv_key_type type, const uint8_t *mk,
+		const uint8_t blk[16]);
 int upqr__mac_alg3(upqr_emv_key *e, uint8_t mac[8], const uint8_t *key, size_t key_len, int padding,
 		const uint8_t *d, size_t n);
 int upqr__cmac(upqr_emv_key *e, uint8_t mac[16], const uint8_t key[16], const uint8_t *d, size_t n);
@@ -42,8 +48,9 @@ int upqr__arpc2(upqr_emv_key *e, uint8_t arpc[4], upqr_emv_key_type type, const 
 /* Sets the handle's last-error text (never key bytes or a PAN). */
 void upqr__key_error(upqr_emv_key *k, const char *fmt, ...) UPQR__PRINTF(2, 3);
 
-/* The values of the cryptogram input (layout in upqr/cpm.h), already encoded. */
+/* The values of the cryptogram input (layouts in upqr/cpm.h and upqr/emv.h), already encoded. */
 typedef struct upqr__ac_data {
+	bool has_amount;  /* the code carries '9F02' */
 	uint8_t amount[6];
 	uint8_t country[2];
 	uint8_t currency[2];
@@ -52,15 +59,27 @@ typedef struct upqr__ac_data {
 	uint8_t un[4];
 	uint8_t aip[2];
 	uint8_t atc[2];
-	uint8_t cvr[4];   /* IAD bytes 3..6: '03' || CVR */
+	uint8_t iad[UPQR_EMV_IAD_MAX];  /* the whole '9F10' value */
+	size_t iad_len;
 } upqr__ac_data;
 
-/* The AC session key of `atc` for CVN A1/A2, from an MK or an IMK (role). */
-int upqr__cpm_session_key(uint8_t sk[16], upqr_emv_key *key, upqr_cpm_key_role role, unsigned int cvn,
-		const char *pan, size_t pan_len, int psn, uint16_t atc);
-/* The ARQC over the 37-byte input built from a. */
-int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, upqr_cpm_key_role role, unsigned int cvn,
-		const char *pan, size_t pan_len, int psn, uint16_t atc, const upqr__ac_data *a);
+/* ---- cryptogram versions (emv_cvn.c) ---- */
+/* upqr's default IAD for a CVN; returns its length (0 for an unknown id). */
+size_t upqr__cvn_default_iad(uint8_t iad[UPQR_EMV_IAD_MAX], unsigned int id, uint8_t dki, const uint8_t cvr[3]);
+/* The cryptogram input the CVN defines over a; returns its length. */
+size_t upqr__cvn_ac_input(uint8_t in[UPQR_EMV_AC_INPUT_MAX], unsigned int id, const upqr__ac_data *a);
+
+/* The card: whose key `key` is (role), and the data that picks its MK. */
+typedef struct upqr__card {
+	upqr_cpm_key_role role;
+	const char *pan;
+	size_t pan_len;
+	int psn;
+} upqr__card;
+
+/* The ARQC of CVN id over the input built from a. */
+int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, const upqr__card *card, unsigned int id,
+		const upqr__ac_data *a);
 
 /* Generated binary payloads stay far below this (about 200 bytes). */
 #define UPQR__CPM_GEN_BIN_MAX 384u
@@ -73,8 +92,7 @@ typedef struct upqr__cpm_gen {
 	size_t pan_len;       /* digits before the 'D' */
 	uint8_t date[3];
 	uint8_t un[4];
-	bool has_amount;      /* the code carries '9F02' */
-	upqr__ac_data ac;
+	upqr__ac_data ac;     /* ac.has_amount: the code carries '9F02' */
 } upqr__cpm_gen;
 
 /* Checks a profile and fills g->t2; UPQR_EINVAL naming the field in g->key's error. */

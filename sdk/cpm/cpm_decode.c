@@ -158,6 +158,8 @@ static void reset(upqr_cpm *cpm)
 	cpm->pan_luhn_ok = 0;
 	cpm->expiry[0] = cpm->service_code[0] = cpm->discretionary[0] = 0;
 	cpm->psn = -1;
+	cpm->cvn = 0;
+	cpm->cvn_supported = 0;
 }
 
 static int check_header(dctx *c)
@@ -509,6 +511,18 @@ static void read_fields(dctx *c)
 
 /* ---- entry points ------------------------------------------------------- */
 
+
+/* Which cryptogram version '9F10' names (upqr/emv.h); the decode never fails on it. */
+static void read_cvn(upqr_cpm *cpm)
+{
+	upqr_cpm_bytes iad, aid;
+	(void)upqr_cpm_node_value(&aid, cpm, cpm->aid_node);
+	if (upqr_cpm_find(&iad, cpm, UPQR__TAG_IAD) != UPQR_OK ||
+			upqr_emv_iad_parse(&cpm->cvn, NULL, iad.ptr, iad.len, aid.ptr, aid.len) != UPQR_OK)
+		return;
+	cpm->cvn_supported = upqr__cvn_iad_usable(cpm->cvn, iad.ptr, iad.len);
+}
+
 static int apply_rules(upqr_cpm *cpm, const upqr_cpm_options *opts, upqr_diag_list *diags)
 {
 	static const uint32_t opaque[] = { UPQR__TAG_APP_TRANSPARENT, UPQR__TAG_COMMON_TRANSPARENT };
@@ -536,6 +550,7 @@ static int apply_rules(upqr_cpm *cpm, const upqr_cpm_options *opts, upqr_diag_li
 		check_cross_duplicates(&c, cpm->app[cpm->selected]);
 		read_card_data(&c);
 		read_fields(&c);
+		read_cvn(cpm);
 	}
 	cpm->valid = c.errors == 0;
 	return cpm->valid ? UPQR_OK : UPQR_EINVALID;

@@ -162,6 +162,31 @@ static bool text_ok(const char *s, size_t min, size_t max, bool digits_only, boo
 	return true;
 }
 
+/* The IAD the profile sends, from profile.iad or upqr's default for the CVN. */
+static size_t profile_iad(uint8_t iad[UPQR_EMV_IAD_MAX], const upqr_cpm_profile *p)
+{
+	if (!p->iad)
+		return upqr__cvn_default_iad(iad, p->cvn, p->dki, p->cvr);
+	memset(iad, 0, UPQR_EMV_IAD_MAX);
+	memcpy(iad, p->iad, p->iad_len);
+	return p->iad_len;
+}
+
+/*
+ * A given IAD only for scheme CVNs, and whatever IAD is sent must read back
+ * as the profile's CVN (with the AID as tie breaker), or the verifier
+ * would take it for another one.
+ */
+static bool iad_ok(const upqr_cpm_profile *p)
+{
+	if (p->iad && (UPQR_EMV_CVN_SCHEME(p->cvn) == UPQR_EMV_SCHEME_UPQR || p->iad_len > UPQR_EMV_IAD_MAX))
+		return false;
+	uint8_t iad[UPQR_EMV_IAD_MAX];
+	size_t n = profile_iad(iad, p);
+	unsigned int id = 0;
+	return upqr_emv_iad_parse(&id, NULL, iad, n, p->aid, p->aid_len) == UPQR_OK && id == p->cvn;
+}
+
 int upqr__cpm_check_profile(gen *g, const upqr_cpm_profile *p)
 {
 	if (!p->aid || p->aid_len < 5 || p->aid_len > UPQR_CPM_AID_MAX)
@@ -180,8 +205,10 @@ int upqr__cpm_check_profile(gen *g, const upqr_cpm_profile *p)
 		return bad(g, "last4");
 	if (p->currency > 999 || p->country > 999)
 		return bad(g, "currency/country");
-	if (p->cvn != UPQR_CPM_CVN_TDES && p->cvn != UPQR_CPM_CVN_AES)
+	if (!upqr__cvn_supported(p->cvn))
 		return bad(g, "cvn");
+	if (!iad_ok(p))
+		return bad(g, "iad (its layout must name the profile's cvn, for this AID)");
 	if (p->pan && !all_digits(p->pan, strlen(p->pan)))
 		return bad(g, "pan");
 	return make_track2(g, p);
@@ -220,16 +247,15 @@ void upqr__cpm_static_ac(upqr__ac_data *a, const upqr_cpm_profile *p)
 	bcd(a->country, 2, p->country);
 	bcd(a->currency, 2, p->currency);
 	memcpy(a->aip, p->aip, 2);
-	a->cvr[0] = 0x03;
-	memcpy(a->cvr + 1, p->cvr, 3);
+	a->iad_len = profile_iad(a->iad, p);
 }
 
 static void fill_ac_data(gen *g, const upqr_cpm_profile *p, const upqr_cpm_txn *t, uint16_t atc)
 {
 	upqr__ac_data *a = &g->ac;
 	memset(a, 0, sizeof *a);
-	g->has_amount = t->amount >= 0;
-	if (g->has_amount)
+	a->has_amount = t->amount >= 0;
+	if (a->has_amount)
 		bcd(a->amount, 6, (uint64_t)t->amount);
 	upqr__cpm_static_ac(a, p);
 	memcpy(a->date, g->date, 3);
@@ -240,18 +266,17 @@ static void fill_ac_data(gen *g, const upqr_cpm_profile *p, const upqr_cpm_txn *
 }
 
 /* The '63' template's content around the AC given. */
-static void build_transparent(const gen *g, upqr__buf *b, const upqr_cpm_profile *p, const uint8_t ac[8])
+static void build_transparent(const gen *g, upqr__buf *b, const uint8_t ac[8])
 {
 	const upqr__ac_data *a = &g->ac;
-	uint8_t iad[UPQR_CPM_IAD_LEN] = { 0x06, p->dki, (uint8_t)p->cvn, 0x03, p->cvr[0], p->cvr[1], p->cvr[2] };
 	uint8_t cid = 0x80;
 	put_tlv(b, UPQR__TAG_AC, ac, 8);
 	put_tlv(b, UPQR__TAG_CID, &cid, 1);
-	put_tlv(b, UPQR__TAG_IAD, iad, sizeof iad);
+	put_tlv(b, UPQR__TAG_IAD, a->iad, a->iad_len);
 	put_tlv(b, UPQR__TAG_ATC, a->atc, 2);
 	put_tlv(b, UPQR__TAG_AIP, a->aip, 2);
 	put_tlv(b, UPQR__TAG_UN, a->un, 4);
-	if (g->has_amount)
+	if (a->has_amount)
 		put_tlv(b, UPQR__TAG_AMOUNT, a->amount, 6);
 	put_tlv(b, UPQR__TAG_CURRENCY, a->currency, 2);
 	put_tlv(b, UPQR__TAG_COUNTRY, a->country, 2);
@@ -295,7 +320,7 @@ int upqr__cpm_build(upqr__buf *out, const gen *g, const upqr_cpm_profile *p, con
 	upqr__buf bt, ba;
 	upqr__buf_init(&bt, tt, sizeof tt);
 	upqr__buf_init(&ba, app, sizeof app);
-	build_transparent(g, &bt, p, ac);
+	build_transparent(g, &bt, ac);
 	build_card_data(g, &ba, p);
 	put_tlv(&ba, UPQR__TAG_APP_TRANSPARENT, tt, bt.len);
 	put_tlv(out, UPQR__TAG_PFI, "CPV01", 5);
@@ -311,8 +336,8 @@ static int build(gen *g, upqr__buf *out, const upqr_cpm_profile *p)
 {
 	const upqr__ac_data *a = &g->ac;
 	uint8_t ac[8];
-	int rc = upqr__cpm_ac(ac, g->key, UPQR_CPM_KEY_ICC_MK, p->cvn, g->t2, g->pan_len,
-			p->psn, (uint16_t)(a->atc[0] << 8 | a->atc[1]), a);
+	upqr__card card = { UPQR_CPM_KEY_ICC_MK, g->t2, g->pan_len, p->psn };
+	int rc = upqr__cpm_ac(ac, g->key, &card, p->cvn, a);
 	if (rc == UPQR_OK)
 		rc = upqr__cpm_build(out, g, p, ac);
 	upqr_memzero(ac, sizeof ac);
@@ -331,7 +356,8 @@ static int check_args(size_t *written, uint16_t *atc, upqr_emv_key *mk, const up
 		upqr__key_error(mk, "ATC exhausted (65535 used): the token must be re-provisioned");
 		return UPQR_ELIMIT;
 	}
-	upqr_emv_key_type want = p->cvn == UPQR_CPM_CVN_AES ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(p->cvn);
+	upqr_emv_key_type want = c && c->session_key == UPQR_EMV_SK_AES ? UPQR_EMV_KEY_AES128 : UPQR_EMV_KEY_TDES;
 	if (mk->type != want) {
 		upqr__key_error(mk, "the key type does not fit the profile's cryptogram version");
 		return UPQR_EKEY;

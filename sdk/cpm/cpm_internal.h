@@ -10,32 +10,33 @@
 #include "core/core_internal.h"
 #include "upqr/cpm.h"
 
+/* The public tag macros (upqr/emv.h) under the short names the sources use. */
 enum {
-	UPQR__TAG_AID = 0x4F,
-	UPQR__TAG_LABEL = 0x50,
-	UPQR__TAG_TRACK2 = 0x57,
-	UPQR__TAG_PAN = 0x5A,
-	UPQR__TAG_APP_TEMPLATE = 0x61,
-	UPQR__TAG_COMMON_TEMPLATE = 0x62,
-	UPQR__TAG_APP_TRANSPARENT = 0x63,
-	UPQR__TAG_COMMON_TRANSPARENT = 0x64,
-	UPQR__TAG_AIP = 0x82,
-	UPQR__TAG_PFI = 0x85,
-	UPQR__TAG_TXN_DATE = 0x9A,
-	UPQR__TAG_TXN_TYPE = 0x9C,
-	UPQR__TAG_CURRENCY = 0x5F2A,
-	UPQR__TAG_PSN = 0x5F34,
-	UPQR__TAG_AMOUNT = 0x9F02,
-	UPQR__TAG_APP_VERSION = 0x9F08,
-	UPQR__TAG_IAD = 0x9F10,
-	UPQR__TAG_TRID = 0x9F19,
-	UPQR__TAG_COUNTRY = 0x9F1A,
-	UPQR__TAG_PAR = 0x9F24,
-	UPQR__TAG_LAST4 = 0x9F25,
-	UPQR__TAG_AC = 0x9F26,
-	UPQR__TAG_CID = 0x9F27,
-	UPQR__TAG_ATC = 0x9F36,
-	UPQR__TAG_UN = 0x9F37
+	UPQR__TAG_AID = UPQR_EMV_TAG_AID,
+	UPQR__TAG_LABEL = UPQR_EMV_TAG_LABEL,
+	UPQR__TAG_TRACK2 = UPQR_EMV_TAG_TRACK2,
+	UPQR__TAG_PAN = UPQR_EMV_TAG_PAN,
+	UPQR__TAG_APP_TEMPLATE = UPQR_EMV_TAG_APP_TEMPLATE,
+	UPQR__TAG_COMMON_TEMPLATE = UPQR_EMV_TAG_COMMON_TEMPLATE,
+	UPQR__TAG_APP_TRANSPARENT = UPQR_EMV_TAG_APP_TRANSPARENT,
+	UPQR__TAG_COMMON_TRANSPARENT = UPQR_EMV_TAG_COMMON_TRANSPARENT,
+	UPQR__TAG_AIP = UPQR_EMV_TAG_AIP,
+	UPQR__TAG_PFI = UPQR_EMV_TAG_PFI,
+	UPQR__TAG_TXN_DATE = UPQR_EMV_TAG_TXN_DATE,
+	UPQR__TAG_TXN_TYPE = UPQR_EMV_TAG_TXN_TYPE,
+	UPQR__TAG_CURRENCY = UPQR_EMV_TAG_CURRENCY,
+	UPQR__TAG_PSN = UPQR_EMV_TAG_PSN,
+	UPQR__TAG_AMOUNT = UPQR_EMV_TAG_AMOUNT,
+	UPQR__TAG_APP_VERSION = UPQR_EMV_TAG_APP_VERSION,
+	UPQR__TAG_IAD = UPQR_EMV_TAG_IAD,
+	UPQR__TAG_TRID = UPQR_EMV_TAG_TRID,
+	UPQR__TAG_COUNTRY = UPQR_EMV_TAG_COUNTRY,
+	UPQR__TAG_PAR = UPQR_EMV_TAG_PAR,
+	UPQR__TAG_LAST4 = UPQR_EMV_TAG_LAST4,
+	UPQR__TAG_AC = UPQR_EMV_TAG_AC,
+	UPQR__TAG_CID = UPQR_EMV_TAG_CID,
+	UPQR__TAG_ATC = UPQR_EMV_TAG_ATC,
+	UPQR__TAG_UN = UPQR_EMV_TAG_UN
 };
 
 /* Nibble i (0 = high nibble of byte 0) of v. */
@@ -50,6 +51,11 @@ static inline unsigned int upqr__nibble(const uint8_t *v, size_t i)
  * Returns the digit count, or 0 when the value holds no well-formed PAN.
  */
 size_t upqr__pan_digits(char out[UPQR_CPM_PAN_MAX + 1], const uint8_t *v, size_t len, bool track2);
+
+/* A CVN upqr implements (emv_cvn.c). */
+bool upqr__cvn_supported(unsigned int id);
+/* Supported, and the IAD's own fields allow it (UnionPay: algorithm 01). */
+bool upqr__cvn_iad_usable(unsigned int id, const uint8_t *iad, size_t len);
 
 /* The tag path of nodes[idx] from the top, e.g. "61.63.9F26" (diagnostic paths). */
 void upqr__node_path(char out[UPQR_DIAG_PATH_MAX], const upqr_bertlv_node *nodes, uint16_t idx);

@@ -17,7 +17,7 @@
 
 enum { F_AID, F_LABEL, F_PAN, F_EXPIRY, F_SERVICE, F_DISCRETIONARY, F_TRACK2, F_PSN,
 	F_APP_VERSION, F_TRID, F_PAR, F_LAST4, F_AIP, F_CURRENCY, F_COUNTRY, F_CVN, F_DKI,
-	F_CVR, F_MK, F_IMK, F_MK_OPTION, F_COUNT };
+	F_CVR, F_IAD, F_MK, F_IMK, F_MK_OPTION, F_COUNT };
 
 /* Member names, and whether each is an integer (else a string). */
 static const struct { const char *name; bool integer; } members[F_COUNT] = {
@@ -26,13 +26,14 @@ static const struct { const char *name; bool integer; } members[F_COUNT] = {
 	{ "psn", true }, { "app_version", false }, { "token_requestor_id", false },
 	{ "par", false }, { "last4", false }, { "aip", false }, { "currency", true },
 	{ "country", true }, { "cvn", false }, { "dki", true }, { "cvr", false },
-	{ "mk", false }, { "imk", false }, { "mk_option", false },
+	{ "iad", false }, { "mk", false }, { "imk", false }, { "mk_option", false },
 };
 
 struct upqr_cpm_profile_doc {
 	uint32_t magic;
 	upqr_cpm_profile profile;
 	uint8_t aid[UPQR_CPM_AID_MAX];
+	uint8_t iad[UPQR_EMV_IAD_MAX];  /* "iad": the card's own '9F10' (scheme CVNs) */
 	uint8_t key[16];                /* "mk" or "imk", decoded */
 	int key_kind;                   /* 0 none, F_MK or F_IMK */
 	upqr_emv_mk_option mk_option;
@@ -242,6 +243,18 @@ static int numbers(jp *p, upqr_cpm_profile *pr)
 	return UPQR_OK;
 }
 
+/*
+ * "tdes" and "aes" (the default "tdes") are the closed-loop CVNs A1 and A2 by
+ * their first names; every CVN upqr implements answers to its upqr/emv.h
+ * name as well. NULL for anything else, recognised-but-unimplemented ones too.
+ */
+static const upqr_emv_cvn_info *cvn_named(const char *s)
+{
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_by_name(!s || !strcmp(s, "tdes") ? "upqr-a1" :
+		!strcmp(s, "aes") ? "upqr-a2" : s);
+	return c && c->supported ? c : NULL;
+}
+
 static int hex_fields(jp *p, upqr_cpm_profile_doc *d)
 {
 	upqr_cpm_profile *pr = &d->profile;
@@ -257,31 +270,44 @@ static int hex_fields(jp *p, upqr_cpm_profile_doc *d)
 		bad = "aip";
 	if (p->seen[F_CVR] && !hex_field(p, F_CVR, pr->cvr, 3, 3, NULL))
 		bad = "cvr";
+	if (p->seen[F_IAD] && !hex_field(p, F_IAD, d->iad, 0, sizeof d->iad, &pr->iad_len))
+		bad = "iad";
 	if (bad)
 		return fail(p, "profile_bad_value", bad, "not hex of the right length");
 	pr->aid = pr->aid_len ? d->aid : NULL;
-	const char *cvn = p->str[F_CVN];
-	if (cvn && strcmp(cvn, "tdes") != 0 && strcmp(cvn, "aes") != 0)
-		return fail(p, "profile_bad_value", "cvn", "must be \"tdes\" or \"aes\"");
-	pr->cvn = cvn && !strcmp(cvn, "aes") ? UPQR_CPM_CVN_AES : UPQR_CPM_CVN_TDES;
+	pr->iad = pr->iad_len ? d->iad : NULL;
+	const upqr_emv_cvn_info *c = cvn_named(p->str[F_CVN]);
+	if (!c)
+		return fail(p, "profile_bad_value", "cvn",
+			"must be \"tdes\", \"aes\" or a supported CVN name such as \"visa-18\" (upqr/emv.h)");
+	pr->cvn = c->id;
 	return UPQR_OK;
 }
 
-/* "mk" (the card MK) or "imk" + "mk_option" (TDES only); neither is allowed for a record. */
+/*
+ * "mk" (the card MK) or "imk" + "mk_option" (TDES CVNs only); neither is
+ * needed for a record. A scheme CVN names its derivation option, so
+ * "mk_option" defaults to it and may only repeat it; closed-loop CVNs
+ * default to option A.
+ */
 static int key_fields(jp *p, upqr_cpm_profile_doc *d)
 {
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(d->profile.cvn);
 	const char *opt = p->str[F_MK_OPTION];
 	if (p->seen[F_MK] && p->seen[F_IMK])
 		return fail(p, "profile_key", "mk", "give one of \"mk\" and \"imk\"");
 	if (opt && (!p->seen[F_IMK] || (strcmp(opt, "A") && strcmp(opt, "B"))))
 		return fail(p, "profile_key", "mk_option", "\"mk_option\" is \"A\" or \"B\", with \"imk\"");
-	if (p->seen[F_IMK] && d->profile.cvn != UPQR_CPM_CVN_TDES)
-		return fail(p, "profile_key", "imk", "\"imk\" needs cvn \"tdes\"");
+	if (p->seen[F_IMK] && c->session_key == UPQR_EMV_SK_AES)
+		return fail(p, "profile_key", "imk", "\"imk\" needs a TDES cvn");
+	d->mk_option = opt ? (!strcmp(opt, "B") ? UPQR_EMV_MK_OPTION_B : UPQR_EMV_MK_OPTION_A) :
+		c->mk_option ? (upqr_emv_mk_option)c->mk_option : UPQR_EMV_MK_OPTION_A;
+	if (opt && c->mk_option && (int)d->mk_option != c->mk_option)
+		return fail(p, "profile_key", "mk_option", "contradicts the option the cvn names");
 	int f = p->seen[F_MK] ? F_MK : p->seen[F_IMK] ? F_IMK : 0;
 	if (f && !hex_field(p, f, d->key, 16, 16, NULL))
 		return fail(p, "profile_key", members[f].name, "a key is 32 hex digits");
 	d->key_kind = f;
-	d->mk_option = opt && !strcmp(opt, "B") ? UPQR_EMV_MK_OPTION_B : UPQR_EMV_MK_OPTION_A;
 	return UPQR_OK;
 }
 
@@ -389,7 +415,9 @@ int upqr_cpm_profile_doc_key(upqr_emv_key **mk, const upqr_cpm_profile_doc *doc)
 		return UPQR_ENOTFOUND;
 	if (doc->key_kind == F_IMK)
 		return derive(mk, doc);
-	return upqr_emv_key_new(mk, doc->profile.cvn == UPQR_CPM_CVN_AES ? UPQR_EMV_KEY_AES128 :
+	/* The key type follows the CVN: only AES session keys (A2) need an AES MK. */
+	const upqr_emv_cvn_info *c = upqr_emv_cvn_lookup(doc->profile.cvn);
+	return upqr_emv_key_new(mk, c->session_key == UPQR_EMV_SK_AES ? UPQR_EMV_KEY_AES128 :
 		UPQR_EMV_KEY_TDES, doc->key, sizeof doc->key);
 }
 

@@ -43,7 +43,7 @@ static void read_per_code(per_code *pc, const upqr_cpm *cpm, const upqr_cpm_prof
 	take(cpm, UPQR__TAG_UN, a->un, 4);
 	take(cpm, UPQR__TAG_TXN_DATE, a->date, 3);
 	take(cpm, UPQR__TAG_TXN_TYPE, &a->type, 1);
-	pc->g.has_amount = upqr_cpm_find(&b, cpm, UPQR__TAG_AMOUNT) == UPQR_OK;
+	a->has_amount = upqr_cpm_find(&b, cpm, UPQR__TAG_AMOUNT) == UPQR_OK;
 	take(cpm, UPQR__TAG_AMOUNT, a->amount, 6);
 	/* The rest of the '63' content is static: it comes from the record. */
 	upqr__cpm_static_ac(a, record);

@@ -36,17 +36,12 @@ static int card_id(uint8_t id[16], const char *pan, size_t pan_len, int psn)
 	return ok ? UPQR_OK : UPQR_ECRYPTO;
 }
 
-int upqr_cpm_replay_check_atc(upqr_cpm_replay *t, const char *pan, size_t pan_len, int psn, uint16_t atc)
+/* Accepts atc for the card id only when greater than the last one, and records it. */
+static int record(upqr_cpm_replay *t, const uint8_t id[16], uint16_t atc)
 {
-	if (!t || (!t->entries && t->capacity) || !pan || pan_len == 0 || pan_len > UPQR_CPM_PAN_MAX || psn > 99)
-		return UPQR_EINVAL;
-	uint8_t id[16];
-	int rc = card_id(id, pan, pan_len, psn);
-	if (rc != UPQR_OK)
-		return rc;
 	for (size_t i = 0; i < t->count; i++) {
 		upqr_cpm_replay_entry *e = &t->entries[i];
-		if (memcmp(e->id, id, sizeof id) != 0)
+		if (memcmp(e->id, id, 16) != 0)
 			continue;
 		if (atc <= e->last_atc)
 			return UPQR_EREPLAY;
@@ -55,22 +50,42 @@ int upqr_cpm_replay_check_atc(upqr_cpm_replay *t, const char *pan, size_t pan_le
 	}
 	if (t->count >= t->capacity)
 		return UPQR_ELIMIT;
-	memcpy(t->entries[t->count].id, id, sizeof id);
+	memcpy(t->entries[t->count].id, id, 16);
 	t->entries[t->count++].last_atc = atc;
 	return UPQR_OK;
 }
 
-int upqr_cpm_replay_check(upqr_cpm_replay *t, const upqr_cpm *cpm)
+int upqr_cpm_replay_check_atc(upqr_cpm_replay *t, const char *pan, size_t pan_len, int psn, uint16_t atc)
 {
-	if (!t || !cpm)
+	if (!t || (!t->entries && t->capacity) || !pan || pan_len == 0 || pan_len > UPQR_CPM_PAN_MAX || psn > 99)
+		return UPQR_EINVAL;
+	uint8_t id[16];
+	int rc = card_id(id, pan, pan_len, psn);
+	return rc ? rc : record(t, id, atc);
+}
+
+int upqr_cpm_replay_key(uint8_t id[16], uint16_t *atc_out, const upqr_cpm *cpm)
+{
+	if (!id || !atc_out || !cpm)
 		return UPQR_EINVAL;
 	upqr_cpm_bytes atc;
 	char pan[UPQR_CPM_PAN_MAX + 1];
 	size_t n = 0;
 	if (upqr_cpm_find(&atc, cpm, UPQR__TAG_ATC) != UPQR_OK || atc.len != 2 ||
-			upqr_cpm_pan(pan, sizeof pan, &n, cpm) != UPQR_OK)
+			upqr_cpm_pan(pan, sizeof pan, &n, cpm) != UPQR_OK || n == 0 || cpm->psn > 99)
 		return UPQR_EINVALID;
-	int rc = upqr_cpm_replay_check_atc(t, pan, n, cpm->psn, (uint16_t)(atc.ptr[0] << 8 | atc.ptr[1]));
+	int rc = card_id(id, pan, n, cpm->psn);
+	*atc_out = (uint16_t)(atc.ptr[0] << 8 | atc.ptr[1]);
 	upqr_memzero(pan, sizeof pan);
 	return rc;
+}
+
+int upqr_cpm_replay_check(upqr_cpm_replay *t, const upqr_cpm *cpm)
+{
+	if (!t || !cpm || (!t->entries && t->capacity))
+		return UPQR_EINVAL;
+	uint8_t id[16];
+	uint16_t atc;
+	int rc = upqr_cpm_replay_key(id, &atc, cpm);
+	return rc ? rc : record(t, id, atc);
 }

@@ -68,7 +68,9 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 			return UPQR_EVERSION;
 		o = *opts;
 	}
-	if (o.max_pixels == 0 || o.max_pixels > UPQR_SCAN_MAX_PIXELS)
+	if (o.max_pixels == 0)
+		o.max_pixels = UPQR_SCAN_DEFAULT_PIXELS;
+	if (o.max_pixels > UPQR_SCAN_MAX_PIXELS)
 		o.max_pixels = UPQR_SCAN_MAX_PIXELS;
 	upqr_scanner *s = upqr__calloc(1, sizeof *s);
 	if (!s)

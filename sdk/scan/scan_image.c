@@ -7,6 +7,13 @@
  * values. The size cap is checked from the header, before the pixel
  * buffer exists; libpng also gets user limits so no chunk can make it
  * allocate without bound, and libjpeg a cap on progressive scans.
+ *
+ * The header is also checked against what the file can hold: a 2 KB JPEG
+ * claiming 4096 x 4096 would otherwise cost seconds of decoding grey
+ * filler. Deflate packs at most 1032 bytes into one (258-byte matches at
+ * two bits each), and every 8 x 8 block of a JPEG costs at least one bit
+ * (its DC code), so headers beyond that are refused before decoding, and a
+ * JPEG whose data runs out stops at once.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +35,22 @@ static bool over_cap(size_t w, size_t h, size_t max_pixels)
 {
 	return w == 0 || h == 0 || w > UPQR_SCAN_MAX_DIMENSION || h > UPQR_SCAN_MAX_DIMENSION ||
 		w * h > max_pixels;
+}
+
+/* Most bytes deflate can expand one compressed byte into. */
+#define DEFLATE_RATIO_MAX 1032u
+
+/* Channels of a PNG colour type (0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA). */
+static size_t png_channels(unsigned type)
+{
+	return type == 2 ? 3 : type == 4 ? 2 : type == 6 ? 4 : 1;
+}
+
+/* Filtered image bytes of a PNG (a lower bound when interlaced) beyond what len bytes can inflate to? */
+static bool png_implausible(size_t w, size_t h, unsigned depth, unsigned type, size_t len)
+{
+	size_t row = 1 + (w * depth * png_channels(type) + 7) / 8;
+	return h * row / DEFLATE_RATIO_MAX > len;
 }
 
 /* ---- PNG ------------------------------------------------------------------ */
@@ -107,7 +130,7 @@ static int png_decode_rows(png_ctx *c, png_structp png, png_infop info, size_t m
 	png_read_info(png, info);
 	png_get_IHDR(png, info, &w, &h, &depth, &type, &interlace, NULL, NULL);
 	if (over_cap(w, h, max_pixels)) {
-		snprintf(c->msg, sizeof c->msg, "PNG: %ux%u is over the pixel cap", (unsigned)w, (unsigned)h);
+		snprintf(c->msg, sizeof c->msg, "PNG: %ux%u is over the pixel budget", (unsigned)w, (unsigned)h);
 		return UPQR_ELIMIT;
 	}
 	png_set_expand(png);
@@ -159,8 +182,14 @@ int upqr__decode_png(upqr__gimg *out, const uint8_t *data, size_t len, size_t ma
 		size_t h = (size_t)data[20] << 24 | (size_t)data[21] << 16 | (size_t)data[22] << 8 | data[23];
 		if (w && h && over_cap(w, h, max_pixels)) {
 			if (err && errcap)
-				snprintf(err, errcap, "PNG: %zux%zu is over the pixel cap", w, h);
+				snprintf(err, errcap, "PNG: %zux%zu is over the pixel budget (max_pixels %zu)", w, h,
+					max_pixels);
 			return UPQR_ELIMIT;
+		}
+		if (len >= 26 && w && h && png_implausible(w, h, data[24], data[25], len)) {
+			if (err && errcap)
+				snprintf(err, errcap, "PNG: %zux%zu cannot be packed into %zu bytes", w, h, len);
+			return UPQR_EIMAGE;
 		}
 	}
 	png_ctx *c = upqr__calloc(1, sizeof *c);
@@ -228,9 +257,12 @@ static void jpeg_on_error(j_common_ptr cinfo)
 static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
 	jpeg_ctx *c = (jpeg_ctx *)cinfo->err;
-	/* A warning (-1) about the data running out means a truncated file. */
-	if (level < 0 && c->pub.msg_code == JWRN_JPEG_EOF)
+	/* A warning (-1) about the data running out means a truncated file: stop, do not fill. */
+	if (level < 0 && c->pub.msg_code == JWRN_JPEG_EOF) {
 		c->truncated = true;
+		snprintf(c->msg, sizeof c->msg, "JPEG: truncated file");
+		longjmp(c->jmp, 1);
+	}
 	if (level < 0)
 		c->pub.num_warnings++;
 }
@@ -260,16 +292,23 @@ static void cmyk_to_grey(uint8_t *dst, const uint8_t *src, unsigned w, bool adob
 	}
 }
 
-static int jpeg_decode_rows(jpeg_ctx *c, struct jpeg_decompress_struct *ci, size_t max_pixels)
+static int jpeg_decode_rows(jpeg_ctx *c, struct jpeg_decompress_struct *ci, size_t max_pixels,
+		size_t len)
 {
 	if (jpeg_read_header(ci, TRUE) != JPEG_HEADER_OK) {
 		snprintf(c->msg, sizeof c->msg, "JPEG: no image");
 		return UPQR_EIMAGE;
 	}
 	if (over_cap(ci->image_width, ci->image_height, max_pixels)) {
-		snprintf(c->msg, sizeof c->msg, "JPEG: %ux%u is over the pixel cap",
-			(unsigned)ci->image_width, (unsigned)ci->image_height);
+		snprintf(c->msg, sizeof c->msg, "JPEG: %ux%u is over the pixel budget (max_pixels %zu)",
+			(unsigned)ci->image_width, (unsigned)ci->image_height, max_pixels);
 		return UPQR_ELIMIT;
+	}
+	size_t blocks = (size_t)((ci->image_width + 7) / 8) * ((ci->image_height + 7) / 8);
+	if (blocks / 8 > len) {
+		snprintf(c->msg, sizeof c->msg, "JPEG: %ux%u cannot be held in %zu bytes",
+			(unsigned)ci->image_width, (unsigned)ci->image_height, len);
+		return UPQR_EIMAGE;
 	}
 	/* libjpeg cannot turn CMYK (print workflows) into grey itself: take CMYK and mix below. */
 	bool cmyk = ci->jpeg_color_space == JCS_CMYK || ci->jpeg_color_space == JCS_YCCK;
@@ -321,7 +360,7 @@ int upqr__decode_jpeg(upqr__gimg *out, const uint8_t *data, size_t len, size_t m
 	jpeg_create_decompress(ci);
 	ci->progress = &c->progress;
 	jpeg_mem_src(ci, data, (unsigned long)len);
-	rc = jpeg_decode_rows(c, ci, max_pixels);
+	rc = jpeg_decode_rows(c, ci, max_pixels, len);
 done:
 	jpeg_destroy_decompress(ci);
 	if (rc == UPQR_OK) {

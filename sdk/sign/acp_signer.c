@@ -4,6 +4,7 @@
  * fields for UnionPay and decrypt what UnionPay encrypted for us.
  */
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -35,6 +36,8 @@ struct upqr_signer {
 	upqr__secure_key sk;
 	char cert_id[UPQR__CERT_ID_MAX];
 	char enc_cert_id[UPQR__CERT_ID_MAX];
+	int64_t cert_not_before, cert_not_after;   /* merchant certificate validity */
+	unsigned int warnings;                     /* UPQR_SIGNER_WARN_* of the last call */
 	char err[UPQR__ERR_MAX];
 };
 
@@ -222,7 +225,9 @@ static int prepare_key(upqr_signer *s)
 {
 	if (!rsa_key_ok(s->pkey))
 		return UPQR_EKEY;
-	if (!upqr__cert_serial_dec(s->cert, s->cert_id))
+	if (!upqr__cert_serial_dec(s->cert, s->cert_id) ||
+			!upqr__asn1_time_unix(X509_get0_notBefore(s->cert), &s->cert_not_before) ||
+			!upqr__asn1_time_unix(X509_get0_notAfter(s->cert), &s->cert_not_after))
 		return UPQR_ECERT;
 	s->sign_ctx = upqr__rsa_ctx(s->libctx, s->pkey, upqr__version_md(&s->dig, s->acp_version), true);
 	s->decrypt_ctx = EVP_PKEY_CTX_new_from_pkey(s->libctx, s->pkey, NULL);
@@ -362,12 +367,43 @@ static int sign_secure_key(upqr_signer *s, char *out, size_t cap, size_t *writte
 	return upqr__buf_finish(&b, written, true);
 }
 
+unsigned int upqr_signer_warnings(const upqr_signer *s)
+{
+	return s ? s->warnings : 0;
+}
+
+/*
+ * UnionPay refuses requests signed with an expired merchant certificate
+ * (respCode 11), but whether to send one is the caller's call (clock skew,
+ * a test gateway): sign anyway and leave a warning to check.
+ */
+static void check_cert_dates(upqr_signer *s)
+{
+	s->warnings = 0;
+	if (s->method != UPQR_ACP_SIGN_RSA || !s->cert)
+		return;
+	int64_t now = (int64_t)time(NULL);
+	if (now > s->cert_not_after) {
+		s->warnings |= UPQR_SIGNER_WARN_CERT_EXPIRED;
+		upqr__set_error(s->err, UPQR_OK, "warning: merchant certificate %s expired %lld days ago; "
+			"UnionPay will refuse this request", s->cert_id, (long long)((now - s->cert_not_after) / 86400));
+	} else if (now < s->cert_not_before) {
+		s->warnings |= UPQR_SIGNER_WARN_CERT_NOTYET;
+		upqr__set_error(s->err, UPQR_OK, "warning: merchant certificate %s is not valid yet", s->cert_id);
+	}
+}
+
 int upqr_signer_sign(char *out, size_t cap, size_t *written, upqr_signer *s,
 		const upqr_acp_field *fields, size_t count)
 {
 	if (!s || !written)
 		return UPQR_EINVAL;
 	s->err[0] = 0;
+	check_cert_dates(s);
+	/* Never sign a string that a verifier could read as another field set. */
+	int rc = upqr__refuse_ambiguous(s->err, fields, count);
+	if (rc)
+		return rc;
 	return s->method == UPQR_ACP_SIGN_RSA ? sign_rsa(s, out, cap, written, fields, count)
 		: sign_secure_key(s, out, cap, written, fields, count);
 }
@@ -415,6 +451,7 @@ int upqr_signer_build_request(char *out, size_t cap, size_t *written, upqr_signe
 	if (!s || !written)
 		return UPQR_EINVAL;
 	s->err[0] = 0;
+	s->warnings = 0;
 	bool has_cert_id;
 	int rc = check_request(s, fields, count, &has_cert_id);
 	if (rc)

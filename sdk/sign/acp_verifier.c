@@ -9,6 +9,7 @@
  * directory. Each check that fails has its own status code.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,8 @@
 
 #define RSA_BITS_MIN 2048
 #define RSA_BYTES_MAX (8192 / 8)
+/* at == VERIFY_ANYTIME: chain and signatures only (cert_dir, checked at load). */
+#define VERIFY_ANYTIME (INT64_MIN + 1)
 /* Most certificates read from a 5.0.0 cert_dir. */
 #define DIR_CERTS_MAX 64
 
@@ -38,12 +41,17 @@ typedef struct vcert {
 	EVP_PKEY_CTX *ctx[2];    /* prepared per upqr_acp_version (SHA-256, SHA-1) */
 	int64_t not_before;      /* validity of the whole chain */
 	int64_t not_after;
+	int status;              /* cert_dir entries: UPQR_OK or why the certificate is refused */
+	char why[160];
+	bool merchant;           /* added by upqr_verifier_add_cert: used for requests only */
 } vcert;
 
 struct upqr_verifier {
 	X509_STORE *store;
 	STACK_OF(X509) *untrusted;
 	bool test_env;
+	bool dir_unchecked;
+	unsigned int accept;     /* UPQR_ACCEPT_* */
 	upqr__digests dig;
 	upqr__secure_key sk;
 	vcert *cache;
@@ -129,6 +137,63 @@ static int load_trust(upqr_verifier *v, const upqr_verifier_options *o)
 	return UPQR_OK;
 }
 
+static int verify_chain(upqr_verifier *v, X509 *x, int64_t at, int64_t *nb, int64_t *na);
+static int check_leaf(upqr_verifier *v, X509 *x);
+
+/*
+ * A 5.0.0 certificate must be what a 5.1.0 message's certificate must be:
+ * chained to root + middle, UnionPay's CN, a signing purpose. The time is
+ * checked per message (the window of the whole chain is kept). A failure is
+ * kept with the entry and reported when a message names its certId.
+ */
+static void dir_check(upqr_verifier *v, X509 *x, vcert *c)
+{
+	if (v->dir_unchecked)
+		return;
+	int64_t nb, na;
+	int rc = verify_chain(v, x, VERIFY_ANYTIME, &nb, &na);
+	if (!rc) {
+		c->not_before = nb;
+		c->not_after = na;
+		rc = check_leaf(v, x);
+	}
+	if (rc) {
+		c->status = rc;
+		snprintf(c->why, sizeof c->why, "%.*s", (int)sizeof c->why - 1, v->err);
+	}
+	v->err[0] = 0;
+	ERR_clear_error();
+}
+
+/*
+ * Adds x (still the caller's) to the certId table; its certId into id.
+ * merchant: a key registered for requests, trusted as given (no chain or CN
+ * check: merchant certificates do not name UnionPay).
+ */
+static int dir_add_x509(upqr_verifier *v, X509 *x, const char *what, bool merchant,
+		char id[UPQR__CERT_ID_MAX])
+{
+	vcert c = { 0 };
+	int rc = UPQR_ECERT;
+	if (upqr__cert_serial_dec(x, id) && cert_window(x, &c.not_before, &c.not_after)) {
+		EVP_PKEY *pkey = X509_get_pubkey(x);
+		rc = pkey ? vcert_set(&c, &v->dig, pkey, id, strlen(id)) : UPQR_ECERT;
+	}
+	c.merchant = merchant;
+	if (!rc && !merchant)
+		dir_check(v, x, &c);
+	if (rc) {
+		vcert_clear(&c);
+		return upqr__set_error(v->err, rc, "%s: unusable certificate", what);
+	}
+	if (v->dir_n == DIR_CERTS_MAX) {
+		vcert_clear(&c);
+		return upqr__set_error(v->err, UPQR_ELIMIT, "more than %d certificates by certId", DIR_CERTS_MAX);
+	}
+	v->dir[v->dir_n++] = c;
+	return UPQR_OK;
+}
+
 static int dir_add(upqr_verifier *v, const char *path)
 {
 	int rc;
@@ -136,24 +201,30 @@ static int dir_add(upqr_verifier *v, const char *path)
 	if (!x)
 		return UPQR_OK; /* not a certificate: the directory may hold other files */
 	char id[UPQR__CERT_ID_MAX];
-	vcert c = { 0 };
-	rc = UPQR_ECERT;
-	if (upqr__cert_serial_dec(x, id) && cert_window(x, &c.not_before, &c.not_after)) {
-		EVP_PKEY *pkey = X509_get_pubkey(x);
-		rc = pkey ? vcert_set(&c, &v->dig, pkey, id, strlen(id)) : UPQR_ECERT;
-	}
+	rc = dir_add_x509(v, x, path, false, id);
 	X509_free(x);
-	if (rc) {
-		vcert_clear(&c);
-		return upqr__set_error(v->err, rc, "%s: unusable certificate", path);
-	}
-	if (v->dir_n == DIR_CERTS_MAX) {
-		vcert_clear(&c);
-		return upqr__set_error(v->err, UPQR_ELIMIT, "cert_dir holds more than %d certificates",
-			DIR_CERTS_MAX);
-	}
-	v->dir[v->dir_n++] = c;
-	return UPQR_OK;
+	return rc;
+}
+
+int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *written, upqr_verifier *v,
+		const void *data, size_t len)
+{
+	if (!v || !data || !written)
+		return UPQR_EINVAL;
+	v->err[0] = 0;
+	X509 *x = upqr__cert_load_mem(data, len);
+	ERR_clear_error();
+	if (!x)
+		return upqr__set_error(v->err, UPQR_ECERT, "not a PEM or DER certificate");
+	char id[UPQR__CERT_ID_MAX];
+	int rc = dir_add_x509(v, x, "added certificate", true, id);
+	X509_free(x);
+	if (rc)
+		return rc;
+	upqr__buf b;
+	upqr__buf_init(&b, cert_id, cap);
+	upqr__buf_put(&b, id, strlen(id));
+	return upqr__buf_finish(&b, written, true);
 }
 
 static int load_dir(upqr_verifier *v, const char *dir)
@@ -190,23 +261,45 @@ static int verifier_init(upqr_verifier *v, const upqr_verifier_options *o)
 	return rc;
 }
 
+/*
+ * Without an explicit choice, accept what trust is configured for, but never
+ * let a message pick 5.0.0 (SHA-1) when 5.1.0 trust exists.
+ */
+static unsigned int accepted_versions(const upqr_verifier_options *o, bool chain)
+{
+	if (o->acp_versions)
+		return o->acp_versions;
+	return chain ? UPQR_ACCEPT_5_1_0 : o->cert_dir ? UPQR_ACCEPT_5_0_0 : 0;
+}
+
 int upqr_verifier_new(upqr_verifier **out, const upqr_verifier_options *opts)
 {
 	if (!out || !opts)
 		return UPQR_EINVAL;
 	*out = NULL;
-	if (opts->version != UPQR_VERIFIER_OPTIONS_VERSION)
+	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
+	if (opts->version == 1)
+		memcpy(&o, opts, offsetof(upqr_verifier_options, acp_versions));
+	else if (opts->version == UPQR_VERIFIER_OPTIONS_VERSION)
+		o = *opts;
+	else
 		return UPQR_EVERSION;
+	opts = &o;
 	bool chain = opts->root_cert_path || opts->middle_cert_path;
 	if ((chain && !(opts->root_cert_path && opts->middle_cert_path)) ||
 			(!chain && !opts->cert_dir && !opts->secure_key) ||
 			(opts->secure_key && !opts->secure_key_len) ||
-			opts->cache_size > UPQR_VERIFIER_CACHE_MAX)
+			opts->cache_size > UPQR_VERIFIER_CACHE_MAX ||
+			(opts->acp_versions & ~(UPQR_ACCEPT_5_1_0 | UPQR_ACCEPT_5_0_0)) ||
+			(opts->cert_dir_unchecked && !opts->test_env) ||
+			(opts->cert_dir && !chain && !opts->cert_dir_unchecked))
 		return UPQR_EINVAL;
 	upqr_verifier *v = upqr__calloc(1, sizeof *v);
 	if (!v)
 		return UPQR_ENOMEM;
 	v->test_env = opts->test_env != 0;
+	v->dir_unchecked = opts->cert_dir_unchecked != 0;
+	v->accept = accepted_versions(opts, chain);
 	int rc = verifier_init(v, opts);
 	ERR_clear_error();
 	if (rc) {
@@ -291,7 +384,9 @@ static int verify_chain(upqr_verifier *v, X509 *x, int64_t at, int64_t *nb, int6
 		X509_STORE_CTX_free(ctx);
 		return UPQR_ENOMEM;
 	}
-	if (at != UPQR_VERIFY_NOW)
+	if (at == VERIFY_ANYTIME)
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+	else if (at != UPQR_VERIFY_NOW)
 		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)at);
 	int rc = UPQR_OK;
 	if (X509_verify_cert(ctx) != 1)
@@ -302,32 +397,81 @@ static int verify_chain(upqr_verifier *v, X509 *x, int64_t at, int64_t *nb, int6
 	return rc;
 }
 
-/* The third '@'-separated field of the only CN must name UnionPay (or its test form). */
+/*
+ * UnionPay's CN has exactly four non-empty '@'-separated fields
+ * (`041@8310000000083040@中国银联股份有限公司@00016495`), the third naming
+ * the organisation. Anything looser lets a look-alike through: a NUL that
+ * C string code would stop at, extra or empty fields, or a BMPString /
+ * UniversalString whose conversion hides what was really issued.
+ */
 static int check_cn(upqr_verifier *v, X509 *x)
 {
 	X509_NAME *name = X509_get_subject_name(x);
 	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
 	if (i < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
 		return upqr__set_error(v->err, UPQR_ECERT_CN, "certificate subject needs exactly one CN");
-	unsigned char *cn = NULL;
-	int n = ASN1_STRING_to_UTF8(&cn, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-	if (n < 0)
-		return upqr__set_error(v->err, UPQR_ECERT_CN, "certificate CN is not readable text");
-	const char *p = (const char *)cn, *end = p + n;
-	for (int field = 0; field < 2 && p; field++) {
-		p = memchr(p, '@', (size_t)(end - p));
-		p = p ? p + 1 : NULL;
+	const ASN1_STRING *raw = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	int type = ASN1_STRING_type(raw);
+	if (type != V_ASN1_UTF8STRING && type != V_ASN1_PRINTABLESTRING)
+		return upqr__set_error(v->err, UPQR_ECERT_CN,
+			"certificate CN is a %s, not a UTF8String or PrintableString", ASN1_tag2str(type));
+	const char *p = (const char *)ASN1_STRING_get0_data(raw);
+	size_t n = (size_t)ASN1_STRING_length(raw);
+	if (memchr(p, 0, n))
+		return upqr__set_error(v->err, UPQR_ECERT_CN, "certificate CN holds a NUL byte");
+	const char *field[4], *end = p + n;
+	size_t len[4], k = 0;
+	for (const char *q = p; k < 5; k++) {
+		const char *at = memchr(q, '@', (size_t)(end - q));
+		if (k < 4) {
+			field[k] = q;
+			len[k] = (size_t)((at ? at : end) - q);
+		}
+		if (!at || k == 4)
+			break;
+		q = at + 1;
 	}
-	const char *stop = p ? memchr(p, '@', (size_t)(end - p)) : NULL;
-	size_t len = p ? (size_t)((stop ? stop : end) - p) : 0;
-	bool ok = p && ((len == sizeof UNIONPAY_ORG - 1 && !memcmp(p, UNIONPAY_ORG, len)) ||
-		(v->test_env && len == sizeof TEST_ORG - 1 && !memcmp(p, TEST_ORG, len)));
-	OPENSSL_free(cn);
+	if (k != 3)
+		return upqr__set_error(v->err, UPQR_ECERT_CN, "certificate CN has %s than four '@'-separated fields",
+			k < 3 ? "fewer" : "more");
+	for (k = 0; k < 4; k++)
+		if (!len[k])
+			return upqr__set_error(v->err, UPQR_ECERT_CN, "certificate CN field %zu is empty", k + 1);
+	bool ok = (len[2] == sizeof UNIONPAY_ORG - 1 && !memcmp(field[2], UNIONPAY_ORG, len[2])) ||
+		(v->test_env && len[2] == sizeof TEST_ORG - 1 && !memcmp(field[2], TEST_ORG, len[2]));
 	if (ok)
 		return UPQR_OK;
-	return upqr__set_error(v->err, UPQR_ECERT_CN, p ? "certificate CN does not name China UnionPay%s"
-		: "certificate CN has fewer than three '@'-separated fields%s",
+	return upqr__set_error(v->err, UPQR_ECERT_CN, "certificate CN does not name China UnionPay%s",
 		v->test_env ? "" : " (test-environment CNs need the test_env option)");
+}
+
+/*
+ * A signing certificate, not any certificate that chains: UnionPay's carry
+ * keyUsage digitalSignature + nonRepudiation and extendedKeyUsage clientAuth
+ * + emailProtection. An encryption-only, CA or TLS-server certificate from
+ * the same CA must not sign notifications.
+ */
+static int check_purpose(upqr_verifier *v, X509 *x)
+{
+	uint32_t ku = X509_get_key_usage(x), xku = X509_get_extended_key_usage(x);
+	uint32_t flags = X509_get_extension_flags(x);
+	if (flags & EXFLAG_INVALID)
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE, "certificate extensions cannot be read");
+	if (flags & EXFLAG_CA)
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE, "certificate is a CA (basicConstraints CA:TRUE)");
+	if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE,
+			"certificate key usage allows neither digitalSignature nor nonRepudiation");
+	if (xku != UINT32_MAX && !(xku & (XKU_SSL_CLIENT | XKU_SMIME | XKU_ANYEKU)))
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE,
+			"certificate extended key usage is not for signing (e.g. TLS server only)");
+	return UPQR_OK;
+}
+
+static int check_leaf(upqr_verifier *v, X509 *x)
+{
+	int rc = check_purpose(v, x);
+	return rc ? rc : check_cn(v, x);
 }
 
 static vcert *cache_find(upqr_verifier *v, const char *pem, size_t len, int64_t t)
@@ -373,7 +517,7 @@ static int check_cert(upqr_verifier *v, const char *pem, size_t len, int64_t at,
 	int64_t nb = 0, na = 0;
 	int rc = verify_chain(v, x, at, &nb, &na);
 	if (!rc)
-		rc = check_cn(v, x);
+		rc = check_leaf(v, x);
 	if (!rc)
 		rc = cache_add(v, x, pem, len, nb, na, out);
 	X509_free(x);
@@ -390,13 +534,16 @@ int upqr_verifier_check_cert(upqr_verifier *v, const char *pem, size_t len, int6
 	return check_cert(v, pem ? pem : "", len, at, &c);
 }
 
-static int dir_find(upqr_verifier *v, const upqr_acp_field *id, int64_t at, vcert **out)
+/* A cert_dir entry (UnionPay's 5.0.0 keys) or, with merchant, an added request key. */
+static int dir_find(upqr_verifier *v, const upqr_acp_field *id, int64_t at, bool merchant, vcert **out)
 {
 	int64_t t = resolve_time(at);
 	for (size_t i = 0; id && i < v->dir_n; i++) {
 		vcert *c = &v->dir[i];
-		if (c->key_len != id->value_len || memcmp(c->key, id->value, id->value_len))
+		if (c->merchant != merchant || c->key_len != id->value_len || memcmp(c->key, id->value, id->value_len))
 			continue;
+		if (c->status)
+			return upqr__set_error(v->err, c->status, "cert_dir certificate %s: %s", c->key, c->why);
 		if (t < c->not_before)
 			return upqr__set_error(v->err, UPQR_ECERT_NOTYET, "certificate %s is not yet valid", c->key);
 		if (t > c->not_after)
@@ -443,7 +590,7 @@ static int verify_rsa_sig(upqr_verifier *v, vcert *c, upqr_acp_version ver, cons
 }
 
 static int verify_rsa(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at,
-		const upqr_acp_field *sigf)
+		const upqr_acp_field *sigf, bool request)
 {
 	const upqr_acp_field *verf = upqr_acp_field_get(fields, count, "version");
 	if (!verf)
@@ -455,19 +602,24 @@ static int verify_rsa(upqr_verifier *v, const upqr_acp_field *fields, size_t cou
 		ver = UPQR_ACP_5_0_0;
 	else
 		return upqr__set_error(v->err, UPQR_EUNSUPPORTED, "unsupported version");
+	if (!(v->accept & (ver == UPQR_ACP_5_1_0 ? UPQR_ACCEPT_5_1_0 : UPQR_ACCEPT_5_0_0)))
+		return upqr__set_error(v->err, UPQR_EUNSUPPORTED, "version %s is not accepted by this verifier "
+			"(acp_versions)", ver == UPQR_ACP_5_1_0 ? "5.1.0" : "5.0.0");
 	uint8_t sig[RSA_BYTES_MAX];
 	size_t sig_len;
 	int rc = decode_sig(v, sig, &sig_len, sigf);
 	if (rc)
 		return rc;
 	vcert *c;
-	if (ver == UPQR_ACP_5_1_0) {
+	if (request) {
+		rc = dir_find(v, upqr_acp_field_get(fields, count, "certId"), at, true, &c);
+	} else if (ver == UPQR_ACP_5_1_0) {
 		const upqr_acp_field *pc = upqr_acp_field_get(fields, count, "signPubKeyCert");
 		if (!pc)
 			return upqr__set_error(v->err, UPQR_ECERT, "5.1.0 message without signPubKeyCert");
 		rc = check_cert(v, pc->value ? pc->value : "", pc->value_len, at, &c);
 	} else {
-		rc = dir_find(v, upqr_acp_field_get(fields, count, "certId"), at, &c);
+		rc = dir_find(v, upqr_acp_field_get(fields, count, "certId"), at, false, &c);
 	}
 	return rc ? rc : verify_rsa_sig(v, c, ver, sig, sig_len, fields, count);
 }
@@ -492,11 +644,16 @@ static int verify_secure_key(upqr_verifier *v, const upqr_acp_field *fields, siz
 	return ok ? UPQR_OK : upqr__set_error(v->err, UPQR_ESIG_DIGEST, "signature does not match the message");
 }
 
-int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at)
+static int verify_message(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at,
+		bool request)
 {
 	if (!v || (!fields && count))
 		return UPQR_EINVAL;
 	v->err[0] = 0;
+	/* Before any cryptography: a signature vouches only for the string to sign. */
+	int rc = upqr__refuse_ambiguous(v->err, fields, count);
+	if (rc)
+		return rc;
 	const upqr_acp_field *sigf = NULL, *method = NULL;
 	for (size_t i = 0; i < count; i++) {
 		if (upqr__field_is(&fields[i], "signature")) {
@@ -511,8 +668,19 @@ int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t 
 	if (!method)
 		return upqr__set_error(v->err, UPQR_EINVALID, "message without signMethod");
 	if (upqr__value_is(method, "01"))
-		return verify_rsa(v, fields, count, at, sigf);
+		return verify_rsa(v, fields, count, at, sigf, request);
 	if (upqr__value_is(method, "11") || upqr__value_is(method, "12"))
 		return verify_secure_key(v, fields, count, sigf, upqr__value_is(method, "12"));
 	return upqr__set_error(v->err, UPQR_EUNSUPPORTED, "unsupported signMethod");
+}
+
+int upqr_verifier_verify(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at)
+{
+	return verify_message(v, fields, count, at, false);
+}
+
+int upqr_verifier_verify_request(upqr_verifier *v, const upqr_acp_field *fields, size_t count,
+		int64_t at)
+{
+	return verify_message(v, fields, count, at, true);
 }

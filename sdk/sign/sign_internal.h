@@ -21,6 +21,16 @@ bool upqr__field_is(const upqr_acp_field *f, const char *name);
 bool upqr__value_is(const upqr_acp_field *f, const char *text);
 
 /*
+ * First field (index in *bad, reason in *why) that breaks the rule making the
+ * string to sign stand for one field set only (see acp_fields.c), or UPQR_OK.
+ */
+int upqr__fields_ambiguity(const upqr_acp_field *fields, size_t count, size_t *bad, const char **why);
+/* The same, as a handle's last error (err: UPQR__ERR_MAX bytes) naming the field. */
+int upqr__refuse_ambiguous(char *err, const upqr_acp_field *fields, size_t count);
+/* Printable, bounded copy of a field name for error texts (non-ASCII -> '?'). */
+void upqr__key_label(char *out, size_t cap, const char *key, size_t len);
+
+/*
  * Streams the string to sign to emit() piece by piece (no copy, no
  * allocation): sorted, `signature` left out, duplicates -> UPQR_EINVALID,
  * longer than UPQR_ACP_MESSAGE_MAX -> UPQR_ELIMIT (checked before emitting).

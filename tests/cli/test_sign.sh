@@ -6,7 +6,7 @@ PKI=build/pki
 UP=../shared/vectors/unionpay-test-env
 printf '000000\n' >"$TMP/pw"
 printf 'wrong\n' >"$TMP/badpw"
-printf 'version=5.1.0\nencoding=UTF-8\nsignMethod=01\ntxnType=01\nmerId=777290058110048\r\norderId=20221010abc\ntxnAmt=1\nbackUrl=http://x/y?a=b&c=d\nmemo=a b+c\n' >"$TMP/fields"
+printf 'version=5.1.0\nencoding=UTF-8\nsignMethod=01\ntxnType=01\nmerId=777290058110048\r\norderId=20221010abc\ntxnAmt=1\nbackUrl=http://x/y?a=b\nreqReserved={c=d&e=[f]}\nmemo=a b+c\n' >"$TMP/fields"
 
 # kat MD KEY CERTID: the signature the openssl CLI computes for $TMP/fields
 kat() {
@@ -19,7 +19,7 @@ sig_of_out() { sed -n 's/.*&signature=//p' "$TMP/out" | sed 's/%2B/+/g; s/%2F/\/
 
 expect_rc "sign with the UnionPay test pfx" 0 "$UPQR" sign --pfx $UP/acp_test_sign.pfx --password-file "$TMP/pw" <"$TMP/fields"
 expect_out "certId is the decimal serial" '&certId=69903319369&signature='
-expect_out "values are URL-encoded" 'backUrl=http%3A%2F%2Fx%2Fy%3Fa%3Db%26c%3Dd&memo=a%20b%2Bc'
+expect_out "values are URL-encoded" 'backUrl=http%3A%2F%2Fx%2Fy%3Fa%3Db&reqReserved=%7Bc%3Dd%26e%3D%5Bf%5D%7D&memo=a%20b%2Bc'
 [ "$(wc -l <"$TMP/out")" -eq 1 ] && ok "one line" || not_ok "one line"
 openssl pkcs12 -in $UP/acp_test_sign.pfx -passin pass:000000 -nocerts -nodes -out "$TMP/up.key" 2>/dev/null
 kat_sig=$(kat sha256 "$TMP/up.key" 69903319369)
@@ -43,9 +43,19 @@ expect_err "wrong password is named" 'UPQR_EPASSWORD'
 if grep -q wrong "$TMP/err"; then
 	grep -q 'wrong key store password' "$TMP/err" && ! grep -qx wrong "$TMP/err" && ok "password not echoed" || not_ok "password echoed"
 else ok "password not echoed"; fi
-printf 'a=1\nempty=\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
+printf 'a=1\nempty=\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
 [ "$RC" -eq 1 ] && grep -q 'empty' "$TMP/err" && ok "empty values refused" || not_ok "empty values (rc $RC)"
-printf 'no equals sign\n' | { run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw"; }
+printf 'version=5.1.0\nbackUrl=http://x/y?a=b&respCode=00\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
+[ "$RC" -eq 1 ] && grep -q "UPQR_EAMBIGUOUS: field 1 ('backUrl')" "$TMP/err" && ok "a raw '&' in a value is refused, naming the field" || not_ok "ambiguous value signed (rc $RC)"
+printf 'version=5.1.0\nreqReserved={a=1&b=2}x\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
+[ "$RC" -eq 1 ] && grep -q UPQR_EAMBIGUOUS "$TMP/err" && ok "text after a composite's closing brace is refused" || not_ok "{...}x signed (rc $RC)"
+printf 'version=5.1.0\ntxnAmt=1\n' >"$TMP/f2"
+run "$UPQR" sign --key $PKI/merchant.key --cert $PKI/merchant_expired.pem <"$TMP/f2"
+[ "$RC" -eq 0 ] && grep -q '&signature=' "$TMP/out" && grep -q 'warning: merchant certificate .* expired' "$TMP/err" &&
+	ok "expired merchant certificate: signed, with a warning" || not_ok "expired merchant certificate (rc $RC)"
+run "$UPQR" sign --key $PKI/merchant.key --cert $PKI/merchant.pem <"$TMP/f2"
+[ "$RC" -eq 0 ] && [ ! -s "$TMP/err" ] && ok "valid merchant certificate: no warning" || not_ok "spurious warning"
+printf 'no equals sign\n' >"$TMP/in"; run "$UPQR" sign --pfx $PKI/merchant.pfx --password-file "$TMP/pw" <"$TMP/in"
 [ "$RC" -eq 1 ] && ok "malformed line refused" || not_ok "malformed line (rc $RC)"
 expect_rc "missing pfx file is an I/O error" 3 "$UPQR" sign --pfx "$TMP/nope.pfx" --password-file "$TMP/pw" <"$TMP/fields"
 expect_rc "missing key is a usage error" 2 "$UPQR" sign <"$TMP/fields"

@@ -75,7 +75,7 @@ verify $ROOTS --format response; check "not-yet-valid certificate" 1 UPQR_ECERT_
 response $PKI/upop_sign.key $PKI/upop_sign_wrongorg.pem ord009 >"$TMP/msg"
 verify $ROOTS --format response --test-env; check "wrong organisation in the CN" 1 UPQR_ECERT_CN
 response $PKI/upop_sign.key $PKI/upop_sign_short.pem ord010 >"$TMP/msg"
-verify $ROOTS --format response; check "CN with two fields" 1 'UPQR_ECERT_CN: .*three'
+verify $ROOTS --format response; check "CN with two fields" 1 'UPQR_ECERT_CN: .*four'
 response $PKI/upop_sign.key $PKI/upop_sign_testcn.pem ord011 >"$TMP/msg"
 verify $ROOTS --format response; check "test CN refused by default" 1 UPQR_ECERT_CN
 verify $ROOTS --format response --test-env; check "test CN accepted with --test-env" 0
@@ -101,12 +101,15 @@ mkdir "$TMP/certs" && cp $PKI/upop_sign.pem "$TMP/certs/acp_test_verify_sign.cer
 serial=$(openssl x509 -in $PKI/upop_sign.pem -noout -serial | cut -d= -f2)
 certid=$(printf '%d' "0x$serial")
 response $PKI/upop_sign.key $PKI/upop_sign.pem ord013 5.0.0 sha1 "$certid" >"$TMP/msg"
-verify --cert-dir "$TMP/certs" --format response; check "5.0.0: certificate from --cert-dir by certId" 0
+verify --cert-dir "$TMP/certs" --format response; check "5.0.0: --cert-dir alone has nothing to chain to" 2
+verify $ROOTS --cert-dir "$TMP/certs" --format response; check "5.0.0 refused when 5.1.0 trust is configured too (no downgrade)" 1 "UPQR_EUNSUPPORTED: version 5.0.0 is not accepted"
+verify $ROOTS --cert-dir "$TMP/certs" --accept-versions 5.0.0 --format response; check "5.0.0: certificate from --cert-dir by certId, chained" 0
+verify --test-env --cert-dir-unchecked --cert-dir "$TMP/certs" --format response; check "5.0.0: test-environment opt-out" 0
 sed "s/certId=$certid/certId=1$certid/" "$TMP/msg" >"$TMP/msg2" && mv "$TMP/msg2" "$TMP/msg"
-verify --cert-dir "$TMP/certs" --format response; check "5.0.0: unknown certId" 1 UPQR_ECERT_UNKNOWN
+verify $ROOTS --cert-dir "$TMP/certs" --accept-versions 5.0.0 --format response; check "5.0.0: unknown certId" 1 UPQR_ECERT_UNKNOWN
 
 printf '88888888\n' >"$TMP/sk"
-printf 'version=5.1.0\nsignMethod=11\norderId=ord014\nmemo=a&b c\n' |
+printf 'version=5.1.0\nsignMethod=11\norderId=ord014\nmemo={a&b c}\n' |
 	"$UPQR" sign --sign-method 11 --secure-key-file "$TMP/sk" >"$TMP/msg"
 verify --secure-key-file "$TMP/sk"; check "signMethod 11 round trip through upqr sign" 0
 printf '88888889\n' >"$TMP/sk2"
@@ -122,6 +125,14 @@ verify --secure-key-file "$TMP/sk" --json; check "--json verifies" 0
 expect_out "--json says verified" '"verified": true'
 expect_out "--json masks accNo" '"accNo": "622202\*{9}0123"'
 if grep -q 6222021234567890123 "$TMP/out"; then not_ok "full PAN printed"; else ok "full PAN never printed"; fi
+printf 'version=5.1.0\nsignMethod=11\npayCardNo=6222021234567890123\naccNo=62220212345678901234\nmemo=card 6222-0212-3456-7890 ok\nqueryId=782209081322060674028\n' |
+	"$UPQR" sign --sign-method 11 --secure-key-file "$TMP/sk" >"$TMP/msg"
+verify --secure-key-file "$TMP/sk" --json; check "--json with card numbers in several forms" 0
+expect_out "--json masks payCardNo" '"payCardNo": "622202\*{9}0123"'
+expect_out "--json masks a 20-digit accNo" '"accNo": "622202\*{10}1234"'
+expect_out "--json masks a dashed card number in any field" '"memo": "card 6222-02\*\*-\*{4}-7890 ok"'
+expect_out "--json keeps queryId whole" '"queryId": "782209081322060674028"'
+if grep -Eq '6222021234567890123|62220212345678901234|3456-7890' "$TMP/out"; then not_ok "a full card number printed"; else ok "no full card number printed"; fi
 verify --secure-key-file "$TMP/sk2" --json; check "--json failure" 1 UPQR_ESIG_DIGEST
 expect_out "--json names the status" '"status": "UPQR_ESIG_DIGEST"'
 

@@ -62,7 +62,8 @@ def main():
     t2 = d["57"].hex().upper(); pan = t2.split("D")[0]
     psn = d.get("5F34", b"\x00").hex()
     iad = d["9F10"]
-    inp = (d.get("9F02", bytes(6)) + bytes(6) + d["9F1A"] + bytes(5) + d["5F2A"] + d["9A"] + d["9C"]
+    # An absent amount is FF x 6 (no n12 value has that form).
+    inp = (d.get("9F02", b"\xff" * 6) + bytes(6) + d["9F1A"] + bytes(5) + d["5F2A"] + d["9A"] + d["9C"]
            + d["9F37"] + d["82"] + d["9F36"] + iad[3:7])
     assert len(inp) == 37
     atc = d["9F36"]

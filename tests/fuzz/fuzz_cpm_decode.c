@@ -11,6 +11,34 @@
 #include "cpm_golden.h"
 #include "upqr.h"
 
+/*
+ * Any valid payload through the per-CVN verifier (upqr/emv.h) and the
+ * ARPC: only documented outcomes, and "supported" as the decode said.
+ */
+static void check_cvn(const upqr_cpm *cpm)
+{
+	static upqr_emv_key *imk;
+	static const uint8_t k[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF,
+		0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10 };
+	if (!imk && upqr_emv_key_new(&imk, UPQR_EMV_KEY_TDES, k, 16) != UPQR_OK)
+		abort();
+	upqr_cpm_cryptogram info;
+	int rc = upqr_cpm_verify(&info, imk, UPQR_CPM_KEY_IMK, cpm);
+	if (rc != UPQR_OK && rc != UPQR_EMISMATCH && rc != UPQR_EINVALID && rc != UPQR_EUNSUPPORTED &&
+			rc != UPQR_EKEY)
+		abort();
+	if (rc == UPQR_EUNSUPPORTED && cpm->cvn_supported)
+		abort();
+	if ((rc == UPQR_OK || rc == UPQR_EMISMATCH) && (!cpm->cvn_supported || info.cvn != cpm->cvn))
+		abort();
+	uint8_t arpc[8];
+	size_t n = 0;
+	static const uint8_t arc[4] = { 0x30, 0x30, 0, 0 };
+	rc = upqr_cpm_arpc(arpc, &n, imk, UPQR_CPM_KEY_IMK, cpm, UPQR_EMV_ARPC_METHOD_CVN, arc, NULL, 0);
+	if ((rc == UPQR_OK) != (n == 4 || n == 8))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_masking(const upqr_cpm *cpm, const upqr_diag_list *diags)
@@ -85,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				n != size || memcmp(text, data, size) != 0)
 			abort();
 		check_record(&cpm, &diags);
+		check_cvn(&cpm);
 	}
 	/* The same bytes as a binary payload, with UnionPay-only selection. */
 	upqr_cpm_options o = UPQR_CPM_OPTIONS_INIT;

@@ -4,6 +4,7 @@
  * doc), strictness (each refusal with its code and member), escapes, and
  * allocation failure without leaks.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,89 @@ static void test_strict(void **state)
 	assert_null(doc);
 }
 
+/* Visa CVN 18 from an IMK: no "mk_option", so option B (the CVN's); the card's own IAD is kept. */
+#define VISA18 "{\"aid\": \"A0000000031010\", \"pan\": \"4761739001010010123\", \"expiry\": \"3012\", " \
+	"\"service_code\": \"201\", \"psn\": 1, \"cvn\": \"visa-18\", \"iad\": \"06011203A00000\", " \
+	"\"imk\": \"0123456789ABCDEFFEDCBA9876543210\""
+
+static void test_scheme_cvns(void **state)
+{
+	(void)state;
+	upqr_cpm_profile_doc *doc;
+	assert_int_equal(parse(&doc, VISA18 "}"), UPQR_OK);
+	const upqr_cpm_profile *p = upqr_cpm_profile_doc_profile(doc);
+	assert_int_equal(p->cvn, UPQR_EMV_CVN_VISA_18);
+	assert_int_equal(p->iad_len, 7);
+	assert_memory_equal(p->iad, "\x06\x01\x12\x03\xA0\x00\x00", 7);
+	upqr_emv_key *mk, *imk;
+	assert_int_equal(upqr_cpm_profile_doc_key(&mk, doc), UPQR_OK);
+	assert_int_equal(upqr_emv_key_get_type(mk), UPQR_EMV_KEY_TDES);
+	char code[UPQR_CPM_GENERATED_MAX + 1];
+	size_t n;
+	uint16_t atc = 0;
+	upqr_cpm_txn txn = UPQR_CPM_TXN_INIT;
+	assert_int_equal(upqr_cpm_generate(code, sizeof code, &n, &atc, mk, p, &txn), UPQR_OK);
+	upqr_emv_key_free(mk);
+	upqr_cpm *cpm = malloc(sizeof *cpm);
+	assert_non_null(cpm);
+	assert_int_equal(upqr_cpm_decode(cpm, NULL, code, n, NULL), UPQR_OK);
+	assert_int_equal(cpm->cvn, UPQR_EMV_CVN_VISA_18);
+	upqr_cpm_bytes iad;
+	assert_int_equal(upqr_cpm_find(&iad, cpm, 0x9F10), UPQR_OK);
+	assert_int_equal(iad.len, 7);
+	assert_memory_equal(iad.ptr, p->iad, 7);
+	/* The MK came from option B: the 19-digit PAN tells A and B apart. */
+	assert_int_equal(upqr_emv_key_new(&imk, UPQR_EMV_KEY_TDES,
+		(const uint8_t *)"\x01\x23\x45\x67\x89\xAB\xCD\xEF\xFE\xDC\xBA\x98\x76\x54\x32\x10", 16), UPQR_OK);
+	upqr_cpm_cryptogram info;
+	assert_int_equal(upqr_cpm_verify(&info, imk, UPQR_CPM_KEY_IMK_OPTION_B, cpm), UPQR_OK);
+	assert_int_not_equal(upqr_cpm_verify(&info, imk, UPQR_CPM_KEY_IMK_OPTION_A, cpm), UPQR_OK);
+	upqr_emv_key_free(imk);
+	free(cpm);
+	upqr_cpm_profile_doc_free(doc);
+
+	/* Every implemented CVN answers to its upqr/emv.h name; "tdes"/"aes" are A1/A2. */
+	static const struct { const char *name; unsigned int id; } names[] = {
+		{ "tdes", UPQR_EMV_CVN_UPQR_A1 }, { "aes", UPQR_EMV_CVN_UPQR_A2 },
+		{ "upqr-a1", UPQR_EMV_CVN_UPQR_A1 }, { "upqr-a2", UPQR_EMV_CVN_UPQR_A2 },
+		{ "visa-10", UPQR_EMV_CVN_VISA_10 }, { "visa-22", UPQR_EMV_CVN_VISA_22 },
+		{ "mastercard-16", UPQR_EMV_CVN_MC_16 }, { "mastercard-21", UPQR_EMV_CVN_MC_21 },
+		{ "unionpay-01", UPQR_EMV_CVN_UNIONPAY_01 },
+	};
+	char json[128];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(json, sizeof json, "{\"cvn\": \"%s\"}", names[i].name);
+		assert_int_equal(parse(&doc, json), UPQR_OK);
+		assert_int_equal(upqr_cpm_profile_doc_profile(doc)->cvn, names[i].id);
+		upqr_cpm_profile_doc_free(doc);
+	}
+	/* Repeating the CVN's option is fine; "mk" follows the CVN's key type. */
+	assert_int_equal(parse(&doc, VISA18 ", \"mk_option\": \"B\"}"), UPQR_OK);
+	upqr_cpm_profile_doc_free(doc);
+	assert_int_equal(parse(&doc, "{\"cvn\": \"upqr-a2\", \"mk\": \"00112233445566778899AABBCCDDEEFF\"}"), UPQR_OK);
+	assert_int_equal(upqr_cpm_profile_doc_key(&mk, doc), UPQR_OK);
+	assert_int_equal(upqr_emv_key_get_type(mk), UPQR_EMV_KEY_AES128);
+	upqr_emv_key_free(mk);
+	upqr_cpm_profile_doc_free(doc);
+	assert_int_equal(parse(&doc, "{\"cvn\": \"mastercard-21\", \"mk\": \"00112233445566778899AABBCCDDEEFF\"}"),
+		UPQR_OK);
+	assert_int_equal(upqr_cpm_profile_doc_key(&mk, doc), UPQR_OK);
+	assert_int_equal(upqr_emv_key_get_type(mk), UPQR_EMV_KEY_TDES);
+	upqr_emv_key_free(mk);
+	upqr_cpm_profile_doc_free(doc);
+
+	refused(VISA18 ", \"mk_option\": \"A\"}", "profile_key", "mk_option");
+	refused("{\"cvn\": \"visa-17\"}", "profile_bad_value", "cvn");
+	refused("{\"cvn\": \"VISA-18\"}", "profile_bad_value", "cvn");
+	refused("{\"cvn\": \"upqr-a2\", \"imk\": \"00112233445566778899AABBCCDDEEFF\"}", "profile_key", "imk");
+	refused("{\"iad\": \"\"}", "profile_bad_value", "iad");
+	refused("{\"iad\": \"06011\"}", "profile_bad_value", "iad");
+	refused("{\"iad\": \"06011203A0000G\"}", "profile_bad_value", "iad");
+	/* 33 bytes: one more than a '9F10' holds. */
+	refused("{\"iad\": \"1F2201000000000000000000000000000000000000000000000000000000000000\"}",
+		"profile_bad_value", "iad");
+}
+
 static void test_escapes_and_no_key(void **state)
 {
 	(void)state;
@@ -201,6 +285,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_files),
 		cmocka_unit_test(test_strict),
+		cmocka_unit_test(test_scheme_cvns),
 		cmocka_unit_test(test_escapes_and_no_key),
 		cmocka_unit_test(test_allocation_failure),
 	};

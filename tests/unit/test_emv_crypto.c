@@ -15,18 +15,6 @@
 
 #define IMK "0123456789ABCDEFFEDCBA9876543210"
 
-static void expect_hex(const uint8_t *got, size_t n, const char *hex)
-{
-	uint8_t want[64];
-	assert_int_equal(unhex(want, hex), n);
-	if (memcmp(got, want, n) != 0) {
-		char g[129];
-		for (size_t i = 0; i < n; i++)
-			snprintf(g + 2 * i, 3, "%02X", got[i]);
-		fail_msg("got %s want %s", g, hex);
-	}
-}
-
 static void expect_kcv(const char *key_hex_s, const char *kcv_hex)
 {
 	upqr_emv_key *k = key_hex(UPQR_EMV_KEY_TDES, key_hex_s);

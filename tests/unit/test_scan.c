@@ -441,7 +441,7 @@ static void test_no_symbol_and_caps(void **state)
 	size_t png_len = 0;
 	assert_int_equal(sc_png_encode(&img, &png, &png_len), 0);
 	assert_int_equal(upqr_scan_image(&count, s, png, png_len), UPQR_ELIMIT);
-	assert_non_null(strstr(upqr_scanner_last_error(s), "pixel cap"));
+	assert_non_null(strstr(upqr_scanner_last_error(s), "pixel budget"));
 	free(png);
 	sc_img_free(&img);
 	upqr_scanner_free(s);
@@ -871,6 +871,78 @@ static void test_profile_option(void **state)
 	free(p);
 }
 
+/* Patches the SOF0 frame size of a JPEG in place. */
+static void jpeg_patch_size(uint8_t *j, size_t len, unsigned w, unsigned h)
+{
+	for (size_t i = 2; i + 9 < len; i++)
+		if (j[i] == 0xFF && j[i + 1] == 0xC0) {
+			j[i + 5] = (uint8_t)(h >> 8);
+			j[i + 6] = (uint8_t)h;
+			j[i + 7] = (uint8_t)(w >> 8);
+			j[i + 8] = (uint8_t)w;
+			return;
+		}
+	fail_msg("no SOF0 marker");
+}
+
+/*
+ * Scanner cost (issue 8): a small file claiming a huge picture is refused
+ * from its header, a truncated JPEG stops decoding, and an image over the
+ * default pixel budget is refused with a message naming max_pixels.
+ */
+static void test_scan_cost_bounded(void **state)
+{
+	(void)state;
+	upqr_scanner *s = NULL;
+	assert_int_equal(upqr_scanner_new(&s, NULL), UPQR_OK);
+	size_t count;
+	/* A ~2 KB JPEG whose header says 4096 x 4096 (it needs at least 32 KB). */
+	sc_img img = { calloc(64 * 64, 1), 64, 64 };
+	memset(img.px, 255, 64 * 64);
+	uint8_t *jpg = NULL;
+	size_t jpg_len = 0;
+	assert_int_equal(sc_jpeg_encode(&img, 90, &jpg, &jpg_len), 0);
+	assert_true(jpg_len < 4096);
+	jpeg_patch_size(jpg, jpg_len, 4096, 4096);
+	assert_int_equal(upqr_scan_image(&count, s, jpg, jpg_len), UPQR_ELIMIT); /* default budget */
+	upqr_scanner_free(s);
+	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
+	o.max_pixels = UPQR_SCAN_MAX_PIXELS;
+	assert_int_equal(upqr_scanner_new(&s, &o), UPQR_OK);
+	int rc = upqr_scan_image(&count, s, jpg, jpg_len);
+	if (rc != UPQR_EIMAGE || !strstr(upqr_scanner_last_error(s), "cannot be held in"))
+		fail_msg("%s: %s", upqr_status_name(rc), upqr_scanner_last_error(s));
+	free(jpg);
+	/* A JPEG cut short stops decoding where its data runs out (no grey filler). */
+	sc_img_free(&img);
+	sc_img big = draw(URL, 1);
+	assert_int_equal(sc_jpeg_encode(&big, 90, &jpg, &jpg_len), 0);
+	assert_int_equal(upqr_scan_image(&count, s, jpg, jpg_len * 6 / 10), UPQR_EIMAGE);
+	assert_non_null(strstr(upqr_scanner_last_error(s), "truncated"));
+	sc_img_free(&big);
+	free(jpg);
+	/* A PNG header claiming 2000 x 2000 grey in a few dozen bytes: deflate cannot do that. */
+	uint8_t hdr[64];
+	size_t n = png_header_only(hdr, 2000, 2000);
+	assert_int_equal(upqr_scan_image(&count, s, hdr, n), UPQR_EIMAGE);
+	assert_non_null(strstr(upqr_scanner_last_error(s), "cannot be packed into"));
+	/* A genuine ~21 KB PNG of 4000 x 4000: plausible, but over the default pixel budget. */
+	img = (sc_img){ malloc(4000u * 4000u), 4000, 4000 };
+	memset(img.px, 255, 4000u * 4000u);
+	uint8_t *png = NULL;
+	size_t png_len = 0;
+	assert_int_equal(sc_png_encode(&img, &png, &png_len), 0);
+	sc_img_free(&img);
+	assert_true(png_len < 64 * 1024);
+	upqr_scanner_free(s);
+	assert_int_equal(upqr_scanner_new(&s, NULL), UPQR_OK);
+	assert_int_equal(upqr_scan_image(&count, s, png, png_len), UPQR_ELIMIT);
+	assert_non_null(strstr(upqr_scanner_last_error(s), "over the pixel budget (max_pixels 8388608)"));
+	free(png);
+	upqr_scanner_free(s);
+	assert_int_equal(UPQR_SCAN_DEFAULT_PIXELS, 8u * 1024u * 1024u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_failure),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_profile_option),
+		cmocka_unit_test(test_scan_cost_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

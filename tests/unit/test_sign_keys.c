@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "testutil.h"
 
@@ -302,7 +304,7 @@ static void kat_rsa(upqr_acp_version ver, const char *md)
 	const char *id = upqr_signer_cert_id(s);
 	upqr_acp_field f[] = {
 		{ "version", 7, ver == UPQR_ACP_5_0_0 ? "5.0.0" : "5.1.0", 5 }, { "txnAmt", 6, "100", 3 },
-		{ "backUrl", 7, "https://m.example/n?a=1&b=2", 27 }, { "certId", 6, id, strlen(id) },
+		{ "backUrl", 7, "https://m.example/n?a=1", 23 }, { "certId", 6, id, strlen(id) },
 		{ "memo", 4, "\xE6\x88\x90 +/", 6 }, { "accNo", 5, "x", 1 }, { "accessType", 10, "0", 1 },
 	};
 	write_string_to_sign(f, 7, tmp);
@@ -345,7 +347,7 @@ static void kat_secure(upqr_acp_sign_method method, const char *md)
 	assert_int_equal(upqr_signer_new(&s, &o), UPQR_OK);
 	assert_string_equal(upqr_signer_cert_id(s), "");
 	upqr_acp_field f[] = { { "version", 7, "5.1.0", 5 }, { "signMethod", 10, method == UPQR_ACP_SIGN_SM3 ? "12" : "11", 2 },
-		{ "orderId", 7, "20240101abc", 11 }, { "memo", 4, "a&b=c", 5 } };
+		{ "orderId", 7, "20240101abc", 11 }, { "memo", 4, "{a&b=c}", 7 } };
 	write_string_to_sign(f, 4, tmp);
 	char cmd[512], want[256], got[UPQR_ACP_SIGNATURE_MAX + 1];
 	snprintf(cmd, sizeof cmd, "k=$(printf %%s '%s' | openssl dgst -%s -r | cut -d' ' -f1); "
@@ -523,13 +525,121 @@ static void test_common_name(void **state)
 	(void)state;
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_wrongorg.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "UnionPay");
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_wrongorg.pem", 1, UPQR_VERIFY_NOW, UPQR_ECERT_CN, NULL);
-	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_short.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "three");
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_short.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "fewer than four");
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_short.pem", 1, UPQR_VERIFY_NOW, UPQR_ECERT_CN, NULL);
 	/* The test-environment CN only with the explicit switch. */
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_testcn.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "test_env");
 	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_testcn.pem", 1, UPQR_VERIFY_NOW, UPQR_OK, NULL);
 	/* The merchant's own certificate chains fine but is not UnionPay's. */
 	expect_cert_rc(PKI "merchant.key", PKI "merchant.pem", 1, UPQR_VERIFY_NOW, UPQR_ECERT_CN, NULL);
+}
+
+/* Certificate purpose: the attack certificates of scripts/gen-test-pki.sh, each refused for one reason. */
+static void test_cert_purpose(void **state)
+{
+	(void)state;
+	static const struct { const char *file; int want; const char *err; } cases[] = {
+		{ PKI "upop_sign_enconly.pem", UPQR_ECERT_PURPOSE, "neither digitalSignature" },
+		{ PKI "upop_sign_ca.pem", UPQR_ECERT_PURPOSE, "CA:TRUE" },
+		{ PKI "upop_sign_tls.pem", UPQR_ECERT_PURPOSE, "TLS server" },
+		{ PKI "upop_sign_noku.pem", UPQR_OK, NULL },   /* no extension: nothing to contradict */
+		{ PKI "upop_sign.pem", UPQR_OK, NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		expect_cert_rc(PKI "upop_sign.key", cases[i].file, 0, UPQR_VERIFY_NOW, cases[i].want, cases[i].err);
+		/* and through upqr_verifier_check_cert (which 5.0.0 cert_dir entries also pass) */
+		upqr_verifier *v = sim_verifier(0);
+		char *pem = pem_crlf(cases[i].file);
+		assert_int_equal(upqr_verifier_check_cert(v, pem, strlen(pem), T_2024), cases[i].want);
+		free(pem);
+		upqr_verifier_free(v);
+	}
+}
+
+/* A leaf for UnionPay's key under SIM TEST OCA1 whose CN is `len` raw bytes of ASN.1 `type`. */
+static char *mint_cn(int type, const unsigned char *cn, int len)
+{
+	FILE *f = fopen(PKI "middle.key", "r");
+	assert_non_null(f);
+	EVP_PKEY *ca_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	f = fopen(PKI "middle.pem", "r");
+	X509 *ca = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	f = fopen(PKI "upop_sign.pem", "r");
+	X509 *tmpl = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_true(ca_key && ca && tmpl);
+	X509 *x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+	X509_set_issuer_name(x, X509_get_subject_name(ca));
+	X509_set1_notBefore(x, X509_get0_notBefore(tmpl));
+	X509_set1_notAfter(x, X509_get0_notAfter(tmpl));
+	X509_set_pubkey(x, X509_get0_pubkey(tmpl));
+	X509_NAME *name = X509_NAME_new();
+	assert_int_equal(X509_NAME_add_entry_by_NID(name, NID_commonName, type, cn, len, -1, 0), 1);
+	X509_set_subject_name(x, name);
+	X509V3_CTX ctx;
+	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, "critical,digitalSignature");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(x, ca_key, EVP_sha256()) > 0);
+	BIO *b = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(b, x);
+	char *data;
+	long n = BIO_get_mem_data(b, &data);
+	char *pem = malloc((size_t)n + 1);
+	memcpy(pem, data, (size_t)n);
+	pem[n] = 0;
+	BIO_free(b);
+	X509_NAME_free(name);
+	X509_free(x);
+	X509_free(tmpl);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	return pem;
+}
+
+static void expect_minted(int type, const unsigned char *cn, int len, int want, const char *err)
+{
+	char *pem = mint_cn(type, cn, len);
+	upqr_verifier *v = sim_verifier(0);
+	assert_int_equal(upqr_verifier_check_cert(v, pem, strlen(pem), T_2024), want);
+	if (err && !strstr(upqr_verifier_last_error(v), err))
+		fail_msg("wanted '%s' in '%s'", err, upqr_verifier_last_error(v));
+	upqr_verifier_free(v);
+	free(pem);
+}
+
+/* CN parsing: exactly four non-empty fields, no NUL, UTF8String or PrintableString. */
+static void test_cn_strict(void **state)
+{
+	(void)state;
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_cn5.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "more than four");
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_cnempty.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "field 2 is empty");
+	expect_cert_rc(PKI "upop_sign.key", PKI "upop_sign_bmp.pem", 0, UPQR_VERIFY_NOW, UPQR_ECERT_CN, "BMPSTRING");
+	static const char good[] = "041@8310000000083040@" UNIONPAY "\xE8\x82\xA1\xE4\xBB\xBD\xE6\x9C\x89"
+		"\xE9\x99\x90\xE5\x85\xAC\xE5\x8F\xB8@00016495";
+	/* the minting itself is sound: the same CN as a UTF8String verifies */
+	expect_minted(V_ASN1_UTF8STRING, (const unsigned char *)good, (int)strlen(good), UPQR_OK, NULL);
+	/* a NUL that C string code would stop at, after a valid-looking CN */
+	char nul[sizeof good + 8];
+	memcpy(nul, good, sizeof good);
+	memcpy(nul + sizeof good, "@evil", 5);
+	expect_minted(V_ASN1_UTF8STRING, (const unsigned char *)nul, (int)sizeof good + 5, UPQR_ECERT_CN, "NUL");
+	/* UniversalString (UCS-4) of the test CN */
+	static const char ascii[] = "041@Z1200040000:SIGN@00040000:SIGN@00000002";
+	unsigned char ucs4[4 * sizeof ascii];
+	for (size_t i = 0; i + 1 < sizeof ascii; i++) {
+		memset(ucs4 + 4 * i, 0, 3);
+		ucs4[4 * i + 3] = (unsigned char)ascii[i];
+	}
+	expect_minted(V_ASN1_UNIVERSALSTRING, ucs4, (int)(4 * (sizeof ascii - 1)), UPQR_ECERT_CN, "UNIVERSALSTRING");
+	/* a PrintableString CN is fine in form (here: not UnionPay's organisation) */
+	expect_minted(V_ASN1_PRINTABLESTRING, (const unsigned char *)ascii, (int)strlen(ascii), UPQR_ECERT_CN,
+		"test_env");
 }
 
 static void test_malformed_messages(void **state)
@@ -599,19 +709,34 @@ static void test_malformed_messages(void **state)
 	msg_free(&m);
 }
 
+static upqr_verifier *dir_verifier(const char *dir, unsigned int versions, int unchecked)
+{
+	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
+	o.cert_dir = dir;
+	if (unchecked) {
+		o.test_env = 1;
+		o.cert_dir_unchecked = 1;
+	} else {
+		o.root_cert_path = PKI "root.pem";
+		o.middle_cert_path = PKI "middle.pem";
+	}
+	o.acp_versions = versions;
+	upqr_verifier *v = NULL;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	return v;
+}
+
 static void test_500_cert_dir(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/upqr_certs_XXXXXX", cmd[256], out[64];
+	char dir[] = "/tmp/upqr_certs_XXXXXX", cmd[512], out[64];
 	assert_non_null(mkdtemp(dir));
-	snprintf(cmd, sizeof cmd, "cp " PKI "upop_sign.pem %s/acp_test_verify_sign.cer && cp " PKI "ca.cnf %s/README", dir, dir);
+	snprintf(cmd, sizeof cmd, "cp " PKI "upop_sign.pem %s/acp_test_verify_sign.cer && cp " PKI "ca.cnf %s/README"
+		" && cp " PKI "rogue.pem %s/dropped_in.cer", dir, dir, dir);
 	assert_int_equal(sh(cmd, out, sizeof out), 0);
 	msg m;
 	make_msg_ver(&m, PKI "upop_sign.key", PKI "upop_sign.pem", "order0008", UPQR_ACP_5_0_0);
-	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
-	o.cert_dir = dir;
-	upqr_verifier *v = NULL;
-	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	upqr_verifier *v = dir_verifier(dir, UPQR_ACCEPT_5_0_0, 0);
 	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_OK);
 	assert_int_equal(verify_at(v, &m, INT64_C(946684800)), UPQR_ECERT_NOTYET);
 	msg t = m;
@@ -622,19 +747,56 @@ static void test_500_cert_dir(void **state)
 	t.f[t.n - 2] = t.f[t.n - 1];
 	t.n--;
 	assert_int_equal(verify_at(v, &t, UPQR_VERIFY_NOW), UPQR_ECERT_UNKNOWN);
-	/* a 5.1.0 message needs root + middle, which this verifier lacks */
+	/* a self-signed certificate dropped into the directory does not chain */
+	msg r;
+	make_msg_ver(&r, PKI "rogue.key", PKI "rogue.pem", "order0010", UPQR_ACP_5_0_0);
+	assert_int_equal(verify_at(v, &r, UPQR_VERIFY_NOW), UPQR_ECERT_UNTRUSTED);
+	assert_non_null(strstr(upqr_verifier_last_error(v), "cert_dir certificate"));
+	/* only 5.0.0 accepted here: a 5.1.0 message is refused by version */
 	msg n;
 	make_msg(&n, PKI "upop_sign.key", PKI "upop_sign.pem", "order0009");
-	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_ECERT_UNTRUSTED);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_EUNSUPPORTED);
+	upqr_verifier_free(v);
+	/* Downgrade: with 5.1.0 and 5.0.0 trust configured, the default accepts 5.1.0 only. */
+	v = dir_verifier(dir, 0, 0);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_OK);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_EUNSUPPORTED);
+	assert_non_null(strstr(upqr_verifier_last_error(v), "5.0.0 is not accepted"));
+	upqr_verifier_free(v);
+	v = dir_verifier(dir, UPQR_ACCEPT_5_0_0 | UPQR_ACCEPT_5_1_0, 0);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_OK);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_OK);
+	upqr_verifier_free(v);
+	/* The test-environment opt-out trusts the directory as is (the rogue too). */
+	v = dir_verifier(dir, 0, 1);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_OK);
+	assert_int_equal(verify_at(v, &r, UPQR_VERIFY_NOW), UPQR_OK);
+	upqr_verifier_free(v);
+	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
+	o.cert_dir = dir;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);   /* nothing to chain to */
+	o.cert_dir_unchecked = 1;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);   /* opt-out needs test_env */
+	o.acp_versions = 4;
+	o.test_env = 1;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);
+	/* a version-1 options struct (no acp_versions) still works */
+	o.version = 1;
+	o.root_cert_path = PKI "root.pem";
+	o.middle_cert_path = PKI "middle.pem";
+	o.cert_dir = NULL;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	assert_int_equal(verify_at(v, &n, UPQR_VERIFY_NOW), UPQR_OK);
 	upqr_verifier_free(v);
 	/* and a 5.1.0-only verifier knows no certId */
 	v = sim_verifier(0);
-	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_ECERT_UNKNOWN);
+	assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), UPQR_EUNSUPPORTED);
 	upqr_verifier_free(v);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(sh(cmd, out, sizeof out), 0);
 	msg_free(&m);
 	msg_free(&n);
+	msg_free(&r);
 }
 
 /* UnionPay's real test chain (SHA-1-signed CFCA): the case where OpenSSL 3 integrations break. */
@@ -688,6 +850,75 @@ static void test_cache_bounded(void **state)
 	upqr_verifier_free(v);
 	o.cache_size = UPQR_VERIFIER_CACHE_MAX + 1;
 	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_EINVAL);
+}
+
+/* The gateway's side: merchant requests verified by their certId (5.1.0 and 5.0.0). */
+static void test_verify_request_by_cert_id(void **state)
+{
+	(void)state;
+	upqr_verifier_options o = UPQR_VERIFIER_OPTIONS_INIT;
+	o.root_cert_path = PKI "root.pem";
+	o.middle_cert_path = PKI "middle.pem";
+	o.acp_versions = UPQR_ACCEPT_5_1_0 | UPQR_ACCEPT_5_0_0;
+	upqr_verifier *v = NULL;
+	assert_int_equal(upqr_verifier_new(&v, &o), UPQR_OK);
+	size_t len, n;
+	char *pem = slurp(PKI "merchant.pem", &len), id[64];
+	assert_int_equal(upqr_verifier_add_cert(NULL, 0, &n, v, pem, len), UPQR_EBUFSIZE);
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, v, pem, len), UPQR_OK);
+	assert_int_equal(n, strlen(id));
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, v, "junk", 4), UPQR_ECERT);
+	assert_int_equal(upqr_verifier_add_cert(id, sizeof id, &n, NULL, pem, len), UPQR_EINVAL);
+	free(pem);
+	for (int ver = 0; ver < 2; ver++) {
+		msg m;
+		/* a merchant-signed message: make_msg_ver puts certId in for 5.0.0; a request does it for 5.1.0 too */
+		make_msg_ver(&m, PKI "merchant.key", PKI "merchant.pem", "order0100", UPQR_ACP_5_0_0);
+		assert_string_equal(m.cert_id, id);
+		m.f[0].value = ver ? "5.0.0" : "5.1.0";
+		upqr_signer *s = pem_signer(PKI "merchant.key", PKI "merchant.pem", ver ? UPQR_ACP_5_0_0 : UPQR_ACP_5_1_0);
+		assert_int_equal(upqr_signer_sign(m.sig, sizeof m.sig, &n, s, m.f, m.n - 1), UPQR_OK);
+		m.f[m.n - 1].value_len = n;
+		upqr_signer_free(s);
+		assert_int_equal(upqr_verifier_verify_request(v, m.f, m.n, UPQR_VERIFY_NOW), UPQR_OK);
+		/* upqr_verifier_verify wants signPubKeyCert for 5.1.0, and never takes a merchant key
+		 * registered for requests as UnionPay's 5.0.0 key */
+		assert_int_equal(verify_at(v, &m, UPQR_VERIFY_NOW), ver ? UPQR_ECERT_UNKNOWN : UPQR_ECERT);
+		msg t = m;
+		t.f[6].value = "order0101";
+		assert_int_equal(upqr_verifier_verify_request(v, t.f, t.n, UPQR_VERIFY_NOW), UPQR_ESIG_DIGEST);
+		t = m;
+		t.f[t.n - 2].value = "999";
+		t.f[t.n - 2].value_len = 3;
+		assert_int_equal(upqr_verifier_verify_request(v, t.f, t.n, UPQR_VERIFY_NOW), UPQR_ECERT_UNKNOWN);
+		assert_int_equal(upqr_verifier_verify_request(v, m.f, m.n, INT64_C(946684800)), UPQR_ECERT_NOTYET);
+		msg_free(&m);
+	}
+	upqr_verifier_free(v);
+}
+
+/* An expired merchant certificate still signs, with a warning the caller can check. */
+static void test_expired_merchant_cert_warns(void **state)
+{
+	(void)state;
+	upqr_acp_field f[] = { { "version", 7, "5.1.0", 5 }, { "txnAmt", 6, "1", 1 } };
+	char sig[UPQR_ACP_SIGNATURE_MAX + 1];
+	size_t n;
+	upqr_signer *s = pem_signer(PKI "merchant.key", PKI "merchant_expired.pem", UPQR_ACP_5_1_0);
+	assert_int_equal(upqr_signer_warnings(s), 0);
+	assert_int_equal(upqr_signer_sign(sig, sizeof sig, &n, s, f, 2), UPQR_OK);
+	assert_int_equal(upqr_signer_warnings(s), UPQR_SIGNER_WARN_CERT_EXPIRED);
+	assert_non_null(strstr(upqr_signer_last_error(s), "expired"));
+	char body[4096];
+	assert_int_equal(upqr_signer_build_request(body, sizeof body, &n, s, f, 2), UPQR_OK);
+	assert_int_equal(upqr_signer_warnings(s), UPQR_SIGNER_WARN_CERT_EXPIRED);
+	upqr_signer_free(s);
+	s = pem_signer(PKI "merchant.key", PKI "merchant.pem", UPQR_ACP_5_1_0);
+	assert_int_equal(upqr_signer_sign(sig, sizeof sig, &n, s, f, 2), UPQR_OK);
+	assert_int_equal(upqr_signer_warnings(s), 0);
+	assert_string_equal(upqr_signer_last_error(s), "");
+	upqr_signer_free(s);
+	assert_int_equal(upqr_signer_warnings(NULL), 0);
 }
 
 /* ---- requests, encryption ----------------------------------------------- */
@@ -824,11 +1055,15 @@ int main(void)
 		cmocka_unit_test(test_self_signed_rejected),
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_common_name),
+		cmocka_unit_test(test_cert_purpose),
+		cmocka_unit_test(test_cn_strict),
 		cmocka_unit_test(test_malformed_messages),
 		cmocka_unit_test(test_500_cert_dir),
 		cmocka_unit_test(test_unionpay_test_chain),
 		cmocka_unit_test(test_cache_bounded),
+		cmocka_unit_test(test_verify_request_by_cert_id),
 		cmocka_unit_test(test_build_request),
+		cmocka_unit_test(test_expired_merchant_cert_warns),
 		cmocka_unit_test(test_encrypt_decrypt),
 		cmocka_unit_test(test_allocation_failures),
 	};

@@ -12,7 +12,8 @@
 #define GENERATE_USAGE "upqr cpm generate --profile FILE.json --atc N [--un HEX] [--amount MINOR] " \
 	"[--date YYYY-MM-DD] [--json]"
 #define VERIFY_USAGE "upqr cpm verify [--profile FILE.json] [--imk HEX|@FILE [--mk-option A|B] | " \
-	"--mk HEX|@FILE [--aes]] [--arc HEX] [--csu HEX [--pad HEX]] [--aid HEX]... [--json] BASE64|-"
+	"--mk HEX|@FILE [--aes]] [--arc HEX] [--csu HEX [--pad HEX]] [--aid HEX]... [--replay-db FILE] " \
+	"[--json] BASE64|-"
 
 static const char hexd[] = "0123456789ABCDEF";
 
@@ -133,6 +134,13 @@ static json_t *fields_json(const view *v, bool show_pan)
 	json_t *cg = json_object();
 	for (size_t i = 0; i < sizeof crypto / sizeof crypto[0]; i++)
 		set_opt(cg, crypto[i].name, field_hex(v, crypto[i].tag));
+	if (c->cvn) {
+		const upqr_emv_cvn_info *ci = upqr_emv_cvn_lookup(c->cvn);
+		char other[24];
+		snprintf(other, sizeof other, "unknown-%03X", c->cvn);
+		json_object_set_new(cg, "cvn", json_string(ci ? ci->name : other));
+		json_object_set_new(cg, "cvn_supported", json_boolean(c->cvn_supported));
+	}
 	if (json_object_size(cg))
 		json_object_set_new(f, "cryptogram", cg);
 	else
@@ -182,6 +190,13 @@ static void decode_text(const view *v)
 		printf("PAN: %s (Luhn %s)\n", c->pan_masked, c->pan_luhn_ok ? "ok" : "FAILS");
 	if (c->expiry[0])
 		printf("expiry: %s  service code: %s\n", c->expiry, c->service_code);
+	if (c->cvn) {
+		const upqr_emv_cvn_info *ci = upqr_emv_cvn_lookup(c->cvn);
+		if (ci)
+			printf("cryptogram version: %s (%s)\n", ci->name, c->cvn_supported ? "verifiable" : "not verifiable");
+		else
+			printf("cryptogram version: unknown-%03X (not verifiable)\n", c->cvn);
+	}
 	if (c->node_count)
 		print_tree(v, 0, 0);
 }
@@ -517,14 +532,14 @@ static int cpm_generate(int argc, char **argv)
 
 typedef struct verify_args {
 	decode_args d;
-	const char *imk, *mk, *arc, *csu, *pad, *profile;
+	const char *imk, *mk, *arc, *csu, *pad, *profile, *replay_db;
 	upqr_cpm_key_role role;
 	bool aes;
 } verify_args;
 
 static int parse_verify_args(verify_args *a, int argc, char **argv)
 {
-	a->role = UPQR_CPM_KEY_IMK_OPTION_A;
+	a->role = UPQR_CPM_KEY_IMK; /* the option the code's CVN names; --mk-option insists on one */
 	int rc = CLI_OK;
 	for (int i = 1; i < argc && rc == CLI_OK; i++) {
 		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -542,6 +557,8 @@ static int parse_verify_args(verify_args *a, int argc, char **argv)
 				a->mk = val;
 			else if (!strcmp(o, "--profile"))
 				a->profile = val;
+			else if (!strcmp(o, "--replay-db"))
+				a->replay_db = val;
 			else if (!strcmp(o, "--arc"))
 				a->arc = val;
 			else if (!strcmp(o, "--csu"))
@@ -572,6 +589,7 @@ static const char *verdict(int st)
 	case UPQR_EMISMATCH:
 	case UPQR_ERECORD: return "mismatch";
 	case UPQR_EUNSUPPORTED: return "unsupported";
+	case UPQR_EREPLAY: return "replay";
 	default: return "invalid";
 	}
 }
@@ -657,6 +675,32 @@ static void verify_print(int st, json_t *out, upqr_emv_key *key, const verify_ar
 	json_decref(out);
 }
 
+/* The persistent ATC guard of --replay-db; *rc is the exit code when it cannot be opened. */
+static upqr_replay_db *open_replay(const verify_args *a, int *rc)
+{
+	upqr_replay_options o = UPQR_REPLAY_OPTIONS_INIT;
+	o.path = a->replay_db;
+	upqr_replay_db *db = NULL;
+	char why[256];
+	int st = upqr_replay_db_open(&db, &o, why, sizeof why);
+	if (st != UPQR_OK) {
+		fprintf(stderr, "upqr: cpm verify: --replay-db %s: %s: %s\n", a->replay_db, upqr_status_name(st),
+			why[0] ? why : upqr_strerror(st));
+		*rc = st == UPQR_EIO || st == UPQR_ENOMEM ? CLI_IO : CLI_INVALID;
+	}
+	return db;
+}
+
+/* A matching code is accepted once: its ATC must be new for its card, across runs. */
+static int replay_guard(upqr_replay_db *db, const upqr_cpm *cpm)
+{
+	int st = upqr_replay_db_check_and_record(db, cpm);
+	if (st != UPQR_OK)
+		fprintf(stderr, "upqr: cpm verify: %s: %s\n", st == UPQR_EREPLAY ? "replay" : "replay database",
+			upqr_replay_db_last_error(db));
+	return st;
+}
+
 static int run_verify(verify_args *a, upqr_cpm *cpm)
 {
 	upqr_diag items[16];
@@ -666,10 +710,14 @@ static int run_verify(verify_args *a, upqr_cpm *cpm)
 	int st = decode_input(cpm, &a->d, &diags, &io);
 	if (io)
 		return CLI_IO;
+	int rc = CLI_OK;
+	upqr_replay_db *db = a->replay_db ? open_replay(a, &rc) : NULL;
+	if (rc != CLI_OK)
+		return rc;
 	upqr_emv_key *key = NULL;
 	gen_ctx g;
 	memset(&g, 0, sizeof g);
-	int rc = verify_key(&key, &g, a);
+	rc = verify_key(&key, &g, a);
 	if (rc == CLI_OK) {
 		upqr_cpm_cryptogram info;
 		memset(&info, 0, sizeof info);
@@ -681,11 +729,15 @@ static int run_verify(verify_args *a, upqr_cpm *cpm)
 		mismatch_json(out, st, &diags);
 		if (st == UPQR_OK || st == UPQR_EMISMATCH)
 			json_object_set_new(out, "atc", json_integer(info.atc));
+		if (st == UPQR_OK && db)
+			st = replay_guard(db, cpm);
 		if (st == UPQR_OK && !arpcs(out, a, key, cpm))
 			st = UPQR_EINVAL;
+		json_object_set_new(out, "result", json_string(verdict(st)));
 		verify_print(st, out, key, a, &diags);
 		rc = cli_exit_for(st);
 	}
+	upqr_replay_db_free(db);
 	upqr_emv_key_free(key);
 	upqr_emv_key_free(g.mk);
 	upqr_cpm_profile_doc_free(g.doc);

@@ -12,7 +12,8 @@
 #define SIGN_USAGE "upqr sign (--pfx FILE --password-file FILE | --key FILE --cert FILE) " \
 	"[--version 5.1.0|5.0.0] [--sign-method 01|11|12] [--secure-key-file FILE] < fields"
 #define VERIFY_USAGE "upqr verify [--root FILE --middle FILE] [--cert-dir DIR] [--at TIME] " \
-	"[--test-env] [--format form|response] [--secure-key-file FILE] [--json] < message"
+	"[--accept-versions 5.1.0,5.0.0] [--test-env [--cert-dir-unchecked]] [--format form|response] " \
+	"[--secure-key-file FILE] [--json] < message"
 
 /* Reads a small secret file (password, secure key); one trailing newline dropped. */
 static char *read_secret(const char *path, size_t *len)
@@ -111,6 +112,8 @@ static int sign_stdin(upqr_signer *s)
 		rc = upqr_signer_build_request(body, need + 1, &need, s, fields, count);
 	if (!code && rc == UPQR_OK && body) {
 		printf("%s\n", body);
+		if (upqr_signer_warnings(s)) /* signed all the same: the caller decides */
+			fprintf(stderr, "upqr: sign: %s\n", upqr_signer_last_error(s));
 	} else if (!code) {
 		fprintf(stderr, "upqr: sign: %s: %s\n", upqr_status_name(rc),
 			*upqr_signer_last_error(s) ? upqr_signer_last_error(s) : upqr_strerror(rc));
@@ -205,6 +208,23 @@ typedef struct verify_args {
 	const char *sk_file;
 } verify_args;
 
+/* "5.1.0", "5.0.0" or both, comma-separated -> UPQR_ACCEPT_* bits. */
+static bool parse_versions(const char *v, unsigned int *out)
+{
+	*out = 0;
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 5 && !strncmp(p, "5.1.0", 5))
+			*out |= UPQR_ACCEPT_5_1_0;
+		else if (n == 5 && !strncmp(p, "5.0.0", 5))
+			*out |= UPQR_ACCEPT_5_0_0;
+		else
+			return false;
+		p += n + (p[n] == ',');
+	}
+	return *out != 0;
+}
+
 static int parse_verify_args(int argc, char **argv, verify_args *va)
 {
 	for (int i = 1, step; i < argc; i += step) {
@@ -212,6 +232,10 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 		step = 1;
 		if (!strcmp(a, "--test-env")) {
 			va->o.test_env = 1;
+			continue;
+		}
+		if (!strcmp(a, "--cert-dir-unchecked")) {
+			va->o.cert_dir_unchecked = 1;
 			continue;
 		}
 		if (!strcmp(a, "--json")) {
@@ -229,6 +253,8 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 			va->o.cert_dir = v;
 		else if (!strcmp(a, "--secure-key-file"))
 			va->sk_file = v;
+		else if (!strcmp(a, "--accept-versions") && parse_versions(v, &va->o.acp_versions))
+			;
 		else if (!strcmp(a, "--at") && parse_time(v, &va->at))
 			;
 		else if (!strcmp(a, "--format") && (!strcmp(v, "form") || !strcmp(v, "response")))
@@ -240,6 +266,11 @@ static int parse_verify_args(int argc, char **argv, verify_args *va)
 		return cli_usage(VERIFY_USAGE, "--root and --middle go together");
 	if (!va->o.root_cert_path && !va->o.cert_dir && !va->sk_file)
 		return cli_usage(VERIFY_USAGE, "give --root/--middle, --cert-dir or --secure-key-file");
+	if (va->o.cert_dir && !va->o.root_cert_path && !va->o.cert_dir_unchecked)
+		return cli_usage(VERIFY_USAGE, "--cert-dir certificates are chained to --root/--middle "
+			"(test environment only: --test-env --cert-dir-unchecked)");
+	if (va->o.cert_dir_unchecked && !va->o.test_env)
+		return cli_usage(VERIFY_USAGE, "--cert-dir-unchecked needs --test-env");
 	return CLI_OK;
 }
 
@@ -259,20 +290,18 @@ static int parse_message(upqr_acp_field *fields, size_t *count, char *scratch, c
 	return rc;
 }
 
-/* A plain card number in a field is shown masked (first 6 / last 4), never in full. */
+/* Card numbers (by field name and by shape) are shown masked, never in full. */
 static json_t *field_value_json(const upqr_acp_field *f)
 {
-	bool digits = f->value_len >= 12 && f->value_len <= UPQR_ACP_PAN_MAX;
-	for (size_t i = 0; digits && i < f->value_len; i++)
-		digits = f->value[i] >= '0' && f->value[i] <= '9';
-	bool pan = digits && f->key_len == 5 && !memcmp(f->key, "accNo", 5);
-	if (!pan)
-		return cli_json_stringn(f->value, f->value_len);
-	char masked[UPQR_ACP_PAN_MAX + 1];
 	size_t n;
-	if (upqr_acp_mask_pan(masked, sizeof masked, &n, f->value, f->value_len) != UPQR_OK)
+	char *masked = malloc(f->value_len + 1);
+	if (!masked || upqr_acp_mask_field(masked, f->value_len + 1, &n, f) != UPQR_OK) {
+		free(masked);
 		return json_null();
-	return json_string(masked);
+	}
+	json_t *j = cli_json_stringn(masked, n);
+	free(masked);
+	return j;
 }
 
 /* {"verified", "status", "error", "fields": {key: value}} */

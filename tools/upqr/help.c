@@ -60,10 +60,12 @@ static const cli_option sign_opts[] = {
 static const cli_option verify_opts[] = {
 	{ "--root", NULL, "FILE", "UnionPay root certificate (PEM), with --middle" },
 	{ "--middle", NULL, "FILE", "UnionPay middle certificate (PEM), with --root" },
-	{ "--cert-dir", NULL, "DIR", "5.0.0 verification certificates by certId" },
+	{ "--cert-dir", NULL, "DIR", "5.0.0 verification certificates by certId (chained to --root)" },
+	{ "--accept-versions", NULL, "LIST", "5.1.0,5.0.0: message versions to accept (default 5.1.0 with --root)" },
 	{ "--secure-key-file", NULL, "FILE", "the secure key for signMethod 11 and 12" },
 	{ "--at", NULL, "TIME", "check certificates at TIME (@UNIX or YYYY-MM-DDThh:mm:ssZ)" },
 	{ "--test-env", NULL, NULL, "accept UnionPay's test-environment certificates" },
+	{ "--cert-dir-unchecked", NULL, NULL, "test environment only: trust --cert-dir unchained" },
 	{ "--format", NULL, "form|response", "the message is a form post (default) or a response" },
 	{ "--json", NULL, NULL, "print {verified, status, error, fields} as JSON" },
 	HELP_OPT, END_OPT
@@ -90,15 +92,16 @@ static const cli_option cpm_generate_opts[] = {
 static const cli_option cpm_verify_opts[] = {
 	{ "--profile", NULL, "FILE", "token profile (JSON): checks the code against the record" },
 	{ "--imk", NULL, "HEX|@FILE", "issuer master key (the card key is derived)" },
-	{ "--mk-option", NULL, "A|B", "card key derivation from --imk, default A" },
+	{ "--mk-option", NULL, "A|B", "card key derivation from --imk, default the code's CVN's (A for upqr's own)" },
 	{ "--mk", NULL, "HEX|@FILE", "the card's own master key" },
 	{ "--aes", NULL, NULL, "--mk is an AES-128 key" },
-	{ "--arc", NULL, "HEX", "also compute ARPC method 1 with this response code" },
-	{ "--csu", NULL, "HEX", "also compute ARPC method 2 with this card status update" },
+	{ "--arc", NULL, "HEX", "also compute ARPC method 1 with this response code (if the CVN uses it)" },
+	{ "--csu", NULL, "HEX", "also compute ARPC method 2 with this card status update (if the CVN uses it)" },
 	{ "--pad", NULL, "HEX", "proprietary authentication data for ARPC method 2" },
 	{ "--aid", NULL, "HEX", "a terminal AID (5..16 bytes), repeatable" },
 	{ "--unionpay", NULL, NULL, "know UnionPay's AIDs by name" },
 	{ "--show-pan", NULL, NULL, "show the card number in full (masked by default)" },
+	{ "--replay-db", NULL, "FILE", "accept each code once, across runs (SQLite file)" },
 	{ "--json", NULL, NULL, "print {result, pan, atc, diagnostics, ...} as JSON" },
 	HELP_OPT, END_OPT
 };
@@ -140,7 +143,7 @@ static const cli_command commands[] = {
 		sign_opts, "The request is read from stdin, one k=v per line; an empty request is refused.",
 		"printf 'merId=777290058110048\\ntxnAmt=100\\n' | upqr sign --key key.pem --cert cert.pem" },
 	{ "verify", NULL, cli_cmd_verify, "verify a UnionPay response or notification (on stdin)",
-		"(--root FILE --middle FILE | --cert-dir DIR | --secure-key-file FILE) [OPTIONS] < message",
+		"(--root FILE --middle FILE [--cert-dir DIR] | --secure-key-file FILE) [OPTIONS] < message",
 		verify_opts, "exit: 0 verified, 1 not verified (the status and reason are printed on stdout).",
 		"upqr verify --root root.pem --middle middle.pem --json < notification.txt" },
 	{ "cpm", NULL, cli_cmd_cpm, "consumer-presented codes: decode, generate, verify",
@@ -153,7 +156,7 @@ static const cli_command commands[] = {
 	{ "cpm", "verify", NULL, "check a code's ARQC (and its token record)",
 		"(--imk KEY | --mk KEY | --profile FILE) [OPTIONS] PAYLOAD", cpm_verify_opts,
 		INPUT_NOTE "\nKEY is 32 hex digits or @FILE holding them.\n"
-		"exit: 0 match, 1 mismatch, invalid or unsupported.",
+		"exit: 0 match, 1 mismatch, invalid, unsupported or (--replay-db) a replay.",
 		"upqr cpm verify --profile token.json @code.txt" },
 	{ "scan", NULL, cli_cmd_scan, "read QR payment codes from PNG/JPEG images",
 		"[OPTIONS] IMAGE...", scan_opts,

@@ -2,7 +2,7 @@ package dev.upqr;
 
 import java.util.List;
 
-/** ACP message signatures and certificates (ESIG_*, ECERT*, EPASSWORD). */
+/** ACP message signatures and certificates (ESIG_*, ECERT*, EPASSWORD, EAMBIGUOUS: -60..-79). */
 public class MessageSecurityException extends UpqrException {
     private static final long serialVersionUID = 1L;
 

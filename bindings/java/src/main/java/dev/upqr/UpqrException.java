@@ -13,7 +13,7 @@ import java.util.List;
  * <li>{@link InvalidInputException} - the input breaks the rules (and {@link ChecksumException})</li>
  * <li>{@link CryptoException} - keys, cryptograms, replays, token records</li>
  * <li>{@link ImageException} - images and QR symbols</li>
- * <li>{@link MessageSecurityException} - ACP signatures and certificates</li>
+ * <li>{@link MessageSecurityException} - ACP signatures and certificates (-60..-79)</li>
  * <li>{@link NetworkException} - network and acquirer</li>
  * </ul>
  * Other statuses (bad argument, out of memory, I/O, unsupported) are plain
@@ -53,6 +53,8 @@ public class UpqrException extends RuntimeException {
     public static final int ECERT_UNKNOWN = -66;
     public static final int EPASSWORD = -67;
     public static final int ECERT = -68;
+    public static final int EAMBIGUOUS = -69;
+    public static final int ECERT_PURPOSE = -70;
 
     private final int status;
     private final String statusName;
@@ -96,7 +98,7 @@ public class UpqrException extends RuntimeException {
         if (status <= EIMAGE && status >= ENOSYMBOL) {
             return new ImageException(status, message, diags);
         }
-        if (status <= ESIG_MISSING && status >= ECERT) {
+        if (status <= ESIG_MISSING && status >= -79) {
             return new MessageSecurityException(status, message, diags);
         }
         if (status <= -80 && status >= -99) {

@@ -76,7 +76,7 @@ class SignTest {
     void knownAnswerSignMethod11() throws Exception {
         byte[] key = "88888888".getBytes(StandardCharsets.US_ASCII);
         List<Acp.Field> f = fields("version", "5.1.0", "signMethod", "11", "orderId", "20240101abc",
-                "memo", "a&b=c 成");
+                "memo", "{a&b=c 成}");
         String want = hex("SHA-256", (stringToSign(f) + "&" + hex("SHA-256", key)).getBytes(StandardCharsets.UTF_8));
         assertEquals(stringToSign(f), Acp.stringToSign(f));
         try (Signer s = Signer.open(new Signer.Options().signMethod(Acp.SignMethod.SHA256).secureKey(key))) {
@@ -126,7 +126,7 @@ class SignTest {
     private static void knownAnswerRsa(Acp.Version v, String digest, String alg) throws Exception {
         try (Signer s = pemSigner("merchant.key", "merchant.pem", v)) {
             List<Acp.Field> f = fields("version", v == Acp.Version.V5_0_0 ? "5.0.0" : "5.1.0", "txnAmt", "100",
-                    "backUrl", "https://m.example/n?a=1&b=2", "certId", s.certId(), "memo", "成 +/",
+                    "backUrl", "https://m.example/n?a=1", "certId", s.certId(), "memo", "成 +/",
                     "accNo", "x", "accessType", "0");
             Signature rsa = Signature.getInstance(alg);
             rsa.initSign(pkcs8(TestFiles.pki("merchant.key")));
@@ -229,6 +229,12 @@ class SignTest {
             assertEquals(UpqrException.EINVALID, empty.status());
             UpqrException enc = assertThrows(UpqrException.class, () -> s.encrypt(new byte[] {1}));
             assertEquals(UpqrException.ECERT_UNKNOWN, enc.status());
+        }
+        // a value with '&' outside one {...} group could stand for another field set
+        try (Signer s = Signer.open(new Signer.Options().signMethod(Acp.SignMethod.SHA256).secureKey(new byte[8]))) {
+            MessageSecurityException amb = assertThrows(MessageSecurityException.class,
+                    () -> s.sign(fields("version", "5.1.0", "signMethod", "11", "memo", "a&b=c")));
+            assertEquals(UpqrException.EAMBIGUOUS, amb.status());
         }
         assertEquals(List.of(new Acp.Field("a", "b c")), Acp.parseForm("a=b+c"));
         assertEquals("a=%E6%88%90%20", Acp.formEncode(fields("a", "成 ")));

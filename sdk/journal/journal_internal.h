@@ -1,0 +1,112 @@
+/*
+ * journal_internal.h - the journal's backend interface. journal.c owns the
+ * public API: it checks arguments, keeps the handle, reads the clock, and
+ * holds the rules (legal transitions, claims, the effects of a void, refund
+ * or reversal on its original) as pure functions on records. A backend owns
+ * storage only: it runs each operation as one database transaction, reads
+ * the rows it needs inside it, asks the rules, and writes the result. So a
+ * second store (PostgreSQL) is one more upqr__journal_ops table and no
+ * change to the client or to the rules.
+ */
+#ifndef UPQR_JOURNAL_INTERNAL_H
+#define UPQR_JOURNAL_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "core/core_internal.h"
+#include "upqr/journal.h"
+
+#define UPQR__JOURNAL_MAGIC 0x4a524e4cu  /* "JRNL" */
+/* Schema version written by this library (PRAGMA user_version for SQLite). */
+#define UPQR__JOURNAL_SCHEMA 1
+
+typedef struct upqr__journal_ops upqr__journal_ops;
+
+struct upqr_journal {
+	uint32_t magic;
+	const upqr__journal_ops *ops;
+	void *impl;                               /* the backend's state */
+	char owner[UPQR_JOURNAL_OWNER_MAX + 1];
+	int64_t lease_ms;
+	unsigned int busy_timeout_ms;
+	int64_t (*clock_ms)(void *user);
+	void *clock_user;
+	char err[UPQR__ERR_MAX];
+};
+
+/*
+ * One backend. Every operation but open/close is one transaction that
+ * commits durably before it returns UPQR_OK and changes nothing otherwise.
+ * `now` is the handle's clock (ms). Errors go to j->err via upqr__set_error.
+ */
+struct upqr__journal_ops {
+	const char *name;
+	/* Opens location (create a new store if allowed), checks and migrates
+	 * the schema without touching a store it does not recognise. */
+	int (*open)(upqr_journal *j, const char *location, bool create);
+	void (*close)(upqr_journal *j);
+	/* Validated order in; checks duplicates, the original and the refund
+	 * guard inside the transaction (upqr__journal_check_child). */
+	int (*begin)(upqr_journal *j, const upqr_journal_order *o, int64_t now,
+			upqr_journal_record *out);
+	/* to == 0: note an attempt (upqr_journal_note_attempt); else a transition.
+	 * Both through upqr__journal_plan_update. */
+	int (*update)(upqr_journal *j, int64_t id, upqr_journal_state to,
+			const upqr_journal_update *u, int64_t now, upqr_journal_record *out);
+	/* id > 0: by id; else by mer_id + order_id + kind (upqr_journal_find's rule). */
+	int (*find)(upqr_journal *j, int64_t id, const char *mer_id, const char *order_id,
+			upqr_journal_kind kind, upqr_journal_record *out);
+	/* claim == false: read-only listing; true: take lapsed leases. */
+	int (*unfinished)(upqr_journal *j, bool claim, int64_t now,
+			upqr_journal_record *out, size_t cap, size_t *count);
+	int (*release)(upqr_journal *j, int64_t id, int64_t now);
+	int (*book_notification)(upqr_journal *j, const upqr_journal_notification *n,
+			int64_t now, int *is_new, upqr_journal_record *out);
+};
+
+extern const upqr__journal_ops upqr__journal_sqlite_ops;
+
+/* ---- the rules, shared by every backend (journal_rules.c) --------------- */
+
+/*
+ * Checks that a new child operation (VOID, REFUND, REVERSAL) may start from
+ * its original `orig`; `outstanding` is the sum of the amounts of the
+ * original's REFUNDs and VOIDs that are not FAILED (the backend computes it
+ * inside the transaction); `reversal` the state of its reversal (0: none). Fills
+ * the child's copied fields (orig_*, and for a reversal order_id, txn_time,
+ * currency, amount) into *rec. Returns UPQR_OK or sets j->err and returns
+ * UPQR_ESTATE / UPQR_EOVERREFUND / UPQR_EDUPLICATE.
+ */
+int upqr__journal_check_child(upqr_journal *j, upqr_journal_record *rec,
+		const upqr_journal_record *orig, int64_t outstanding, upqr_journal_state reversal);
+
+/*
+ * Builds the record a new order starts as (PENDING, owned by j, leased).
+ */
+void upqr__journal_new_record(upqr_journal *j, upqr_journal_record *rec,
+		const upqr_journal_order *o, int64_t now);
+
+/*
+ * Applies a transition (to != 0) or a noted attempt (to == 0) to *rec, read
+ * inside the transaction: claim check, legality, queryId consistency, fields,
+ * lease. Sets *changed when the state moved. Errors set j->err.
+ */
+int upqr__journal_plan_update(upqr_journal *j, upqr_journal_record *rec,
+		upqr_journal_state to, const upqr_journal_update *u, bool ignore_claim,
+		int64_t now, bool *changed);
+
+/*
+ * The effect of child reaching SUCCESS on its original *orig (VOIDED,
+ * refunded_total/REFUNDED, REVERSED). Sets *changed when orig must be written.
+ */
+int upqr__journal_apply_child_success(upqr_journal *j, upqr_journal_record *orig,
+		const upqr_journal_record *child, int64_t now, bool *changed);
+
+/* Name <-> value for storage; 0 when the name is unknown. */
+upqr_journal_kind upqr__journal_kind_parse(const char *name);
+upqr_journal_state upqr__journal_state_parse(const char *name);
+
+/* Copies src into dst[cap] (cap includes the NUL), cut at a UTF-8 boundary. */
+void upqr__journal_copy_text(char *dst, size_t cap, const char *src);
+
+#endif /* UPQR_JOURNAL_INTERNAL_H */
