@@ -291,7 +291,7 @@ benches: $(BENCH_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory all tests benches java
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all tests
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all tests java
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@$(MAKE) --no-print-directory clang-build
 	@$(MAKE) --no-print-directory headers-check

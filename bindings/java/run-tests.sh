@@ -7,6 +7,13 @@
 # plus one line for -Xcheck:jni: any JNI warning in the JVM's output fails it.
 # Exit status 0 only when nothing failed. Run from the repository root after
 # `make java pki`; UPQR_BUILD picks the build directory (default build).
+#
+# With UPQR_JAVA_SAN=asan (a `make BUILD=build/asan SAN=asan java` build) the
+# JVM runs with the compiler's ASan and UBSan runtimes preloaded (the JVM
+# itself is not instrumented, so they must come first); any sanitizer report
+# fails the suite. ASan's quarantine is off so that freed memory is returned
+# and the native-memory test still measures leaks; LSan is off because it
+# cannot tell the JVM's own allocations from leaks.
 set -u
 build=${UPQR_BUILD:-build}
 junit=${JUNIT_JAR:-/usr/share/java/junit-platform-console-standalone.jar}
@@ -21,9 +28,24 @@ if [ ! -f "$build/java/upqr.jar" ] || [ ! -f "$build/java/.test-classes" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+preload=""
+if [ "${UPQR_JAVA_SAN:-}" = asan ]; then
+	cc=${CC:-cc}
+	preload="$($cc -print-file-name=libasan.so) $($cc -print-file-name=libubsan.so)"
+fi
+# jvm ARGS... - runs java, with the sanitizer runtimes for an ASan build (only the JVM gets them).
+jvm() {
+	if [ -n "$preload" ]; then
+		LD_PRELOAD="$preload" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:use_sigaltstack=0:quarantine_size_mb=0 \
+			"$java" "$@"
+	else
+		"$java" "$@"
+	fi
+}
 # A fixed, pre-touched heap keeps the native-memory test's VmRSS readings
 # free of Java heap growth.
-"$java" -Xcheck:jni -Xms96m -Xmx96m -XX:+AlwaysPreTouch -Dupqr.root=. \
+jvm -Xcheck:jni -Xms96m -Xmx96m -XX:+AlwaysPreTouch -Dupqr.root=. \
 	-Djava.library.path="$build/lib" \
 	-jar "$junit" --disable-banner --details=none \
 	--class-path "$build/java/upqr.jar:$build/java/test-classes" \
@@ -73,7 +95,7 @@ quick "found" test -s "$tmp/quick/Quickstart.java"
 quick "compiles" javac -encoding UTF-8 -Xlint:all -Werror -cp "$build/java/upqr.jar" -d "$tmp/quick" \
 	"$tmp/quick/Quickstart.java"
 here=$(pwd)
-(cd "$tmp/quick" && "$java" -Xcheck:jni -Dsun.stdout.encoding=UTF-8 -Djava.library.path="$here/$build/lib" \
+(cd "$tmp/quick" && jvm -Xcheck:jni -Dsun.stdout.encoding=UTF-8 -Djava.library.path="$here/$build/lib" \
 	-cp "$here/$build/java/upqr.jar:." Quickstart) >"$tmp/quick/run.out" 2>&1
 quick "runs" test $? -eq 0
 quick "decodes" grep -qx 'NOODLE BAR: 12850 minor units of HKD' "$tmp/quick/run.out"
@@ -96,6 +118,13 @@ else
 	unzip -Z1 "$tmp/upqr.aar" 2>&1 | sed 's/^/#   /'
 	rc=1
 fi
+
+if grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$tmp/out"; then
+	echo "not ok - sanitizers reported problems"
+	grep -A12 -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$tmp/out" | head -40 | sed 's/^/#   /'
+	exit 1
+fi
+[ -n "${UPQR_JAVA_SAN:-}" ] && echo "ok - no sanitizer reports ($UPQR_JAVA_SAN)"
 
 # -Xcheck:jni reports as "WARNING in native method" / "FATAL ERROR in native method".
 if grep -q -i -e 'WARNING in native method' -e 'ERROR in native method' -e 'JNI local refs' "$tmp/out"; then
