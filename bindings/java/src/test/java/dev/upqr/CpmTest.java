@@ -120,6 +120,33 @@ class CpmTest {
     }
 
     @Test
+    void verifyRefusesBadInputAndForeignRecords() {
+        String json = TestFiles.read(TestFiles.data("cpm-profile.json"));
+        try (CpmProfile p = profile(); EmvKey mk = p.key();
+                CpmProfile other = CpmProfile.parse(json.replace("\"label\": \"UnionPay Debit\"",
+                        "\"label\": \"Other Label\""))) {
+            String text = Cpm.generate(mk, p, 7, txn()).text();
+            // the ARQC alone does not cover the label; the token record does
+            assertEquals(8, Cpm.verify(mk, Cpm.KeyRole.ICC_MK, text).atc());
+            CryptoException rec = assertThrows(CryptoException.class,
+                    () -> Cpm.verifyToken(mk, Cpm.KeyRole.ICC_MK, other, text));
+            assertEquals(UpqrException.ERECORD, rec.status());
+            assertTrue(rec.diagnostics().stream().anyMatch(d -> d.code().equals("record_mismatch")
+                    && d.path().equals("61.50")), rec.diagnostics().toString());
+            InvalidInputException bad = assertThrows(InvalidInputException.class,
+                    () -> Cpm.verify(mk, Cpm.KeyRole.ICC_MK, "not base64"));
+            assertEquals(UpqrException.EBASE64, bad.status());
+            assertThrows(InvalidInputException.class, () -> Cpm.verifyToken(mk, Cpm.KeyRole.ICC_MK, p, "hQ=="));
+            // option B needs a TDES issuer key: an AES key is refused
+            try (EmvKey aes = EmvKey.of(EmvKey.Type.AES128, new byte[16])) {
+                CryptoException k = assertThrows(CryptoException.class,
+                        () -> Cpm.verify(aes, Cpm.KeyRole.IMK_OPTION_B, text));
+                assertEquals(UpqrException.EKEY, k.status());
+            }
+        }
+    }
+
+    @Test
     void keyCheckValue() {
         // KCV of the all-zero double-length DES key: 8CA64D
         try (EmvKey k = EmvKey.of(EmvKey.Type.TDES, new byte[16])) {
