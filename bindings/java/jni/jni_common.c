@@ -23,13 +23,13 @@ void jb_free(jblob *b)
 	jb_init(b);
 }
 
-static int jb_reserve(jblob *b, size_t more)
+int jb_grow(jblob *b, size_t more)
 {
 	if (b->oom)
 		return -1;
 	if (b->cap - b->len >= more)
 		return 0;
-	size_t cap = b->cap ? b->cap : 256;
+	size_t cap = b->cap ? b->cap : 2048;
 	while (cap - b->len < more) {
 		if (cap > SIZE_MAX / 2) {
 			b->oom = 1;
@@ -55,7 +55,7 @@ static int jb_reserve(jblob *b, size_t more)
 
 static void jb_be(jblob *b, uint64_t v, int bytes)
 {
-	if (jb_reserve(b, (size_t)bytes) != 0)
+	if (jb_grow(b, (size_t)bytes) != 0)
 		return;
 	for (int i = bytes - 1; i >= 0; i--)
 		b->p[b->len++] = (uint8_t)(v >> (8 * i));
@@ -66,16 +66,6 @@ void jb_u8(jblob *b, unsigned int v)
 	jb_be(b, v & 0xFFu, 1);
 }
 
-void jb_i32(jblob *b, int32_t v)
-{
-	jb_be(b, (uint32_t)v, 4);
-}
-
-void jb_i64(jblob *b, int64_t v)
-{
-	jb_be(b, (uint64_t)v, 8);
-}
-
 void jb_bytes(jblob *b, const void *data, size_t len)
 {
 	if (!data || len > 0x7FFFFFFFu) {
@@ -83,7 +73,7 @@ void jb_bytes(jblob *b, const void *data, size_t len)
 		return;
 	}
 	jb_be(b, len, 4);
-	if (len && jb_reserve(b, len) == 0) {
+	if (len && jb_grow(b, len) == 0) {
 		memcpy(b->p + b->len, data, len);
 		b->len += len;
 	}

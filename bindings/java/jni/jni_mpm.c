@@ -15,7 +15,7 @@ static const upqr_mpm_profile *profile_of(jint id)
 	return id == 1 ? upqr_mpm_profile_unionpay() : upqr_mpm_profile_emvco();
 }
 
-static void view(jblob *b, const upqr_mpm_payload *p, const char *ptr, size_t len)
+static inline void view(jblob *b, const upqr_mpm_payload *p, const char *ptr, size_t len)
 {
 	if (!ptr) {
 		jb_i32(b, -1);
@@ -70,6 +70,8 @@ static void put_numbers(jblob *b, const upqr_mpm_payload *p)
 
 static void put_objects(jblob *b, const upqr_mpm_payload *p, const upqr_mpm_object *o, size_t n)
 {
+	if (jb_grow(b, 4 + 28 * n) != 0) /* one allocation for the whole table */
+		return;
 	jb_i32(b, (int32_t)n);
 	for (size_t i = 0; i < n; i++) {
 		jb_i32(b, o[i].id);

@@ -42,9 +42,29 @@ typedef struct jblob {
 
 void jb_init(jblob *b);
 void jb_free(jblob *b);
+/* Makes room for `more` bytes; -1 (and b->oom set) when memory runs out. */
+int jb_grow(jblob *b, size_t more);
 void jb_u8(jblob *b, unsigned int v);
-void jb_i32(jblob *b, int32_t v);
-void jb_i64(jblob *b, int64_t v);
+
+/* Inline: an MPM decode writes a few hundred of these, the hot path of the binding. */
+static inline void jb_i32(jblob *b, int32_t v)
+{
+	if (b->cap - b->len < 4 && jb_grow(b, 4) != 0)
+		return;
+	uint8_t *p = b->p + b->len;
+	uint32_t u = (uint32_t)v;
+	p[0] = (uint8_t)(u >> 24);
+	p[1] = (uint8_t)(u >> 16);
+	p[2] = (uint8_t)(u >> 8);
+	p[3] = (uint8_t)u;
+	b->len += 4;
+}
+
+static inline void jb_i64(jblob *b, int64_t v)
+{
+	jb_i32(b, (int32_t)(uint32_t)((uint64_t)v >> 32));
+	jb_i32(b, (int32_t)(uint32_t)(uint64_t)v);
+}
 void jb_bytes(jblob *b, const void *data, size_t len);
 /* A NUL-terminated string, or null for NULL. */
 void jb_str(jblob *b, const char *s);

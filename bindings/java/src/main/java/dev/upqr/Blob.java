@@ -17,6 +17,21 @@ final class Blob {
     final List<Diagnostic> diagnostics;
     final int dropped;
 
+    /** A cursor at byte `at` of a blob whose head was read already (no head of its own). */
+    private Blob(byte[] data, int at) {
+        b = data;
+        this.at = at;
+        status = 0;
+        message = null;
+        diagnostics = Collections.emptyList();
+        dropped = 0;
+    }
+
+    /** A new cursor over the same bytes, from the current position (for reading a part later). */
+    Blob cursor() {
+        return new Blob(b, at);
+    }
+
     Blob(byte[] data) {
         b = data;
         status = i32();

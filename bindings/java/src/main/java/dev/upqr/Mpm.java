@@ -146,9 +146,10 @@ public final class Mpm {
         private final long[] nums;
         private final String currencyAlpha;
         private final int[] views;
-        private final List<Account> accounts;
-        private final int[] objects;
-        private final int[] subs;
+        private final Blob tail;
+        private List<Account> accounts;
+        private int[] objects;
+        private int[] subs;
 
         Payload(byte[] input, Blob b) {
             this.input = input;
@@ -165,6 +166,15 @@ public final class Mpm {
             for (int i = 0; i < views.length; i++) {
                 views[i] = b.i32();
             }
+            tail = b.cursor();
+        }
+
+        /** Accounts and the object tree, read from the blob when first asked for. */
+        private synchronized void readTree() {
+            if (accounts != null) {
+                return;
+            }
+            Blob b = tail;
             int n = b.i32();
             List<Account> acc = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -173,9 +183,9 @@ public final class Mpm {
                 int vo = b.i32(), vl = b.i32(), go = b.i32(), gl = b.i32();
                 acc.add(new Account(id, net, text(vo, vl), text(go, gl)));
             }
-            accounts = Collections.unmodifiableList(acc);
             objects = readObjects(b);
             subs = readObjects(b);
+            accounts = Collections.unmodifiableList(acc);
         }
 
         private static int[] readObjects(Blob b) {
@@ -244,6 +254,7 @@ public final class Mpm {
         }
 
         public List<Account> accounts() {
+            readTree();
             return accounts;
         }
 
@@ -391,6 +402,7 @@ public final class Mpm {
 
         /** The root data objects in payload order, with their children. */
         public List<DataObject> objects() {
+            readTree();
             List<DataObject> out = new ArrayList<>(objects.length / 7);
             for (int i = 0; i < objects.length; i += 7) {
                 out.add(object(objects, i));
