@@ -1,10 +1,15 @@
 # upqr - UnionPay-standard EMV QR payments SDK.
 #
-#   make            library (build/lib), CLI (build/bin/upqr)
-#   make check      unit + CLI tests, again under ASan+UBSan, valgrind, a
+#   make            libraries (build/lib: libupqr, and libupqr-core, the parsers
+#                   alone), CLI (build/bin/upqr)
+#   make check      unit + CLI tests, the Swift binding's XCTests (when swift is
+#                   installed), again under ASan+UBSan, valgrind, a
 #                   clang -Werror build and a fuzz smoke; last line
 #                   "N passed, N failed, N skipped"
+#   make soak       the acquirer's crash-recovery and thread tests and the PostgreSQL
+#                   journal's fleet test (4 x 250 orders) at full size
 #   make bench      benchmarks -> build/bench/results.json
+#   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
 #   make java       Java binding: build/java/upqr.jar, build/lib/libupqr_jni.so and the
 #                   JUnit 5 test classes (JDK 17 and Debian's junit5)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
@@ -34,13 +39,20 @@ SOMAJOR := 0
 
 # Libraries the SDK links against (pkg-config names); recursive so that
 # pkg-config runs after `make deps` has installed them.
-LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3
+LIB_PKGS  = libqrencode zbar libpng libjpeg openssl sqlite3 libcurl libpq
+# libupqr-core: sdk/core, sdk/mpm and sdk/cpm only (MPM, BER-TLV, CPM decode,
+# generation and verification), for wallets and servers that must not pull in
+# ZBar, libqrencode, libpng/jpeg, SQLite, libcurl or libpq. The CPM cryptography
+# needs OpenSSL's libcrypto, nothing else.
+CORE_DIRS = core mpm cpm
+CORE_PKGS = libcrypto
 CLI_PKGS  = jansson
 TEST_PKGS = cmocka
 # The simulator (sim/, build/bin/upqr-sim) only; the library never links these.
 SIM_PKGS  = libmicrohttpd sqlite3 libcurl jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) $(CLI_PKGS) $(TEST_PKGS))
 LIB_LIBS   = $(shell pkg-config --libs $(LIB_PKGS)) -lm
+CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS))
 CLI_LIBS   = $(shell pkg-config --libs $(CLI_PKGS))
 TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS))
 SIM_CFLAGS = $(shell pkg-config --cflags $(SIM_PKGS))
@@ -84,7 +96,7 @@ TEST_SRCS  := $(wildcard tests/unit/test_*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
-SAMPLE_SRCS := $(wildcard samples/*.c)
+SAMPLE_SRCS := $(filter-out samples/sample.c,$(wildcard samples/*.c))
 SIM_SRCS   := $(filter-out sim/main.c,$(wildcard sim/*.c))
 
 # Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
@@ -95,6 +107,7 @@ ifeq ($(shell pkg-config --exists zxing 2>/dev/null && command -v $(CXX) >/dev/n
 endif
 
 SDK_OBJS   := $(SDK_SRCS:%.c=$(BUILD)/obj/%.o)
+CORE_OBJS  := $(filter $(CORE_DIRS:%=$(BUILD)/obj/sdk/%/%),$(SDK_OBJS))
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -108,9 +121,13 @@ SHARED_REAL := $(BUILD)/lib/libupqr.so.$(VERSION)
 SHARED_SO  := $(BUILD)/lib/libupqr.so.$(SOMAJOR)
 SHARED_LIB := $(BUILD)/lib/libupqr.so
 CLI_BIN    := $(BUILD)/bin/upqr
+CORE_STATIC := $(BUILD)/lib/libupqr-core.a
+CORE_REAL  := $(BUILD)/lib/libupqr-core.so.$(VERSION)
+CORE_SO    := $(BUILD)/lib/libupqr-core.so.$(SOMAJOR)
+CORE_SHARED := $(BUILD)/lib/libupqr-core.so
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: benches samples all deps lib cli sim pki tests check bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check java java-test
+.PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check java java-test
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -120,7 +137,7 @@ all: deps lib cli sim pki samples
 deps:
 	@sh scripts/deps.sh
 
-lib: $(STATIC_LIB) $(SHARED_LIB)
+lib: $(STATIC_LIB) $(SHARED_LIB) $(CORE_STATIC) $(CORE_SHARED)
 cli: $(CLI_BIN)
 sim: $(SIM_BIN)
 tests: $(TEST_BINS)
@@ -181,6 +198,24 @@ $(SHARED_SO): $(SHARED_REAL)
 $(SHARED_LIB): $(SHARED_SO)
 	$(Q)ln -sf $(notdir $<) $@
 
+# The core library: the same objects, linked against libcrypto alone
+# (--no-undefined: a parser that reached into qr/scan/sign fails here).
+$(CORE_STATIC): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(CORE_REAL): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -Wl,-soname,libupqr-core.so.$(SOMAJOR) -Wl,--no-undefined $(LDFLAGS_ALL) $(LDFLAGS) \
+		-o $@ $^ $(CORE_LIBS)
+
+$(CORE_SO): $(CORE_REAL)
+	$(Q)ln -sf $(notdir $<) $@
+
+$(CORE_SHARED): $(CORE_SO)
+	$(Q)ln -sf $(notdir $<) $@
+
 $(CLI_BIN): $(CLI_OBJS) $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(SHARED_LIB) $(PUBLIC_RPATH) $(CLI_LIBS)
@@ -198,9 +233,11 @@ $(BUILD)/bench/bench_sim: $(BUILD)/obj/bench/bench_sim.o $(SIM_OBJS) $(STATIC_LI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(SIM_LIBS) $(LIB_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(TEST_CXX_OBJS) $(STATIC_LIB)
+# Benches may drive the simulator (tests/support/simctl.c).
+BENCH_SUPPORT := $(BUILD)/obj/tests/support/simctl.o
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT) $(TEST_CXX_OBJS) $(STATIC_LIB) $(LIB_LIBS) $(TEST_CXX_LIBS)
 
 # The simulator's handler, fuzzed without a socket: links the sim objects and their libraries.
 $(BUILD)/fuzzers/fuzz_sim_request: $(BUILD)/obj/tests/fuzz/fuzz_sim_request.o $(SIM_OBJS) $(STATIC_LIB)
@@ -213,12 +250,16 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/tests/fuzz/%.o $(STATIC_LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
-# Samples use the public API only, like the CLI.
-$(BUILD)/samples/%: samples/%.c $(SHARED_LIB)
+# Samples use the public API only, like the CLI, plus their shared plumbing
+# (samples/sample.c: client from the environment, notification receiver) on
+# libmicrohttpd and libcurl.
+SAMPLE_PKGS := libmicrohttpd libcurl
+$(BUILD)/samples/%: samples/%.c samples/sample.c samples/sample.h $(SHARED_LIB)
 	@mkdir -p $(dir $@)
 	$(SAY) CC $<
-	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(CFLAGS_ALL) $(CFLAGS) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< \
-		$(SHARED_LIB) $(PUBLIC_RPATH)
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) $(shell pkg-config --cflags $(SAMPLE_PKGS)) $(CFLAGS_ALL) $(CFLAGS) \
+		$(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< samples/sample.c $(SHARED_LIB) $(PUBLIC_RPATH) \
+		$(shell pkg-config --libs $(SAMPLE_PKGS)) -lpthread
 
 samples: $(SAMPLE_BINS)
 
@@ -309,7 +350,19 @@ fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzzers
 
+# The Swift binding's XCTest suite alone (tests/run.sh runs it in `make check`).
+swift-test: lib pki sim
+	@sh bindings/swift/test.sh $(BUILD)
+
 # ---- bench, demo ---------------------------------------------------------
+
+# The acquirer's crash and thread tests at full size (200 orders killed at
+# random, 4 threads x 250 orders); the normal suite runs 40 and 4 x 25.
+# The PostgreSQL fleet test (4 processes x 250 orders, kill -9, recovery; the
+# suite runs 4 x 25) starts and stops its own server unless UPQR_PG_URL names one.
+soak: all tests
+	@UPQR_SOAK=1 UPQR_BUILD=$(BUILD) $(BUILD)/tests/test_acquirer_sim
+	@UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover $(BUILD)/tests/test_journal_pg
 
 bench: all $(BENCH_BINS) java
 	@sh bench/run.sh $(BUILD)
@@ -330,6 +383,8 @@ PC_LIBDIR  = $${pcfiledir}/$(shell realpath -m --relative-to=$(LIBDIR)/pkgconfig
 INSTALLED  = $(PREFIX)/include/upqr.h $(HEADERS:%=$(PREFIX)/include/upqr/%) \
 	$(LIBDIR)/libupqr.a $(LIBDIR)/libupqr.so.$(VERSION) $(LIBDIR)/libupqr.so.$(SOMAJOR) \
 	$(LIBDIR)/libupqr.so $(LIBDIR)/pkgconfig/upqr.pc $(PREFIX)/bin/upqr \
+	$(LIBDIR)/libupqr-core.a $(LIBDIR)/libupqr-core.so.$(VERSION) $(LIBDIR)/libupqr-core.so.$(SOMAJOR) \
+	$(LIBDIR)/libupqr-core.so $(LIBDIR)/pkgconfig/upqr-core.pc \
 	$(MANDIR)/man1/upqr.1 $(BASHCOMPDIR)/upqr
 
 install: all
@@ -341,11 +396,17 @@ install: all
 	install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
 	ln -sf libupqr.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libupqr.so.$(SOMAJOR)
 	ln -sf libupqr.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libupqr.so
+	install -m 644 $(CORE_STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(CORE_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf libupqr-core.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libupqr-core.so.$(SOMAJOR)
+	ln -sf libupqr-core.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libupqr-core.so
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 docs/upqr.1 $(DESTDIR)$(MANDIR)/man1/upqr.1
 	install -m 644 tools/upqr/upqr.bash $(DESTDIR)$(BASHCOMPDIR)/upqr
 	sed -e 's|@PREFIX@|$(PC_PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@REQUIRES@|$(LIB_PKGS)|' upqr.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/upqr.pc
+	sed -e 's|@PREFIX@|$(PC_PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@REQUIRES@|$(CORE_PKGS)|' upqr-core.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/upqr-core.pc
 
 # Removes the files install wrote, and include/upqr if that leaves it empty;
 # shared folders (bin, lib, man1 ...) stay.

@@ -117,7 +117,8 @@ static void setup_gen(gen_state *g, const upqr_emv_cvn_info *c)
 {
 	memset(g, 0, sizeof *g);
 	g->cvn = c;
-	upqr_cpm_profile_init(&g->p, UPQR_CPM_PROFILE_VERSION);
+	if (upqr_cpm_profile_init(&g->p, UPQR_CPM_PROFILE_VERSION) != UPQR_OK)
+		die("profile init failed");
 	unsigned int scheme = UPQR_EMV_CVN_SCHEME(c->id);
 	g->p.aid = scheme == UPQR_EMV_SCHEME_VISA ? visa_aid : scheme == UPQR_EMV_SCHEME_MASTERCARD ? mc_aid : aid;
 	g->p.aid_len = scheme == UPQR_EMV_SCHEME_VISA ? sizeof visa_aid
@@ -126,7 +127,8 @@ static void setup_gen(gen_state *g, const upqr_emv_cvn_info *c)
 	g->p.expiry = "3012";
 	g->p.psn = 0;
 	g->p.cvn = c->id;
-	upqr_cpm_txn_init(&g->t, UPQR_CPM_TXN_VERSION);
+	if (upqr_cpm_txn_init(&g->t, UPQR_CPM_TXN_VERSION) != UPQR_OK)
+		die("txn init failed");
 	g->t.amount = 12345;
 	g->t.un_set = 1;
 	memcpy(g->t.un, "\x11\x22\x33\x44", 4);

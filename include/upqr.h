@@ -16,5 +16,6 @@
 #include "upqr/scan.h"
 #include "upqr/journal.h"
 #include "upqr/replay.h"
+#include "upqr/acquirer.h"
 
 #endif /* UPQR_H */

@@ -2,7 +2,9 @@
 # run.sh - runs the whole suite and prints one closing line
 # "N passed, N failed, N skipped".
 #
-#   1. unit tests (cmocka, TAP output) and CLI tests of the plain build
+#   1. unit tests (cmocka, TAP output) and CLI tests of the plain build, and
+#      the Swift binding's XCTest suite when a swift toolchain is on PATH
+#      (each XCTest case counted; "skipped" when there is no toolchain)
 #   2. the same again built with ASan+UBSan (build/asan)
 #   3. unit tests of the plain build under valgrind (UPQR_TEST_QUICK=1)
 #   4. a short libFuzzer smoke of every fuzz target (build/fuzz)
@@ -92,6 +94,15 @@ run_java() { # $1 = build dir, $2 = label prefix, $3 = sanitizer (asan) or ""
 	rm -f "$log"
 }
 
+# The Swift binding: bindings/swift/test.sh prints one TAP line per XCTest case
+# (a single SKIP line when swift is not installed).
+run_swift() {
+	log=$(mktemp)
+	sh bindings/swift/test.sh build >"$log" 2>&1
+	tally "$log" $? "swift/xctest"
+	rm -f "$log"
+}
+
 run_fuzz() {
 	ls build/fuzz/fuzzers/fuzz_* >/dev/null 2>&1 || { skip_missing "fuzz" "build/fuzz/fuzzers"; return; }
 	for f in build/fuzz/fuzzers/fuzz_*; do
@@ -114,10 +125,25 @@ run_fuzz() {
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
+# One throwaway PostgreSQL server for the whole run (the PostgreSQL journal
+# tests); stopped and removed on exit, whatever happens. Without one, those
+# tests report themselves skipped.
+PG_URL=""
+if PG_URL=$(sh tests/support/pg_fixture.sh start 2>"$LOGS/pg_fixture.log"); then
+	export UPQR_PG_URL="$PG_URL"
+	trap 'sh tests/support/pg_fixture.sh stop "$PG_URL"' EXIT
+	trap 'exit 130' INT TERM HUP
+else
+	PG_URL=""
+	echo "(no PostgreSQL server: $(tail -1 "$LOGS/pg_fixture.log"); its tests report skips)"
+fi
+
 echo "== unit and CLI tests (plain build)"
 run_units build plain
 run_cli build plain
 run_java build plain
+echo "== Swift binding (XCTest against the plain build)"
+run_swift
 echo "== unit and CLI tests (ASan+UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_units build/asan asan

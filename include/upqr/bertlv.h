@@ -54,6 +54,8 @@ extern "C" {
 #define UPQR_BERTLV_NODES_MAX 0xFFFEu /* node indexes are 16-bit */
 UPQR_EXTERN unsigned int upqr_bertlv_depth_max(void);
 UPQR_EXTERN unsigned int upqr_bertlv_tag_bytes_max(void);
+UPQR_EXTERN size_t upqr_bertlv_nodes_max(void);
+UPQR_EXTERN uint16_t upqr_bertlv_none(void);
 
 /*
  * One data object. Nodes are stored in document (pre-order) order; the
@@ -84,7 +86,7 @@ typedef struct upqr_bertlv_options {
 } upqr_bertlv_options;
 #define UPQR_BERTLV_OPTIONS_INIT { UPQR_BERTLV_OPTIONS_VERSION, 0u, NULL, 0u }
 /** Fills opts with the defaults of `version`; UPQR_EVERSION for an unknown one. */
-UPQR_EXTERN int upqr_bertlv_options_init(upqr_bertlv_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_bertlv_options_init(upqr_bertlv_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /**
  * Parses data[0..len) as a sequence of BER-TLV objects into nodes[0..cap).

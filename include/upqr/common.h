@@ -53,6 +53,31 @@ UPQR_EXTERN const char *upqr_version(void);
 /** Runtime packed version (UPQR_VERSION_NUM of the library actually loaded). */
 UPQR_EXTERN unsigned int upqr_version_num(void);
 
+/* ---- the argument contract ---------------------------------------------- */
+
+/*
+ * One set of rules for every public call, stated here once:
+ *
+ * - Output buffers are (out, cap, written). `written` is OPTIONAL in every
+ *   call: NULL is allowed, otherwise it receives the length produced or,
+ *   with UPQR_EBUFSIZE, the length needed. out == NULL or a short cap is
+ *   the size query (UPQR_EBUFSIZE); it needs a `written` to be useful.
+ *   Text outputs are NUL-terminated and the NUL is not counted.
+ * - Counts of the items a parser or a scan found (`size_t *count`) are
+ *   REQUIRED: NULL gives UPQR_EINVAL, since the result cannot be read
+ *   without it.
+ * - Versioned structs (options, inputs, profiles: first member `version`)
+ *   of a version this library does not know give UPQR_EVERSION, both in
+ *   their _init function and in every call that takes them.
+ * - Opaque handles carry a magic number checked at every entry point: a
+ *   NULL pointer, zeroed memory or another kind of upqr handle gives
+ *   UPQR_EINVAL (getters return "", NULL or 0; _free ignores it). _free
+ *   clears the magic, but using a freed handle is still undefined.
+ * - Every call that can fail is marked UPQR_WARN_UNUSED.
+ * - Every size limit and protocol constant a binding needs exists as a
+ *   UPQR_* macro and as a function returning the same value.
+ */
+
 /* ---- status codes ------------------------------------------------------ */
 
 /*
@@ -143,7 +168,7 @@ typedef struct upqr_allocator {
 	void *user;
 } upqr_allocator;
 
-UPQR_EXTERN int upqr_set_allocator(const upqr_allocator *allocator);
+UPQR_EXTERN int upqr_set_allocator(const upqr_allocator *allocator) UPQR_WARN_UNUSED;
 /** Frees memory that upqr returned to the caller. Accepts NULL. */
 UPQR_EXTERN void upqr_free(void *ptr);
 
@@ -159,6 +184,8 @@ typedef enum upqr_severity {
 
 #define UPQR_DIAG_PATH_MAX 16
 #define UPQR_DIAG_MESSAGE_MAX 112
+UPQR_EXTERN size_t upqr_diag_path_max(void);
+UPQR_EXTERN size_t upqr_diag_message_max(void);
 
 /*
  * One problem found in an input. `code` is a stable snake_case name such as
@@ -220,7 +247,7 @@ UPQR_EXTERN size_t upqr_base64_decoded_max(size_t n);
  * the count needed in *written (add 1 for the NUL).
  */
 UPQR_EXTERN int upqr_base64_encode(char *out, size_t cap, size_t *written,
-		const uint8_t *in, size_t len);
+		const uint8_t *in, size_t len) UPQR_WARN_UNUSED;
 /*
  * Strict decode: length a multiple of 4, only A-Z a-z 0-9 + /, '=' only as
  * final padding, unused bits of the last character zero (so every byte

@@ -124,7 +124,7 @@ typedef struct upqr_cpm_options {
 } upqr_cpm_options;
 #define UPQR_CPM_OPTIONS_INIT { UPQR_CPM_OPTIONS_VERSION, NULL, 0u, 0 }
 /** Fills opts with the defaults of `version`; UPQR_EVERSION for an unknown one. */
-UPQR_EXTERN int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_cpm_options_init(upqr_cpm_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * A decoded CPM. Large (about 10 KiB) and self-contained: the decoded bytes
@@ -188,7 +188,7 @@ UPQR_EXTERN int upqr_cpm_decode_binary(upqr_cpm *out, const upqr_cpm_options *op
  * '62', then the transparent template. UPQR_OK with the view in *out
  * (borrowed from *cpm), or UPQR_ENOTFOUND (out->ptr = NULL).
  */
-UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag);
+UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag) UPQR_WARN_UNUSED;
 
 /**
  * A view of the value of node `node` (an index such as cpm->aid_node) in
@@ -196,7 +196,7 @@ UPQR_EXTERN int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t
  * UPQR_BERTLV_NONE or an index past node_count. The view is borrowed from
  * *cpm (valid while that struct is).
  */
-UPQR_EXTERN int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint16_t node);
+UPQR_EXTERN int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint16_t node) UPQR_WARN_UNUSED;
 
 /**
  * The FULL PAN as digits (NUL-terminated) - call this only when the full
@@ -204,7 +204,7 @@ UPQR_EXTERN int upqr_cpm_node_value(upqr_cpm_bytes *out, const upqr_cpm *cpm, ui
  * digit count; short buffer -> UPQR_EBUFSIZE (needs *written + 1).
  * UPQR_ENOTFOUND when the payload has no PAN.
  */
-UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
+UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /**
  * The binary payload as upper-case hex (NUL-terminated), with the PAN
@@ -214,7 +214,7 @@ UPQR_EXTERN int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_
  * node i starts at out + 2 * nodes[i].offset.
  * *written gets 2 * binary_len; short buffer -> UPQR_EBUFSIZE.
  */
-UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm);
+UPQR_EXTERN int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /* ======================================================================
  * CPM generation (wallet) and verification (acquirer / issuer)
@@ -382,7 +382,7 @@ typedef struct upqr_cpm_profile {
 } upqr_cpm_profile;
 #define UPQR_CPM_PROFILE_INIT { UPQR_CPM_PROFILE_VERSION, NULL, 0u, NULL, NULL, NULL, NULL, NULL, NULL, \
 	-1, -1L, NULL, NULL, NULL, { 0u, 0u }, 156u, 156u, UPQR_CPM_CVN_TDES, 0u, { 0xA0u, 0u, 0u }, NULL, 0u }
-UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version);
+UPQR_EXTERN int upqr_cpm_profile_init(upqr_cpm_profile *profile, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * A token profile read from its JSON text (format above), owning every
@@ -435,7 +435,7 @@ typedef struct upqr_cpm_txn {
 	uint8_t type;       /* '9C', 0x00 purchase */
 } upqr_cpm_txn;
 #define UPQR_CPM_TXN_INIT { UPQR_CPM_TXN_VERSION, -1, 0, { 0u, 0u, 0u, 0u }, 0u, 0u, 0u, 0u }
-UPQR_EXTERN int upqr_cpm_txn_init(upqr_cpm_txn *txn, unsigned int version);
+UPQR_EXTERN int upqr_cpm_txn_init(upqr_cpm_txn *txn, unsigned int version) UPQR_WARN_UNUSED;
 
 /**
  * Builds a CPM for one code: takes the last used ATC in *atc, computes the
@@ -466,7 +466,7 @@ typedef struct upqr_cpm_cryptogram {
 	unsigned int cvn;        /* UPQR_EMV_CVN_* id */
 	uint8_t dki;
 	uint16_t atc;
-	uint8_t arqc[8];
+	uint8_t arqc[UPQR_EMV_AC_LEN];
 	uint8_t cid;
 } upqr_cpm_cryptogram;
 
@@ -521,7 +521,7 @@ UPQR_EXTERN int upqr_cpm_verify_token(upqr_cpm_cryptogram *info, upqr_emv_key *k
  * csu (4 bytes) + pad (0..8 bytes), 4-byte ARPC. *written receives the
  * length. Returns as upqr_cpm_verify for the cryptogram data.
  */
-UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
+UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[UPQR_EMV_ARPC_MAX], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
 		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad,
 		size_t pad_len) UPQR_WARN_UNUSED;
 
@@ -531,8 +531,11 @@ UPQR_EXTERN int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key
  * One card: a 16-byte digest (SHA-256 of "PAN/PSN", so the table holds no
  * PAN) and the highest ATC accepted for it.
  */
+#define UPQR_CPM_REPLAY_ID_BYTES 16u
+UPQR_EXTERN size_t upqr_cpm_replay_id_bytes(void);
+
 typedef struct upqr_cpm_replay_entry {
-	uint8_t id[16];
+	uint8_t id[UPQR_CPM_REPLAY_ID_BYTES];
 	uint16_t last_atc;
 } upqr_cpm_replay_entry;
 
@@ -559,7 +562,7 @@ UPQR_EXTERN int upqr_cpm_replay_check(upqr_cpm_replay *table, const upqr_cpm *cp
  * "PAN/PSN") and the code's ATC; for persistent guards (upqr/replay.h).
  * Returns UPQR_OK, UPQR_EINVALID (no PAN or ATC), UPQR_EINVAL.
  */
-UPQR_EXTERN int upqr_cpm_replay_key(uint8_t id[16], uint16_t *atc, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
+UPQR_EXTERN int upqr_cpm_replay_key(uint8_t id[UPQR_CPM_REPLAY_ID_BYTES], uint16_t *atc, const upqr_cpm *cpm) UPQR_WARN_UNUSED;
 
 /** The same for a PAN (digits), PSN (-1 = none) and ATC the caller already has. */
 UPQR_EXTERN int upqr_cpm_replay_check_atc(upqr_cpm_replay *table, const char *pan, size_t pan_len,

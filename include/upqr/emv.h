@@ -114,7 +114,7 @@ UPQR_EXTERN upqr_emv_key_type upqr_emv_key_get_type(const upqr_emv_key *key);
 /** Text of the last failure on this handle ("" if none); never holds key bytes or a PAN. */
 UPQR_EXTERN const char *upqr_emv_key_last_error(const upqr_emv_key *key);
 /** Key check value: the first 3 bytes of the key encrypting a zero block (DES-EDE or AES-128-ECB). */
-UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[UPQR_EMV_KCV_LEN], upqr_emv_key *key);
+UPQR_EXTERN int upqr_emv_key_kcv(uint8_t kcv[UPQR_EMV_KCV_LEN], upqr_emv_key *key) UPQR_WARN_UNUSED;
 
 typedef enum upqr_emv_mk_option {
 	UPQR_EMV_MK_OPTION_A = 1,  /* EMV Book 2 A1.4.1 */

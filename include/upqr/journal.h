@@ -75,12 +75,20 @@
  * UnionPay, not an action.
  *
  * Backends: a plain file path selects SQLite (WAL, synchronous=FULL, a busy
- * timeout, a versioned schema). A location starting with "postgresql://" or
- * "postgres://" is reserved for the PostgreSQL backend and is refused with
- * UPQR_EUNSUPPORTED in this version.
+ * timeout, a versioned schema): the embedded default. A location starting
+ * with "postgresql://" or "postgres://" is a libpq connection URI and
+ * selects PostgreSQL, for back ends on several machines sharing one journal:
+ * the same schema, rules and guards, with row locks (claims by FOR UPDATE
+ * SKIP LOCKED), the refund guard in a trigger that locks the original, and
+ * notifications booked once across instances (ON CONFLICT DO NOTHING). If
+ * its connection drops, a call returns UPQR_ENETWORK and the server rolls
+ * back what it had not committed (a record stays as the last acknowledged
+ * call left it); the next call reconnects. Every call may then also fail
+ * with UPQR_ENETWORK. Messages show the location with its password masked.
  *
  * Thread-safety: a journal handle is used by one thread at a time. Several
- * handles (in one process or in several) may share one journal file.
+ * handles (in one process or in several, on one machine or several for
+ * PostgreSQL) may share one journal.
  */
 #ifndef UPQR_JOURNAL_H
 #define UPQR_JOURNAL_H
@@ -246,7 +254,8 @@ typedef struct upqr_journal upqr_journal;
 #define UPQR_JOURNAL_OPTIONS_VERSION 1
 typedef struct upqr_journal_options {
 	unsigned int version;           /* UPQR_JOURNAL_OPTIONS_VERSION */
-	/* A file path (SQLite) or "postgresql://..." (not yet supported). Copied. */
+	/* A file path (SQLite) or a "postgresql://..." / "postgres://..." libpq
+	 * connection URI (PostgreSQL). Copied. */
 	const char *location;
 	/* 1 (default): create the file with the current schema if it does not
 	 * exist. 0: a missing file is UPQR_ENOTFOUND. An existing file is never
@@ -281,8 +290,12 @@ UPQR_EXTERN int upqr_journal_options_init(upqr_journal_options *opts, unsigned i
  * -> UPQR_EUNSUPPORTED; an older journal is migrated in one transaction. In
  * none of these cases is the file changed. Other failures: UPQR_EIO
  * (cannot open or create), UPQR_ENOTFOUND (missing and create == 0),
- * UPQR_EBUSY, UPQR_EUNSUPPORTED (PostgreSQL location), UPQR_EINVAL,
- * UPQR_EVERSION, UPQR_ENOMEM. On failure *out is NULL and, when err is not
+ * UPQR_EBUSY, UPQR_EINVAL, UPQR_EVERSION, UPQR_ENOMEM. PostgreSQL: the same
+ * checks on the journal's tables in the connection's schema (tables named
+ * like ours that are not a journal -> UPQR_EFOREIGN; with create == 0 a
+ * database without a journal, or a database that does not exist ->
+ * UPQR_ENOTFOUND); the server cannot be reached -> UPQR_ENETWORK; the login
+ * is refused -> UPQR_EAUTH. On failure *out is NULL and, when err is not
  * NULL, a message (at most err_cap bytes, NUL-terminated) says what and
  * where: the handle that would hold it does not exist.
  */
@@ -294,7 +307,7 @@ UPQR_EXTERN void upqr_journal_free(upqr_journal *j);
 UPQR_EXTERN const char *upqr_journal_last_error(const upqr_journal *j);
 /* The owner name this handle's claims carry. Borrowed. */
 UPQR_EXTERN const char *upqr_journal_owner(const upqr_journal *j);
-/* "sqlite" (or "postgresql" later). Borrowed, static. */
+/* "sqlite" or "postgresql". Borrowed, static. */
 UPQR_EXTERN const char *upqr_journal_backend(const upqr_journal *j);
 /* Schema version this library writes (the journal file's is equal after open). */
 UPQR_EXTERN int upqr_journal_schema_version(void);
@@ -304,7 +317,10 @@ UPQR_EXTERN int upqr_journal_schema_version(void);
  * disk when the call returns UPQR_OK) or not at all. `out` may be NULL where
  * noted; on failure it is left unchanged. Any call may also fail with
  * UPQR_ECORRUPT (a damaged page found when read), UPQR_EIO (disk full, I/O
- * error) or UPQR_EBUSY (another process kept the lock past the busy timeout).
+ * error) or UPQR_EBUSY (another process kept the lock past the busy timeout),
+ * and on PostgreSQL UPQR_ENETWORK (the connection dropped: nothing that was
+ * not committed happened; if it dropped during the commit itself the call
+ * may have taken effect, so read the record again before acting on it).
  * Text fields are checked: respMsg must be UTF-8, codes and ids ASCII
  * letters and digits (UPQR_EINVAL, naming the field).
  */

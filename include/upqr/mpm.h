@@ -52,6 +52,7 @@ UPQR_EXTERN size_t upqr_mpm_objects_max(void);
 UPQR_EXTERN size_t upqr_mpm_subobjects_max(void);
 UPQR_EXTERN size_t upqr_mpm_accounts_max(void);
 UPQR_EXTERN size_t upqr_mpm_encoded_max(void);
+UPQR_EXTERN size_t upqr_mpm_recommended_chars(void);
 
 /* ---- decoded data objects ------------------------------------------------- */
 
@@ -294,7 +295,7 @@ UPQR_EXTERN void upqr_mpm_report(upqr_diag_list *diags, upqr_severity severity,
  * Returns UPQR_OK when the payload is valid (warnings allowed),
  * UPQR_ECHECKSUM when the CRC mismatch is its only error, UPQR_EINVALID for
  * any other error, UPQR_ELIMIT when len > UPQR_MPM_INPUT_MAX, UPQR_EINVAL
- * for NULL out/payload or a profile of an unknown version.
+ * for NULL out/payload, UPQR_EVERSION for a profile of an unknown version.
  */
 UPQR_EXTERN int upqr_mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *profile,
 		const char *payload, size_t len, upqr_diag_list *diags) UPQR_WARN_UNUSED;
@@ -304,7 +305,7 @@ UPQR_EXTERN int upqr_mpm_decode(upqr_mpm_payload *out, const upqr_mpm_profile *p
  * cannot hold ~30 KiB on their stack or size C structs (bindings). NULL on
  * allocation failure. Free with upqr_mpm_payload_free (NULL is fine).
  */
-UPQR_EXTERN upqr_mpm_payload *upqr_mpm_payload_new(void);
+UPQR_EXTERN upqr_mpm_payload *upqr_mpm_payload_new(void) UPQR_WARN_UNUSED;
 UPQR_EXTERN void upqr_mpm_payload_free(upqr_mpm_payload *payload);
 
 /** True when the decode found no error. */
@@ -337,7 +338,7 @@ UPQR_EXTERN bool upqr_mpm_country_known(const char *cc);
  * decimals than the exponent allows; UPQR_EINVAL for a bad exponent.
  */
 UPQR_EXTERN int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t len,
-		int exponent);
+		int exponent) UPQR_WARN_UNUSED;
 /*
  * Writes minor units as MPM amount text with `exponent` decimals ("23.72",
  * "5" for exponent 0), NUL-terminated. Output convention as everywhere:
@@ -345,7 +346,7 @@ UPQR_EXTERN int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t l
  * UPQR_EINVAL for negative amounts or exponents outside 0..4.
  */
 UPQR_EXTERN int upqr_mpm_amount_format(char *out, size_t cap, size_t *written,
-		int64_t minor, int exponent);
+		int64_t minor, int exponent) UPQR_WARN_UNUSED;
 
 /* ---- field metadata ----------------------------------------------------------- */
 
@@ -366,6 +367,7 @@ typedef enum upqr_mpm_level {
 	UPQR_MPM_LEVEL_LANGUAGE = 4     /* children of 64 */
 } upqr_mpm_level;
 #define UPQR_MPM_LEVEL_COUNT 5
+UPQR_EXTERN size_t upqr_mpm_level_count(void);
 
 /* Value formats (EMVCo 3.2), in order of strictness. */
 typedef enum upqr_mpm_format {
@@ -416,6 +418,7 @@ typedef struct upqr_mpm_part_info {
 } upqr_mpm_part_info;
 #define UPQR_MPM_UNIONPAY_ID 15u
 #define UPQR_MPM_UNIONPAY_ID_CHARS 31u
+UPQR_EXTERN size_t upqr_mpm_unionpay_id_chars(void);
 /** The parts of ID 15 in order; *count receives 3. Static storage. */
 UPQR_EXTERN const upqr_mpm_part_info *upqr_mpm_unionpay_id_layout(size_t *count);
 
@@ -486,7 +489,7 @@ typedef struct upqr_mpm_fields_in {
 	NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
 /** Zeroes *in and sets its version. UPQR_EVERSION for an unknown version. */
-UPQR_EXTERN int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int version);
+UPQR_EXTERN int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * Encodes fields as an MPM payload under profile (NULL: EMVCo): 00 first,
@@ -498,7 +501,8 @@ UPQR_EXTERN int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int ver
  *
  * Refuses (UPQR_EINVALID, diagnostics in diags) any value that breaks a
  * rule; offsets then refer to the payload the fields would produce.
- * UPQR_EVERSION for an unknown in->version, UPQR_EINVAL for NULL in.
+ * UPQR_EVERSION for an unknown in->version or profile version, UPQR_EINVAL
+ * for NULL in.
  */
 UPQR_EXTERN int upqr_mpm_encode(char *out, size_t cap, size_t *written,
 		const upqr_mpm_profile *profile, const upqr_mpm_fields_in *in,
@@ -530,7 +534,8 @@ UPQR_EXTERN void upqr_mpm_fields_store_free(upqr_mpm_fields_store *store);
  * order, 01 and 54 are replaced in place (or inserted right after 00 and
  * right after 53 respectively) and the CRC is recomputed. The input must decode
  * without errors under profile; otherwise UPQR_EINVALID with its
- * diagnostics. Output convention as upqr_mpm_encode.
+ * diagnostics. Output convention as upqr_mpm_encode (UPQR_EVERSION for a
+ * profile of an unknown version).
  */
 UPQR_EXTERN int upqr_mpm_set_amount(char *out, size_t cap, size_t *written,
 		const upqr_mpm_profile *profile, const char *payload, size_t len,

@@ -107,7 +107,7 @@ typedef struct upqr_qr_options {
  * Fills *opts with the defaults for options-struct `version`.
  * Returns UPQR_OK, UPQR_EINVAL (opts NULL) or UPQR_EVERSION.
  */
-UPQR_EXTERN int upqr_qr_options_init(upqr_qr_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_qr_options_init(upqr_qr_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /* What was encoded: filled by the encode/render calls, also on UPQR_EBUFSIZE. */
 typedef struct upqr_qr_info {
@@ -144,7 +144,7 @@ UPQR_EXTERN size_t upqr_qr_payload_max(upqr_qr_ecc ecc);
  */
 UPQR_EXTERN int upqr_qr_encode(uint8_t *modules, size_t cap, size_t *written,
 		upqr_qr_info *info, const upqr_qr_options *opts,
-		const uint8_t *payload, size_t len);
+		const uint8_t *payload, size_t len) UPQR_WARN_UNUSED;
 
 /* ---- modules -> images --------------------------------------------------
  * These take a matrix from upqr_qr_encode: `size` must be a symbol size
@@ -161,11 +161,11 @@ UPQR_EXTERN size_t upqr_qr_image_side(size_t size, const upqr_qr_options *opts);
 
 /* 8-bit grey, row-major, stride = side, 0 = dark, 255 = light; *written = side*side. */
 UPQR_EXTERN int upqr_qr_pixels(uint8_t *out, size_t cap, size_t *written,
-		const upqr_qr_options *opts, const uint8_t *modules, size_t size);
+		const upqr_qr_options *opts, const uint8_t *modules, size_t size) UPQR_WARN_UNUSED;
 
 /* A complete PNG file (greyscale, opts->png_bit_depth bits). */
 UPQR_EXTERN int upqr_qr_png(uint8_t *out, size_t cap, size_t *written,
-		const upqr_qr_options *opts, const uint8_t *modules, size_t size);
+		const upqr_qr_options *opts, const uint8_t *modules, size_t size) UPQR_WARN_UNUSED;
 
 /*
  * An SVG document: a white background rectangle and one black path, in
@@ -174,7 +174,7 @@ UPQR_EXTERN int upqr_qr_png(uint8_t *out, size_t cap, size_t *written,
  * (the buffer needs *written + 1 bytes).
  */
 UPQR_EXTERN int upqr_qr_svg(char *out, size_t cap, size_t *written,
-		const upqr_qr_options *opts, const uint8_t *modules, size_t size);
+		const upqr_qr_options *opts, const uint8_t *modules, size_t size) UPQR_WARN_UNUSED;
 
 /*
  * Terminal text: UTF-8 half blocks (U+2580 upper, U+2584 lower, U+2588 full,
@@ -185,7 +185,7 @@ UPQR_EXTERN int upqr_qr_svg(char *out, size_t cap, size_t *written,
  * NUL-terminated; *written excludes the NUL.
  */
 UPQR_EXTERN int upqr_qr_text(char *out, size_t cap, size_t *written,
-		const upqr_qr_options *opts, const uint8_t *modules, size_t size);
+		const upqr_qr_options *opts, const uint8_t *modules, size_t size) UPQR_WARN_UNUSED;
 
 /* ---- payload -> image in one call --------------------------------------- */
 
@@ -198,7 +198,7 @@ UPQR_EXTERN int upqr_qr_text(char *out, size_t cap, size_t *written,
  */
 UPQR_EXTERN int upqr_qr_render(uint8_t *out, size_t cap, size_t *written,
 		upqr_qr_info *info, upqr_qr_format format, const upqr_qr_options *opts,
-		const uint8_t *payload, size_t len);
+		const uint8_t *payload, size_t len) UPQR_WARN_UNUSED;
 
 /*
  * Like upqr_qr_render (format PNG, SVG or TEXT; the NUL is not written) but
@@ -211,7 +211,7 @@ UPQR_EXTERN int upqr_qr_render(uint8_t *out, size_t cap, size_t *written,
  */
 UPQR_EXTERN int upqr_qr_render_file(const char *path, upqr_qr_info *info,
 		upqr_qr_format format, const upqr_qr_options *opts,
-		const uint8_t *payload, size_t len);
+		const uint8_t *payload, size_t len) UPQR_WARN_UNUSED;
 
 /** The letter of a level ("L", "M", "Q", "H"), or "?". Thread-safe. */
 UPQR_EXTERN const char *upqr_qr_ecc_name(upqr_qr_ecc ecc);

@@ -35,6 +35,7 @@ typedef struct upqr_replay_db upqr_replay_db;
 
 /* How long a check waits for another process's transaction, by default (ms). */
 #define UPQR_REPLAY_BUSY_TIMEOUT_MS 5000u
+UPQR_EXTERN unsigned int upqr_replay_busy_timeout_ms(void);
 
 #define UPQR_REPLAY_OPTIONS_VERSION 1
 typedef struct upqr_replay_options {
@@ -46,7 +47,7 @@ typedef struct upqr_replay_options {
 #define UPQR_REPLAY_OPTIONS_INIT { UPQR_REPLAY_OPTIONS_VERSION, NULL, 0 }
 
 /* Fills opts with defaults; unknown version -> UPQR_EVERSION. */
-UPQR_EXTERN int upqr_replay_options_init(upqr_replay_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_replay_options_init(upqr_replay_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * Opens (or creates) the guard's database. Returns UPQR_OK; UPQR_EINVAL

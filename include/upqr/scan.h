@@ -25,6 +25,12 @@
  * inexpensive passes aimed at real camera trouble (inversion, contrast
  * stretch, local binarisation, rescaling, smoothing, sharpening, small
  * rotations) and stops at the first pass that yields a valid payment code.
+ * Large frames (a 720p camera frame and up) are looked at half size first.
+ *
+ * Camera mode (upqr_scan_options.video) is for a live stream: each frame
+ * costs one plain ZBar pass plus at most a time budget; the further passes
+ * are spread over successive frames, a code is reported once while it stays
+ * in view, and a warm stream allocates nothing per frame.
  *
  * Threading: a scanner is used by one thread at a time; different scanners
  * are independent. Results are borrowed from the scanner and stay valid
@@ -77,6 +83,8 @@ UPQR_EXTERN size_t upqr_scan_max_pixels(void);
 UPQR_EXTERN size_t upqr_scan_max_dimension(void);
 UPQR_EXTERN size_t upqr_scan_max_file_bytes(void);
 UPQR_EXTERN size_t upqr_scan_max_symbols(void);
+UPQR_EXTERN size_t upqr_scan_default_pixels(void);
+UPQR_EXTERN size_t upqr_scan_diag_max(void);
 
 /* ---- what a symbol is ------------------------------------------------------ */
 
@@ -136,11 +144,11 @@ typedef struct upqr_scan_symbol {
  * pass ""), with diagnostics stored in diag_storage[0..diag_cap). MPM
  * payloads are checked under `profile` (NULL: EMVCo). Useful to check text
  * that came from another reader. Returns UPQR_OK (see out->valid),
- * UPQR_EINVAL, or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
+ * UPQR_EINVAL, UPQR_EVERSION (profile of an unknown version), or UPQR_ENOMEM (an MPM payload needs a ~30 KiB work area,
  * allocated and freed here; a CPM one ~10 KiB). Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage,
-		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len);
+		size_t diag_cap, const upqr_mpm_profile *profile, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
 
 /*
  * Decodes an MPM symbol further: named fields (merchant, amount, UnionPay
@@ -151,7 +159,7 @@ UPQR_EXTERN int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storag
  * Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symbol *sym,
-		const upqr_mpm_profile *profile, upqr_diag_list *diags);
+		const upqr_mpm_profile *profile, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /*
  * Decodes a CPM symbol further (AID, masked PAN, Track 2, cryptogram data)
@@ -160,13 +168,20 @@ UPQR_EXTERN int upqr_scan_symbol_mpm(upqr_mpm_payload *out, const upqr_scan_symb
  * UPQR_SCAN_KIND_CPM. Thread-safe.
  */
 UPQR_EXTERN int upqr_scan_symbol_cpm(upqr_cpm *out, const upqr_scan_symbol *sym,
-		const upqr_cpm_options *opts, upqr_diag_list *diags);
+		const upqr_cpm_options *opts, upqr_diag_list *diags) UPQR_WARN_UNUSED;
 
 /* ---- the scanner -------------------------------------------------------- */
 
 typedef struct upqr_scanner upqr_scanner;
 
-#define UPQR_SCAN_OPTIONS_VERSION 1
+#define UPQR_SCAN_OPTIONS_VERSION 2
+
+/* Camera mode's least default extra work per frame, on top of one ZBar pass (microseconds). */
+#define UPQR_SCAN_VIDEO_BUDGET_US 8000u
+/* Camera mode's default de-duplication window (frames; about one second at 30 fps). */
+#define UPQR_SCAN_VIDEO_DEDUP_FRAMES 30u
+UPQR_EXTERN unsigned int upqr_scan_video_budget_us(void);
+UPQR_EXTERN unsigned int upqr_scan_video_dedup_frames(void);
 
 typedef struct upqr_scan_options {
 	unsigned int version;
@@ -174,35 +189,70 @@ typedef struct upqr_scan_options {
 	size_t max_pixels;
 	/*
 	 * 1 (default): when the plain pass finds no valid payment code, run the
-	 * further passes. 0: one plain ZBar pass only (fastest; for video loops
-	 * that will see the next frame anyway).
+	 * further passes. 0: one plain ZBar pass only (fastest).
 	 */
 	int try_harder;
-	/* 1: run every pass and collect every distinct symbol (slow; for tools). */
+	/* 1: run every pass and collect every distinct symbol (slow; for tools; not in video mode). */
 	int exhaustive;
 	/*
-	 * Most passes per scan, the plain one included; 0 = all of them. A frame
-	 * with no code runs every pass (about 30 ZBar passes: ~0.5-1 s on a
-	 * 720p frame), so live camera loops want a small number such as 4, or
-	 * try_harder = 0, and rely on the next frame.
+	 * Most passes per scan, the plain one included; 0 = all of them. In video
+	 * mode: most passes per frame (0 = as many as frame_budget_us allows).
 	 */
 	unsigned int max_passes;
 	/* Rules MPM payloads are checked under; NULL = EMVCo (upqr_mpm_profile_emvco()). */
 	const upqr_mpm_profile *mpm_profile;
+	/* ---- version 2 ---- */
+	/*
+	 * 1: camera mode, for a live stream of frames from one camera. Each frame
+	 * costs at most one plain ZBar pass plus frame_budget_us of further work;
+	 * the further passes are spread over successive frames (frame n runs the
+	 * next passes of the sequence that fit), so a code held in front of the
+	 * camera is read within a few frames even when only a late pass can read
+	 * it. A code read in one frame is not reported again while it stays in
+	 * view (see dedup_frames). Working buffers are kept between frames: after
+	 * the first frames of a given size, a frame allocates nothing.
+	 */
+	int video;
+	/*
+	 * Camera mode's budget for the work beyond one ZBar pass. 0 (default):
+	 * UPQR_SCAN_VIDEO_BUDGET_US, or a third of the frame's plain ZBar pass
+	 * when that is more (large frames keep the same share on any processor).
+	 */
+	unsigned int frame_budget_us;
+	/*
+	 * Camera mode: a symbol whose bytes were seen in one of the last
+	 * dedup_frames frames is not reported again (each sighting restarts the
+	 * window, so a code held still is reported once). 0 = report every frame.
+	 * Default UPQR_SCAN_VIDEO_DEDUP_FRAMES.
+	 */
+	unsigned int dedup_frames;
 } upqr_scan_options;
 
-#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0, NULL }
-
-/** Fills *opts with defaults for that version; UPQR_EVERSION if unknown. */
-UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version);
+#define UPQR_SCAN_OPTIONS_INIT { UPQR_SCAN_OPTIONS_VERSION, 0, 1, 0, 0, NULL, 0, 0, \
+	UPQR_SCAN_VIDEO_DEDUP_FRAMES }
 
 /**
- * Creates a scanner. opts may be NULL for the defaults. Returns UPQR_OK,
- * UPQR_EVERSION, UPQR_EINVAL or UPQR_ENOMEM. Free with upqr_scanner_free().
+ * Fills *opts with defaults for that version (1 or 2; a version 1 struct is
+ * shorter and only its fields are written); UPQR_EVERSION if unknown.
  */
-UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts);
+UPQR_EXTERN int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version) UPQR_WARN_UNUSED;
+
+/**
+ * Creates a scanner. opts may be NULL for the defaults (version 1 options
+ * are accepted: no camera mode). Returns UPQR_OK, UPQR_EVERSION (opts or
+ * opts->mpm_profile of an unknown version), UPQR_EINVAL or UPQR_ENOMEM.
+ * Free with upqr_scanner_free().
+ */
+UPQR_EXTERN int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts) UPQR_WARN_UNUSED;
 /** Frees a scanner and every result borrowed from it. Accepts NULL. */
 UPQR_EXTERN void upqr_scanner_free(upqr_scanner *scanner);
+/**
+ * Camera mode: forgets the frames seen so far (the de-duplication window,
+ * the tracked symbol and the position in the pass sequence), e.g. when the
+ * app starts a new scan session. Keeps the buffers. Returns UPQR_OK or
+ * UPQR_EINVAL.
+ */
+UPQR_EXTERN int upqr_scanner_reset(upqr_scanner *scanner) UPQR_WARN_UNUSED;
 /** Text of the last failure on this scanner ("" if none); valid until the next call. */
 UPQR_EXTERN const char *upqr_scanner_last_error(const upqr_scanner *scanner);
 
@@ -212,22 +262,24 @@ UPQR_EXTERN const char *upqr_scanner_last_error(const upqr_scanner *scanner);
  * none, UPQR_EINVAL for bad arguments, UPQR_ELIMIT for an image over the
  * pixel cap, UPQR_EIMAGE for a broken or unknown image, UPQR_ENOMEM.
  * Symbols are read with upqr_scanner_symbol(). Pixel data is never kept.
+ * In camera mode, UPQR_ENOSYMBOL also means that every symbol in the frame
+ * was a repeat of one reported within the de-duplication window.
  */
 
 /** An 8-bit grey frame: row y starts at pixels + y * stride; len >= (height-1)*stride + width. */
 UPQR_EXTERN int upqr_scan_grey(size_t *count, upqr_scanner *scanner, const uint8_t *pixels,
-		size_t len, unsigned int width, unsigned int height, size_t stride);
+		size_t len, unsigned int width, unsigned int height, size_t stride) UPQR_WARN_UNUSED;
 /** An Android NV21 frame (Y plane then interleaved VU at half size); only the Y plane is read. */
 UPQR_EXTERN int upqr_scan_nv21(size_t *count, upqr_scanner *scanner, const uint8_t *frame,
-		size_t len, unsigned int width, unsigned int height, size_t y_stride);
+		size_t len, unsigned int width, unsigned int height, size_t y_stride) UPQR_WARN_UNUSED;
 /** An iOS kCVPixelFormatType_32BGRA frame (4 bytes per pixel; alpha ignored). */
 UPQR_EXTERN int upqr_scan_bgra(size_t *count, upqr_scanner *scanner, const uint8_t *pixels,
-		size_t len, unsigned int width, unsigned int height, size_t stride);
+		size_t len, unsigned int width, unsigned int height, size_t stride) UPQR_WARN_UNUSED;
 /** A PNG or JPEG image in memory (format told from its signature). */
 UPQR_EXTERN int upqr_scan_image(size_t *count, upqr_scanner *scanner, const uint8_t *data,
-		size_t len);
+		size_t len) UPQR_WARN_UNUSED;
 /** A PNG or JPEG file; UPQR_EIO when it cannot be read, UPQR_ELIMIT over UPQR_SCAN_MAX_FILE_BYTES. */
-UPQR_EXTERN int upqr_scan_file(size_t *count, upqr_scanner *scanner, const char *path);
+UPQR_EXTERN int upqr_scan_file(size_t *count, upqr_scanner *scanner, const char *path) UPQR_WARN_UNUSED;
 
 /** The i-th symbol of the last scan (in image order), or NULL when i >= count. Borrowed. */
 UPQR_EXTERN const upqr_scan_symbol *upqr_scanner_symbol(const upqr_scanner *scanner, size_t i);

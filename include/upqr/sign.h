@@ -83,7 +83,7 @@ UPQR_EXTERN int upqr_acp_parse_form(upqr_acp_field *fields, size_t cap, size_t *
  * out == NULL or too small -> UPQR_EBUFSIZE with the size in *written.
  */
 UPQR_EXTERN int upqr_acp_form_encode(char *out, size_t cap, size_t *written,
-		const upqr_acp_field *fields, size_t count);
+		const upqr_acp_field *fields, size_t count) UPQR_WARN_UNUSED;
 
 /*
  * Writes the string to sign: every field except `signature`, sorted by key
@@ -93,7 +93,7 @@ UPQR_EXTERN int upqr_acp_form_encode(char *out, size_t cap, size_t *written,
  * string into the digest; they never build it in memory.)
  */
 UPQR_EXTERN int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
-		const upqr_acp_field *fields, size_t count);
+		const upqr_acp_field *fields, size_t count) UPQR_WARN_UNUSED;
 
 /*
  * Checks that the fields' string to sign can stand for this field set only.
@@ -120,7 +120,7 @@ UPQR_EXTERN const upqr_acp_field *upqr_acp_field_get(const upqr_acp_field *field
  * every printed form of a decrypted accNo. NUL-terminated output.
  */
 UPQR_EXTERN int upqr_acp_mask_pan(char *out, size_t cap, size_t *written,
-		const char *pan, size_t len);
+		const char *pan, size_t len) UPQR_WARN_UNUSED;
 
 /*
  * Writes a field's value for display with card numbers masked. By name:
@@ -136,7 +136,7 @@ UPQR_EXTERN int upqr_acp_mask_pan(char *out, size_t cap, size_t *written,
  * Use it for every printed form of a message's fields.
  */
 UPQR_EXTERN int upqr_acp_mask_field(char *out, size_t cap, size_t *written,
-		const upqr_acp_field *field);
+		const upqr_acp_field *field) UPQR_WARN_UNUSED;
 
 /* ---- common enums ------------------------------------------------------ */
 
@@ -184,7 +184,7 @@ typedef struct upqr_signer_options {
 	  NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL }
 
 /* Fills opts with defaults; unknown version -> UPQR_EVERSION. */
-UPQR_EXTERN int upqr_signer_options_init(upqr_signer_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_signer_options_init(upqr_signer_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * Loads the merchant key. A PKCS#12 may hold several certificates: the one
@@ -268,6 +268,9 @@ typedef struct upqr_verifier upqr_verifier;
 #define UPQR_VERIFIER_CACHE_DEFAULT 8
 #define UPQR_VERIFIER_CACHE_MAX 64
 UPQR_EXTERN size_t upqr_verifier_cache_max(void);
+UPQR_EXTERN size_t upqr_verifier_cache_default(void);
+/* UPQR_VERIFY_NOW as a function. */
+UPQR_EXTERN int64_t upqr_verify_now(void);
 
 /* Bits of upqr_verifier_options.acp_versions. */
 #define UPQR_ACCEPT_5_1_0 1u
@@ -306,7 +309,7 @@ typedef struct upqr_verifier_options {
 #define UPQR_VERIFIER_OPTIONS_INIT \
 	{ UPQR_VERIFIER_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, 0, 0, 0 }
 
-UPQR_EXTERN int upqr_verifier_options_init(upqr_verifier_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_verifier_options_init(upqr_verifier_options *opts, unsigned int version) UPQR_WARN_UNUSED;
 
 /*
  * Loads the trust configuration. Needs root + middle (5.1.0) and/or a

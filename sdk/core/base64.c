@@ -43,13 +43,13 @@ size_t upqr_base64_decoded_max(size_t n)
 int upqr_base64_encode(char *out, size_t cap, size_t *written,
 		const uint8_t *in, size_t len)
 {
+	UPQR__OPTIONAL_WRITTEN(written);
 	if (!in && len)
 		return UPQR_EINVAL;
 	if (len > (SIZE_MAX - 3) / 4 * 3)
 		return UPQR_ELIMIT;
 	size_t need = UPQR_BASE64_ENCODED_LEN(len);
-	if (written)
-		*written = need;
+	*written = need;
 	if (!out || cap < need + 1)
 		return UPQR_EBUFSIZE;
 	size_t i = 0, o = 0;
@@ -100,6 +100,7 @@ static size_t first_bad(const uint8_t *in, size_t len)
 int upqr_base64_decode(uint8_t *out, size_t cap, size_t *written,
 		const char *in_chars, size_t len, size_t *bad_offset)
 {
+	UPQR__OPTIONAL_WRITTEN(written);
 	const uint8_t *in = (const uint8_t *)in_chars;
 	if (!in && len)
 		return UPQR_EINVAL;
@@ -111,8 +112,7 @@ int upqr_base64_decode(uint8_t *out, size_t cap, size_t *written,
 	}
 	size_t pad = len && in[len - 1] == '=' ? (in[len - 2] == '=' ? 2 : 1) : 0;
 	size_t need = len / 4 * 3 - pad;
-	if (written)
-		*written = need;
+	*written = need;
 	if (!out || cap < need)
 		return UPQR_EBUFSIZE;
 	size_t o = 0, full = pad ? len - 4 : len;

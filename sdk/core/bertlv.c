@@ -24,6 +24,9 @@ unsigned int upqr_bertlv_depth_max(void)
 	return UPQR_BERTLV_DEPTH_MAX;
 }
 
+size_t upqr_bertlv_nodes_max(void) { return UPQR_BERTLV_NODES_MAX; }
+uint16_t upqr_bertlv_none(void) { return UPQR_BERTLV_NONE; }
+
 unsigned int upqr_bertlv_tag_bytes_max(void)
 {
 	return UPQR_BERTLV_TAG_BYTES_MAX;

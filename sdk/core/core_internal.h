@@ -35,6 +35,16 @@ void upqr__diag_add(upqr_diag_list *list, upqr_severity sev, const char *code,
 void upqr__diag_addv(upqr_diag_list *list, upqr_severity sev, const char *code,
 		size_t offset, const char *path, const char *fmt, va_list ap) UPQR__PRINTF(6, 0);
 
+/* ---- opaque handles ------------------------------------------------------ */
+/*
+ * Every opaque handle begins with `uint32_t magic`, set by its _new and
+ * cleared by its _free. Because it is the first member of every handle, a
+ * pointer to another kind of handle, or to zeroed memory, is told apart by
+ * reading its first four bytes, and every entry point refuses it with
+ * UPQR_EINVAL (a _free ignores it) instead of reading further.
+ */
+#define UPQR__HANDLE_OK(h, want) ((h) != NULL && (h)->magic == (want))
+
 /* ---- last-error text of a handle ----------------------------------------- */
 /* Size of every handle's last-error buffer. */
 #define UPQR__ERR_MAX 256
@@ -43,6 +53,15 @@ int upqr__set_error(char *buf, int status, const char *fmt, ...) UPQR__PRINTF(3,
 int upqr__set_errorv(char *buf, int status, const char *fmt, va_list ap) UPQR__PRINTF(3, 0);
 
 /* ---- output buffers: caller buffer + capacity + written ---------------- */
+/*
+ * `written` is optional in every public call (common.h states the rule):
+ * entry points start with UPQR__OPTIONAL_WRITTEN(written) and then store
+ * through it unconditionally.
+ */
+#define UPQR__OPTIONAL_WRITTEN(w) \
+	size_t upqr__written_ignored_; \
+	if (!(w)) \
+		(w) = &upqr__written_ignored_
 /*
  * A writer that never overflows: once the capacity is exceeded it keeps
  * counting, so `len` is the size that would have been needed.

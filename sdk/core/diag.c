@@ -82,3 +82,6 @@ int upqr__set_error(char *buf, int status, const char *fmt, ...)
 	va_end(ap);
 	return status;
 }
+
+size_t upqr_diag_path_max(void) { return UPQR_DIAG_PATH_MAX; }
+size_t upqr_diag_message_max(void) { return UPQR_DIAG_MESSAGE_MAX; }

@@ -148,8 +148,9 @@ int upqr_emv_key_new(upqr_emv_key **out, upqr_emv_key_type type, const uint8_t *
 
 void upqr_emv_key_free(upqr_emv_key *k)
 {
-	if (!k)
+	if (!upqr__key_ok(k))
 		return;
+	k->magic = 0;
 	/* EVP_CIPHER_CTX_free cleanses the key schedules it holds. */
 	engine_close(k);
 	upqr__free_secret(k, sizeof *k);
@@ -409,7 +410,7 @@ static int cmac_op(upqr_emv_key *e, void *arg)
 int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len, int padding,
 		const uint8_t *data, size_t len)
 {
-	if (!mac || !key || (!data && len) || (padding != 1 && padding != 2))
+	if (!mac || !key || (!data && len) || (padding != UPQR_EMV_PAD_METHOD_1 && padding != UPQR_EMV_PAD_METHOD_2))
 		return UPQR_EINVAL;
 	if (key_len != 16 && key_len != 32)
 		return UPQR_EKEY;

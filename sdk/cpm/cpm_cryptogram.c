@@ -207,8 +207,8 @@ static void gather(const upqr_cpm *cpm, upqr_cpm_bytes found[F_COUNT])
 			continue;
 		for (uint16_t i = cpm->nodes[parents[k]].first_child; i < cpm->node_count; i = cpm->nodes[i].next) {
 			int f = field_of(cpm->nodes[i].tag);
-			if (f >= 0 && !found[f].ptr)
-				(void)upqr_cpm_node_value(&found[f], cpm, i);
+			if (f >= 0 && !found[f].ptr && upqr_cpm_node_value(&found[f], cpm, i) != UPQR_OK)
+				found[f] = (upqr_cpm_bytes){ NULL, 0 }; /* stays absent */
 		}
 	}
 }
@@ -240,7 +240,8 @@ static int read_iad(upqr_emv_key *key, const upqr_cpm *cpm, const upqr_cpm_bytes
 	}
 	unsigned int id = 0;
 	upqr_cpm_bytes aid;
-	(void)upqr_cpm_node_value(&aid, cpm, cpm->aid_node); /* absent: NULL, and the IAD alone decides */
+	if (upqr_cpm_node_value(&aid, cpm, cpm->aid_node) != UPQR_OK)
+		aid = (upqr_cpm_bytes){ NULL, 0 }; /* absent: the IAD alone decides */
 	if (upqr_emv_iad_parse(&id, &d->info.dki, iad->ptr, iad->len, aid.ptr, aid.len) != UPQR_OK) {
 		upqr__key_error(key, "unsupported cryptogram version (no known IAD layout of %zu bytes)", iad->len);
 		return UPQR_EUNSUPPORTED;
@@ -357,8 +358,10 @@ static int arpc_under(uint8_t out[8], size_t *written, upqr_emv_key *key, const 
 int upqr_cpm_arpc(uint8_t out[8], size_t *written, upqr_emv_key *key, upqr_cpm_key_role role,
 		const upqr_cpm *cpm, int method, const uint8_t *arc_or_csu, const uint8_t *pad, size_t pad_len)
 {
-	if (!out || !written || !upqr__key_ok(key) || !cpm || !arc_or_csu || method < 0 || method > 2 ||
-			pad_len > UPQR_EMV_PROP_AUTH_MAX || (!pad && pad_len) || (method == 1 && pad_len))
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!out || !upqr__key_ok(key) || !cpm || !arc_or_csu ||
+			method < UPQR_EMV_ARPC_METHOD_CVN || method > UPQR_EMV_ARPC_METHOD_2 ||
+			pad_len > UPQR_EMV_PROP_AUTH_MAX || (!pad && pad_len) || (method == UPQR_EMV_ARPC_METHOD_1 && pad_len))
 		return UPQR_EINVAL;
 	*written = 0;
 	crypto_data d;

@@ -516,7 +516,8 @@ static void read_fields(dctx *c)
 static void read_cvn(upqr_cpm *cpm)
 {
 	upqr_cpm_bytes iad, aid;
-	(void)upqr_cpm_node_value(&aid, cpm, cpm->aid_node);
+	if (upqr_cpm_node_value(&aid, cpm, cpm->aid_node) != UPQR_OK)
+		aid = (upqr_cpm_bytes){ NULL, 0 }; /* no AID: the IAD alone decides */
 	if (upqr_cpm_find(&iad, cpm, UPQR__TAG_IAD) != UPQR_OK ||
 			upqr_emv_iad_parse(&cpm->cvn, NULL, iad.ptr, iad.len, aid.ptr, aid.len) != UPQR_OK)
 		return;
@@ -644,7 +645,8 @@ int upqr_cpm_find(upqr_cpm_bytes *out, const upqr_cpm *cpm, uint32_t tag)
 
 int upqr_cpm_pan(char *out, size_t cap, size_t *written, const upqr_cpm *cpm)
 {
-	if (!cpm || !written)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!cpm)
 		return UPQR_EINVAL;
 	*written = 0;
 	uint16_t i = cpm->track2_node != NONE ? cpm->track2_node : cpm->pan_node;
@@ -695,7 +697,8 @@ static void mask_pan_copies(char *hex, const upqr_cpm *cpm)
 
 int upqr_cpm_hex_masked(char *out, size_t cap, size_t *written, const upqr_cpm *cpm)
 {
-	if (!cpm || !written || cpm->binary_len > UPQR_CPM_BINARY_MAX)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!cpm || cpm->binary_len > UPQR_CPM_BINARY_MAX)
 		return UPQR_EINVAL;
 	*written = 2 * cpm->binary_len;
 	if (!out || cap < *written + 1)

@@ -347,7 +347,7 @@ static int build(gen *g, upqr__buf *out, const upqr_cpm_profile *p)
 static int check_args(size_t *written, uint16_t *atc, upqr_emv_key *mk, const upqr_cpm_profile *p,
 		const upqr_cpm_txn *t)
 {
-	if (!written || !atc || !upqr__key_ok(mk) || !p || !t)
+	if (!atc || !upqr__key_ok(mk) || !p || !t)
 		return UPQR_EINVAL;
 	*written = 0;
 	if (p->version != UPQR_CPM_PROFILE_VERSION || t->version != UPQR_CPM_TXN_VERSION)
@@ -368,6 +368,7 @@ static int check_args(size_t *written, uint16_t *atc, upqr_emv_key *mk, const up
 int upqr_cpm_generate(char *out, size_t cap, size_t *written, uint16_t *atc, upqr_emv_key *mk,
 		const upqr_cpm_profile *p, const upqr_cpm_txn *t)
 {
+	UPQR__OPTIONAL_WRITTEN(written);
 	int rc = check_args(written, atc, mk, p, t);
 	if (rc != UPQR_OK)
 		return rc;

@@ -11,6 +11,8 @@
 
 #include "cpm_internal.h"
 
+size_t upqr_cpm_replay_id_bytes(void) { return UPQR_CPM_REPLAY_ID_BYTES; }
+
 void upqr_cpm_replay_init(upqr_cpm_replay *t, upqr_cpm_replay_entry *storage, size_t cap)
 {
 	if (!t)

@@ -93,9 +93,6 @@ static int check_options(const upqr_journal_options *opts, char *err, size_t err
 				"journal: unknown options version");
 	if (!opts->location || !opts->location[0])
 		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: no location given");
-	if (is_postgres(opts->location))
-		return set_open_error(err, err_cap, UPQR_EUNSUPPORTED,
-				"journal: PostgreSQL journals are not supported by this version of upqr");
 	if (opts->lease_ms <= 0)
 		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: lease_ms must be > 0");
 	if (opts->owner && (!opts->owner[0] || strlen(opts->owner) > UPQR_JOURNAL_OWNER_MAX
@@ -120,7 +117,8 @@ int upqr_journal_open(upqr_journal **out, const upqr_journal_options *opts,
 	if (!j)
 		return set_open_error(err, err_cap, UPQR_ENOMEM, "journal: out of memory");
 	j->magic = UPQR__JOURNAL_MAGIC;
-	j->ops = &upqr__journal_sqlite_ops;
+	/* A connection URI selects PostgreSQL; anything else is a file path for SQLite. */
+	j->ops = is_postgres(opts->location) ? &upqr__journal_pg_ops : &upqr__journal_sqlite_ops;
 	j->lease_ms = opts->lease_ms;
 	j->busy_timeout_ms = opts->busy_timeout_ms;
 	j->clock_ms = opts->clock_ms ? opts->clock_ms : realtime_ms;
@@ -316,7 +314,7 @@ int upqr_journal_begin(upqr_journal_record *out, upqr_journal *j, const upqr_jou
 	int rc = check_order(j, order);
 	if (rc != UPQR_OK)
 		return rc;
-	return j->ops->begin(j, order, now_ms(j), out);
+	return upqr__journal_flow_begin(j, order, now_ms(j), out);
 }
 
 static int update(upqr_journal_record *out, upqr_journal *j, int64_t id, upqr_journal_state to,
@@ -328,7 +326,7 @@ static int update(upqr_journal_record *out, upqr_journal *j, int64_t id, upqr_jo
 	if (rc != UPQR_OK)
 		return rc;
 	upqr_journal_record tmp;
-	return j->ops->update(j, id, to, u, now_ms(j), out ? out : &tmp);
+	return upqr__journal_flow_update(j, id, to, u, now_ms(j), out ? out : &tmp);
 }
 
 int upqr_journal_transition(upqr_journal_record *out, upqr_journal *j, int64_t id,
@@ -352,7 +350,7 @@ int upqr_journal_get(upqr_journal_record *out, upqr_journal *j, int64_t id)
 	ENTER(j);
 	if (!out || id <= 0)
 		return upqr__set_error(j->err, UPQR_EINVAL, "get: out and an id > 0 are required");
-	return j->ops->find(j, id, NULL, NULL, UPQR_JOURNAL_KIND_NONE, out);
+	return upqr__journal_flow_find(j, id, NULL, NULL, UPQR_JOURNAL_KIND_NONE, out);
 }
 
 int upqr_journal_find(upqr_journal_record *out, upqr_journal *j, const char *mer_id,
@@ -366,7 +364,7 @@ int upqr_journal_find(upqr_journal_record *out, upqr_journal *j, const char *mer
 	if (strlen(mer_id) > UPQR_JOURNAL_MER_ID_MAX || strlen(order_id) > UPQR_JOURNAL_ORDER_ID_MAX)
 		return upqr__set_error(j->err, UPQR_ENOTFOUND, "no order %.40s of merchant %.15s",
 				order_id, mer_id);
-	return j->ops->find(j, 0, mer_id, order_id, kind, out);
+	return upqr__journal_flow_find(j, 0, mer_id, order_id, kind, out);
 }
 
 static int unfinished(upqr_journal_record *out, size_t cap, size_t *count, upqr_journal *j,
@@ -398,7 +396,7 @@ int upqr_journal_release(upqr_journal *j, int64_t id)
 	ENTER(j);
 	if (id <= 0)
 		return upqr__set_error(j->err, UPQR_EINVAL, "record id %lld is not valid", (long long)id);
-	return j->ops->release(j, id, now_ms(j));
+	return upqr__journal_flow_release(j, id, now_ms(j));
 }
 
 int upqr_journal_book_notification(int *is_new, upqr_journal_record *out, upqr_journal *j,
@@ -422,5 +420,5 @@ int upqr_journal_book_notification(int *is_new, upqr_journal_record *out, upqr_j
 	if (rc != UPQR_OK)
 		return rc;
 	upqr_journal_record tmp;
-	return j->ops->book_notification(j, n, now_ms(j), is_new, out ? out : &tmp);
+	return upqr__journal_flow_book(j, n, now_ms(j), is_new, out ? out : &tmp);
 }

@@ -141,7 +141,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CLAIM] = "UPDATE upqr_ops SET owner = ?2, lease_until_ms = ?3 WHERE id = ?1",
 	[ST_NOTE_GET] = "SELECT op_id FROM upqr_notifications WHERE query_id = ?1",
 	[ST_NOTE_INSERT] = "INSERT INTO upqr_notifications (query_id, op_id, outcome, resp_code,"
-		" orig_resp_code, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		" orig_resp_code, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT (query_id) DO NOTHING",
 };
 
 typedef struct sq {
@@ -281,30 +282,24 @@ static int one_row(upqr_journal *j, sqlite3_stmt *st, upqr_journal_record *out)
 	return status;
 }
 
-static int get_by_id(upqr_journal *j, int64_t id, upqr_journal_record *out)
+/* One record by id, or by key (upqr__journal_ops.get); the transaction already excludes other writers. */
+static int sq_get(upqr_journal *j, int64_t id, const char *mer_id, const char *order_id,
+		bool reversal, bool lock, upqr_journal_record *out)
 {
-	sqlite3_stmt *st = stmt(j, ST_GET_ID);
-	sqlite3_bind_int64(st, 1, id);
-	int rc = one_row(j, st, out);
-	if (rc == UPQR_ENOTFOUND)
-		upqr__set_error(j->err, rc, "no record %lld in the journal", (long long)id);
-	return rc;
+	(void)lock;
+	sqlite3_stmt *st;
+	if (id > 0) {
+		st = stmt(j, ST_GET_ID);
+		sqlite3_bind_int64(st, 1, id);
+	} else {
+		st = stmt(j, reversal ? ST_GET_REVERSAL : ST_GET_OP);
+		bind_text(st, 1, mer_id);
+		bind_text(st, 2, order_id);
+	}
+	return one_row(j, st, out);
 }
 
-static int get_by_key(upqr_journal *j, const char *mer_id, const char *order_id, bool reversal,
-		upqr_journal_record *out)
-{
-	sqlite3_stmt *st = stmt(j, reversal ? ST_GET_REVERSAL : ST_GET_OP);
-	bind_text(st, 1, mer_id);
-	bind_text(st, 2, order_id);
-	int rc = one_row(j, st, out);
-	if (rc == UPQR_ENOTFOUND)
-		upqr__set_error(j->err, rc, "no %s order %s of merchant %s in the journal",
-				reversal ? "reversal of" : "", order_id, mer_id);
-	return rc;
-}
-
-static int write_record(upqr_journal *j, const upqr_journal_record *r)
+static int sq_write(upqr_journal *j, const upqr_journal_record *r)
 {
 	sqlite3_stmt *st = stmt(j, ST_UPDATE);
 	sqlite3_bind_int64(st, 1, r->id);
@@ -324,13 +319,13 @@ static int write_record(upqr_journal *j, const upqr_journal_record *r)
 
 /* ---- transactions ------------------------------------------------------------ */
 
-static int tx_begin(upqr_journal *j)
+static int sq_tx_begin(upqr_journal *j)
 {
 	return run(j, stmt(j, ST_BEGIN), "begin transaction");
 }
 
 /* Commits when status is UPQR_OK, else rolls back; returns the final status. */
-static int tx_end(upqr_journal *j, int status)
+static int sq_tx_end(upqr_journal *j, int status)
 {
 	if (status == UPQR_OK) {
 		status = run(j, stmt(j, ST_COMMIT), "commit");
@@ -565,31 +560,20 @@ static void sq_close(upqr_journal *j)
 	upqr__free(s);
 	j->impl = NULL;
 }
+/* ---- storage steps ------------------------------------------------------------- */
 
-/* ---- operations -------------------------------------------------------------- */
-
-static int load_child_context(upqr_journal *j, const upqr_journal_record *orig,
-		int64_t *outstanding, upqr_journal_state *reversal)
+static int sq_outstanding(upqr_journal *j, int64_t orig_id, int64_t *sum)
 {
 	sqlite3_stmt *st = stmt(j, ST_OUTSTANDING);
-	sqlite3_bind_int64(st, 1, orig->id);
+	sqlite3_bind_int64(st, 1, orig_id);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*outstanding = sqlite3_column_int64(st, 0);
+		*sum = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_error(j, rc, "begin");
-	upqr_journal_record rev;
-	int status = get_by_key(j, orig->mer_id, orig->order_id, true, &rev);
-	*reversal = status == UPQR_OK ? rev.state : (upqr_journal_state)0;
-	if (status == UPQR_ENOTFOUND) {
-		j->err[0] = '\0';
-		status = UPQR_OK;
-	}
-	return status;
+	return rc == SQLITE_ROW ? UPQR_OK : db_error(j, rc, "begin");
 }
 
-static int insert_record(upqr_journal *j, upqr_journal_record *r)
+static int sq_insert(upqr_journal *j, upqr_journal_record *r)
 {
 	sqlite3_stmt *st = stmt(j, ST_INSERT);
 	bind_text(st, 1, upqr_journal_kind_name(r->kind));
@@ -609,112 +593,18 @@ static int insert_record(upqr_journal *j, upqr_journal_record *r)
 	bind_text(st, 14, r->owner);
 	sqlite3_bind_int64(st, 15, r->lease_until_ms);
 	int rc = run(j, st, "begin");
-	if (rc == UPQR_EDUPLICATE)
-		return upqr__set_error(j->err, UPQR_EDUPLICATE,
-				"order %s of merchant %s is already in the journal", r->order_id, r->mer_id);
 	if (rc == UPQR_OK)
 		r->id = sqlite3_last_insert_rowid(SQ(j)->db);
 	return rc;
 }
 
-static int begin_in_tx(upqr_journal *j, upqr_journal_record *rec)
+static int sq_set_claim(upqr_journal *j, int64_t id, const char *owner, int64_t lease_until_ms)
 {
-	if (rec->kind >= UPQR_JOURNAL_VOID) {
-		upqr_journal_record orig;
-		int rc = get_by_key(j, rec->mer_id, rec->orig_order_id, false, &orig);
-		if (rc == UPQR_ENOTFOUND)
-			return upqr__set_error(j->err, UPQR_ENOTFOUND, "the original order %s of merchant "
-					"%s is not in the journal", rec->orig_order_id, rec->mer_id);
-		int64_t outstanding = 0;
-		upqr_journal_state reversal = 0;
-		if (rc == UPQR_OK)
-			rc = load_child_context(j, &orig, &outstanding, &reversal);
-		if (rc == UPQR_OK)
-			rc = upqr__journal_check_child(j, rec, &orig, outstanding, reversal);
-		if (rc != UPQR_OK)
-			return rc;
-	}
-	return insert_record(j, rec);
-}
-
-static int sq_begin(upqr_journal *j, const upqr_journal_order *o, int64_t now,
-		upqr_journal_record *out)
-{
-	upqr_journal_record rec;
-	upqr__journal_new_record(j, &rec, o, now);
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	rc = tx_end(j, begin_in_tx(j, &rec));
-	if (rc == UPQR_OK)
-		*out = rec;
-	return rc;
-}
-
-/* A child that reached SUCCESS changes its original in the same transaction. */
-static int apply_to_original(upqr_journal *j, const upqr_journal_record *child, int64_t now)
-{
-	upqr_journal_record orig;
-	int rc = get_by_id(j, child->orig_id, &orig);
-	bool changed = false;
-	if (rc == UPQR_OK)
-		rc = upqr__journal_apply_child_success(j, &orig, child, now, &changed);
-	if (rc == UPQR_OK && changed)
-		rc = write_record(j, &orig);
-	return rc;
-}
-
-/* Applies a planned change of rec (already updated in memory) and its effects. */
-static int store_change(upqr_journal *j, const upqr_journal_record *before,
-		const upqr_journal_record *rec, bool changed, int64_t now)
-{
-	int rc = UPQR_OK;
-	if (changed && rec->state == UPQR_JOURNAL_SUCCESS && rec->orig_id > 0)
-		rc = apply_to_original(j, rec, now);
-	if (rc == UPQR_OK && memcmp(before, rec, sizeof(*rec)) != 0)
-		rc = write_record(j, rec);
-	return rc;
-}
-
-static int update_in_tx(upqr_journal *j, int64_t id, upqr_journal_state to,
-		const upqr_journal_update *u, int64_t now, upqr_journal_record *rec)
-{
-	int rc = get_by_id(j, id, rec);
-	if (rc != UPQR_OK)
-		return rc;
-	upqr_journal_record before = *rec;
-	bool changed = false;
-	rc = upqr__journal_plan_update(j, rec, to, u, false, now, &changed);
-	if (rc == UPQR_OK)
-		rc = store_change(j, &before, rec, changed, now);
-	return rc;
-}
-
-static int sq_update(upqr_journal *j, int64_t id, upqr_journal_state to,
-		const upqr_journal_update *u, int64_t now, upqr_journal_record *out)
-{
-	upqr_journal_record rec;
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	rc = tx_end(j, update_in_tx(j, id, to, u, now, &rec));
-	if (rc == UPQR_OK)
-		*out = rec;
-	return rc;
-}
-
-static int sq_find(upqr_journal *j, int64_t id, const char *mer_id, const char *order_id,
-		upqr_journal_kind kind, upqr_journal_record *out)
-{
-	upqr_journal_record rec;
-	int rc = id > 0 ? get_by_id(j, id, &rec)
-			: get_by_key(j, mer_id, order_id, kind == UPQR_JOURNAL_REVERSAL, &rec);
-	if (rc == UPQR_OK && id <= 0 && kind != UPQR_JOURNAL_KIND_NONE && rec.kind != kind)
-		rc = upqr__set_error(j->err, UPQR_ENOTFOUND, "order %s of merchant %s is a %s, not a %s",
-				order_id, mer_id, upqr_journal_kind_name(rec.kind), upqr_journal_kind_name(kind));
-	if (rc == UPQR_OK)
-		*out = rec;
-	return rc;
+	sqlite3_stmt *st = stmt(j, ST_CLAIM);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, owner);
+	sqlite3_bind_int64(st, 3, lease_until_ms);
+	return run(j, st, "claim");
 }
 
 /* Reads up to cap rows of a prepared select into out. */
@@ -743,11 +633,7 @@ static int claim_in_tx(upqr_journal *j, int64_t now, upqr_journal_record *out, s
 	for (size_t i = 0; rc == UPQR_OK && i < *count; i++) {
 		upqr__journal_copy_text(out[i].owner, sizeof(out[i].owner), j->owner);
 		out[i].lease_until_ms = now + j->lease_ms;
-		st = stmt(j, ST_CLAIM);
-		sqlite3_bind_int64(st, 1, out[i].id);
-		bind_text(st, 2, out[i].owner);
-		sqlite3_bind_int64(st, 3, out[i].lease_until_ms);
-		rc = run(j, st, "claim");
+		rc = sq_set_claim(j, out[i].id, out[i].owner, out[i].lease_until_ms);
 	}
 	return rc;
 }
@@ -760,56 +646,27 @@ static int sq_unfinished(upqr_journal *j, bool claim, int64_t now, upqr_journal_
 		sqlite3_bind_int64(st, 1, cap > INT32_MAX ? INT32_MAX : (int64_t)cap);
 		return read_rows(j, st, out, cap, count);
 	}
-	int rc = tx_begin(j);
+	int rc = sq_tx_begin(j);
 	if (rc != UPQR_OK)
 		return rc;
-	rc = tx_end(j, claim_in_tx(j, now, out, cap, count));
+	rc = sq_tx_end(j, claim_in_tx(j, now, out, cap, count));
 	if (rc != UPQR_OK)
 		*count = 0;
 	return rc;
 }
 
-static int release_in_tx(upqr_journal *j, int64_t id, int64_t now)
+static int sq_booked(upqr_journal *j, const char *query_id, int64_t *op_id)
 {
-	upqr_journal_record rec;
-	int rc = get_by_id(j, id, &rec);
-	if (rc != UPQR_OK || !rec.owner[0])
-		return rc;
-	bool mine = strcmp(rec.owner, j->owner) == 0;
-	if (!mine && rec.lease_until_ms > now)
-		return upqr__set_error(j->err, UPQR_ECLAIMED, "record %lld is claimed by %s, not by "
-				"this handle", (long long)id, rec.owner);
-	if (!mine)
-		return UPQR_OK;  /* a lapsed claim of someone else: already free */
-	sqlite3_stmt *st = stmt(j, ST_CLAIM);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, "");
-	sqlite3_bind_int64(st, 3, 0);
-	return run(j, st, "release");
+	sqlite3_stmt *st = stmt(j, ST_NOTE_GET);
+	bind_text(st, 1, query_id);
+	int rc = sqlite3_step(st);
+	*op_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? UPQR_OK : db_error(j, rc, "book notification");
 }
 
-static int sq_release(upqr_journal *j, int64_t id, int64_t now)
-{
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	return tx_end(j, release_in_tx(j, id, now));
-}
-
-/* A queryId booked before: it must be for the same order. */
-static int booked_before(upqr_journal *j, int64_t op_id, const upqr_journal_notification *n,
-		upqr_journal_record *rec)
-{
-	int rc = get_by_id(j, op_id, rec);
-	if (rc == UPQR_OK && (strcmp(rec->mer_id, n->mer_id) != 0
-			|| strcmp(rec->order_id, n->order_id) != 0))
-		rc = upqr__set_error(j->err, UPQR_ESTATE, "queryId %s was booked for order %s, not %s",
-				n->query_id, rec->order_id, n->order_id);
-	return rc;
-}
-
-static int insert_notification(upqr_journal *j, const upqr_journal_notification *n,
-		int64_t op_id, int64_t now)
+static int sq_book(upqr_journal *j, const upqr_journal_notification *n, int64_t op_id,
+		int64_t now, bool *taken)
 {
 	sqlite3_stmt *st = stmt(j, ST_NOTE_INSERT);
 	bind_text(st, 1, n->query_id);
@@ -818,59 +675,8 @@ static int insert_notification(upqr_journal *j, const upqr_journal_notification 
 	bind_text(st, 4, n->resp_code);
 	bind_text(st, 5, n->orig_resp_code);
 	sqlite3_bind_int64(st, 6, now);
-	return run(j, st, "book notification");
-}
-
-static int book_in_tx(upqr_journal *j, const upqr_journal_notification *n, int64_t now,
-		int *is_new, upqr_journal_record *rec)
-{
-	sqlite3_stmt *st = stmt(j, ST_NOTE_GET);
-	bind_text(st, 1, n->query_id);
-	int rc = sqlite3_step(st);
-	int64_t op_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return booked_before(j, op_id, n, rec);
-	if (rc != SQLITE_DONE)
-		return db_error(j, rc, "book notification");
-	int status = get_by_key(j, n->mer_id, n->order_id, false, rec);
-	if (status != UPQR_OK)
-		return status;
-	if (n->txn_time[0] && strcmp(n->txn_time, rec->txn_time) != 0)
-		return upqr__set_error(j->err, UPQR_ESTATE, "notification for order %s has txnTime %s, "
-				"the journal has %s", n->order_id, n->txn_time, rec->txn_time);
-	upqr_journal_update u;
-	memset(&u, 0, sizeof(u));
-	memcpy(u.resp_code, n->resp_code, sizeof(u.resp_code));
-	memcpy(u.orig_resp_code, n->orig_resp_code, sizeof(u.orig_resp_code));
-	memcpy(u.resp_msg, n->resp_msg, sizeof(u.resp_msg));
-	memcpy(u.query_id, n->query_id, sizeof(u.query_id));
-	u.amount = n->amount;
-	upqr_journal_record before = *rec;
-	bool changed = false;
-	status = upqr__journal_plan_update(j, rec, n->outcome, &u, true, now, &changed);
-	if (status == UPQR_OK)
-		status = store_change(j, &before, rec, changed, now);
-	if (status == UPQR_OK)
-		status = insert_notification(j, n, rec->id, now);
-	if (status == UPQR_OK)
-		*is_new = 1;
-	return status;
-}
-
-static int sq_book_notification(upqr_journal *j, const upqr_journal_notification *n, int64_t now,
-		int *is_new, upqr_journal_record *out)
-{
-	upqr_journal_record rec;
-	int fresh = 0;
-	int rc = tx_begin(j);
-	if (rc != UPQR_OK)
-		return rc;
-	rc = tx_end(j, book_in_tx(j, n, now, &fresh, &rec));
-	if (rc == UPQR_OK) {
-		*is_new = fresh;
-		*out = rec;
-	}
+	int rc = run(j, st, "book notification");
+	*taken = rc == UPQR_OK && sqlite3_changes(SQ(j)->db) == 0;
 	return rc;
 }
 
@@ -878,10 +684,15 @@ const upqr__journal_ops upqr__journal_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
-	.begin = sq_begin,
-	.update = sq_update,
-	.find = sq_find,
+	.ready = NULL,
+	.tx_begin = sq_tx_begin,
+	.tx_end = sq_tx_end,
+	.get = sq_get,
+	.outstanding = sq_outstanding,
+	.insert = sq_insert,
+	.write = sq_write,
+	.set_claim = sq_set_claim,
+	.booked = sq_booked,
+	.book = sq_book,
 	.unfinished = sq_unfinished,
-	.release = sq_release,
-	.book_notification = sq_book_notification,
 };

@@ -371,12 +371,13 @@ int upqr_mpm_fields_in_init(upqr_mpm_fields_in *in, unsigned int version)
 int upqr_mpm_encode(char *out, size_t cap, size_t *written, const upqr_mpm_profile *profile,
 		const upqr_mpm_fields_in *in, upqr_diag_list *diags)
 {
-	if (!in || !written)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!in)
 		return UPQR_EINVAL;
 	if (in->version != UPQR_MPM_FIELDS_IN_VERSION)
 		return UPQR_EVERSION;
 	if (profile && profile->version != UPQR_MPM_PROFILE_VERSION)
-		return UPQR_EINVAL;
+		return UPQR_EVERSION;
 	*written = 0;
 	work *w = upqr__malloc(sizeof *w);
 	if (!w)
@@ -458,8 +459,11 @@ static int rewrite_amount(work *w, const char *payload, size_t len, int64_t amou
 int upqr_mpm_set_amount(char *out, size_t cap, size_t *written, const upqr_mpm_profile *profile,
 		const char *payload, size_t len, int64_t amount, upqr_diag_list *diags)
 {
-	if (!written || !payload)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!payload)
 		return UPQR_EINVAL;
+	if (profile && profile->version != UPQR_MPM_PROFILE_VERSION)
+		return UPQR_EVERSION;
 	*written = 0;
 	work *w = upqr__malloc(sizeof *w);
 	if (!w)

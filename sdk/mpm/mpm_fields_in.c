@@ -183,7 +183,7 @@ int upqr_mpm_fields_in_from_payload(upqr_mpm_fields_in *in, upqr_mpm_fields_stor
 		rc = fill(s, p, in);
 	if (rc != UPQR_OK) {
 		upqr_mpm_fields_store_free(s);
-		(void)upqr_mpm_fields_in_init(in, UPQR_MPM_FIELDS_IN_VERSION); /* nothing dangling */
+		*in = (upqr_mpm_fields_in)UPQR_MPM_FIELDS_IN_INIT; /* nothing dangling */
 		return rc;
 	}
 	*store = s;

@@ -94,4 +94,12 @@ void upqr__mpm_path(char *buf, const uint8_t *ids, size_t n);
 /* Amount text syntax check; returns the number of decimals (-1 when no '.'), or -2 if bad. */
 int upqr__mpm_amount_syntax(const char *s, size_t n, bool *zero);
 
+/*
+ * Byte classes of the decoder (bit 1: not a digit; 2: outside the EMV
+ * common set 0x20..0x7E; 4: not ASCII): one byte, and the OR over s[0..n)
+ * computed eight bytes at a time (the decoder's hot loop; tests compare the two).
+ */
+unsigned upqr__mpm_class(uint8_t b);
+unsigned upqr__mpm_classes(const uint8_t *s, size_t n);
+
 #endif /* UPQR_MPM_INTERNAL_H */

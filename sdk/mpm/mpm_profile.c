@@ -17,12 +17,12 @@ static const struct { const char *rid; upqr_mpm_network net; } known_rids[] = {
 	{ "A000000152", UPQR_MPM_NET_DISCOVER },
 };
 
+/* Case-insensitive "s starts with pfx", walking pfx once (no strlen: it runs per GUID). */
 static bool prefix_ci(const char *s, size_t n, const char *pfx)
 {
-	size_t k = strlen(pfx);
-	if (k > n)
-		return false;
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; pfx[i]; i++) {
+		if (i >= n)
+			return false;
 		char a = s[i], b = pfx[i];
 		if (a >= 'a' && a <= 'z')
 			a = (char)(a - 32);

@@ -140,7 +140,8 @@ int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t len, int expo
 
 int upqr_mpm_amount_format(char *out, size_t cap, size_t *written, int64_t minor, int exponent)
 {
-	if (!written || minor < 0 || exponent < 0 || exponent > 4)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (minor < 0 || exponent < 0 || exponent > 4)
 		return UPQR_EINVAL;
 	char tmp[24];
 	size_t n = 0;

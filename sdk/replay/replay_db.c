@@ -29,6 +29,8 @@ struct upqr_replay_db {
 	char err[UPQR__ERR_MAX];
 };
 
+unsigned int upqr_replay_busy_timeout_ms(void) { return UPQR_REPLAY_BUSY_TIMEOUT_MS; }
+
 int upqr_replay_options_init(upqr_replay_options *opts, unsigned int version)
 {
 	if (!opts)

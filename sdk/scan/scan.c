@@ -1,13 +1,15 @@
 /*
  * scan.c - the scanner handle: inputs to grey, the scan passes, ZBar, and
- * the symbols handed back.
+ * the symbols handed back; camera mode spreads the passes over frames.
  *
  * ZBar is configured once per handle: every symbology off, then QR on, in
  * binary mode (raw byte-mode bytes; no character-set guessing).
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <zbar.h>
 
@@ -15,35 +17,77 @@
 
 #define SCAN_MAGIC 0x5343414eu /* "SCAN" */
 
+/* A symbol found by this scan; bytes keeps its capacity between scans. */
 typedef struct scan_slot {
 	upqr_scan_symbol sym;
 	upqr_diag diag[UPQR_SCAN_DIAG_MAX];
 	uint8_t *bytes;
+	size_t cap;
 } scan_slot;
+
+/* Camera mode: bytes seen in a recent frame (the de-duplication window). */
+typedef struct seen_code {
+	uint8_t *bytes;
+	size_t len;
+	size_t cap;
+	uint64_t frame; /* last frame it was seen in; 0 = free entry */
+} seen_code;
+
+#define PASS_COUNT 28
+
+/* Camera mode: what one frame leaves for the next. */
+typedef struct video_state {
+	uint64_t frame;       /* frames scanned since new/reset */
+	size_t cursor;        /* next further pass of the sequence */
+	int sticky;           /* the further pass that read the last code, -1 if none */
+	uint64_t hit_frame;   /* last frame with a valid code */
+	upqr_scan_point roi0; /* that code's bounding box */
+	upqr_scan_point roi1;
+	double plain_ns_px;   /* the plain pass's cost per pixel (running mean) */
+	double pass_ns_px[PASS_COUNT]; /* each pass's cost per input pixel; 0 = not measured */
+	seen_code seen[UPQR_SCAN_MAX_SYMBOLS];
+	upqr__pool pool;
+} video_state;
 
 struct upqr_scanner {
 	unsigned int magic;
 	upqr_scan_options opts;
 	zbar_image_scanner_t *zbar;
+	zbar_image_t *zimg;    /* reused for every pass */
 	upqr__scan_work *work; /* the MPM/CPM decoders' scratch */
 	scan_slot slots[UPQR_SCAN_MAX_SYMBOLS];
+	size_t nslots;         /* symbols found, repeats included */
+	size_t order[UPQR_SCAN_MAX_SYMBOLS]; /* slots reported, in image order */
 	size_t count;
+	upqr__pool *pool;      /* &video.pool in camera mode, else NULL */
+	video_state video;
 	char err[UPQR__ERR_MAX];
 };
+
+static void video_forget(video_state *v);
+
+/* The size of a version 1 upqr_scan_options (the fields before `video`). */
+#define V1_SIZE offsetof(upqr_scan_options, video)
 
 size_t upqr_scan_max_pixels(void) { return UPQR_SCAN_MAX_PIXELS; }
 size_t upqr_scan_max_dimension(void) { return UPQR_SCAN_MAX_DIMENSION; }
 size_t upqr_scan_max_file_bytes(void) { return UPQR_SCAN_MAX_FILE_BYTES; }
 size_t upqr_scan_max_symbols(void) { return UPQR_SCAN_MAX_SYMBOLS; }
+size_t upqr_scan_default_pixels(void) { return UPQR_SCAN_DEFAULT_PIXELS; }
+size_t upqr_scan_diag_max(void) { return UPQR_SCAN_DIAG_MAX; }
+unsigned int upqr_scan_video_budget_us(void) { return UPQR_SCAN_VIDEO_BUDGET_US; }
+unsigned int upqr_scan_video_dedup_frames(void) { return UPQR_SCAN_VIDEO_DEDUP_FRAMES; }
 
 int upqr_scan_options_init(upqr_scan_options *opts, unsigned int version)
 {
 	if (!opts)
 		return UPQR_EINVAL;
-	if (version != UPQR_SCAN_OPTIONS_VERSION)
+	if (version != 1 && version != UPQR_SCAN_OPTIONS_VERSION)
 		return UPQR_EVERSION;
-	const upqr_scan_options def = UPQR_SCAN_OPTIONS_INIT;
-	*opts = def;
+	upqr_scan_options def = UPQR_SCAN_OPTIONS_INIT;
+	def.version = version;
+	/* A version 1 caller's struct ends before the camera fields. */
+	memcpy(opts, &def, version == 1 ? V1_SIZE : sizeof def);
 	return UPQR_OK;
 }
 
@@ -64,9 +108,13 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 	*out = NULL;
 	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
 	if (opts) {
-		if (opts->version != UPQR_SCAN_OPTIONS_VERSION)
+		if (opts->version != 1 && opts->version != UPQR_SCAN_OPTIONS_VERSION)
 			return UPQR_EVERSION;
-		o = *opts;
+		if (opts->mpm_profile && opts->mpm_profile->version != UPQR_MPM_PROFILE_VERSION)
+			return UPQR_EVERSION;
+		memcpy(&o, opts, opts->version == 1 ? V1_SIZE : sizeof o);
+		if (opts->version == 1)
+			o.video = 0;
 	}
 	if (o.max_pixels == 0)
 		o.max_pixels = UPQR_SCAN_DEFAULT_PIXELS;
@@ -77,15 +125,21 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 		return UPQR_ENOMEM;
 	s->magic = SCAN_MAGIC;
 	s->opts = o;
+	s->pool = o.video ? &s->video.pool : NULL;
+	video_forget(&s->video);
 	s->zbar = zbar_image_scanner_create();
+	s->zimg = zbar_image_create();
 	s->work = upqr__malloc(sizeof *s->work);
-	if (!s->zbar || !s->work) {
+	if (!s->zbar || !s->zimg || !s->work) {
 		if (s->zbar)
 			zbar_image_scanner_destroy(s->zbar);
+		if (s->zimg)
+			zbar_image_destroy(s->zimg);
 		upqr__free(s->work);
 		upqr__free(s);
 		return UPQR_ENOMEM;
 	}
+	zbar_image_set_format(s->zimg, zbar_fourcc('Y', '8', '0', '0'));
 	/* Only QR: the other decoders are attack surface a payment scanner does not need. */
 	zbar_image_scanner_set_config(s->zbar, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
 	zbar_image_scanner_set_config(s->zbar, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
@@ -94,12 +148,35 @@ int upqr_scanner_new(upqr_scanner **out, const upqr_scan_options *opts)
 	return UPQR_OK;
 }
 
+/* Forgets the frames seen (camera mode), keeping buffers and cost measurements. */
+static void video_forget(video_state *v)
+{
+	v->frame = 0;
+	v->cursor = 0;
+	v->sticky = -1;
+	v->hit_frame = 0;
+	for (size_t i = 0; i < UPQR_SCAN_MAX_SYMBOLS; i++)
+		v->seen[i].frame = 0;
+}
+
+int upqr_scanner_reset(upqr_scanner *s)
+{
+	if (!s || s->magic != SCAN_MAGIC)
+		return UPQR_EINVAL;
+	video_forget(&s->video);
+	s->err[0] = 0;
+	return UPQR_OK;
+}
+
+/* Results are dropped; in camera mode the byte buffers stay for the next frame. */
 static void clear_results(upqr_scanner *s)
 {
-	for (size_t i = 0; i < s->count; i++) {
+	for (size_t i = 0; !s->opts.video && i < s->nslots; i++) {
 		upqr__free(s->slots[i].bytes);
 		s->slots[i].bytes = NULL;
+		s->slots[i].cap = 0;
 	}
+	s->nslots = 0;
 	s->count = 0;
 }
 
@@ -107,7 +184,12 @@ void upqr_scanner_free(upqr_scanner *s)
 {
 	if (!s || s->magic != SCAN_MAGIC)
 		return;
-	clear_results(s);
+	for (size_t i = 0; i < UPQR_SCAN_MAX_SYMBOLS; i++) {
+		upqr__free(s->slots[i].bytes);
+		upqr__free(s->video.seen[i].bytes);
+	}
+	upqr__pool_clear(&s->video.pool);
+	zbar_image_destroy(s->zimg);
 	zbar_image_scanner_destroy(s->zbar);
 	upqr__free(s->work);
 	s->magic = 0;
@@ -128,14 +210,14 @@ const upqr_scan_symbol *upqr_scanner_symbol(const upqr_scanner *s, size_t i)
 {
 	if (!s || s->magic != SCAN_MAGIC || i >= s->count)
 		return NULL;
-	return &s->slots[i].sym;
+	return &s->slots[s->order[i]].sym;
 }
 
 /* ---- collecting symbols ------------------------------------------------------ */
 
 static bool have_valid_payment(const upqr_scanner *s)
 {
-	for (size_t i = 0; i < s->count; i++)
+	for (size_t i = 0; i < s->nslots; i++)
 		if (s->slots[i].sym.valid)
 			return true;
 	return false;
@@ -143,10 +225,24 @@ static bool have_valid_payment(const upqr_scanner *s)
 
 static bool seen_bytes(const upqr_scanner *s, const uint8_t *d, size_t n)
 {
-	for (size_t i = 0; i < s->count; i++)
+	for (size_t i = 0; i < s->nslots; i++)
 		if (s->slots[i].sym.len == n && memcmp(s->slots[i].bytes, d, n) == 0)
 			return true;
 	return false;
+}
+
+/* Makes *buf hold at least n bytes, keeping its capacity for later frames. */
+static bool reserve(uint8_t **buf, size_t *cap, size_t n)
+{
+	if (*cap >= n)
+		return true;
+	uint8_t *nb = upqr__malloc(n);
+	if (!nb)
+		return false;
+	upqr__free(*buf);
+	*buf = nb;
+	*cap = n;
+	return true;
 }
 
 static int add_symbol(upqr_scanner *s, const zbar_symbol_t *zs, const upqr__xform *t,
@@ -154,11 +250,10 @@ static int add_symbol(upqr_scanner *s, const zbar_symbol_t *zs, const upqr__xfor
 {
 	const uint8_t *d = (const uint8_t *)zbar_symbol_get_data(zs);
 	size_t n = zbar_symbol_get_data_length(zs);
-	if (!d || seen_bytes(s, d, n) || s->count >= UPQR_SCAN_MAX_SYMBOLS)
+	if (!d || seen_bytes(s, d, n) || s->nslots >= UPQR_SCAN_MAX_SYMBOLS)
 		return UPQR_OK;
-	scan_slot *slot = &s->slots[s->count];
-	slot->bytes = upqr__malloc(n + 1);
-	if (!slot->bytes)
+	scan_slot *slot = &s->slots[s->nslots];
+	if (!reserve(&slot->bytes, &slot->cap, n + 1))
 		return UPQR_ENOMEM;
 	memcpy(slot->bytes, d, n);
 	slot->bytes[n] = 0;
@@ -171,17 +266,15 @@ static int add_symbol(upqr_scanner *s, const zbar_symbol_t *zs, const upqr__xfor
 			&slot->sym.corners[i].x, &slot->sym.corners[i].y);
 		slot->sym.corner_count = i + 1;
 	}
-	s->count++;
+	s->order[s->count++] = s->nslots++;
 	return UPQR_OK;
 }
 
 static int zbar_pass(upqr_scanner *s, const upqr__gimg *img, const upqr__xform *t, const char *pass)
 {
-	zbar_image_t *zi = zbar_image_create();
-	if (!zi)
-		return UPQR_ENOMEM;
-	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_t *zi = s->zimg;
 	zbar_image_set_size(zi, (unsigned)img->w, (unsigned)img->h);
+	/* ZBar only reads the pixels; no cleanup handler, the buffer stays ours. */
 	zbar_image_set_data(zi, img->px, (unsigned long)img->w * (unsigned long)img->h, NULL);
 	int rc = UPQR_OK;
 	if (zbar_scan_image(s->zbar, zi) > 0)
@@ -189,7 +282,7 @@ static int zbar_pass(upqr_scanner *s, const upqr__gimg *img, const upqr__xform *
 				zs = zbar_symbol_next(zs))
 			if (zbar_symbol_get_type(zs) == ZBAR_QRCODE)
 				rc = add_symbol(s, zs, t, pass);
-	zbar_image_destroy(zi);
+	zbar_image_set_data(zi, NULL, 0, NULL);
 	return rc;
 }
 
@@ -245,6 +338,10 @@ static const pass_def PASSES[] = {
 	{ "keystone-left-35", { OP_KEY2_LEFT } },
 	{ "keystone-up-35", { OP_KEY2_UP } },
 };
+_Static_assert(UPQR__ARRAY_LEN(PASSES) == PASS_COUNT, "PASS_COUNT must match the pass table");
+
+/* Index of the "half" pass: the first look on large frames. */
+#define PASS_HALF 3
 
 /*
  * Upscaling a big frame costs four ZBar passes' time and rarely helps: a code
@@ -253,33 +350,34 @@ static const pass_def PASSES[] = {
  */
 #define DOUBLE_MAX_SIDE 1024
 
-static bool apply_op(upqr__gimg *out, const upqr__gimg *in, pass_op op, upqr__xform *t)
+static bool apply_op(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, pass_op op,
+		upqr__xform *t)
 {
 	switch (op) {
-	case OP_INVERT: return upqr__op_invert(out, in);
-	case OP_STRETCH: return upqr__op_stretch(out, in);
-	case OP_BINARIZE: return upqr__op_binarize(out, in);
-	case OP_BLUR1: return upqr__op_box_blur(out, in, 1);
-	case OP_SHARPEN: return upqr__op_sharpen(out, in, 2, 2);
+	case OP_INVERT: return upqr__op_invert(out, pool, in);
+	case OP_STRETCH: return upqr__op_stretch(out, pool, in);
+	case OP_BINARIZE: return upqr__op_binarize(out, pool, in);
+	case OP_BLUR1: return upqr__op_box_blur(out, pool, in, 1);
+	case OP_SHARPEN: return upqr__op_sharpen(out, pool, in, 2, 2);
 	/* Strong unsharp mask: heavy defocus (blur near half a module) still leaves readable edges. */
-	case OP_DEBLUR: return upqr__op_sharpen(out, in, 2, 5);
-	case OP_RESHARPEN: return upqr__op_sharpen(out, in, 2, 3);
-	case OP_HALF: return upqr__op_scale(out, in, 1, 2, t);
-	case OP_THIRD: return upqr__op_scale(out, in, 1, 3, t);
-	case OP_QUARTER: return upqr__op_scale(out, in, 1, 4, t);
-	case OP_DOUBLE: return upqr__op_scale(out, in, 2, 1, t);
-	case OP_ROT_P: return upqr__op_rotate(out, in, 15.0, t);
-	case OP_ROT_M: return upqr__op_rotate(out, in, -15.0, t);
+	case OP_DEBLUR: return upqr__op_sharpen(out, pool, in, 2, 5);
+	case OP_RESHARPEN: return upqr__op_sharpen(out, pool, in, 2, 3);
+	case OP_HALF: return upqr__op_scale(out, pool, in, 1, 2, t);
+	case OP_THIRD: return upqr__op_scale(out, pool, in, 1, 3, t);
+	case OP_QUARTER: return upqr__op_scale(out, pool, in, 1, 4, t);
+	case OP_DOUBLE: return upqr__op_scale(out, pool, in, 2, 1, t);
+	case OP_ROT_P: return upqr__op_rotate(out, pool, in, 15.0, t);
+	case OP_ROT_M: return upqr__op_rotate(out, pool, in, -15.0, t);
 	/* A 20% pinch undoes most tilts of 20-45 degrees that ZBar's own fit misses. */
-	case OP_KEY_RIGHT: return upqr__op_keystone(out, in, 0, 0.2, t);
-	case OP_KEY_DOWN: return upqr__op_keystone(out, in, 1, 0.2, t);
-	case OP_KEY_LEFT: return upqr__op_keystone(out, in, 2, 0.2, t);
-	case OP_KEY_UP: return upqr__op_keystone(out, in, 3, 0.2, t);
+	case OP_KEY_RIGHT: return upqr__op_keystone(out, pool, in, 0, 0.2, t);
+	case OP_KEY_DOWN: return upqr__op_keystone(out, pool, in, 1, 0.2, t);
+	case OP_KEY_LEFT: return upqr__op_keystone(out, pool, in, 2, 0.2, t);
+	case OP_KEY_UP: return upqr__op_keystone(out, pool, in, 3, 0.2, t);
 	/* Steeper views (45-60 degrees), tried last. */
-	case OP_KEY2_RIGHT: return upqr__op_keystone(out, in, 0, 0.35, t);
-	case OP_KEY2_DOWN: return upqr__op_keystone(out, in, 1, 0.35, t);
-	case OP_KEY2_LEFT: return upqr__op_keystone(out, in, 2, 0.35, t);
-	case OP_KEY2_UP: return upqr__op_keystone(out, in, 3, 0.35, t);
+	case OP_KEY2_RIGHT: return upqr__op_keystone(out, pool, in, 0, 0.35, t);
+	case OP_KEY2_DOWN: return upqr__op_keystone(out, pool, in, 1, 0.35, t);
+	case OP_KEY2_LEFT: return upqr__op_keystone(out, pool, in, 2, 0.35, t);
+	case OP_KEY2_UP: return upqr__op_keystone(out, pool, in, 3, 0.35, t);
 	case OP_END: break;
 	}
 	return false;
@@ -306,49 +404,379 @@ static bool pass_applies(const pass_def *p, const upqr__gimg *img)
 	return true;
 }
 
-static int run_pass(upqr_scanner *s, const upqr__gimg *orig, const pass_def *p)
+/*
+ * Runs pass p on img (whose coordinates map to the original's through
+ * *base), then ZBar. Intermediate images come from the scanner's pool.
+ */
+static int run_pass(upqr_scanner *s, const upqr__gimg *img, const upqr__xform *base,
+		const pass_def *p)
 {
-	upqr__xform t;
-	upqr__xform_identity(&t);
-	upqr__gimg cur = *orig, next;
+	upqr__xform t = *base;
+	upqr__gimg cur = *img, next;
 	bool owned = false;
 	for (size_t i = 0; i < UPQR__ARRAY_LEN(p->ops) && p->ops[i] != OP_END; i++) {
-		if (!apply_op(&next, &cur, p->ops[i], &t)) {
-			if (owned)
-				upqr__gimg_release(&cur);
-			return UPQR_ENOMEM;
-		}
+		bool ok = apply_op(&next, s->pool, &cur, p->ops[i], &t);
 		if (owned)
-			upqr__gimg_release(&cur);
+			upqr__gimg_put(&cur, s->pool);
+		if (!ok)
+			return UPQR_ENOMEM;
 		cur = next;
 		owned = true;
 	}
 	int rc = zbar_pass(s, &cur, &t, p->name);
 	if (owned)
-		upqr__gimg_release(&cur);
+		upqr__gimg_put(&cur, s->pool);
 	return rc;
 }
 
-static int scan_grey_image(size_t *count, upqr_scanner *s, const upqr__gimg *img)
+/*
+ * Large frames (a 720p camera frame and up) are looked at half size first:
+ * a code a person aims at has modules of 3 px or more there, so the quarter-
+ * cost look usually reads it, and the full-size pass runs only when it does
+ * not.
+ */
+#define LARGE_FRAME_PIXELS (640u * 480u * 3u / 2u)
+
+static bool large_frame(const upqr__gimg *img)
 {
+	return (size_t)img->w * (size_t)img->h >= LARGE_FRAME_PIXELS;
+}
+
+/* The pass run at step i of a still-image scan: half size first on large frames. */
+static size_t still_pass(size_t i, bool half_first)
+{
+	if (!half_first || i > PASS_HALF)
+		return i;
+	return i == 0 ? PASS_HALF : i - 1;
+}
+
+static int scan_still(upqr_scanner *s, const upqr__gimg *img)
+{
+	upqr__xform id;
+	upqr__xform_identity(&id);
+	bool half_first = s->opts.try_harder && large_frame(img);
 	size_t ran = 0;
 	for (size_t i = 0; i < UPQR__ARRAY_LEN(PASSES); i++) {
-		if (i > 0 && !s->opts.try_harder)
+		const pass_def *p = &PASSES[still_pass(i, half_first)];
+		if (i > (half_first ? 1u : 0u) && !s->opts.try_harder)
 			break;
 		if (s->opts.max_passes && ran >= s->opts.max_passes)
 			break;
 		if (!s->opts.exhaustive && have_valid_payment(s))
 			break;
-		if (!pass_applies(&PASSES[i], img))
+		if (!pass_applies(p, img))
 			continue;
-		int rc = run_pass(s, img, &PASSES[i]);
+		int rc = run_pass(s, img, &id, p);
 		ran++;
 		if (rc != UPQR_OK)
-			return set_error(s, rc, "out of memory in scan pass %s", PASSES[i].name);
+			return set_error(s, rc, "out of memory in scan pass %s", p->name);
 	}
+	return UPQR_OK;
+}
+
+/* ---- camera mode --------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A tracked code is looked for around where it was for this many frames. */
+#define ROI_FRAMES 8
+
+/* One frame's schedule: the image the further passes work on and what is spent. */
+typedef struct frame_plan {
+	upqr__gimg base;   /* the region of interest, the half-size frame, or the frame itself */
+	upqr__xform base_t;
+	bool base_owned;
+	const char *look;  /* name of the first look at base ("roi", "half"), NULL for none */
+	uint64_t start;
+	uint64_t plain_ns; /* the full-size plain pass (outside the budget) */
+	uint64_t budget_ns;
+	unsigned ran;
+} frame_plan;
+
+/* The area a pass's ZBar call sees, relative to its input (for the first cost guess). */
+static double pass_area(const pass_def *p)
+{
+	double a = 1;
+	for (size_t i = 0; i < UPQR__ARRAY_LEN(p->ops) && p->ops[i] != OP_END; i++)
+		switch (p->ops[i]) {
+		case OP_HALF: a /= 4; break;
+		case OP_THIRD: a /= 9; break;
+		case OP_QUARTER: a /= 16; break;
+		case OP_DOUBLE: a *= 4; break;
+		case OP_ROT_P: case OP_ROT_M: a *= 1.6; break;
+		default: a *= 1.25; break; /* the operation's own loop */
+		}
+	return a;
+}
+
+/* Expected cost of pass p on n pixels: measured before, else guessed from the plain pass. */
+static double pass_cost(const video_state *v, size_t p, size_t n)
+{
+	double per_px = v->pass_ns_px[p] > 0 ? v->pass_ns_px[p] : v->plain_ns_px * pass_area(&PASSES[p]);
+	return per_px * (double)n;
+}
+
+/*
+ * A running mean per pixel. One sample counts at most twice the estimate:
+ * a frame where the thread was preempted must not make a pass look too
+ * dear to run for good.
+ */
+static void learn_cost(double *per_px, uint64_t ns, size_t n)
+{
+	double m = (double)ns / (double)n;
+	if (*per_px > 0 && m > 2 * *per_px)
+		m = 2 * *per_px;
+	*per_px = *per_px > 0 ? (*per_px + m) / 2 : m;
+}
+
+/*
+ * The default budget (frame_budget_us 0): UPQR_SCAN_VIDEO_BUDGET_US, or a
+ * third of this frame's plain pass when that is more, so large frames keep
+ * the same share of work on slow and fast processors.
+ */
+static uint64_t frame_budget_ns(const upqr_scanner *s, const upqr__gimg *img)
+{
+	if (s->opts.frame_budget_us)
+		return (uint64_t)s->opts.frame_budget_us * 1000u;
+	double third = s->video.plain_ns_px * (double)img->w * (double)img->h / 3;
+	uint64_t def = (uint64_t)UPQR_SCAN_VIDEO_BUDGET_US * 1000u;
+	return third > (double)def ? (uint64_t)third : def;
+}
+
+static uint64_t spent_ns(const frame_plan *f)
+{
+	return now_ns() - f->start - f->plain_ns;
+}
+
+/* The box around the last code, grown by half its size each way, if it is worth cropping. */
+static bool roi_box(const upqr_scanner *s, const upqr__gimg *img, int box[4])
+{
+	const video_state *v = &s->video;
+	if (v->hit_frame == 0 || v->frame - v->hit_frame > ROI_FRAMES)
+		return false;
+	int w = v->roi1.x - v->roi0.x, h = v->roi1.y - v->roi0.y;
+	int x0 = v->roi0.x - w / 2, y0 = v->roi0.y - h / 2, x1 = v->roi1.x + w / 2, y1 = v->roi1.y + h / 2;
+	x0 = x0 < 0 ? 0 : x0;
+	y0 = y0 < 0 ? 0 : y0;
+	x1 = x1 > img->w ? img->w : x1;
+	y1 = y1 > img->h ? img->h : y1;
+	box[0] = x0;
+	box[1] = y0;
+	box[2] = x1 - x0;
+	box[3] = y1 - y0;
+	/* Less than half the frame, and big enough to hold a symbol. */
+	return box[2] >= 42 && box[3] >= 42 &&
+		(size_t)box[2] * (size_t)box[3] * 2 <= (size_t)img->w * (size_t)img->h;
+}
+
+/* Chooses and makes the base image of this frame's further passes. */
+static bool plan_base(frame_plan *f, upqr_scanner *s, const upqr__gimg *img)
+{
+	int box[4];
+	upqr__xform_identity(&f->base_t);
+	f->base = *img;
+	f->base_owned = false;
+	f->look = NULL;
+	if (roi_box(s, img, box)) {
+		f->look = "roi";
+		f->base_owned = true;
+		return upqr__op_crop(&f->base, s->pool, img, box[0], box[1], box[2], box[3], &f->base_t);
+	}
+	if (large_frame(img) && pass_applies(&PASSES[PASS_HALF], img)) {
+		f->look = PASSES[PASS_HALF].name;
+		f->base_owned = true;
+		return upqr__op_scale(&f->base, s->pool, img, 1, 2, &f->base_t);
+	}
+	return true;
+}
+
+/*
+ * ZBar on the base image as it is (the cheap first look), when its cost (a
+ * plain pass on fewer pixels) fits the budget; not on the first frame, before
+ * the plain pass has been measured.
+ */
+static int first_look(upqr_scanner *s, frame_plan *f)
+{
+	double cost = s->video.plain_ns_px * (double)f->base.w * (double)f->base.h;
+	if (!f->look || cost <= 0 || (double)spent_ns(f) + cost > (double)f->budget_ns)
+		return UPQR_OK;
+	f->ran++;
+	return zbar_pass(s, &f->base, &f->base_t, f->look);
+}
+
+static int plain_pass(upqr_scanner *s, frame_plan *f, const upqr__gimg *img)
+{
+	upqr__xform id;
+	upqr__xform_identity(&id);
+	uint64_t t0 = now_ns();
+	int rc = zbar_pass(s, img, &id, PASSES[0].name);
+	f->plain_ns = now_ns() - t0;
+	learn_cost(&s->video.plain_ns_px, f->plain_ns, (size_t)img->w * (size_t)img->h);
+	f->ran++;
+	return rc;
+}
+
+typedef enum fit { FIT_RUN, FIT_SKIP, FIT_STOP } fit;
+
+/*
+ * Whether pass p runs now, is skipped (it does not apply, or never fits: its
+ * estimate then shrinks a little, so a pass measured on a bad frame is tried
+ * again later), or waits for the next frame.
+ */
+static fit pass_fits(upqr_scanner *s, const frame_plan *f, size_t p)
+{
+	/* The plain pass and the half-size look have run already. */
+	if (p == 0 || (p == PASS_HALF && f->look == PASSES[PASS_HALF].name) ||
+			!pass_applies(&PASSES[p], &f->base))
+		return FIT_SKIP;
+	if (s->opts.max_passes && f->ran >= s->opts.max_passes)
+		return FIT_STOP;
+	double cost = pass_cost(&s->video, p, (size_t)f->base.w * (size_t)f->base.h);
+	if (cost > (double)f->budget_ns) {
+		s->video.pass_ns_px[p] *= 0.8;
+		return FIT_SKIP;
+	}
+	return (double)spent_ns(f) + cost <= (double)f->budget_ns ? FIT_RUN : FIT_STOP;
+}
+
+static int timed_pass(upqr_scanner *s, frame_plan *f, size_t p)
+{
+	uint64_t t0 = now_ns();
+	int rc = run_pass(s, &f->base, &f->base_t, &PASSES[p]);
+	learn_cost(&s->video.pass_ns_px[p], now_ns() - t0, (size_t)f->base.w * (size_t)f->base.h);
+	f->ran++;
+	if (rc == UPQR_OK && have_valid_payment(s))
+		s->video.sticky = (int)p;
+	return rc;
+}
+
+/*
+ * The further passes that fit in this frame: the one that read the last
+ * code first (the code is probably still there), then the sequence from
+ * where the previous frame stopped, at most once round.
+ */
+static int further_passes(upqr_scanner *s, frame_plan *f)
+{
+	video_state *v = &s->video;
+	int rc = UPQR_OK;
+	if (v->sticky > 0 && v->frame - v->hit_frame <= ROI_FRAMES &&
+			pass_fits(s, f, (size_t)v->sticky) == FIT_RUN)
+		rc = timed_pass(s, f, (size_t)v->sticky);
+	for (size_t tried = 0; rc == UPQR_OK && !have_valid_payment(s) && tried < PASS_COUNT; tried++) {
+		size_t p = v->cursor;
+		fit ft = pass_fits(s, f, p);
+		if (ft == FIT_STOP)
+			break;
+		v->cursor = (v->cursor + 1) % PASS_COUNT;
+		if (ft == FIT_RUN && (int)p != v->sticky)
+			rc = timed_pass(s, f, p);
+	}
+	return rc;
+}
+
+static int scan_video_passes(upqr_scanner *s, frame_plan *f, const upqr__gimg *img)
+{
+	int rc = first_look(s, f);
+	if (rc == UPQR_OK && !have_valid_payment(s))
+		rc = plain_pass(s, f, img);
+	if (rc == UPQR_OK && !have_valid_payment(s) && s->opts.try_harder)
+		rc = further_passes(s, f);
+	return rc;
+}
+
+/* Remembers where this frame's valid code is, for the next frames' region of interest. */
+static void track(upqr_scanner *s)
+{
+	video_state *v = &s->video;
+	for (size_t i = 0; i < s->nslots; i++) {
+		const upqr_scan_symbol *sym = &s->slots[i].sym;
+		if (!sym->valid || sym->corner_count == 0)
+			continue;
+		v->roi0 = v->roi1 = sym->corners[0];
+		for (size_t k = 1; k < sym->corner_count; k++) {
+			const upqr_scan_point *c = &sym->corners[k];
+			v->roi0.x = c->x < v->roi0.x ? c->x : v->roi0.x;
+			v->roi0.y = c->y < v->roi0.y ? c->y : v->roi0.y;
+			v->roi1.x = c->x > v->roi1.x ? c->x : v->roi1.x;
+			v->roi1.y = c->y > v->roi1.y ? c->y : v->roi1.y;
+		}
+		v->hit_frame = v->frame;
+		return;
+	}
+}
+
+/* The window entry for these bytes, or the entry to reuse (free or oldest). */
+static seen_code *seen_entry(video_state *v, const uint8_t *d, size_t n, bool *found)
+{
+	seen_code *old = &v->seen[0];
+	for (size_t i = 0; i < UPQR_SCAN_MAX_SYMBOLS; i++) {
+		seen_code *e = &v->seen[i];
+		if (e->frame && e->len == n && memcmp(e->bytes, d, n) == 0) {
+			*found = true;
+			return e;
+		}
+		if (e->frame < old->frame)
+			old = e;
+	}
+	*found = false;
+	return old;
+}
+
+/* Drops the symbols seen within the window from the report; every sighting renews it. */
+static int dedup(upqr_scanner *s)
+{
+	video_state *v = &s->video;
+	size_t kept = 0;
+	for (size_t i = 0; i < s->nslots; i++) {
+		const upqr_scan_symbol *sym = &s->slots[i].sym;
+		bool found;
+		seen_code *e = seen_entry(v, sym->data, sym->len, &found);
+		bool repeat = found && v->frame - e->frame <= s->opts.dedup_frames;
+		if (!found) {
+			if (!reserve(&e->bytes, &e->cap, sym->len + 1))
+				return UPQR_ENOMEM;
+			memcpy(e->bytes, sym->data, sym->len);
+			e->len = sym->len;
+		}
+		e->frame = v->frame;
+		if (!repeat || s->opts.dedup_frames == 0)
+			s->order[kept++] = i;
+	}
+	s->count = kept;
+	return UPQR_OK;
+}
+
+static int scan_video(upqr_scanner *s, const upqr__gimg *img)
+{
+	frame_plan f;
+	memset(&f, 0, sizeof f);
+	f.start = now_ns();
+	f.budget_ns = frame_budget_ns(s, img);
+	s->video.frame++;
+	int rc = plan_base(&f, s, img) ? scan_video_passes(s, &f, img) : UPQR_ENOMEM;
+	if (f.base_owned)
+		upqr__gimg_put(&f.base, s->pool);
+	if (rc == UPQR_OK)
+		track(s);
+	if (rc == UPQR_OK)
+		rc = dedup(s);
+	return rc == UPQR_OK ? UPQR_OK : set_error(s, rc, "out of memory in a camera frame");
+}
+
+static int scan_grey_image(size_t *count, upqr_scanner *s, const upqr__gimg *img)
+{
+	int rc = s->opts.video ? scan_video(s, img) : scan_still(s, img);
+	if (rc != UPQR_OK)
+		return rc;
 	*count = s->count;
 	if (s->count == 0)
-		return set_error(s, UPQR_ENOSYMBOL, "no QR symbol found");
+		return set_error(s, UPQR_ENOSYMBOL, s->nslots ? "no new QR symbol (repeats of codes "
+			"already reported)" : "no QR symbol found");
 	return UPQR_OK;
 }
 
@@ -383,11 +811,11 @@ static int check_frame(upqr_scanner *s, const uint8_t *px, size_t len, unsigned 
 	return UPQR_OK;
 }
 
-/* Copies a strided frame into a packed grey image, converting bpp-byte pixels. */
+/* Copies a strided frame into a packed grey image (from the pool), converting bpp-byte pixels. */
 static int frame_to_grey(upqr__gimg *img, upqr_scanner *s, const uint8_t *px, unsigned w,
 		unsigned h, size_t stride, size_t bpp)
 {
-	if (!upqr__gimg_alloc(img, (int)w, (int)h))
+	if (!upqr__gimg_get(img, s->pool, (int)w, (int)h))
 		return set_error(s, UPQR_ENOMEM, "out of memory for a %ux%u frame", w, h);
 	for (unsigned y = 0; y < h; y++) {
 		const uint8_t *row = px + (size_t)y * stride;
@@ -414,11 +842,22 @@ static int scan_frame(size_t *count, upqr_scanner *s, const uint8_t *px, size_t 
 	if (rc != UPQR_OK)
 		return rc;
 	upqr__gimg img;
-	rc = frame_to_grey(&img, s, px, w, h, stride, bpp);
-	if (rc != UPQR_OK)
+	/*
+	 * A packed luma plane (grey, or NV21's Y plane without row padding) is
+	 * scanned where it lies: ZBar and the passes only read their input, so
+	 * the const is dropped for the view alone and nothing writes through it.
+	 */
+	bool borrowed = bpp == 1 && stride == w;
+	if (borrowed) {
+		img.px = (uint8_t *)(uintptr_t)px;
+		img.w = (int)w;
+		img.h = (int)h;
+	} else if ((rc = frame_to_grey(&img, s, px, w, h, stride, bpp)) != UPQR_OK) {
 		return rc;
+	}
 	rc = scan_grey_image(count, s, &img);
-	upqr__gimg_release(&img);
+	if (!borrowed)
+		upqr__gimg_put(&img, s->pool);
 	return rc;
 }
 

@@ -170,6 +170,8 @@ int upqr_scan_classify(upqr_scan_symbol *out, upqr_diag *diag_storage, size_t di
 {
 	if (!out || (!data && len) || (!diag_storage && diag_cap))
 		return UPQR_EINVAL;
+	if (profile && profile->version != UPQR_MPM_PROFILE_VERSION)
+		return UPQR_EVERSION;
 	upqr__scan_work *work = NULL;
 	upqr_scan_kind kind = kind_of(data ? data : (const uint8_t *)"", len);
 	if ((kind == UPQR_SCAN_KIND_MPM || kind == UPQR_SCAN_KIND_CPM) &&

@@ -20,9 +20,37 @@ typedef struct upqr__gimg {
 	int h;
 } upqr__gimg;
 
+/*
+ * Buffers kept between camera frames: a scan in video mode takes its
+ * working images from here and gives them back, so after the first frames
+ * of a size no frame allocates. A NULL pool means plain upqr__malloc/free
+ * (still images: nothing is kept after the scan).
+ */
+#define UPQR__POOL_SLOTS 8
+
+typedef struct upqr__pool_slot {
+	void *p;
+	size_t cap;
+	bool used;
+} upqr__pool_slot;
+
+typedef struct upqr__pool {
+	upqr__pool_slot slot[UPQR__POOL_SLOTS];
+} upqr__pool;
+
+/* n bytes (uninitialised) from a free slot, growing one if needed; NULL on OOM. */
+void *upqr__pool_get(upqr__pool *pool, size_t n);
+/* Gives p back (or frees it when it is not the pool's). Accepts NULL. */
+void upqr__pool_put(upqr__pool *pool, void *p);
+/* Frees every slot (none may be in use). */
+void upqr__pool_clear(upqr__pool *pool);
+
 /* Allocates w*h pixels (uninitialised). false on overflow or OOM. */
 bool upqr__gimg_alloc(upqr__gimg *img, int w, int h);
 void upqr__gimg_release(upqr__gimg *img);
+/* The same from a pool (NULL: as above). */
+bool upqr__gimg_get(upqr__gimg *img, upqr__pool *pool, int w, int h);
+void upqr__gimg_put(upqr__gimg *img, upqr__pool *pool);
 
 /*
  * The projective map from a pass image's coordinates back to the
@@ -36,23 +64,32 @@ typedef struct upqr__xform {
 void upqr__xform_identity(upqr__xform *t);
 void upqr__xform_apply(const upqr__xform *t, double x, double y, int *ox, int *oy);
 
-/* Operations: each makes `out` from `in` (out is allocated; false on OOM). */
-bool upqr__op_invert(upqr__gimg *out, const upqr__gimg *in);
-bool upqr__op_stretch(upqr__gimg *out, const upqr__gimg *in);
-bool upqr__op_binarize(upqr__gimg *out, const upqr__gimg *in);
-bool upqr__op_box_blur(upqr__gimg *out, const upqr__gimg *in, int radius);
-bool upqr__op_sharpen(upqr__gimg *out, const upqr__gimg *in, int radius, int amount);
+/*
+ * Operations: each makes `out` from `in`, taking out's pixels (and any
+ * scratch) from pool (false on OOM). `in` is only read.
+ */
+bool upqr__op_invert(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
+bool upqr__op_stretch(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
+bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
+bool upqr__op_box_blur(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius);
+bool upqr__op_sharpen(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius,
+		int amount);
 /* Scales by num/den (1/4 .. 3 in practice) with area averaging or bilinear; updates t. */
-bool upqr__op_scale(upqr__gimg *out, const upqr__gimg *in, int num, int den, upqr__xform *t);
+bool upqr__op_scale(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int num, int den,
+		upqr__xform *t);
+/* Copies the rectangle (x, y, w, h) of in (clipped by the caller); updates t. */
+bool upqr__op_crop(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int x, int y, int w,
+		int h, upqr__xform *t);
 /* Rotates by deg degrees about the centre onto a canvas that holds the whole image; updates t. */
-bool upqr__op_rotate(upqr__gimg *out, const upqr__gimg *in, double deg, upqr__xform *t);
+bool upqr__op_rotate(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, double deg,
+		upqr__xform *t);
 /*
  * Undoes a guessed camera tilt: the side of the image in direction
  * quarter * 90 degrees (0 = right, 1 = down, ...) is taken to be shrunk by
  * `shrink` (0..0.5) and is stretched back; updates t.
  */
-bool upqr__op_keystone(upqr__gimg *out, const upqr__gimg *in, int quarter, double shrink,
-		upqr__xform *t);
+bool upqr__op_keystone(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int quarter,
+		double shrink, upqr__xform *t);
 
 /*
  * Decodes a PNG or JPEG into 8-bit grey (alpha composed over white).

@@ -8,14 +8,64 @@
 
 #include "scan/scan_internal.h"
 
-bool upqr__gimg_alloc(upqr__gimg *img, int w, int h)
+void *upqr__pool_get(upqr__pool *pool, size_t n)
+{
+	if (!pool)
+		return upqr__malloc(n);
+	/* Best fit among the free slots; else grow the largest free one (its old bytes do not matter). */
+	upqr__pool_slot *fit = NULL, *big = NULL;
+	for (size_t i = 0; i < UPQR__POOL_SLOTS; i++) {
+		upqr__pool_slot *sl = &pool->slot[i];
+		if (sl->used)
+			continue;
+		if (sl->cap >= n && (!fit || sl->cap < fit->cap))
+			fit = sl;
+		if (!big || sl->cap > big->cap)
+			big = sl;
+	}
+	if (!fit && big) {
+		void *p = upqr__malloc(n);
+		if (!p)
+			return NULL;
+		upqr__free(big->p);
+		big->p = p;
+		big->cap = n;
+		fit = big;
+	}
+	if (!fit)
+		return upqr__malloc(n); /* every slot busy: an unpooled buffer */
+	fit->used = true;
+	return fit->p;
+}
+
+void upqr__pool_put(upqr__pool *pool, void *p)
+{
+	for (size_t i = 0; pool && p && i < UPQR__POOL_SLOTS; i++)
+		if (pool->slot[i].p == p) {
+			pool->slot[i].used = false;
+			return;
+		}
+	upqr__free(p);
+}
+
+void upqr__pool_clear(upqr__pool *pool)
+{
+	for (size_t i = 0; i < UPQR__POOL_SLOTS; i++) {
+		upqr__free(pool->slot[i].p);
+		pool->slot[i].p = NULL;
+		pool->slot[i].cap = 0;
+		pool->slot[i].used = false;
+	}
+}
+
+bool upqr__gimg_get(upqr__gimg *img, upqr__pool *pool, int w, int h)
 {
 	img->px = NULL;
 	img->w = img->h = 0;
 	if (w <= 0 || h <= 0 || (size_t)w > UPQR_SCAN_MAX_DIMENSION * 4 ||
 			(size_t)h > UPQR_SCAN_MAX_DIMENSION * 4)
 		return false;
-	img->px = upqr__malloc((size_t)w * (size_t)h);
+	img->px = upqr__pool_get(pool, (size_t)w * (size_t)h);
 	if (!img->px)
 		return false;
 	img->w = w;
@@ -23,11 +73,21 @@ bool upqr__gimg_alloc(upqr__gimg *img, int w, int h)
 	return true;
 }
 
-void upqr__gimg_release(upqr__gimg *img)
+void upqr__gimg_put(upqr__gimg *img, upqr__pool *pool)
 {
-	upqr__free(img->px);
+	upqr__pool_put(pool, img->px);
 	img->px = NULL;
 	img->w = img->h = 0;
+}
+
+bool upqr__gimg_alloc(upqr__gimg *img, int w, int h)
+{
+	return upqr__gimg_get(img, NULL, w, h);
+}
+
+void upqr__gimg_release(upqr__gimg *img)
+{
+	upqr__gimg_put(img, NULL);
 }
 
 void upqr__xform_identity(upqr__xform *t)
@@ -66,14 +126,14 @@ static void xform_then(upqr__xform *t, const double s[9])
 	memcpy(t->m, r, sizeof r);
 }
 
-static bool copy_shape(upqr__gimg *out, const upqr__gimg *in)
+static bool copy_shape(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
 {
-	return upqr__gimg_alloc(out, in->w, in->h);
+	return upqr__gimg_get(out, pool, in->w, in->h);
 }
 
-bool upqr__op_invert(upqr__gimg *out, const upqr__gimg *in)
+bool upqr__op_invert(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
 {
-	if (!copy_shape(out, in))
+	if (!copy_shape(out, pool, in))
 		return false;
 	size_t n = (size_t)in->w * (size_t)in->h;
 	for (size_t i = 0; i < n; i++)
@@ -82,7 +142,7 @@ bool upqr__op_invert(upqr__gimg *out, const upqr__gimg *in)
 }
 
 /* Maps the 1st..99th percentile onto 0..255: lifts faded prints and dim frames. */
-bool upqr__op_stretch(upqr__gimg *out, const upqr__gimg *in)
+bool upqr__op_stretch(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
 {
 	size_t n = (size_t)in->w * (size_t)in->h, hist[256] = { 0 };
 	for (size_t i = 0; i < n; i++)
@@ -103,7 +163,7 @@ bool upqr__op_stretch(upqr__gimg *out, const upqr__gimg *in)
 		int s = (v - lo) * 255 / (hi - lo);
 		lut[v] = (uint8_t)(s < 0 ? 0 : s > 255 ? 255 : s);
 	}
-	if (!copy_shape(out, in))
+	if (!copy_shape(out, pool, in))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		out->px[i] = lut[in->px[i]];
@@ -116,7 +176,7 @@ bool upqr__op_stretch(upqr__gimg *out, const upqr__gimg *in)
  * is 32-bit: the pixel cap keeps 255 * pixels < 2^32 for every image a pass
  * binarises (refused otherwise rather than overflowing).
  */
-bool upqr__op_binarize(upqr__gimg *out, const upqr__gimg *in)
+bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
 {
 	int w = in->w, h = in->h;
 	size_t iw = (size_t)w + 1;
@@ -125,9 +185,13 @@ bool upqr__op_binarize(upqr__gimg *out, const upqr__gimg *in)
 		out->w = out->h = 0;
 		return false;
 	}
-	uint32_t *sum = upqr__calloc(iw * ((size_t)h + 1), sizeof *sum);
+	/* Row 0 and column 0 of the integral stay zero; every other cell is written below. */
+	uint32_t *sum = upqr__pool_get(pool, iw * ((size_t)h + 1) * sizeof *sum);
 	if (!sum)
 		return false;
+	memset(sum, 0, iw * sizeof *sum);
+	for (int y = 1; y <= h; y++)
+		sum[(size_t)y * iw] = 0;
 	for (int y = 0; y < h; y++) {
 		uint32_t row = 0;
 		for (int x = 0; x < w; x++) {
@@ -135,8 +199,8 @@ bool upqr__op_binarize(upqr__gimg *out, const upqr__gimg *in)
 			sum[(size_t)(y + 1) * iw + (size_t)x + 1] = sum[(size_t)y * iw + (size_t)x + 1] + row;
 		}
 	}
-	if (!copy_shape(out, in)) {
-		upqr__free(sum);
+	if (!copy_shape(out, pool, in)) {
+		upqr__pool_put(pool, sum);
 		return false;
 	}
 	int r = (w < h ? w : h) / 16;
@@ -154,19 +218,19 @@ bool upqr__op_binarize(upqr__gimg *out, const upqr__gimg *in)
 			out->px[(size_t)y * (size_t)w + (size_t)x] = v * area * 100 < s * 95 ? 0 : 255;
 		}
 	}
-	upqr__free(sum);
+	upqr__pool_put(pool, sum);
 	return true;
 }
 
 /* Separable box blur of the given radius (twice in a row approximates a Gaussian). */
-bool upqr__op_box_blur(upqr__gimg *out, const upqr__gimg *in, int radius)
+bool upqr__op_box_blur(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius)
 {
 	int w = in->w, h = in->h;
 	upqr__gimg tmp;
-	if (!copy_shape(&tmp, in))
+	if (!copy_shape(&tmp, pool, in))
 		return false;
-	if (!copy_shape(out, in)) {
-		upqr__gimg_release(&tmp);
+	if (!copy_shape(out, pool, in)) {
+		upqr__gimg_put(&tmp, pool);
 		return false;
 	}
 	for (int y = 0; y < h; y++) {
@@ -191,14 +255,15 @@ bool upqr__op_box_blur(upqr__gimg *out, const upqr__gimg *in, int radius)
 				}
 			out->px[(size_t)y * (size_t)w + (size_t)x] = (uint8_t)(s / n);
 		}
-	upqr__gimg_release(&tmp);
+	upqr__gimg_put(&tmp, pool);
 	return true;
 }
 
 /* Unsharp mask: adds `amount` times the difference to a box blur; restores soft module edges. */
-bool upqr__op_sharpen(upqr__gimg *out, const upqr__gimg *in, int radius, int amount)
+bool upqr__op_sharpen(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius,
+		int amount)
 {
-	if (!upqr__op_box_blur(out, in, radius))
+	if (!upqr__op_box_blur(out, pool, in, radius))
 		return false;
 	size_t n = (size_t)in->w * (size_t)in->h;
 	for (size_t i = 0; i < n; i++) {
@@ -222,10 +287,11 @@ static uint8_t bilinear(const upqr__gimg *in, double x, double y, uint8_t fill)
 	return (uint8_t)(top * (1 - fy) + bot * fy + 0.5);
 }
 
-bool upqr__op_scale(upqr__gimg *out, const upqr__gimg *in, int num, int den, upqr__xform *t)
+bool upqr__op_scale(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int num, int den,
+		upqr__xform *t)
 {
 	int w = (int)((int64_t)in->w * num / den), h = (int)((int64_t)in->h * num / den);
-	if (w < 1 || h < 1 || !upqr__gimg_alloc(out, w, h))
+	if (w < 1 || h < 1 || !upqr__gimg_get(out, pool, w, h))
 		return false;
 	if (num < den && den % num == 0) {
 		/* Integer shrink: average each k x k block (noise and JPEG blocks average out). */
@@ -251,12 +317,26 @@ bool upqr__op_scale(upqr__gimg *out, const upqr__gimg *in, int num, int den, upq
 	return true;
 }
 
-bool upqr__op_rotate(upqr__gimg *out, const upqr__gimg *in, double deg, upqr__xform *t)
+bool upqr__op_crop(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int x, int y, int w,
+		int h, upqr__xform *t)
+{
+	if (x < 0 || y < 0 || w > in->w - x || h > in->h - y || !upqr__gimg_get(out, pool, w, h))
+		return false;
+	for (int r = 0; r < h; r++)
+		memcpy(out->px + (size_t)r * (size_t)w, in->px + (size_t)(y + r) * (size_t)in->w + (size_t)x,
+			(size_t)w);
+	const double s[9] = { 1, 0, x, 0, 1, y, 0, 0, 1 };
+	xform_then(t, s);
+	return true;
+}
+
+bool upqr__op_rotate(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, double deg,
+		upqr__xform *t)
 {
 	double a = deg * 3.14159265358979323846 / 180.0, c = cos(a), s = sin(a);
 	int w = (int)ceil(fabs(in->w * c) + fabs(in->h * s));
 	int h = (int)ceil(fabs(in->w * s) + fabs(in->h * c));
-	if (!upqr__gimg_alloc(out, w, h))
+	if (!upqr__gimg_get(out, pool, w, h))
 		return false;
 	double icx = in->w / 2.0, icy = in->h / 2.0, ocx = w / 2.0, ocy = h / 2.0;
 	/* Inverse map: for each output pixel, where it came from in the input. */
@@ -295,10 +375,10 @@ static void square_to_quad(double m[9], const double q[4][2])
 	m[8] = 1;
 }
 
-bool upqr__op_keystone(upqr__gimg *out, const upqr__gimg *in, int quarter, double shrink,
-		upqr__xform *t)
+bool upqr__op_keystone(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int quarter,
+		double shrink, upqr__xform *t)
 {
-	if (!copy_shape(out, in))
+	if (!copy_shape(out, pool, in))
 		return false;
 	double w = in->w - 1, h = in->h - 1, a = shrink * (quarter % 2 ? w : h) / 2;
 	/* The input quad: the full frame with the chosen side pinched towards its middle. */

@@ -446,7 +446,8 @@ static bool fields_ok(const upqr_acp_field *fields, size_t count)
 int upqr_acp_form_encode(char *out, size_t cap, size_t *written,
 		const upqr_acp_field *fields, size_t count)
 {
-	if (!written || !fields_ok(fields, count))
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!fields_ok(fields, count))
 		return UPQR_EINVAL;
 	upqr__buf b;
 	upqr__buf_init(&b, out, cap);
@@ -511,8 +512,7 @@ static void emit_buf(void *arg, const void *piece, size_t len)
 int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
 		const upqr_acp_field *fields, size_t count)
 {
-	if (!written)
-		return UPQR_EINVAL;
+	UPQR__OPTIONAL_WRITTEN(written);
 	upqr__buf b;
 	upqr__buf_init(&b, out, cap);
 	int rc = upqr__string_to_sign_each(fields, count, emit_buf, &b);
@@ -521,7 +521,8 @@ int upqr_acp_string_to_sign(char *out, size_t cap, size_t *written,
 
 int upqr_acp_mask_pan(char *out, size_t cap, size_t *written, const char *pan, size_t len)
 {
-	if (!written || (!pan && len))
+	UPQR__OPTIONAL_WRITTEN(written);
+	if ((!pan && len))
 		return UPQR_EINVAL;
 	upqr__buf b;
 	upqr__buf_init(&b, out, cap);
@@ -630,7 +631,8 @@ static void put_masked(upqr__buf *b, const char *v, size_t n, size_t min_digits)
 
 int upqr_acp_mask_field(char *out, size_t cap, size_t *written, const upqr_acp_field *f)
 {
-	if (!written || !f || (!f->key && f->key_len) || (!f->value && f->value_len))
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!f || (!f->key && f->key_len) || (!f->value && f->value_len))
 		return UPQR_EINVAL;
 	upqr__buf b;
 	upqr__buf_init(&b, out, cap);

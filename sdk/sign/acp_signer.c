@@ -19,7 +19,10 @@
 #define RSA_BITS_MAX 8192
 #define RSA_BYTES_MAX (RSA_BITS_MAX / 8)
 
+#define SIGNER_MAGIC 0x5349474Eu /* "SIGN" */
+
 struct upqr_signer {
+	uint32_t magic;              /* SIGNER_MAGIC; first, see UPQR__HANDLE_OK */
 	upqr_acp_version acp_version;
 	upqr_acp_sign_method method;
 	/* Own library context, only when a PKCS#12 needed the legacy provider. */
@@ -288,6 +291,7 @@ int upqr_signer_new(upqr_signer **out, const upqr_signer_options *opts)
 	upqr_signer *s = upqr__calloc(1, sizeof *s);
 	if (!s)
 		return UPQR_ENOMEM;
+	s->magic = SIGNER_MAGIC;
 	s->acp_version = opts->acp_version;
 	s->method = opts->sign_method;
 	rc = signer_init(s, opts);
@@ -302,8 +306,9 @@ int upqr_signer_new(upqr_signer **out, const upqr_signer_options *opts)
 
 void upqr_signer_free(upqr_signer *s)
 {
-	if (!s)
+	if (!UPQR__HANDLE_OK(s, SIGNER_MAGIC))
 		return;
+	s->magic = 0;
 	EVP_PKEY_CTX_free(s->sign_ctx);
 	EVP_PKEY_CTX_free(s->decrypt_ctx);
 	EVP_PKEY_CTX_free(s->encrypt_ctx);
@@ -319,17 +324,17 @@ void upqr_signer_free(upqr_signer *s)
 
 const char *upqr_signer_last_error(const upqr_signer *s)
 {
-	return s ? s->err : "";
+	return UPQR__HANDLE_OK(s, SIGNER_MAGIC) ? s->err : "";
 }
 
 const char *upqr_signer_cert_id(const upqr_signer *s)
 {
-	return s ? s->cert_id : "";
+	return UPQR__HANDLE_OK(s, SIGNER_MAGIC) ? s->cert_id : "";
 }
 
 const char *upqr_signer_encrypt_cert_id(const upqr_signer *s)
 {
-	return s ? s->enc_cert_id : "";
+	return UPQR__HANDLE_OK(s, SIGNER_MAGIC) ? s->enc_cert_id : "";
 }
 
 static int sign_rsa(upqr_signer *s, char *out, size_t cap, size_t *written,
@@ -369,7 +374,7 @@ static int sign_secure_key(upqr_signer *s, char *out, size_t cap, size_t *writte
 
 unsigned int upqr_signer_warnings(const upqr_signer *s)
 {
-	return s ? s->warnings : 0;
+	return UPQR__HANDLE_OK(s, SIGNER_MAGIC) ? s->warnings : 0;
 }
 
 /*
@@ -396,7 +401,8 @@ static void check_cert_dates(upqr_signer *s)
 int upqr_signer_sign(char *out, size_t cap, size_t *written, upqr_signer *s,
 		const upqr_acp_field *fields, size_t count)
 {
-	if (!s || !written)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!UPQR__HANDLE_OK(s, SIGNER_MAGIC))
 		return UPQR_EINVAL;
 	s->err[0] = 0;
 	check_cert_dates(s);
@@ -448,7 +454,8 @@ static int check_request(upqr_signer *s, const upqr_acp_field *fields, size_t co
 int upqr_signer_build_request(char *out, size_t cap, size_t *written, upqr_signer *s,
 		const upqr_acp_field *fields, size_t count)
 {
-	if (!s || !written)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!UPQR__HANDLE_OK(s, SIGNER_MAGIC))
 		return UPQR_EINVAL;
 	s->err[0] = 0;
 	s->warnings = 0;
@@ -474,7 +481,8 @@ int upqr_signer_build_request(char *out, size_t cap, size_t *written, upqr_signe
 int upqr_signer_encrypt(char *out, size_t cap, size_t *written, upqr_signer *s,
 		const uint8_t *plain, size_t len)
 {
-	if (!s || !written || (!plain && len))
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!UPQR__HANDLE_OK(s, SIGNER_MAGIC)  || (!plain && len))
 		return UPQR_EINVAL;
 	s->err[0] = 0;
 	if (!s->encrypt_ctx)
@@ -491,7 +499,8 @@ int upqr_signer_encrypt(char *out, size_t cap, size_t *written, upqr_signer *s,
 int upqr_signer_decrypt(uint8_t *out, size_t cap, size_t *written, upqr_signer *s,
 		const char *b64, size_t len)
 {
-	if (!s || !written || (!b64 && len))
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!UPQR__HANDLE_OK(s, SIGNER_MAGIC)  || (!b64 && len))
 		return UPQR_EINVAL;
 	s->err[0] = 0;
 	if (!s->decrypt_ctx)

@@ -46,7 +46,10 @@ typedef struct vcert {
 	bool merchant;           /* added by upqr_verifier_add_cert: used for requests only */
 } vcert;
 
+#define VERIFIER_MAGIC 0x56524659u /* "VRFY" */
+
 struct upqr_verifier {
+	uint32_t magic;          /* VERIFIER_MAGIC; first, see UPQR__HANDLE_OK */
 	X509_STORE *store;
 	STACK_OF(X509) *untrusted;
 	bool test_env;
@@ -209,7 +212,8 @@ static int dir_add(upqr_verifier *v, const char *path)
 int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *written, upqr_verifier *v,
 		const void *data, size_t len)
 {
-	if (!v || !data || !written)
+	UPQR__OPTIONAL_WRITTEN(written);
+	if (!UPQR__HANDLE_OK(v, VERIFIER_MAGIC) || !data)
 		return UPQR_EINVAL;
 	v->err[0] = 0;
 	X509 *x = upqr__cert_load_mem(data, len);
@@ -297,6 +301,7 @@ int upqr_verifier_new(upqr_verifier **out, const upqr_verifier_options *opts)
 	upqr_verifier *v = upqr__calloc(1, sizeof *v);
 	if (!v)
 		return UPQR_ENOMEM;
+	v->magic = VERIFIER_MAGIC;
 	v->test_env = opts->test_env != 0;
 	v->dir_unchecked = opts->cert_dir_unchecked != 0;
 	v->accept = accepted_versions(opts, chain);
@@ -312,8 +317,9 @@ int upqr_verifier_new(upqr_verifier **out, const upqr_verifier_options *opts)
 
 void upqr_verifier_free(upqr_verifier *v)
 {
-	if (!v)
+	if (!UPQR__HANDLE_OK(v, VERIFIER_MAGIC))
 		return;
+	v->magic = 0;
 	for (size_t i = 0; v->cache && i < v->cache_cap; i++)
 		vcert_clear(&v->cache[i]);
 	upqr__free(v->cache);
@@ -327,8 +333,11 @@ void upqr_verifier_free(upqr_verifier *v)
 
 const char *upqr_verifier_last_error(const upqr_verifier *v)
 {
-	return v ? v->err : "";
+	return UPQR__HANDLE_OK(v, VERIFIER_MAGIC) ? v->err : "";
 }
+
+size_t upqr_verifier_cache_default(void) { return UPQR_VERIFIER_CACHE_DEFAULT; }
+int64_t upqr_verify_now(void) { return UPQR_VERIFY_NOW; }
 
 size_t upqr_verifier_cache_max(void)
 {
@@ -337,7 +346,7 @@ size_t upqr_verifier_cache_max(void)
 
 size_t upqr_verifier_cache_count(const upqr_verifier *v)
 {
-	return v ? v->cache_n : 0;
+	return UPQR__HANDLE_OK(v, VERIFIER_MAGIC) ? v->cache_n : 0;
 }
 
 static int64_t resolve_time(int64_t at)
@@ -527,7 +536,7 @@ static int check_cert(upqr_verifier *v, const char *pem, size_t len, int64_t at,
 
 int upqr_verifier_check_cert(upqr_verifier *v, const char *pem, size_t len, int64_t at)
 {
-	if (!v || (!pem && len))
+	if (!UPQR__HANDLE_OK(v, VERIFIER_MAGIC) || (!pem && len))
 		return UPQR_EINVAL;
 	v->err[0] = 0;
 	vcert *c;
@@ -647,7 +656,7 @@ static int verify_secure_key(upqr_verifier *v, const upqr_acp_field *fields, siz
 static int verify_message(upqr_verifier *v, const upqr_acp_field *fields, size_t count, int64_t at,
 		bool request)
 {
-	if (!v || (!fields && count))
+	if (!UPQR__HANDLE_OK(v, VERIFIER_MAGIC) || (!fields && count))
 		return UPQR_EINVAL;
 	v->err[0] = 0;
 	/* Before any cryptography: a signature vouches only for the string to sign. */

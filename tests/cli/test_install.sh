@@ -15,7 +15,8 @@ root=$TMP/root
 expect_rc "make install" 0 make -s install DESTDIR="$root" PREFIX=/usr
 for f in usr/include/upqr.h usr/include/upqr/common.h usr/lib/libupqr.a usr/lib/libupqr.so \
 	usr/lib/libupqr.so.0 usr/bin/upqr usr/lib/pkgconfig/upqr.pc usr/share/man/man1/upqr.1 \
-	usr/share/bash-completion/completions/upqr; do
+	usr/share/bash-completion/completions/upqr usr/lib/libupqr-core.a usr/lib/libupqr-core.so \
+	usr/lib/libupqr-core.so.0 usr/lib/pkgconfig/upqr-core.pc; do
 	if [ -e "$root/$f" ]; then ok "installed $f"; else not_ok "missing $f"; fi
 done
 cat >"$TMP/app.c" <<'C'
@@ -38,6 +39,25 @@ if command -v ldd >/dev/null 2>&1; then
 	LD_LIBRARY_PATH="$root/usr/lib" ldd "$TMP/app" | grep -q "$root/usr/lib/libupqr.so.0" &&
 		ok "the program loads the staged libupqr.so.0" || not_ok "the program loads another libupqr"
 fi
+# The core library through its own .pc file: parsers only, libcrypto as the one dependency.
+cflags=$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --cflags upqr-core 2>"$TMP/err")
+libs=$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --libs upqr-core 2>>"$TMP/err")
+case "$libs" in *"-lupqr-core"*) ok "pkg-config upqr-core links -lupqr-core" ;; *) not_ok "upqr-core libs: $libs" ;; esac
+static=$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --static --libs upqr-core 2>>"$TMP/err")
+case "$static" in *zbar*|*qrencode*|*png*|*jpeg*|*sqlite*) not_ok "upqr-core static libs: $static" ;;
+	*-lcrypto*) ok "upqr-core requires libcrypto only" ;; *) not_ok "upqr-core static libs: $static" ;; esac
+cat >"$TMP/core.c" <<'C'
+#include <stdio.h>
+#include <upqr/mpm.h>
+int main(void)
+{
+	printf("%04X %s\n", upqr_crc16("123456789", 9), upqr_mpm_currency_alpha(344));
+	return 0;
+}
+C
+expect_rc "compile against the staged core library" 0 cc -Wall -Werror -o "$TMP/core" "$TMP/core.c" $cflags $libs
+LD_LIBRARY_PATH="$root/usr/lib" expect_rc "run against the staged libupqr-core" 0 "$TMP/core"
+expect_out "the core program sees the library" '^29B1 HKD$'
 # The installed upqr finds its library through $ORIGIN/../lib, no LD_LIBRARY_PATH.
 expect_rc "installed upqr runs" 0 env -u LD_LIBRARY_PATH "$root/usr/bin/upqr" version
 if command -v ldd >/dev/null 2>&1; then

@@ -3,7 +3,9 @@
  * NV21 and BGRA frames, the scan passes and symbol classification.
  *
  * Byte 0 picks the input: bits 0-1 = 0 encoded image, 1 grey, 2 NV21,
- * 3 BGRA; bit 2 = run every pass (try_harder), else the plain pass only.
+ * 3 BGRA; bit 2 = run every pass (try_harder), else the plain pass only;
+ * bit 3 = camera mode, the input scanned as two frames in a row (the second
+ * one with the first one's pool, tracking and de-duplication).
  * Frames: bytes 1-3 give width, height and extra stride (each 1..64).
  * The pixel cap is lowered to 96x96 so that ZBar (not instrumented, and the
  * slow part) keeps the run fast; the cap checks themselves are exercised.
@@ -30,16 +32,8 @@ static void check_results(const upqr_scanner *s, size_t count)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void scan_once(upqr_scanner *s, const uint8_t *data, size_t size)
 {
-	if (size < 1)
-		return 0;
-	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
-	o.max_pixels = 96 * 96;
-	o.try_harder = (data[0] >> 2) & 1;
-	upqr_scanner *s = NULL;
-	if (upqr_scanner_new(&s, &o) != UPQR_OK)
-		abort();
 	size_t count = 0;
 	int rc;
 	int mode = data[0] & 3;
@@ -61,6 +55,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_results(s, count);
 	else if (count != 0)
 		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
+	o.max_pixels = 96 * 96;
+	o.try_harder = (data[0] >> 2) & 1;
+	o.video = (data[0] >> 3) & 1;
+	upqr_scanner *s = NULL;
+	if (upqr_scanner_new(&s, &o) != UPQR_OK)
+		abort();
+	scan_once(s, data, size);
+	if (o.video)
+		scan_once(s, data, size);
 	upqr_scanner_free(s);
 	return 0;
 }

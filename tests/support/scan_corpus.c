@@ -600,6 +600,72 @@ int sc_corpus_run(sc_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
 	return 0;
 }
 
+int sc_jitter_frame(sc_img *out, const sc_img *img, int j, uint64_t seed)
+{
+	uint64_t rng = seed ^ ((uint64_t)(j + 1) * 0xD1B54A32D192ED03ull);
+	int dx = j ? (int)(sc_rand(&rng) % 5) - 2 : 0, dy = j ? (int)(sc_rand(&rng) % 5) - 2 : 0;
+	int light = j ? (int)(sc_rand(&rng) % 13) - 6 : 0;
+	out->w = img->w;
+	out->h = img->h;
+	out->px = malloc((size_t)img->w * (size_t)img->h);
+	if (!out->px)
+		return -1;
+	for (int y = 0; y < img->h; y++)
+		for (int x = 0; x < img->w; x++) {
+			int sx = x - dx < 0 ? 0 : x - dx >= img->w ? img->w - 1 : x - dx;
+			int sy = y - dy < 0 ? 0 : y - dy >= img->h ? img->h - 1 : y - dy;
+			int v = img->px[(size_t)sy * (size_t)img->w + (size_t)sx] + light;
+			out->px[(size_t)y * (size_t)img->w + (size_t)x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+	return 0;
+}
+
+/* Frames until want is read (1-based), 0 if not within max_frames; counts wrong payloads. */
+static int video_frames_to_read(upqr_scanner *s, const sc_img *img, const char *want,
+		uint64_t seed, int max_frames, int *wrong)
+{
+	if (upqr_scanner_reset(s) != UPQR_OK)
+		return 0;
+	for (int j = 0; j < max_frames; j++) {
+		sc_img fr;
+		if (sc_jitter_frame(&fr, img, j, seed) != 0)
+			return -1;
+		const char *pass = upqr_reads(s, &fr, want, wrong);
+		sc_img_free(&fr);
+		if (pass)
+			return j + 1;
+	}
+	return 0;
+}
+
+int sc_video_run(sc_video_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
+		char *const *payloads, size_t n_payloads, const upqr_scan_options *opts, int max_frames)
+{
+	upqr_scanner *s = NULL;
+	if (n_payloads == 0 || upqr_scanner_new(&s, opts) != UPQR_OK)
+		return -1;
+	memset(stats, 0, sizeof(sc_video_stats) * SC_FAMILIES);
+	int rc = 0;
+	for (int f = 0; f < SC_FAMILIES && rc == 0; f++)
+		for (int k = 0; k < per_family && rc == 0; k++) {
+			const char *want = payloads[(size_t)(k + f) % n_payloads];
+			sc_img img;
+			if (sc_corpus_image(&img, f, k, seed, (const uint8_t *)want, strlen(want)) != 0) {
+				rc = -1;
+				break;
+			}
+			int n = video_frames_to_read(s, &img, want, seed + (uint64_t)k, max_frames,
+				&stats[f].wrong);
+			sc_img_free(&img);
+			rc = n < 0 ? -1 : 0;
+			stats[f].total++;
+			stats[f].read += n > 0;
+			stats[f].frames_sum += n > 0 ? n : 0;
+		}
+	upqr_scanner_free(s);
+	return rc;
+}
+
 char **sc_load_payloads(const char *path, size_t *n)
 {
 	*n = 0;

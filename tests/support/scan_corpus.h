@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "upqr.h"
+
 typedef struct sc_img {
 	uint8_t *px; /* malloc'd, packed rows */
 	int w;
@@ -112,6 +114,29 @@ typedef struct sc_stats {
 int sc_corpus_run(sc_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
 		char *const *payloads, size_t n_payloads, const char *pass_names[32], int pass_hits[32],
 		const char *dump_dir);
+
+/* Video replay tallies of one family. */
+typedef struct sc_video_stats {
+	int total;
+	int read;        /* read within max_frames */
+	int wrong;       /* a valid payment code with other bytes */
+	long frames_sum; /* sum over the images read of the frame that read them (1-based) */
+} sc_video_stats;
+
+/*
+ * Frame j (0-based) of an image's replay: the image shifted by up to 2 px
+ * each way (edges repeated) with a brightness change of up to 6 grey levels;
+ * frame 0 is the image itself. out has the image's size (malloc'd). 0 or -1.
+ */
+int sc_jitter_frame(sc_img *out, const sc_img *img, int j, uint64_t seed);
+
+/*
+ * The degraded corpus as camera video: each image as up to max_frames
+ * jittered frames through one scanner made with opts (camera mode), reset
+ * between images. 0 or -1.
+ */
+int sc_video_run(sc_video_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
+		char *const *payloads, size_t n_payloads, const upqr_scan_options *opts, int max_frames);
 
 /* Payloads of tests/data/scan-payloads.tsv (column 2), malloc'd; count in *n. */
 char **sc_load_payloads(const char *path, size_t *n);

@@ -44,7 +44,7 @@ void tu_alloc_install(tu_alloc_stats *stats)
 
 void tu_alloc_uninstall(void)
 {
-	upqr_set_allocator(NULL);
+	assert_int_equal(upqr_set_allocator(NULL), UPQR_OK);
 	cur = NULL;
 }
 

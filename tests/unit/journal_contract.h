@@ -3,7 +3,7 @@
  * must do, written against the public API only. A backend's test program
  * defines a jc_fixture (how to make and remove a fresh, empty journal
  * location) and runs JC_CONTRACT_TESTS with it; the same suite then holds
- * for SQLite today and PostgreSQL later.
+ * for SQLite (test_journal.c) and PostgreSQL (test_journal_pg.c).
  *
  * Include once, from a test_journal*.c file, after testutil.h.
  */
@@ -167,9 +167,12 @@ static void jc_test_options(void **state)
 	assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_EINVAL);
 	assert_null(j);
 	assert_non_null(strstr(err, "location"));
-	o.location = "postgresql://journal@127.0.0.1/upqr";
-	assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_EUNSUPPORTED);
-	assert_non_null(strstr(err, "PostgreSQL"));
+	/* A connection URI selects PostgreSQL: here, a server that is not there. */
+	o.location = "postgresql://journal:s3cret@/upqr?host=/nonexistent-upqr-dir";
+	assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_ENETWORK);
+	assert_null(j);
+	assert_non_null(strstr(err, "/nonexistent-upqr-dir"));
+	assert_null(strstr(err, "s3cret"));  /* the password never reaches a message */
 	o.location = t->loc;
 	o.owner = "has space";
 	assert_int_equal(upqr_journal_open(&j, &o, err, sizeof(err)), UPQR_EINVAL);
@@ -1000,6 +1003,35 @@ static void jc_test_two_processes_refund(void **state)
 	assert_int_equal(p.state, UPQR_JOURNAL_REFUNDED);
 }
 
+/* Child: books the same notification of PAY0000001 as every other child; reports is_new. */
+static void jc_booker(jc *t, int i, int fd)
+{
+	upqr_journal *j = jc_child_open(t, "booker", i);
+	upqr_journal_notification n;
+	jc_note(&n, "PAY0000001", "782209081322060674028", UPQR_JOURNAL_SUCCESS);
+	upqr_journal_record r;
+	int is_new = 0;
+	if (upqr_journal_book_notification(&is_new, &r, j, &n) != UPQR_OK
+			|| r.state != UPQR_JOURNAL_SUCCESS)
+		_exit(7);
+	jc_put(fd, is_new);
+	upqr_journal_free(j);
+}
+
+/* UnionPay sends one notification to several instances at once: booked exactly once. */
+static void jc_test_concurrent_notification(void **state)
+{
+	jc *t = *state;
+	upqr_journal_record c = jc_begin(t->j, UPQR_JOURNAL_CONSUME_QRNO, "PAY0000001", 1000, NULL);
+	jc_move(t->j, c.id, UPQR_JOURNAL_ACCEPTED);
+	int64_t fresh[8];
+	int who[8];
+	size_t n = jc_fork_all(t, 4, jc_booker, fresh, 8, who);
+	assert_int_equal(n, 4);
+	assert_int_equal(fresh[0] + fresh[1] + fresh[2] + fresh[3], 1);
+	assert_int_equal(jc_get(t->j, c.id).state, UPQR_JOURNAL_SUCCESS);
+}
+
 #define JC_TEST(f) cmocka_unit_test_setup_teardown(f, jc_setup, jc_teardown)
 #define JC_CONTRACT_TESTS \
 	JC_TEST(jc_test_options), \
@@ -1017,6 +1049,7 @@ static void jc_test_two_processes_refund(void **state)
 	JC_TEST(jc_test_reopen), \
 	JC_TEST(jc_test_open_out_of_memory), \
 	JC_TEST(jc_test_two_processes_claim), \
-	JC_TEST(jc_test_two_processes_refund)
+	JC_TEST(jc_test_two_processes_refund), \
+	JC_TEST(jc_test_concurrent_notification)
 
 #endif

@@ -71,6 +71,35 @@ static void test_crc16_against_reference(void **state)
 	}
 }
 
+/*
+ * The sixteen-bytes-a-step CRC against the bit-at-a-time one: every length up
+ * to 80 at every start alignment, random long inputs, and updates split at
+ * random points (the register carried between calls of any length).
+ */
+static void test_crc16_slicing(void **state)
+{
+	(void)state;
+	uint64_t s = tu_seed();
+	static uint8_t buf[5000];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)tu_rand(&s);
+	for (size_t off = 0; off < 8; off++)
+		for (size_t n = 0; n <= 80; n++)
+			assert_int_equal(upqr_crc16(buf + off, n), crc_ref(buf + off, n));
+	for (size_t it = 0; it < tu_iterations(400); it++) {
+		size_t off = tu_rand(&s) % 16, n = tu_rand(&s) % (sizeof buf - off);
+		uint16_t want = crc_ref(buf + off, n);
+		assert_int_equal(upqr_crc16(buf + off, n), want);
+		uint16_t c = 0xFFFF;
+		for (size_t done = 0; done < n;) {
+			size_t k = 1 + tu_rand(&s) % (n - done < 40 ? n - done : 40);
+			c = upqr_crc16_update(c, buf + off + done, k);
+			done += k;
+		}
+		assert_int_equal(c, want);
+	}
+}
+
 static void test_allocator_hook(void **state)
 {
 	(void)state;
@@ -218,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_strerror_every_code),
 		cmocka_unit_test(test_crc16_check_value),
+		cmocka_unit_test(test_crc16_slicing),
 		cmocka_unit_test(test_crc16_against_reference),
 		cmocka_unit_test(test_allocator_hook),
 		cmocka_unit_test(test_memzero),

@@ -549,8 +549,8 @@ typedef struct rnd {
 
 static void random_profile(upqr_cpm_profile *p, upqr_cpm_txn *t, rnd *r, uint64_t *s)
 {
-	upqr_cpm_profile_init(p, UPQR_CPM_PROFILE_VERSION);
-	upqr_cpm_txn_init(t, UPQR_CPM_TXN_VERSION);
+	assert_int_equal(upqr_cpm_profile_init(p, UPQR_CPM_PROFILE_VERSION), UPQR_OK);
+	assert_int_equal(upqr_cpm_txn_init(t, UPQR_CPM_TXN_VERSION), UPQR_OK);
 	random_pan(r->pan, s);
 	p->pan = r->pan;
 	snprintf(r->expiry, sizeof r->expiry, "%02u%02u", (unsigned int)(tu_rand(s) % 100),

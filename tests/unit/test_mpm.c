@@ -365,7 +365,7 @@ static void test_bad_arguments(void **state)
 	bad.version = 99;
 	assert_int_equal(upqr_mpm_decode(NULL, NULL, "x", 1, NULL), UPQR_EINVAL);
 	assert_int_equal(upqr_mpm_decode(&P, NULL, NULL, 1, NULL), UPQR_EINVAL);
-	assert_int_equal(upqr_mpm_decode(&P, &bad, ANNEX_B, 10, NULL), UPQR_EINVAL);
+	assert_int_equal(upqr_mpm_decode(&P, &bad, ANNEX_B, 10, NULL), UPQR_EVERSION);
 	assert_int_equal(upqr_mpm_decode(&P, NULL, "", 0, NULL), UPQR_EINVALID);
 	assert_false(upqr_mpm_valid(NULL));
 	assert_null(upqr_mpm_find(NULL, "00"));

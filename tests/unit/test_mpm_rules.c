@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "core/core_internal.h"
+#include "mpm/mpm_internal.h"
 
 static upqr_mpm_payload P;
 static upqr_diag ITEMS[256];
@@ -185,6 +186,42 @@ static void test_utf8_agrees_with_core(void **state)
 				v[i] = (uint8_t)(0x80 | (v[i] & 0x3F));
 		check_utf8_value(v, n);
 	}
+}
+
+/*
+ * The decoder's eight-bytes-a-step class scan against the byte table, on
+ * values mixing digits, ans, controls, DEL and UTF-8, every length to 40 and
+ * every alignment, and with each single byte of every value 0..255 at each
+ * position of a word (the word tricks must not let one byte hide another).
+ */
+static void test_byte_classes(void **state)
+{
+	(void)state;
+	static const uint8_t pick[] = { '0', '5', '9', '/', ':', ' ', '~', 'A', 0x00, 0x1F, 0x7F,
+		0x80, 0xC3, 0xFF, 0x20, 0x30, 0x39, 0x2F, 0x3A, 0x7E };
+	uint64_t rng = tu_seed();
+	uint8_t buf[48];
+	for (size_t it = 0; it < tu_iterations(20000); it++) {
+		size_t off = tu_rand(&rng) % 8, n = tu_rand(&rng) % 41;
+		bool digits = tu_rand(&rng) % 2;
+		for (size_t i = 0; i < off + n; i++)
+			buf[i] = digits && tu_rand(&rng) % 8 ? (uint8_t)('0' + tu_rand(&rng) % 10) :
+				pick[tu_rand(&rng) % sizeof pick];
+		unsigned want = 0;
+		for (size_t i = 0; i < n; i++)
+			want |= upqr__mpm_class(buf[off + i]);
+		assert_int_equal(upqr__mpm_classes(buf + off, n), want);
+	}
+	for (unsigned b = 0; b < 256; b++)
+		for (size_t at = 0; at < 16; at++) {
+			memset(buf, '7', 16);
+			buf[at] = (uint8_t)b;
+			assert_int_equal(upqr__mpm_classes(buf, 16), upqr__mpm_class((uint8_t)b));
+			memset(buf, 'a', 16);
+			buf[at] = (uint8_t)b;
+			assert_int_equal(upqr__mpm_classes(buf, 16),
+				upqr__mpm_class((uint8_t)b) | upqr__mpm_class('a'));
+		}
 }
 
 static void test_bad_format(void **state)
@@ -691,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_length_overrun),
 		cmocka_unit_test(test_bad_utf8),
 		cmocka_unit_test(test_utf8_agrees_with_core),
+		cmocka_unit_test(test_byte_classes),
 		cmocka_unit_test(test_bad_format),
 		cmocka_unit_test(test_length_limit),
 		cmocka_unit_test(test_bad_value),

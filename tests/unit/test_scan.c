@@ -69,7 +69,7 @@ static void test_options_and_handle(void **state)
 	assert_int_equal(upqr_scan_options_init(&o, 99), UPQR_EVERSION);
 	assert_int_equal(upqr_scan_options_init(NULL, 1), UPQR_EINVAL);
 	upqr_scanner *s = (upqr_scanner *)&o;
-	o.version = 2;
+	o.version = 3;
 	assert_int_equal(upqr_scanner_new(&s, &o), UPQR_EVERSION);
 	assert_null(s);
 	assert_int_equal(upqr_scanner_new(NULL, NULL), UPQR_EINVAL);

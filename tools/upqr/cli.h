@@ -143,5 +143,7 @@ int cli_cmd_sign(int argc, char **argv);
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_cpm(int argc, char **argv);
 int cli_cmd_scan(int argc, char **argv);
+/* apply, pay, query, void, refund, reverse, recover, notify (cmd_acquirer.c). */
+int cli_cmd_acquirer(int argc, char **argv);
 
 #endif

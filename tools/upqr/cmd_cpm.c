@@ -229,7 +229,8 @@ static bool decode_args_init(decode_args *a, int argc)
 	size_t n = argc > 0 ? (size_t)argc : 1;
 	a->aids = calloc(n, sizeof *a->aids);
 	a->store = calloc(n, sizeof *a->store);
-	upqr_cpm_options_init(&a->opts, UPQR_CPM_OPTIONS_VERSION);
+	if (upqr_cpm_options_init(&a->opts, UPQR_CPM_OPTIONS_VERSION) != UPQR_OK)
+		return false;
 	a->opts.aids = a->aids;
 	return a->aids && a->store;
 }
@@ -476,7 +477,12 @@ static int parse_gen_args(gen_args *a, int argc, char **argv)
 
 static int txn_from_args(upqr_cpm_txn *t, const gen_args *a)
 {
-	upqr_cpm_txn_init(t, UPQR_CPM_TXN_VERSION);
+	int st = upqr_cpm_txn_init(t, UPQR_CPM_TXN_VERSION);
+	if (st != UPQR_OK) {
+		fprintf(stderr, "upqr: cpm generate: the library refused txn version %u: %s\n",
+			UPQR_CPM_TXN_VERSION, upqr_strerror(st));
+		return cli_exit_for(st);
+	}
 	if (a->un) {
 		if (parse_hex(t->un, 4, a->un, 4) != 4)
 			return cli_usage(GENERATE_USAGE, "--un is 8 hex digits");

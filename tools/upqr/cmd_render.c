@@ -187,8 +187,10 @@ static int write_out(const render_args *a, const uint8_t *data, size_t n)
 int cli_cmd_render(int argc, char **argv)
 {
 	render_args a = { .format = -1 };
-	upqr_qr_options_init(&a.opts, UPQR_QR_OPTIONS_VERSION);
-	int rc = parse_args(&a, argc, argv);
+	int rc = upqr_qr_options_init(&a.opts, UPQR_QR_OPTIONS_VERSION);
+	if (rc != UPQR_OK)
+		return fail(rc, "the library refused the render options version");
+	rc = parse_args(&a, argc, argv);
 	if (rc == CLI_OK && a.out)
 		rc = file_format(&a);
 	else if (rc == CLI_OK && a.force)

@@ -119,7 +119,8 @@ static void print_cpm_summary(const upqr_scan_symbol *sym)
 			printf("%s", c->aid_name);
 		else {
 			upqr_cpm_bytes a;
-			(void)upqr_cpm_node_value(&a, c, c->aid_node); /* absent: an empty view */
+			if (upqr_cpm_node_value(&a, c, c->aid_node) != UPQR_OK)
+				a.len = 0; /* absent: an empty view */
 			for (size_t i = 0; i < a.len; i++)
 				printf("%s%02X", i ? "" : "AID ", a.ptr[i]);
 		}

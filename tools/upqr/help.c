@@ -113,6 +113,71 @@ static const cli_option scan_opts[] = {
 	HELP_OPT, END_OPT
 };
 
+static const cli_option acq_common_opts[] = {
+	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--json", NULL, NULL, "print the result as JSON" },
+	HELP_OPT, END_OPT
+};
+
+static const cli_option acq_apply_opts[] = {
+	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--amount", NULL, "FEN", "amount in fen; without it the payer enters the amount" },
+	{ "--order-id", NULL, "ID", "orderId (8..32 letters and digits), default a new one" },
+	{ "--txn-time", NULL, "T", "txnTime YYYYMMDDhhmmss (Beijing), default now" },
+	{ "--json", NULL, NULL, "print the result as JSON" },
+	HELP_OPT, END_OPT
+};
+
+static const cli_option acq_pay_opts[] = {
+	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--amount", NULL, "FEN", "amount in fen (required)" },
+	{ "--qr-no", NULL, "CODE", "the consumer's 19-digit payment code (starts with 62)" },
+	{ "--cpm", NULL, "PAYLOAD", "or: the consumer's EMV CPM code (base64)" },
+	{ "--order-id", NULL, "ID", "orderId (8..32 letters and digits), default a new one" },
+	{ "--txn-time", NULL, "T", "txnTime YYYYMMDDhhmmss (Beijing), default now" },
+	{ "--json", NULL, NULL, "print the result as JSON" },
+	HELP_OPT, END_OPT
+};
+
+static const cli_option acq_ref_opts[] = {
+	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--order-id", NULL, "ID", "orderId of the order" },
+	{ "--txn-time", NULL, "T", "its txnTime YYYYMMDDhhmmss" },
+	{ "--resolve", NULL, NULL, "query: run the query loop until the order is final" },
+	{ "--json", NULL, NULL, "print the result as JSON" },
+	HELP_OPT, END_OPT
+};
+
+static const cli_option acq_reverse_opts[] = {
+	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--order-id", NULL, "ID", "orderId of the payment to reverse" },
+	{ "--txn-time", NULL, "T", "its txnTime YYYYMMDDhhmmss" },
+	{ "--json", NULL, NULL, "print the result as JSON" },
+	HELP_OPT, END_OPT
+};
+
+static const cli_option acq_undo_opts[] = {
+	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--amount", NULL, "FEN", "amount in fen (void: the original amount)" },
+	{ "--orig-order-id", NULL, "ID", "orderId of the original payment" },
+	{ "--orig-txn-time", NULL, "T", "its txnTime (default: from the journal)" },
+	{ "--orig-query-id", NULL, "Q", "its queryId (default: from the journal)" },
+	{ "--order-id", NULL, "ID", "this operation's own orderId, default a new one" },
+	{ "--txn-time", NULL, "T", "this operation's txnTime, default now" },
+	{ "--json", NULL, NULL, "print the result as JSON" },
+	HELP_OPT, END_OPT
+};
+
+static const cli_option acq_notify_opts[] = {
+	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--url-query", NULL, "QS", "the notification URL's own query string (discarded)" },
+	{ "--json", NULL, NULL, "print the result as JSON" },
+	HELP_OPT, END_OPT
+};
+
+#define ACQ_EXIT "exit: 0 success, 1 failed or refused, 2 usage, 3 I/O or network (nothing sent),\n" \
+	"4 outcome still unknown after the query loop. Card numbers are printed masked."
+
 #define INPUT_NOTE "PAYLOAD is the text itself, - for stdin or @FILE for a file (one trailing newline removed)."
 #define MPM_EXAMPLE "000201010211153112345678123456781234567890123455204581253031565802CN" \
 	"5906Dragon6007Beijing630461EF"
@@ -162,6 +227,33 @@ static const cli_command commands[] = {
 		"[OPTIONS] IMAGE...", scan_opts,
 		"IMAGE - reads stdin.\nexit: 0 a valid payment code was found, 1 none, 3 a file could not"
 		" be read.", "upqr scan --json photo.jpg" },
+	{ "apply", NULL, cli_cmd_acquirer, "apply for a consumer-scan QR code at the acquirer (01/07)",
+		"--config FILE [OPTIONS]", acq_apply_opts, ACQ_EXIT,
+		"upqr apply --config acp.ini --amount 1250 --json" },
+	{ "pay", NULL, cli_cmd_acquirer,
+		"charge a consumer's payment code (qrNo or EMV CPM); query loop, reversal if unknown",
+		"--config FILE --amount FEN (--qr-no CODE | --cpm PAYLOAD) [OPTIONS]", acq_pay_opts, ACQ_EXIT,
+		"upqr pay --config acp.ini --amount 1250 --qr-no 6225123456789012345" },
+	{ "query", NULL, cli_cmd_acquirer, "query an order at the acquirer (--resolve: the query loop)",
+		"--config FILE --order-id ID --txn-time T [OPTIONS]", acq_ref_opts, ACQ_EXIT,
+		"upqr query --config acp.ini --order-id 20261207120000000001Ab3dE5fG --txn-time 20261207120000" },
+	{ "void", NULL, cli_cmd_acquirer, "void a same-day payment (full amount)",
+		"--config FILE --amount FEN --orig-order-id ID [OPTIONS]", acq_undo_opts, ACQ_EXIT,
+		"upqr void --config acp.ini --amount 1250 --orig-order-id 20261207120000000001Ab3dE5fG" },
+	{ "refund", NULL, cli_cmd_acquirer, "refund a payment, partly or fully",
+		"--config FILE --amount FEN --orig-order-id ID [OPTIONS]", acq_undo_opts, ACQ_EXIT,
+		"upqr refund --config acp.ini --amount 500 --orig-order-id 20261207120000000001Ab3dE5fG" },
+	{ "reverse", NULL, cli_cmd_acquirer, "reverse a merchant-scan payment of unknown outcome",
+		"--config FILE --order-id ID --txn-time T [OPTIONS]", acq_reverse_opts, ACQ_EXIT,
+		"upqr reverse --config acp.ini --order-id 20261207120000000001Ab3dE5fG --txn-time 20261207120000" },
+	{ "recover", NULL, cli_cmd_acquirer, "drive every unfinished order of the journal to a final state",
+		"--config FILE [OPTIONS]", acq_common_opts,
+		"exit: 0 every order settled, 3 the journal failed, 4 some orders are still unknown.",
+		"upqr recover --config acp.ini --json" },
+	{ "notify", NULL, cli_cmd_acquirer, "verify and book a UnionPay notification (body on stdin)",
+		"--config FILE [OPTIONS] < body", acq_notify_opts,
+		"Prints the HTTP status to answer. exit: 0 booked (200), 1 rejected (400), 3 not booked (500).",
+		"upqr notify --config acp.ini --json < notification.txt" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -14,7 +14,9 @@
 /* opts: ecc, scale, margin, theme, png_bit_depth (as upqr_qr_options). */
 static int qr_opts(JNIEnv *env, jintArray in, upqr_qr_options *o)
 {
-	upqr_qr_options_init(o, UPQR_QR_OPTIONS_VERSION);
+	int rc = upqr_qr_options_init(o, UPQR_QR_OPTIONS_VERSION);
+	if (rc != UPQR_OK)
+		return rc;
 	jint v[5];
 	if ((*env)->GetArrayLength(env, in) != 5)
 		return UPQR_EINVAL;

@@ -22,11 +22,13 @@ sim_start() {
 	"$UPQR_SIM" --listen 127.0.0.1:0 "$@" >"$TMP/ready" 2>"$TMP/sim.err" &
 	SIM_PID=$!
 	i=0
-	while [ ! -s "$TMP/ready" ] && [ $i -lt 100 ] && kill -0 "$SIM_PID" 2>/dev/null; do
+	while [ ! -s "$TMP/ready" ] && [ $i -lt 300 ] && kill -0 "$SIM_PID" 2>/dev/null; do
 		sleep 0.1; i=$((i + 1))
 	done
 	if [ ! -s "$TMP/ready" ]; then
-		echo "# upqr-sim did not start:"; sed 's/^/# /' "$TMP/sim.err"; SIM_PID=""; return 1
+		echo "# upqr-sim did not start (after ${i}0 ms; still running: $(kill -0 "$SIM_PID" 2>/dev/null && echo yes || echo no)):"
+		sed 's/^/# /' "$TMP/sim.err"
+		kill -9 "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""; return 1
 	fi
 	BASE=$($ST json "$TMP/ready" baseUrl)
 	MER=$($ST json "$TMP/ready" merId)
