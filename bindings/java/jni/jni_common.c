@@ -154,19 +154,30 @@ jbyteArray jb_handle(JNIEnv *env, int status, const upqr_diag_list *diags, void 
 
 int jin_copy(JNIEnv *env, jbyteArray in, uint8_t **out, size_t *len)
 {
+	return jin_copy_small(env, in, NULL, 0, out, len);
+}
+
+void jin_release(uint8_t *p, const uint8_t *buf)
+{
+	if (p != buf)
+		free(p);
+}
+
+int jin_copy_small(JNIEnv *env, jbyteArray in, uint8_t *buf, size_t cap, uint8_t **out, size_t *len)
+{
 	*out = NULL;
 	*len = 0;
 	if (!in)
 		return 0;
 	jsize n = (*env)->GetArrayLength(env, in);
-	uint8_t *p = malloc((size_t)n + 1);
+	uint8_t *p = (size_t)n < cap ? buf : malloc((size_t)n + 1);
 	if (!p) {
 		jni_throw_oom(env);
 		return -1;
 	}
 	(*env)->GetByteArrayRegion(env, in, 0, n, (jbyte *)p);
 	if ((*env)->ExceptionCheck(env)) {
-		free(p);
+		jin_release(p, buf);
 		return -1;
 	}
 	p[n] = 0;

@@ -65,7 +65,6 @@ static void put_numbers(jblob *b, const upqr_mpm_payload *p)
 	jb_i32(b, (int32_t)n);
 	for (size_t i = 0; i < n; i++)
 		jb_i64(b, nums[i]);
-	jb_str(b, f->currency_alpha);
 }
 
 static void put_objects(jblob *b, const upqr_mpm_payload *p, const upqr_mpm_object *o, size_t n)
@@ -83,10 +82,19 @@ static void put_objects(jblob *b, const upqr_mpm_payload *p, const upqr_mpm_obje
 	}
 }
 
-static void put_payload(jblob *b, const upqr_mpm_payload *p)
+/*
+ * The named fields always; the accounts and the object tree only with
+ * `tree` (Java asks for them with a second call when an app reads them:
+ * most decodes never do, and they are most of the blob).
+ */
+static void put_payload(jblob *b, const upqr_mpm_payload *p, int tree)
 {
 	put_numbers(b, p);
 	put_views(b, p);
+	/* after the fixed-size parts, so Java reads those in place */
+	jb_str(b, p->fields.currency_alpha);
+	if (!tree)
+		return;
 	jb_i32(b, (int32_t)p->fields.account_count);
 	for (size_t i = 0; i < p->fields.account_count; i++) {
 		const upqr_mpm_account *a = &p->fields.accounts[i];
@@ -100,27 +108,28 @@ static void put_payload(jblob *b, const upqr_mpm_payload *p)
 }
 
 JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_mpmDecode(JNIEnv *env, jclass cls,
-		jbyteArray input, jint profile)
+		jbyteArray input, jint profile, jboolean tree)
 {
 	(void)cls;
-	uint8_t *text;
+	/*
+	 * The hot path of the binding: a typical payload (a few hundred bytes)
+	 * is copied to the stack, and the ~30 KiB payload struct lives there
+	 * too (a JVM or Android thread has a stack of about 1 MiB); only larger
+	 * inputs take a heap copy.
+	 */
+	uint8_t small[1024], *text;
 	size_t len;
-	if (jin_copy(env, input, &text, &len) != 0)
+	if (jin_copy_small(env, input, small, sizeof small, &text, &len) != 0)
 		return NULL;
-	upqr_mpm_payload *p = upqr_mpm_payload_new();
-	if (!p) {
-		free(text);
-		return jb_status(env, UPQR_ENOMEM, NULL);
-	}
+	upqr_mpm_payload p;
 	JNI_DIAG_LIST(diags);
-	int rc = upqr_mpm_decode(p, profile_of(profile), (const char *)text, len, &diags);
+	int rc = upqr_mpm_decode(&p, profile_of(profile), (const char *)text, len, &diags);
 	jblob b;
 	jb_init(&b);
 	jb_head(&b, rc, NULL, &diags);
 	if (rc != UPQR_EINVAL && rc != UPQR_ELIMIT)
-		put_payload(&b, p);
-	upqr_mpm_payload_free(p);
-	free(text);
+		put_payload(&b, &p, tree == JNI_TRUE);
+	jin_release(text, small);
 	return jb_finish(env, &b);
 }
 

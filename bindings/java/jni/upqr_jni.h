@@ -88,6 +88,12 @@ jbyteArray jb_status(JNIEnv *env, int status, const char *message);
  * an exception pending (OutOfMemoryError).
  */
 int jin_copy(JNIEnv *env, jbyteArray in, uint8_t **out, size_t *len);
+/*
+ * As jin_copy, into buf[0..cap) when the array fits (with its NUL), else
+ * into new memory; free *out with jin_release(*out, buf) either way.
+ */
+int jin_copy_small(JNIEnv *env, jbyteArray in, uint8_t *buf, size_t cap, uint8_t **out, size_t *len);
+void jin_release(uint8_t *p, const uint8_t *buf);
 /* Wipes and frees a copy (for passwords and keys). */
 void jin_wipe_free(uint8_t *p, size_t len);
 

@@ -17,21 +17,6 @@ final class Blob {
     final List<Diagnostic> diagnostics;
     final int dropped;
 
-    /** A cursor at byte `at` of a blob whose head was read already (no head of its own). */
-    private Blob(byte[] data, int at) {
-        b = data;
-        this.at = at;
-        status = 0;
-        message = null;
-        diagnostics = Collections.emptyList();
-        dropped = 0;
-    }
-
-    /** A new cursor over the same bytes, from the current position (for reading a part later). */
-    Blob cursor() {
-        return new Blob(b, at);
-    }
-
     Blob(byte[] data) {
         b = data;
         status = i32();
@@ -64,13 +49,33 @@ final class Blob {
         return this;
     }
 
+    /** The byte array and the read position, for readers that index fixed-size parts in place. */
+    byte[] data() {
+        return b;
+    }
+
+    int position() {
+        return at;
+    }
+
+    void skip(int n) {
+        at += n;
+    }
+
+    static int i32(byte[] b, int at) {
+        return ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
+    }
+
+    static long i64(byte[] b, int at) {
+        return ((long) i32(b, at) << 32) | (i32(b, at + 4) & 0xFFFFFFFFL);
+    }
+
     int u8() {
         return b[at++] & 0xFF;
     }
 
     int i32() {
-        int v = ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8)
-                | (b[at + 3] & 0xFF);
+        int v = i32(b, at);
         at += 4;
         return v;
     }

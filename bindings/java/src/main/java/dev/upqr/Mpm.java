@@ -82,11 +82,11 @@ public final class Mpm {
         if (input == null || profile == null) {
             throw UpqrException.of(UpqrException.EINVAL, "null payload or profile", null);
         }
-        Blob b = new Blob(Native.mpmDecode(input, profile.ordinal()));
+        Blob b = new Blob(Native.mpmDecode(input, profile.ordinal(), false));
         if (b.status == UpqrException.EINVAL || b.status == UpqrException.ELIMIT) {
             b.check();
         }
-        return new Payload(input, b);
+        return new Payload(input, profile, b);
     }
 
     /**
@@ -143,38 +143,44 @@ public final class Mpm {
         final String message;
         final List<Diagnostic> diagnostics;
         private final int dropped;
-        private final long[] nums;
+        // the named fields stay in the result blob and are read in place
+        private final byte[] blob;
+        private final int numsAt;
+        private final int viewsAt;
         private final String currencyAlpha;
-        private final int[] views;
-        private final Blob tail;
+        private final Profile profile;
         private List<Account> accounts;
         private int[] objects;
         private int[] subs;
 
-        Payload(byte[] input, Blob b) {
+        Payload(byte[] input, Profile profile, Blob b) {
             this.input = input;
+            this.profile = profile;
             status = b.status;
             message = b.message;
             diagnostics = b.diagnostics;
             dropped = b.dropped;
-            nums = new long[b.i32()];
-            for (int i = 0; i < nums.length; i++) {
-                nums[i] = b.i64();
-            }
+            blob = b.data();
+            int nn = b.i32();
+            numsAt = b.position();
+            b.skip(8 * nn);
+            int nv = b.i32();
+            viewsAt = b.position();
+            b.skip(8 * nv);
             currencyAlpha = b.str();
-            views = new int[2 * b.i32()];
-            for (int i = 0; i < views.length; i++) {
-                views[i] = b.i32();
-            }
-            tail = b.cursor();
         }
 
-        /** Accounts and the object tree, read from the blob when first asked for. */
+        /**
+         * Accounts and the object tree, asked for when first needed: the same
+         * decode again, this time with the tables (the first call leaves them
+         * out, since most apps only read named fields).
+         */
         private synchronized void readTree() {
             if (accounts != null) {
                 return;
             }
-            Blob b = tail;
+            Blob b = new Blob(Native.mpmDecode(input, profile.ordinal(), true));
+            skipNamedFields(b);
             int n = b.i32();
             List<Account> acc = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -186,6 +192,12 @@ public final class Mpm {
             objects = readObjects(b);
             subs = readObjects(b);
             accounts = Collections.unmodifiableList(acc);
+        }
+
+        private static void skipNamedFields(Blob b) {
+            b.skip(8 * b.i32());
+            b.skip(8 * b.i32());
+            b.str();
         }
 
         private static int[] readObjects(Blob b) {
@@ -201,12 +213,16 @@ public final class Mpm {
         }
 
         private String view(int i) {
-            return text(views[2 * i], views[2 * i + 1]);
+            return text(Blob.i32(blob, viewsAt + 8 * i), Blob.i32(blob, viewsAt + 8 * i + 4));
+        }
+
+        private long num(int i) {
+            return Blob.i64(blob, numsAt + 8 * i);
         }
 
         /** True when the decode found no error (warnings allowed). */
         public boolean isValid() {
-            return nums[N_ERRORS] == 0;
+            return num(N_ERRORS) == 0;
         }
 
         /** 0 when valid, else the status {@link Mpm#decode} would throw. */
@@ -224,11 +240,11 @@ public final class Mpm {
         }
 
         public long errorCount() {
-            return nums[N_ERRORS];
+            return num(N_ERRORS);
         }
 
         public long warningCount() {
-            return nums[N_WARNINGS];
+            return num(N_WARNINGS);
         }
 
         /** The payload text as decoded. */
@@ -238,7 +254,7 @@ public final class Mpm {
 
         /** Characters (code points) of the payload. */
         public long characters() {
-            return nums[N_CHARS];
+            return num(N_CHARS);
         }
 
         public String payloadFormat() {
@@ -246,11 +262,11 @@ public final class Mpm {
         }
 
         public Initiation initiation() {
-            return Initiation.of(nums[N_POI]);
+            return Initiation.of(num(N_POI));
         }
 
         public boolean isDynamic() {
-            return nums[N_POI] == 12;
+            return num(N_POI) == 12;
         }
 
         public List<Account> accounts() {
@@ -282,7 +298,7 @@ public final class Mpm {
 
         /** ID 53 as a number, 0 when absent or not numeric. */
         public int currencyNumeric() {
-            return (int) nums[N_CURRENCY];
+            return (int) num(N_CURRENCY);
         }
 
         /** ISO 4217 letters ("CNY"), or null when not a current code. */
@@ -292,7 +308,7 @@ public final class Mpm {
 
         /** Minor-unit digits of the currency, -1 when unknown. */
         public int currencyExponent() {
-            return (int) nums[N_EXPONENT];
+            return (int) num(N_EXPONENT);
         }
 
         /** ID 54 as written, e.g. "23.72". */
@@ -302,11 +318,11 @@ public final class Mpm {
 
         /** ID 54 in minor units, when present and exact in the currency. */
         public OptionalLong amountMinor() {
-            return nums[N_AMOUNT_EXACT] != 0 ? OptionalLong.of(nums[N_AMOUNT]) : OptionalLong.empty();
+            return num(N_AMOUNT_EXACT) != 0 ? OptionalLong.of(num(N_AMOUNT)) : OptionalLong.empty();
         }
 
         public Tip tip() {
-            return Tip.of(nums[N_TIP]);
+            return Tip.of(num(N_TIP));
         }
 
         public String tipIndicator() {
@@ -315,7 +331,7 @@ public final class Mpm {
 
         /** ID 56 in minor units, when present and exact. */
         public OptionalLong convenienceFeeMinor() {
-            return nums[N_FEE_EXACT] != 0 ? OptionalLong.of(nums[N_FEE]) : OptionalLong.empty();
+            return num(N_FEE_EXACT) != 0 ? OptionalLong.of(num(N_FEE)) : OptionalLong.empty();
         }
 
         public String convenienceFeeText() {
@@ -324,7 +340,7 @@ public final class Mpm {
 
         /** ID 57 in hundredths of a percent, 0 when absent or invalid. */
         public int conveniencePercentageBasisPoints() {
-            return (int) nums[N_PERCENTAGE_BP];
+            return (int) num(N_PERCENTAGE_BP);
         }
 
         public String convenienceText() {
@@ -393,11 +409,11 @@ public final class Mpm {
 
         /** The CRC computed over the payload, or -1 when 63 is not well-formed. */
         public int crcComputed() {
-            return nums[N_CRC_PRESENT] != 0 ? (int) nums[N_CRC_COMPUTED] : -1;
+            return num(N_CRC_PRESENT) != 0 ? (int) num(N_CRC_COMPUTED) : -1;
         }
 
         public int crcStated() {
-            return nums[N_CRC_PRESENT] != 0 ? (int) nums[N_CRC_STATED] : -1;
+            return num(N_CRC_PRESENT) != 0 ? (int) num(N_CRC_STATED) : -1;
         }
 
         /** The root data objects in payload order, with their children. */

@@ -26,7 +26,7 @@ final class Native {
     static native byte[] statusName(int status);
     static native long limit(int id);
 
-    static native byte[] mpmDecode(byte[] input, int profile);
+    static native byte[] mpmDecode(byte[] input, int profile, boolean tree);
     static native byte[] mpmEncode(byte[] records, int profile);
     static native byte[] mpmSetAmount(byte[] payload, int profile, long amount);
 
