@@ -16,6 +16,7 @@
 #   merchant_legacy.pfx          same, RC2-40/3DES bags (needs the legacy provider)
 #   merchant_enc.key             the merchant key as encrypted PEM (password 000000)
 #   enc.{key,pem}                UnionPay sensitive-information encryption cert
+#   enc_next, enc_expired, enc_rogue  encryption certs for the 95/00 update tests (below)
 set -eu
 dir=${1:-build/pki}
 [ -f "$dir/.done" ] && exit 0
@@ -191,5 +192,16 @@ attack upop_sign_cnempty "041@@$UP@00016495" leaf
 attack upop_sign_bmp "$CN_OK" leaf req_bmp.cnf
 issue merchant_expired "$(leaf_dn '041@Z2014-11-11@700000000000001:SIGN@00000003')" merchant middle leaf \
 	20200101000000Z 20210101000000Z
+
+# ---- encryption certificates for the 95/00 update (acquirer) ---------------
+#   enc_next.{key,pem}      a rotated encryption certificate (new key, same chain)
+#   enc_expired.pem         the enc key, valid 2020-01-01 .. 2021-01-01
+#   enc_rogue.pem           self-signed, keyEncipherment, UnionPay CN: must be refused
+key enc_next
+issue enc_next "$(leaf_dn "041@8310000000083040@$UP@00000003")" enc_next middle encleaf 20200101000000Z 20391231000000Z
+issue enc_expired "$(leaf_dn "041@8310000000083040@$UP@00000002")" enc middle encleaf 20200101000000Z 20210101000000Z
+openssl req -new -x509 -utf8 -key rogue.key -days 7300 -out enc_rogue.pem \
+	-subj "$(leaf_dn "041@8310000000083040@$UP@00000002")" \
+	-addext "keyUsage=critical,keyEncipherment,dataEncipherment" -addext "basicConstraints=CA:false" 2>/dev/null
 rm -f ca/*.csr
 touch .done

@@ -209,6 +209,40 @@ static void sign_reply(sim *s, sim_req *q, sim_reply *r, bool faults)
 	r->content_type = "text/plain;charset=UTF-8";
 }
 
+/*
+ * Fault `replay`: answer with the last genuine money reply, which is about
+ * another order (a replayed or misrouted message a client must not count).
+ * Otherwise a genuine reply (no cert or badsig fault) is kept for that.
+ */
+static void replay_or_keep(sim *s, sim_req *q, sim_reply *r)
+{
+	const char *mer = msg_get(&q->in, "merId");
+	if (sim_fault_get(s, "replay", mer, q->order_id, q->amount)) {
+		char *copy = s->last_reply ? malloc(s->last_reply_len + 1) : NULL;
+		if (copy && strcmp(s->last_reply_order, q->order_id) != 0) {
+			memcpy(copy, s->last_reply, s->last_reply_len + 1);
+			free(r->body);
+			r->body = copy;
+			r->len = s->last_reply_len;
+		} else {
+			free(copy);
+		}
+		return;
+	}
+	if (r->status != 200 || sim_fault_get(s, "cert", mer, q->order_id, q->amount) ||
+			sim_fault_get(s, "badsig", mer, q->order_id, q->amount))
+		return;
+	char *keep = malloc(r->len + 1);
+	if (!keep)
+		return;
+	memcpy(keep, r->body, r->len);
+	keep[r->len] = 0;
+	free(s->last_reply);
+	s->last_reply = keep;
+	s->last_reply_len = r->len;
+	snprintf(s->last_reply_order, sizeof s->last_reply_order, "%s", q->order_id);
+}
+
 static void gateway(sim *s, bool is_query, const char *body, size_t len, sim_reply *r)
 {
 	sim_req *q = calloc(1, sizeof *q);
@@ -235,6 +269,8 @@ static void gateway(sim *s, bool is_query, const char *body, size_t len, sim_rep
 		q->resp_code = sync;
 	echo(q);
 	sign_reply(s, q, r, money);
+	if (money)
+		replay_or_keep(s, q, r);
 	if (money)
 		apply_faults(s, q, r);
 	msg_free(&q->in);

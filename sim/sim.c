@@ -218,8 +218,7 @@ int sim_config_load(sim *s, const char *path, char *err, size_t err_cap)
 
 /* ---- keys ---------------------------------------------------------------------- */
 
-/* The PEM block of a file with CRLF line ends (how UnionPay sends signPubKeyCert). */
-static char *pem_crlf(const char *path)
+char *sim_pem_crlf(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -269,14 +268,14 @@ static int load_signers(sim *s, char *err, size_t err_cap)
 				return -1;
 			}
 		}
-		if (!(s->cert_pem[v] = pem_crlf(cert))) {
+		if (!(s->cert_pem[v] = sim_pem_crlf(cert))) {
 			snprintf(err, err_cap, "cannot read %s", cert);
 			return -1;
 		}
 	}
 	char enc[SIM_PATH_MAX + 32];
 	snprintf(enc, sizeof enc, "%s/enc.pem", s->cfg.pki);
-	s->enc_pem = pem_crlf(enc);
+	s->enc_pem = sim_pem_crlf(enc);
 	return s->enc_pem ? 0 : (snprintf(err, err_cap, "cannot read %s", enc), -1);
 }
 
@@ -344,6 +343,7 @@ void sim_close(sim *s)
 		free(s->cert_pem[v]);
 	}
 	free(s->enc_pem);
+	free(s->last_reply);
 	upqr_emv_key_free(s->cpm_imk);
 	for (size_t i = 0; i < s->n_merchants; i++) {
 		upqr_verifier_free(s->merchants[i].verifier);

@@ -90,6 +90,9 @@ typedef struct sim {
 	upqr_signer *signer[SIGNV_COUNT][2];    /* [variant][upqr_acp_version] */
 	char *cert_pem[SIGNV_COUNT];            /* signPubKeyCert text, CRLF line ends */
 	char *enc_pem;                          /* encryptPubKeyCert for txnType 95 */
+	char *last_reply;                       /* the last genuine money reply (fault `replay`) */
+	size_t last_reply_len;
+	char last_reply_order[64];              /* the orderId it was about */
 	upqr_emv_key *cpm_imk;                  /* issuer key for CPM cryptograms */
 	sim_fault faults[SIM_FAULTS_MAX];
 	size_t n_faults;
@@ -225,6 +228,16 @@ int sim_cpm_open(sim *s, char *err, size_t err_cap);
 bool sim_cpm_format_ok(const char *b64);
 /* After step 8: NULL (ARQC right, ATC fresh and recorded) or the respCode (61, 38). */
 const char *sim_cpm_check(sim *s, const char *b64);
+
+/*
+ * origRespCode with which a query reports a reversed consume. UnionPay's
+ * public documents do not say; 45 ("already undone") keeps it apart from a
+ * plain failure (01). The client knows it as UPQR__ACQ_CODE_REVERSED.
+ */
+#define SIM_CODE_REVERSED "45"
+
+/* The PEM block of a file with CRLF line ends (how UnionPay sends certificates); malloc'd, NULL if unreadable. */
+char *sim_pem_crlf(const char *path);
 
 /* ---- faults -------------------------------------------------------------- */
 /* The value of fault name for this request ("" if set without value), or NULL. */

@@ -365,7 +365,7 @@ static void do_reversal(sim *s, sim_req *q)
 		return;
 	}
 	snprintf(o.state, sizeof o.state, "REVERSED");
-	snprintf(o.resp_code, sizeof o.resp_code, "01");
+	snprintf(o.resp_code, sizeof o.resp_code, "%s", SIM_CODE_REVERSED);
 	(void)txn_update(s, &o);
 	q->resp_code = "00";
 }
@@ -441,6 +441,30 @@ static void do_query(sim *s, sim_req *q)
 	q->resp_code = "00";
 }
 
+/*
+ * 95/00: the current encryption certificate, or (fault `enccert`) another one
+ * from the test PKI, in a genuinely signed reply: a rotated key (`next`) or
+ * one a client must refuse (`expired`, `selfsigned`, `signing`).
+ */
+static void do_enc_cert(sim *s, sim_req *q)
+{
+	static const char *const variants[][2] = { { "next", "enc_next" }, { "expired", "enc_expired" },
+		{ "selfsigned", "enc_rogue" }, { "signing", "upop_sign" } };
+	const char *v = sim_fault_get(s, "enccert", in(q, "merId"), q->order_id, q->amount);
+	char *pem = NULL;
+	for (size_t i = 0; v && i < sizeof variants / sizeof variants[0]; i++) {
+		if (strcmp(v, variants[i][0]) == 0) {
+			char path[SIM_PATH_MAX + 32];
+			snprintf(path, sizeof path, "%s/%s.pem", s->cfg.pki, variants[i][1]);
+			pem = sim_pem_crlf(path);
+		}
+	}
+	msg_set(&q->out, "encryptPubKeyCert", pem ? pem : s->enc_pem);
+	msg_set(&q->out, "certType", in(q, "certType"));
+	free(pem);
+	q->resp_code = "00";
+}
+
 /* Steps 4..8, then the state machine. */
 void sim_txn_process(sim *s, sim_req *q)
 {
@@ -479,11 +503,7 @@ void sim_txn_process(sim *s, sim_req *q)
 	case K_REFUND: do_void_refund(s, q, false); break;
 	case K_REVERSAL: do_reversal(s, q); break;
 	case K_QUERY: do_query(s, q); break;
-	case K_ENCCERT:
-		msg_set(&q->out, "encryptPubKeyCert", s->enc_pem);
-		msg_set(&q->out, "certType", in(q, "certType"));
-		q->resp_code = "00";
-		break;
+	case K_ENCCERT: do_enc_cert(s, q); break;
 	case K_UNKNOWN: q->resp_code = "32"; break;
 	}
 }

@@ -197,7 +197,11 @@ UPQR_EXTERN int upqr_acquirer_void(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_undo_request *req) UPQR_WARN_UNUSED;
 UPQR_EXTERN int upqr_acquirer_refund(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_undo_request *req) UPQR_WARN_UNUSED;
-/* One query: SUCCESS/FAILED when the order is final, UNKNOWN otherwise. */
+/*
+ * One query: SUCCESS/FAILED when the order is final, UNKNOWN otherwise. A
+ * consume the gateway reports reversed (origRespCode 45, docs/acquirer.md)
+ * is FAILED with reversed = 1.
+ */
 UPQR_EXTERN int upqr_acquirer_query(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_order_ref *ref) UPQR_WARN_UNUSED;
 /* The query loop: queries with the back-off until the order is final. */
@@ -208,11 +212,14 @@ UPQR_EXTERN int upqr_acquirer_reverse(upqr_acq_result *out, upqr_acquirer *acq,
 		const upqr_order_ref *ref) UPQR_WARN_UNUSED;
 /*
  * Encryption-certificate update (95/00): fetches UnionPay's current
- * encryption certificate (authenticated by the verified reply's signature,
- * which covers it; checked to be an RSA certificate valid now) and writes
- * its PEM to pem (size query as usual); out->encrypt_cert_id is its serial.
- * The signer's own encryption certificate is fixed when it is created
- * (sign.h has no way to replace it): create a new signer with the file.
+ * encryption certificate in a verified reply, checks it with
+ * upqr_verifier_check_encrypt_cert (chain to root + middle, encryption key
+ * usage, UnionPay CN, valid now) and makes it the signer's encryption
+ * certificate (upqr_signer_set_encrypt_cert): SUCCESS, out->encrypt_cert_id
+ * its serial, and its PEM written to pem (size query as usual; the signer
+ * is refreshed even when pem is NULL or too small, UPQR_EBUFSIZE). A
+ * certificate that fails a check is refused: FAILED, the check's status
+ * returned and in out->cause, the signer unchanged.
  */
 UPQR_EXTERN int upqr_acquirer_update_encrypt_cert(upqr_acq_result *out, char *pem, size_t cap,
 		size_t *written, upqr_acquirer *acq) UPQR_WARN_UNUSED;

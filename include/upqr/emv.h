@@ -146,7 +146,7 @@ UPQR_EXTERN int upqr_emv_derive_session_key(uint8_t sk[UPQR_EMV_KEY_LEN], upqr_e
  * if aligned; one zero block for empty data) or 2 ('80' then zeros).
  * key_len 16: K1 = key[0..8), K2 = key[8..16) single DES (the EMV AC);
  * key_len 32: K1, K2 are two double-length 3DES keys. Creates its OpenSSL
- * objects per call (the ARQC functions below use cached ones).
+ * objects per call (upqr_emv_arqc below uses the key handle's cached ones).
  */
 UPQR_EXTERN int upqr_emv_mac_alg3(uint8_t mac[8], const uint8_t *key, size_t key_len,
 		int padding, const uint8_t *data, size_t len) UPQR_WARN_UNUSED;
@@ -271,6 +271,27 @@ UPQR_EXTERN int upqr_emv_iad_parse(unsigned int *cvn, uint8_t *dki, const uint8_
  */
 UPQR_EXTERN int upqr_emv_derive_cvn_session_key(uint8_t sk[UPQR_EMV_KEY_LEN], upqr_emv_key *mk, unsigned int cvn,
 		const uint8_t atc[2], const uint8_t un[4]) UPQR_WARN_UNUSED;
+
+/**
+ * The ARQC of cryptogram version cvn over input[0..len) (the CVN's AC
+ * input: the 33-byte core, then the IAD bytes the CVN covers; table
+ * above): the session key the CVN names (from atc, and un for the
+ * Mastercard SKD; un is read only then but must not be NULL), then its MAC
+ * (MAC algorithm 3 with the CVN's padding, or AES-CMAC for A2), leftmost 8
+ * bytes. Runs on the handle's cached OpenSSL objects: no fetch, no
+ * allocation. upqr_emv_arqc takes the card's MK (AES-128 for A2, TDES
+ * otherwise); upqr_emv_arqc_imk the issuer master key (TDES), from which
+ * it derives the MK by the option the CVN names (A for A1) for pan
+ * (pan_len digits) and psn (-1: none), and wipes it after. Comparing the
+ * result with a code's ARQC is the caller's (use CRYPTO_memcmp).
+ * Returns UPQR_OK, UPQR_EUNSUPPORTED (CVN not implemented), UPQR_EKEY (key
+ * type does not fit the CVN), UPQR_EINVAL, UPQR_ECRYPTO.
+ */
+UPQR_EXTERN int upqr_emv_arqc(uint8_t ac[UPQR_EMV_AC_LEN], upqr_emv_key *mk, unsigned int cvn,
+		const uint8_t atc[2], const uint8_t un[4], const uint8_t *input, size_t len) UPQR_WARN_UNUSED;
+UPQR_EXTERN int upqr_emv_arqc_imk(uint8_t ac[UPQR_EMV_AC_LEN], upqr_emv_key *imk, const char *pan,
+		size_t pan_len, int psn, unsigned int cvn, const uint8_t atc[2], const uint8_t un[4],
+		const uint8_t *input, size_t len) UPQR_WARN_UNUSED;
 
 typedef struct upqr_emv_constant {
 	const char *name;         /* the macro's name, e.g. "UPQR_EMV_KEY_LEN" */

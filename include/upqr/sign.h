@@ -249,6 +249,16 @@ UPQR_EXTERN int upqr_signer_encrypt(char *out, size_t cap, size_t *written, upqr
 		const uint8_t *plain, size_t len) UPQR_WARN_UNUSED;
 
 /*
+ * Replaces the signer's encryption certificate (PEM or DER in memory), e.g.
+ * with the one a 95/00 update returned; upqr_signer_encrypt_cert_id() then
+ * names the new one. The signer holds no trust anchors: check the
+ * certificate first with upqr_verifier_check_encrypt_cert (the acquirer's
+ * upqr_acquirer_update_encrypt_cert does). Unreadable, or not RSA
+ * 2048..8192 -> UPQR_ECERT; on any failure the old certificate stays.
+ */
+UPQR_EXTERN int upqr_signer_set_encrypt_cert(upqr_signer *signer, const char *pem, size_t len) UPQR_WARN_UNUSED;
+
+/*
  * Decrypts a base64 RSA PKCS#1 v1.5 value UnionPay encrypted for the
  * merchant (e.g. accNo in a response) with the merchant key. The output is
  * secret: mask card numbers (upqr_acp_mask_pan) before printing and wipe
@@ -378,6 +388,18 @@ UPQR_EXTERN int upqr_verifier_add_cert(char *cert_id, size_t cap, size_t *writte
  * third naming China UnionPay. Same codes as above.
  */
 UPQR_EXTERN int upqr_verifier_check_cert(upqr_verifier *verifier, const char *pem, size_t len,
+		int64_t at) UPQR_WARN_UNUSED;
+
+/*
+ * Checks UnionPay's sensitive-information encryption certificate (PEM or
+ * DER; e.g. the encryptPubKeyCert of a 95/00 reply) before it is used: chain
+ * to root + middle valid at time at, an encryption purpose (keyUsage present
+ * with keyEncipherment or dataEncipherment, not a CA), the subject CN rules
+ * of upqr_verifier_check_cert and an RSA key of 2048..8192 bits. A signing
+ * certificate is refused here (UPQR_ECERT_PURPOSE) as an encryption one is
+ * refused by upqr_verifier_check_cert. Not cached. Same codes as above.
+ */
+UPQR_EXTERN int upqr_verifier_check_encrypt_cert(upqr_verifier *verifier, const char *pem, size_t len,
 		int64_t at) UPQR_WARN_UNUSED;
 
 /* Number of certificates in the verified-certificate cache. */

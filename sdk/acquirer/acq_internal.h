@@ -107,6 +107,12 @@ void upqr__acq_sleep(const upqr_acquirer *a, unsigned int ms);
 int upqr__acq_error(upqr_acquirer *a, int status, const char *fmt, ...) UPQR__PRINTF(3, 4);
 bool upqr__acq_ok(const upqr_acquirer *a);
 
+/*
+ * origRespCode of a queried consume that was reversed (UnionPay's documents
+ * do not name one; upqr-sim and docs/acquirer.md agree on 45, "already undone").
+ */
+#define UPQR__ACQ_CODE_REVERSED "45"
+
 /* Field that carries an EMV CPM payload in a 01/06 consume. */
 #define UPQR__ACQ_CPM_FIELD "emvCpqrcPayload"
 
@@ -128,6 +134,12 @@ int upqr__acq_recover_one(upqr_acq_result *r, upqr_acquirer *a, const upqr_journ
 /* The queryId and txnTime the journal has for an original order (void/refund by orderId alone). */
 int upqr__acq_journal_original(upqr_acquirer *a, const char *orig_order_id, char *query_id,
 		size_t qcap, char *txn_time, size_t tcap);
+/*
+ * The gateway reports the consume in flight reversed: books it REVERSED
+ * (through the journal's reversal record, begun here if another party
+ * reversed it). No-op without a journal.
+ */
+int upqr__acq_journal_reversed(upqr_acquirer *a, const upqr_acq_result *r);
 /* Forgets the operation in flight, releasing its claim if it is still open; order_seen is reset. */
 void upqr__acq_journal_done(upqr_acquirer *a);
 

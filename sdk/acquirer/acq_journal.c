@@ -53,11 +53,9 @@ static void fill_update(upqr_journal_update *u, const upqr_acq_result *r)
 	upqr__acq_copy(u->query_id, sizeof u->query_id, r->query_id);
 }
 
-/* The state r stands for; 0 when the journal already has the result (reversed). */
+/* The state r stands for (never called for a reversed result). */
 static upqr_journal_state target_state(const upqr_acq_result *r)
 {
-	if (r->reversed)
-		return (upqr_journal_state)0;
 	switch (r->outcome) {
 	case UPQR_OUTCOME_SUCCESS: return UPQR_JOURNAL_SUCCESS;
 	case UPQR_OUTCOME_FAILED: return UPQR_JOURNAL_FAILED;
@@ -70,9 +68,9 @@ int upqr__acq_journal_step(upqr_acquirer *a, const upqr_acq_result *r)
 {
 	if (a->journal == NULL || a->jr.id == 0)
 		return UPQR_OK;
+	if (r->reversed)
+		return upqr__acq_journal_reversed(a, r);
 	upqr_journal_state to = target_state(r);
-	if (to == 0)
-		return UPQR_OK;
 	upqr_journal_update u;
 	upqr_journal_record rec;
 	fill_update(&u, r);
@@ -93,6 +91,38 @@ int upqr__acq_journal_step(upqr_acquirer *a, const upqr_acq_result *r)
 	if (rc != UPQR_OK)
 		return journal_error(a, rc, "cannot record the new state");
 	a->jr.state = rec.state;
+	return UPQR_OK;
+}
+
+int upqr__acq_journal_reversed(upqr_acquirer *a, const upqr_acq_result *r)
+{
+	if (a->journal == NULL || a->jr.id == 0 || a->jr.state == UPQR_JOURNAL_REVERSED)
+		return UPQR_OK;
+	upqr_journal_record rev;
+	upqr_journal_update u;
+	upqr__acq_jr consume = a->jr;
+	int rc = upqr_journal_find(&rev, a->journal, a->mer_id, r->order_id, UPQR_JOURNAL_REVERSAL);
+	if (rc == UPQR_ENOTFOUND) {
+		rc = upqr__acq_journal_begin(a, UPQR_JOURNAL_REVERSAL, r->order_id, r->txn_time, 0, NULL);
+		a->jr = consume;
+		if (rc != UPQR_OK)
+			return rc;
+		rc = upqr_journal_find(&rev, a->journal, a->mer_id, r->order_id, UPQR_JOURNAL_REVERSAL);
+	}
+	if (rc != UPQR_OK)
+		return journal_error(a, rc, "cannot find the reversal record");
+	fill_update(&u, r);
+	if (rev.state == UPQR_JOURNAL_FAILED)
+		/* The journal has this reversal refused: the gateway's word contradicts it; a person looks. */
+		return upqr__acq_error(a, UPQR_ESTATE, "journal: the gateway reports %s reversed, but its "
+				"reversal is booked as refused", r->order_id);
+	if (!upqr_journal_state_is_final(rev.state))
+		rc = upqr_journal_transition(&rev, a->journal, rev.id, UPQR_JOURNAL_SUCCESS, &u);
+	if (rc != UPQR_OK)
+		return journal_error(a, rc, "cannot book the reversal the gateway reports");
+	upqr_journal_record rec;
+	if (upqr_journal_get(&rec, a->journal, a->jr.id) == UPQR_OK)
+		a->jr.state = rec.state;
 	return UPQR_OK;
 }
 

@@ -200,27 +200,19 @@ int upqr_journal_recover(upqr_recover_stats *stats, upqr_acquirer *acq)
 
 /*
  * The certificate came inside a reply whose signature (by a verified UnionPay
- * signing certificate) covers it, so its origin is proven; what is left to
- * check is that it is a usable RSA certificate, valid now. Its serial is the
- * encryptCertId. (The verifier's chain check is for signing certificates:
- * it refuses an encryption certificate's key usage.)
+ * signing certificate) covers it, but a signature says only who sent the
+ * reply: the certificate itself must chain to root + middle, be meant for
+ * encryption, name UnionPay and be valid now before card data is encrypted
+ * with it. Then it replaces the signer's encryption certificate.
  */
 static int cert_serial(upqr_acquirer *a, char *out, size_t cap, const char *pem, size_t len)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	EVP_PKEY *key = x ? X509_get0_pubkey(x) : NULL;
-	BIGNUM *bn = key && EVP_PKEY_base_id(key) == EVP_PKEY_RSA ?
-		ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL) : NULL;
+	BIGNUM *bn = x ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL) : NULL;
 	char *dec = bn ? BN_bn2dec(bn) : NULL;
-	int rc = UPQR_OK;
-	if (dec == NULL)
-		rc = upqr__acq_error(a, UPQR_ECERT, "encryptPubKeyCert is not an RSA certificate");
-	else if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0)
-		rc = upqr__acq_error(a, UPQR_ECERT_NOTYET, "the new encryption certificate is not valid yet");
-	else if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0)
-		rc = upqr__acq_error(a, UPQR_ECERT_EXPIRED, "the new encryption certificate has expired");
-	else
+	int rc = dec ? UPQR_OK : upqr__acq_error(a, UPQR_ECERT, "encryptPubKeyCert is not a PEM certificate");
+	if (dec)
 		upqr__acq_copy(out, cap, dec);
 	OPENSSL_free(dec);
 	BN_free(bn);
@@ -234,15 +226,27 @@ static int take_cert(upqr_acq_result *out, char *pem, size_t cap, size_t *writte
 	const upqr_acp_field *f = upqr_acp_field_get(a->fields, a->nfields, "encryptPubKeyCert");
 	if (f == NULL || f->value_len == 0)
 		return upqr__acq_error(a, UPQR_ENOTFOUND, "the reply has no encryptPubKeyCert");
-	int rc = cert_serial(a, out->encrypt_cert_id, sizeof out->encrypt_cert_id, f->value, f->value_len);
+	int rc = upqr_verifier_check_encrypt_cert(a->verifier, f->value, f->value_len, UPQR_VERIFY_NOW);
 	if (rc != UPQR_OK)
+		upqr__acq_error(a, rc, "encryptPubKeyCert refused: %s: %s", upqr_status_name(rc),
+				upqr_verifier_last_error(a->verifier));
+	if (rc == UPQR_OK)
+		rc = cert_serial(a, out->encrypt_cert_id, sizeof out->encrypt_cert_id, f->value, f->value_len);
+	if (rc == UPQR_OK && (rc = upqr_signer_set_encrypt_cert(a->signer, f->value, f->value_len)) != UPQR_OK)
+		upqr__acq_error(a, rc, "the signer refused the new encryption certificate: %s",
+				upqr_signer_last_error(a->signer));
+	if (rc != UPQR_OK) {
+		out->encrypt_cert_id[0] = '\0';
+		out->outcome = UPQR_OUTCOME_FAILED; /* the old certificate stays in use */
+		out->cause = rc;
 		return rc;
-	*written = f->value_len;
+	}
+	out->outcome = UPQR_OUTCOME_SUCCESS; /* the signer encrypts with it from now on */
+	*written = f->value_len; /* plus the NUL */
 	if (pem == NULL || cap < f->value_len + 1)
 		return upqr__acq_error(a, UPQR_EBUFSIZE, "the certificate needs %zu bytes", f->value_len + 1);
 	memcpy(pem, f->value, f->value_len);
 	pem[f->value_len] = '\0';
-	out->outcome = UPQR_OUTCOME_SUCCESS;
 	return UPQR_OK;
 }
 

@@ -236,6 +236,10 @@ static int query_once(upqr_acq_result *r, upqr_acquirer *a, const upqr_order_ref
 	upqr__acq_get(a, "origRespMsg", r->resp_msg, sizeof r->resp_msg);
 	r->cause = UPQR_OK;
 	r->outcome = upqr__acq_code_success(orig) ? UPQR_OUTCOME_SUCCESS : UPQR_OUTCOME_FAILED;
+	/* A consume that was reversed: failed, and no money moved, as the reversal says. */
+	char type[3];
+	r->reversed = strcmp(orig, UPQR__ACQ_CODE_REVERSED) == 0 &&
+		strcmp(upqr__acq_get(a, "txnType", type, sizeof type), "01") == 0;
 	return UPQR_OK;
 }
 

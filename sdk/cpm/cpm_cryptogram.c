@@ -109,6 +109,14 @@ static int derive(uint8_t out[16], upqr_emv_key *key, const upqr__card *card, co
 	return rc;
 }
 
+/* The only per-code values a session key reads: ATC and UN. */
+static void session_data(upqr__ac_data *a, const uint8_t atc[2], const uint8_t un[4])
+{
+	memset(a, 0, sizeof *a);
+	memcpy(a->atc, atc, 2);
+	memcpy(a->un, un, 4);
+}
+
 int upqr_emv_derive_cvn_session_key(uint8_t sk[16], upqr_emv_key *mk, unsigned int cvn, const uint8_t atc[2],
 		const uint8_t un[4])
 {
@@ -118,25 +126,67 @@ int upqr_emv_derive_cvn_session_key(uint8_t sk[16], upqr_emv_key *mk, unsigned i
 	if (!c)
 		return UPQR_EUNSUPPORTED;
 	upqr__ac_data a;
-	memset(&a, 0, sizeof a);
-	memcpy(a.atc, atc, 2);
-	memcpy(a.un, un, 4);
+	session_data(&a, atc, un);
 	upqr__card card = { UPQR_CPM_KEY_ICC_MK, NULL, 0, -1 };
 	return derive(sk, mk, &card, c, c->session_key, &a);
 }
 
-static int ac_under(uint8_t ac[8], upqr_emv_key *engine, const upqr_emv_cvn_info *c, const uint8_t sk[16],
-		const upqr__ac_data *a)
+/* The AC over in[0..n) under session key sk, by the CVN's MAC, on engine's cached objects. */
+static int mac_over(uint8_t ac[8], upqr_emv_key *engine, const upqr_emv_cvn_info *c, const uint8_t sk[16],
+		const uint8_t *in, size_t n)
 {
-	uint8_t in[UPQR_EMV_AC_INPUT_MAX], mac[16];
-	size_t n = upqr__cvn_ac_input(in, c->id, a);
+	uint8_t mac[16];
 	int rc = c->session_key == UPQR_EMV_SK_AES ? upqr__cmac(engine, mac, sk, in, n)
 			: upqr__mac_alg3(engine, mac, sk, 16, c->padding, in, n);
 	if (rc == UPQR_OK)
 		memcpy(ac, mac, 8);
 	OPENSSL_cleanse(mac, sizeof mac);
+	return rc;
+}
+
+static int ac_under(uint8_t ac[8], upqr_emv_key *engine, const upqr_emv_cvn_info *c, const uint8_t sk[16],
+		const upqr__ac_data *a)
+{
+	uint8_t in[UPQR_EMV_AC_INPUT_MAX];
+	size_t n = upqr__cvn_ac_input(in, c->id, a);
+	int rc = mac_over(ac, engine, c, sk, in, n);
 	OPENSSL_cleanse(in, sizeof in);
 	return rc;
+}
+
+/* Session key, then the MAC over the caller's input: the two public ARQC entry points. */
+static int arqc_over(uint8_t ac[8], upqr_emv_key *key, const upqr__card *card, unsigned int cvn,
+		const uint8_t atc[2], const uint8_t un[4], const uint8_t *input, size_t len)
+{
+	const upqr_emv_cvn_info *c = supported(key, cvn);
+	if (!c)
+		return UPQR_EUNSUPPORTED;
+	upqr__ac_data a;
+	session_data(&a, atc, un);
+	uint8_t sk[16];
+	int rc = derive(sk, key, card, c, c->session_key, &a);
+	if (rc == UPQR_OK)
+		rc = mac_over(ac, key, c, sk, input, len);
+	OPENSSL_cleanse(sk, sizeof sk);
+	return rc;
+}
+
+int upqr_emv_arqc(uint8_t ac[8], upqr_emv_key *mk, unsigned int cvn, const uint8_t atc[2],
+		const uint8_t un[4], const uint8_t *input, size_t len)
+{
+	if (!ac || !upqr__key_ok(mk) || !atc || !un || (!input && len))
+		return UPQR_EINVAL;
+	upqr__card card = { UPQR_CPM_KEY_ICC_MK, NULL, 0, -1 };
+	return arqc_over(ac, mk, &card, cvn, atc, un, input, len);
+}
+
+int upqr_emv_arqc_imk(uint8_t ac[8], upqr_emv_key *imk, const char *pan, size_t pan_len, int psn,
+		unsigned int cvn, const uint8_t atc[2], const uint8_t un[4], const uint8_t *input, size_t len)
+{
+	if (!ac || !upqr__key_ok(imk) || !pan || !atc || !un || (!input && len))
+		return UPQR_EINVAL;
+	upqr__card card = { UPQR_CPM_KEY_IMK, pan, pan_len, psn };
+	return arqc_over(ac, imk, &card, cvn, atc, un, input, len);
 }
 
 int upqr__cpm_ac(uint8_t ac[8], upqr_emv_key *key, const upqr__card *card, unsigned int id,

@@ -322,19 +322,20 @@ static size_t first_bad(const upqr_mpm_object *o, unsigned mask)
 	return 0;
 }
 
-static void check_generic(dctx *c, const upqr_mpm_object *o, const walk *w, mpm_rule r)
+static void check_generic(dctx *c, const upqr_mpm_object *o, const walk *w,
+		const upqr_mpm_field_info *r)
 {
 	size_t at = c->depth + 1;
 	if (w->bad_utf8 != NO_OFFSET && c->depth == 0)
 		report(c, UPQR_SEV_ERROR, MPM_D_BAD_UTF8, w->bad_utf8, at,
 			"invalid UTF-8 in the value of ID %02u", o->id);
-	if (o->length < r.min || o->length > r.max) {
-		if (r.min == r.max)
+	if (o->length < r->min_chars || o->length > r->max_chars) {
+		if (r->min_chars == r->max_chars)
 			report(c, UPQR_SEV_ERROR, MPM_D_LENGTH_LIMIT, o->offset + 2, at,
-				"length %02u where exactly %02u is required", o->length, r.max);
+				"length %02u where exactly %02u is required", o->length, r->max_chars);
 		else
 			report(c, UPQR_SEV_ERROR, MPM_D_LENGTH_LIMIT, o->offset + 2, at,
-				"length %02u exceeds the maximum of %02u", o->length, r.max);
+				"length %02u exceeds the maximum of %02u", o->length, r->max_chars);
 	}
 	if (w->overrun) {
 		report(c, UPQR_SEV_ERROR, MPM_D_LENGTH_OVERRUN, o->offset, at,
@@ -342,13 +343,13 @@ static void check_generic(dctx *c, const upqr_mpm_object *o, const walk *w, mpm_
 			(unsigned)o->length, w->chars);
 		return;
 	}
-	if (w->acc & fmt_mask[r.fmt]) {
+	if (w->acc & fmt_mask[r->format]) {
 		static const char *const what[] = { "", "ans (0x20..0x7E)", "digits" };
-		size_t i = first_bad(o, fmt_mask[r.fmt]);
+		size_t i = first_bad(o, fmt_mask[r->format]);
 		report(c, UPQR_SEV_ERROR, MPM_D_BAD_FORMAT, o->offset + 4 + i, at,
-			"ID %02u must hold %s only", o->id, what[r.fmt]);
+			"ID %02u must hold %s only", o->id, what[r->format]);
 	}
-	if (r.flags & MPM_R_RFU) {
+	if (r->flags & UPQR_MPM_FIELD_RFU) {
 		bool err = c->generating && (c->prof->flags & UPQR_MPM_PF_RFU_ERROR_ON_GENERATE);
 		report(c, err ? UPQR_SEV_ERROR : UPQR_SEV_WARNING, MPM_D_RFU_ID, o->offset, at,
 			"ID %02u is reserved for future use (kept as is)", o->id);
@@ -638,7 +639,7 @@ static HOT_INLINE void fill(const dctx *c, upqr_mpm_object *o, size_t pos, unsig
  */
 static void check_object(dctx *c, mpm_level lv, upqr_mpm_object *o, const walk *w, bool dup)
 {
-	mpm_rule r = upqr__mpm_rule(lv, o->id);
+	const upqr_mpm_field_info *r = upqr__mpm_field(lv, o->id);
 	check_generic(c, o, w, r);
 	if (dup) {
 		report(c, UPQR_SEV_ERROR, MPM_D_DUPLICATE_ID, o->offset, c->depth + 1,
@@ -647,14 +648,14 @@ static void check_object(dctx *c, mpm_level lv, upqr_mpm_object *o, const walk *
 	}
 	if (w->overrun)
 		return;
-	bool format_ok = !(w->acc & fmt_mask[r.fmt]);
+	bool format_ok = !(w->acc & fmt_mask[r->format]);
 	if (lv == MPM_LV_ROOT)
 		root_value(c, o, format_ok);
 	else
 		child_value(c, lv, o);
-	if ((r.flags & MPM_R_TEMPLATE) && c->depth + 1 < MAX_DEPTH)
+	if ((r->flags & UPQR_MPM_FIELD_TEMPLATE) && c->depth + 1 < MAX_DEPTH)
 		o->flags |= UPQR_MPM_OBJ_TEMPLATE;
-	if (r.flags & MPM_R_RFU)
+	if (r->flags & UPQR_MPM_FIELD_RFU)
 		o->flags |= UPQR_MPM_OBJ_RFU;
 }
 
@@ -752,20 +753,15 @@ static void missing_root(dctx *c, unsigned id, const char *what)
 static void check_mandatory(dctx *c, const root_state *rs)
 {
 	/* The table lists the root level first: stop at its end. */
-	size_t n = upqr_mpm_field_count();
-	for (size_t i = 0; i < n; i++) {
-		const upqr_mpm_field_info *m = upqr_mpm_field_at(i);
-		if (m->level != UPQR_MPM_LEVEL_ROOT)
-			break;
+	for (const upqr_mpm_field_info *m = upqr__mpm_fields;
+			m < upqr__mpm_fields + UPQR__MPM_FIELD_COUNT && m->level == UPQR_MPM_LEVEL_ROOT; m++) {
 		if (!(m->flags & UPQR_MPM_FIELD_MANDATORY))
 			continue;
 		if (!has(rs, m->id_first) && !(m->id_first == 63 && c->p->crc_present))
 			missing_root(c, m->id_first, m->title);
 	}
-	bool account = false;
-	for (unsigned id = 2; id <= 51 && !account; id++)
-		account = has(rs, id);
-	if (!account) {
+	/* Any of the IDs 02..51 (all in the first word of seen). */
+	if (!(rs->seen[0] & ((UINT64_C(1) << 52) - (UINT64_C(1) << 2)))) {
 		upqr__diag_add(c->d, UPQR_SEV_ERROR, MPM_D_MISSING, 0, "02-51",
 			"no merchant account information (IDs 02 to 51)");
 	}
@@ -830,7 +826,7 @@ static void money(dctx *c, const upqr_mpm_object *o, bool *exact, int64_t *minor
 		report(c, UPQR_SEV_WARNING, MPM_D_AMOUNT_DECIMALS, o->offset, 1,
 			"%d decimals where %s has %d", dec, c->p->fields.currency_alpha, exp);
 	}
-	*exact = upqr_mpm_amount_parse(minor, o->value, o->value_len, exp) == UPQR_OK;
+	*exact = exp <= 4 && upqr__mpm_amount_minor(minor, o->value, o->value_len, exp) == UPQR_OK;
 }
 
 static void check_crc(dctx *c, root_state *rs)

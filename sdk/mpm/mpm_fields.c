@@ -23,7 +23,7 @@
 #define LANG UPQR_MPM_LEVEL_LANGUAGE
 
 /* Grouped by level in enum order, each level in ID order, covering 00..99. */
-static const upqr_mpm_field_info fields[] = {
+const upqr_mpm_field_info upqr__mpm_fields[UPQR__MPM_FIELD_COUNT] = {
 	{ ROOT, 0, 0, N, 2, 2, MAND, ROOT, "payload_format_indicator", "payload format indicator" },
 	{ ROOT, 1, 1, N, 2, 2, 0, ROOT, "point_of_initiation", "point of initiation" },
 	{ ROOT, 2, 25, ANS, 1, 99, ACCT, ROOT, "merchant_accounts", "merchant account" },
@@ -73,38 +73,93 @@ static const upqr_mpm_field_info fields[] = {
 	{ LANG, 3, 99, S, 1, 99, RFU, LANG, "rfu", "reserved for future use" },
 };
 
+/*
+ * The entry of each ID at each level, as an index into upqr__mpm_fields:
+ * one load per object for the decoder (a binary search over the ranges was
+ * a sixth of a decode). Written out from the ranges above; test_field_table
+ * (tests/unit/test_mpm_rules.c) checks every cell against them.
+ */
+const uint8_t upqr__mpm_field_index[UPQR_MPM_LEVEL_COUNT][100] = {
+	[ROOT] = {
+		/* 00 */  0,  1,  2,  2,  2,  2,  2,  2,  2,  2,
+		/* 10 */  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
+		/* 20 */  2,  2,  2,  2,  2,  2,  3,  3,  3,  3,
+		/* 30 */  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,
+		/* 40 */  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,
+		/* 50 */  3,  3,  4,  5,  6,  7,  8,  9, 10, 11,
+		/* 60 */ 12, 13, 14, 15, 16, 17, 17, 17, 17, 17,
+		/* 70 */ 17, 17, 17, 17, 17, 17, 17, 17, 17, 17,
+		/* 80 */ 18, 18, 18, 18, 18, 18, 18, 18, 18, 18,
+		/* 90 */ 18, 18, 18, 18, 18, 18, 18, 18, 18, 18,
+	},
+	[ACCOUNT] = {
+		/* 00 */ 19, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 10 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 20 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 30 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 40 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 50 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 60 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 70 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 80 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+		/* 90 */ 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+	},
+	[ADDL] = {
+		/* 00 */ 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+		/* 10 */ 31, 32, 33, 33, 33, 33, 33, 33, 33, 33,
+		/* 20 */ 33, 33, 33, 33, 33, 33, 33, 33, 33, 33,
+		/* 30 */ 33, 33, 33, 33, 33, 33, 33, 33, 33, 33,
+		/* 40 */ 33, 33, 33, 33, 33, 33, 33, 33, 33, 33,
+		/* 50 */ 34, 34, 34, 34, 34, 34, 34, 34, 34, 34,
+		/* 60 */ 34, 34, 34, 34, 34, 34, 34, 34, 34, 34,
+		/* 70 */ 34, 34, 34, 34, 34, 34, 34, 34, 34, 34,
+		/* 80 */ 34, 34, 34, 34, 34, 34, 34, 34, 34, 34,
+		/* 90 */ 34, 34, 34, 34, 34, 34, 34, 34, 34, 34,
+	},
+	[TEMPLATE] = {
+		/* 00 */ 35, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 10 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 20 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 30 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 40 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 50 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 60 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 70 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 80 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+		/* 90 */ 36, 36, 36, 36, 36, 36, 36, 36, 36, 36,
+	},
+	[LANG] = {
+		/* 00 */ 37, 38, 39, 40, 40, 40, 40, 40, 40, 40,
+		/* 10 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 20 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 30 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 40 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 50 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 60 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 70 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 80 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+		/* 90 */ 40, 40, 40, 40, 40, 40, 40, 40, 40, 40,
+	},
+};
+
 /* Index of each level's first entry, and the end. */
 static const uint8_t level_start[UPQR_MPM_LEVEL_COUNT + 1] = { 0, 19, 21, 35, 37, 41 };
 
 size_t upqr_mpm_field_count(void)
 {
-	return UPQR__ARRAY_LEN(fields);
+	return UPQR__MPM_FIELD_COUNT;
 }
 
 const upqr_mpm_field_info *upqr_mpm_field_at(size_t index)
 {
-	return index < UPQR__ARRAY_LEN(fields) ? &fields[index] : NULL;
+	return index < UPQR__MPM_FIELD_COUNT ? &upqr__mpm_fields[index] : NULL;
 }
 
 const upqr_mpm_field_info *upqr_mpm_field_lookup(upqr_mpm_level level, unsigned int id)
 {
 	if ((unsigned)level >= UPQR_MPM_LEVEL_COUNT || id > 99)
 		return NULL;
-	/*
-	 * The first entry of the level whose range ends at or after id (the
-	 * ranges cover 00..99 in order). Binary search: the decoder asks once or
-	 * twice per object, and a linear scan of the root's 19 entries was a
-	 * tenth of a decode.
-	 */
-	size_t lo = level_start[level], hi = (size_t)level_start[level + 1] - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (fields[mid].id_last < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return &fields[lo];
+	return upqr__mpm_field(level, id);
 }
 
 const upqr_mpm_field_info *upqr_mpm_field_by_name(upqr_mpm_level level, const char *name)
@@ -112,8 +167,8 @@ const upqr_mpm_field_info *upqr_mpm_field_by_name(upqr_mpm_level level, const ch
 	if ((unsigned)level >= UPQR_MPM_LEVEL_COUNT || !name)
 		return NULL;
 	for (size_t i = level_start[level]; i < level_start[level + 1]; i++)
-		if (strcmp(fields[i].name, name) == 0)
-			return &fields[i];
+		if (strcmp(upqr__mpm_fields[i].name, name) == 0)
+			return &upqr__mpm_fields[i];
 	return NULL;
 }
 

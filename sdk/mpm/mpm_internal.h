@@ -52,19 +52,23 @@ typedef upqr_mpm_level mpm_level;
 #define MPM_LV_TEMPLATE UPQR_MPM_LEVEL_TEMPLATE
 #define MPM_LV_LANGUAGE UPQR_MPM_LEVEL_LANGUAGE
 
-#define MPM_R_TEMPLATE UPQR_MPM_FIELD_TEMPLATE
-#define MPM_R_RFU      UPQR_MPM_FIELD_RFU
+/* The field table (mpm_fields.c), and the index of the entry of each level and ID in it. */
+#define UPQR__MPM_FIELD_COUNT 41
+extern const upqr_mpm_field_info upqr__mpm_fields[UPQR__MPM_FIELD_COUNT];
+extern const uint8_t upqr__mpm_field_index[UPQR_MPM_LEVEL_COUNT][100];
 
-/* What the spec says about one ID at one level (from the table in mpm_fields.c). */
-typedef struct mpm_rule {
-	uint8_t fmt;        /* MPM_FMT_* */
-	uint8_t min, max;   /* characters */
-	uint8_t flags;      /* MPM_R_* */
-} mpm_rule;
+/* The entry for id (0..99) at a valid level: O(1), inline on the decoder's hot path. */
+static inline const upqr_mpm_field_info *upqr__mpm_field(mpm_level level, unsigned id)
+{
+	return &upqr__mpm_fields[upqr__mpm_field_index[level][id]];
+}
 
-mpm_rule upqr__mpm_rule(mpm_level level, unsigned id);
 /* Level of the children of a template with that ID at that level. */
-mpm_level upqr__mpm_child_level(mpm_level level, unsigned id);
+static inline mpm_level upqr__mpm_child_level(mpm_level level, unsigned id)
+{
+	const upqr_mpm_field_info *f = upqr__mpm_field(level, id);
+	return f->flags & UPQR_MPM_FIELD_TEMPLATE ? f->child_level : MPM_LV_TEMPLATE;
+}
 
 /* ---- reference data (mpm_iso_tables.c is generated) ----------------------- */
 typedef struct upqr__currency {
@@ -93,6 +97,11 @@ void upqr__mpm_path(char *buf, const uint8_t *ids, size_t n);
 
 /* Amount text syntax check; returns the number of decimals (-1 when no '.'), or -2 if bad. */
 int upqr__mpm_amount_syntax(const char *s, size_t n, bool *zero);
+/*
+ * upqr_mpm_amount_parse after its checks: text already passed the syntax
+ * check and exponent is 0..4 (the decoder has done both; no second pass).
+ */
+int upqr__mpm_amount_minor(int64_t *minor, const char *text, size_t len, int exponent);
 
 /*
  * Byte classes of the decoder (bit 1: not a digit; 2: outside the EMV

@@ -39,6 +39,9 @@ upqr_mpm_network upqr__mpm_guid_network(const upqr_mpm_profile *prof, const char
 	for (size_t i = 0; prof && i < prof->guid_prefix_count; i++)
 		if (prefix_ci(guid, n, prof->guid_prefixes[i]))
 			return prof->network;
+	/* Every RID above starts with 'A' (international registration): most reverse-domain GUIDs stop here. */
+	if (n == 0 || (guid[0] != 'A' && guid[0] != 'a'))
+		return UPQR_MPM_NET_OTHER;
 	for (size_t i = 0; i < UPQR__ARRAY_LEN(known_rids); i++)
 		if (prefix_ci(guid, n, known_rids[i].rid))
 			return known_rids[i].net;

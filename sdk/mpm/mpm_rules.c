@@ -1,29 +1,10 @@
 /*
- * mpm_rules.c - the decoder's view of the field table (mpm_fields.c), the
- * ISO look-ups, and amount text.
+ * mpm_rules.c - diagnostic paths, the ISO look-ups and amount text (the
+ * decoder reads the field table through mpm_internal.h).
  */
 #include <string.h>
 
 #include "mpm_internal.h"
-
-mpm_rule upqr__mpm_rule(mpm_level level, unsigned id)
-{
-	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(level, id);
-	mpm_rule r = { MPM_FMT_S, 1, 99, 0 };
-	if (f) {
-		r.fmt = (uint8_t)f->format;
-		r.min = (uint8_t)f->min_chars;
-		r.max = (uint8_t)f->max_chars;
-		r.flags = (uint8_t)(f->flags & (MPM_R_TEMPLATE | MPM_R_RFU));
-	}
-	return r;
-}
-
-mpm_level upqr__mpm_child_level(mpm_level level, unsigned id)
-{
-	const upqr_mpm_field_info *f = upqr_mpm_field_lookup(level, id);
-	return f && (f->flags & UPQR_MPM_FIELD_TEMPLATE) ? f->child_level : MPM_LV_TEMPLATE;
-}
 
 void upqr__mpm_path(char *buf, const uint8_t *ids, size_t n)
 {
@@ -115,6 +96,11 @@ int upqr_mpm_amount_parse(int64_t *minor, const char *text, size_t len, int expo
 		return UPQR_EINVAL;
 	if (upqr__mpm_amount_syntax(text, len, NULL) == -2)
 		return UPQR_EINVALID;
+	return upqr__mpm_amount_minor(minor, text, len, exponent);
+}
+
+int upqr__mpm_amount_minor(int64_t *minor, const char *text, size_t len, int exponent)
+{
 	int64_t v = 0;
 	int frac = -1;
 	for (size_t i = 0; i < len; i++) {

@@ -206,21 +206,58 @@ static int load_pem(upqr_signer *s, const upqr_signer_options *o)
 	return s->cert ? UPQR_OK : UPQR_EKEY;
 }
 
+/*
+ * Makes x the encryption certificate: key, prepared context and serial are
+ * built aside and swapped in only when all succeeded, so a failure leaves
+ * the previous certificate in place.
+ */
+static int install_enc_cert(upqr_signer *s, X509 *x)
+{
+	char id[UPQR__CERT_ID_MAX];
+	EVP_PKEY *key = X509_get_pubkey(x);
+	EVP_PKEY_CTX *ctx = NULL;
+	int rc = UPQR_OK;
+	if (!upqr__cert_serial_dec(x, id) || !key || !rsa_key_ok(key))
+		rc = UPQR_ECERT;
+	else if (!(ctx = EVP_PKEY_CTX_new_from_pkey(s->libctx, key, NULL)) || EVP_PKEY_encrypt_init(ctx) != 1 ||
+			EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1)
+		rc = UPQR_ECRYPTO;
+	if (rc) {
+		EVP_PKEY_CTX_free(ctx);
+		EVP_PKEY_free(key);
+		return rc;
+	}
+	EVP_PKEY_CTX_free(s->encrypt_ctx);
+	EVP_PKEY_free(s->enc_key);
+	s->encrypt_ctx = ctx;
+	s->enc_key = key;
+	memcpy(s->enc_cert_id, id, sizeof id);
+	return UPQR_OK;
+}
+
 static int load_enc_cert(upqr_signer *s, const char *path)
 {
 	int rc;
 	X509 *x = upqr__cert_load_file(path, &rc);
 	if (!x)
 		return rc;
-	s->enc_key = X509_get_pubkey(x);
-	bool ok = upqr__cert_serial_dec(x, s->enc_cert_id);
+	rc = install_enc_cert(s, x);
 	X509_free(x);
-	if (!ok || !s->enc_key || !rsa_key_ok(s->enc_key))
-		return UPQR_ECERT;
-	s->encrypt_ctx = EVP_PKEY_CTX_new_from_pkey(s->libctx, s->enc_key, NULL);
-	if (!s->encrypt_ctx || EVP_PKEY_encrypt_init(s->encrypt_ctx) != 1 ||
-			EVP_PKEY_CTX_set_rsa_padding(s->encrypt_ctx, RSA_PKCS1_PADDING) != 1)
-		return UPQR_ECRYPTO;
+	return rc;
+}
+
+int upqr_signer_set_encrypt_cert(upqr_signer *s, const char *pem, size_t len)
+{
+	if (!s || !pem)
+		return UPQR_EINVAL;
+	s->err[0] = 0;
+	X509 *x = len <= UPQR_ACP_MESSAGE_MAX ? upqr__cert_load_mem(pem, len) : NULL;
+	int rc = x ? install_enc_cert(s, x) : UPQR_ECERT;
+	X509_free(x);
+	ERR_clear_error();
+	if (rc)
+		return upqr__set_error(s->err, rc, "encryption certificate not usable (%s); the previous one stays",
+			rc == UPQR_ECERT ? "unreadable, or not RSA 2048..8192" : "OpenSSL refused its key");
 	return UPQR_OK;
 }
 

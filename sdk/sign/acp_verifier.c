@@ -477,6 +477,25 @@ static int check_purpose(upqr_verifier *v, X509 *x)
 	return UPQR_OK;
 }
 
+/*
+ * An encryption certificate (95/00's encryptPubKeyCert): the key encrypts
+ * card data for UnionPay, so it must say so (keyUsage keyEncipherment or
+ * dataEncipherment, present) and must not be a CA. The signing check above
+ * rightly refuses such a certificate; this one refuses a signing one.
+ */
+static int check_enc_purpose(upqr_verifier *v, X509 *x)
+{
+	uint32_t ku = X509_get_key_usage(x), flags = X509_get_extension_flags(x);
+	if (flags & EXFLAG_INVALID)
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE, "certificate extensions cannot be read");
+	if (flags & EXFLAG_CA)
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE, "certificate is a CA (basicConstraints CA:TRUE)");
+	if (ku == UINT32_MAX || !(ku & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT)))
+		return upqr__set_error(v->err, UPQR_ECERT_PURPOSE,
+			"certificate key usage allows neither keyEncipherment nor dataEncipherment");
+	return UPQR_OK;
+}
+
 static int check_leaf(upqr_verifier *v, X509 *x)
 {
 	int rc = check_purpose(v, x);
@@ -541,6 +560,32 @@ int upqr_verifier_check_cert(upqr_verifier *v, const char *pem, size_t len, int6
 	v->err[0] = 0;
 	vcert *c;
 	return check_cert(v, pem ? pem : "", len, at, &c);
+}
+
+int upqr_verifier_check_encrypt_cert(upqr_verifier *v, const char *pem, size_t len, int64_t at)
+{
+	if (!v || (!pem && len))
+		return UPQR_EINVAL;
+	v->err[0] = 0;
+	if (!v->store)
+		return upqr__set_error(v->err, UPQR_ECERT_UNTRUSTED, "no root and middle certificates configured");
+	X509 *x = len <= UPQR_ACP_MESSAGE_MAX ? upqr__cert_load_mem(pem ? pem : "", len) : NULL;
+	ERR_clear_error();
+	if (!x)
+		return upqr__set_error(v->err, UPQR_ECERT, "not a readable certificate");
+	int64_t nb = 0, na = 0;
+	EVP_PKEY *pkey = X509_get0_pubkey(x);
+	int rc = verify_chain(v, x, at, &nb, &na);
+	if (!rc)
+		rc = check_enc_purpose(v, x);
+	if (!rc)
+		rc = check_cn(v, x);
+	if (!rc && (!pkey || !EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_get_bits(pkey) < RSA_BITS_MIN ||
+			EVP_PKEY_get_bits(pkey) > 8192))
+		rc = upqr__set_error(v->err, UPQR_ECERT, "certificate key is not RSA of %d..8192 bits", RSA_BITS_MIN);
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
 }
 
 /* A cert_dir entry (UnionPay's 5.0.0 keys) or, with merchant, an added request key. */

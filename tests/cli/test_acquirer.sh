@@ -5,9 +5,11 @@
 . tests/cli/lib.sh
 SIM_PID=""
 HANG_PID=""
+RX_PID=""
 cleanup() {
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 	[ -n "$HANG_PID" ] && kill "$HANG_PID" 2>/dev/null && wait "$HANG_PID" 2>/dev/null
+	[ -n "$RX_PID" ] && kill "$RX_PID" 2>/dev/null && wait "$RX_PID" 2>/dev/null
 	[ -n "${PG_OWN:-}" ] && sh tests/support/pg_fixture.sh stop "$PG_OWN"
 	rm -rf "$TMP"
 }
@@ -29,7 +31,7 @@ config() {
 		echo "acpsdk.encryptCert.path = $PKI/enc.pem"
 		echo "acpsdk.ifValidateCNName = false"
 		echo "acpsdk.backTransUrl = $url/gateway/api/backTransReq.do"
-		echo "acpsdk.backUrl = http://127.0.0.1:9/notify"
+		echo "acpsdk.backUrl = ${BACK_URL:-http://127.0.0.1:9/notify}"
 		echo "upqr.merId = ${MER:-777290058110048}"
 		echo "upqr.journal = $TMP/journal.db"
 		echo "upqr.testEnv = true"
@@ -143,8 +145,9 @@ else
 	expect_rc "pay (PostgreSQL journal)" 0 "$UPQR" pay --config "$TMP/cfgpg" --amount 1000 --qr-no 6225123456789012345 --json
 	expect_out "pay (PostgreSQL journal): success" '"outcome": "success"'
 	OID=$(json "$TMP/out" orderId)
-	expect_rc "refund 600 (PostgreSQL journal)" 0 "$UPQR" refund --config "$TMP/cfgpg" --amount 600 --orig-order-id "$OID" --json
-	expect_rc "refund 500 more: refused by the PostgreSQL journal" 1 "$UPQR" refund --config "$TMP/cfgpg" --amount 500 --orig-order-id "$OID"
+	# --journal replaces the file's upqr.journal: the SQLite config, pointed at PostgreSQL
+	expect_rc "refund 600 (--journal postgresql://...)" 0 "$UPQR" refund $CFG --journal "$PGJ" --amount 600 --orig-order-id "$OID" --json
+	expect_rc "refund 500 more: refused by the PostgreSQL journal (--journal)" 1 "$UPQR" refund $CFG --journal "$PGJ" --amount 500 --orig-order-id "$OID"
 	expect_err "over-refund named (PostgreSQL journal)" "UPQR_EOVERREFUND"
 	expect_rc "recover (PostgreSQL journal): nothing open" 0 "$UPQR" recover --config "$TMP/cfgpg" --json
 	expect_out "recover (PostgreSQL journal): none claimed" '"claimed": 0,'
@@ -161,6 +164,61 @@ expect_out "recover: one claimed" '"claimed": 1,'
 expect_out "recover: the expired QR failed" '"failed": 1,'
 expect_rc "recover again: nothing left" 0 "$UPQR" recover $CFG --json
 expect_out "recover again: none claimed" '"claimed": 0,'
+# ---- `upqr notify` with genuine notification bodies from the simulator -------------------
+# A loopback receiver keeps each POST body (rx.N) and answers 500, so the
+# simulator's own delivery books nothing: only `upqr notify` does.
+curl -s -d "reset=1" "$BASE/__sim/clock" >/dev/null # back from the two hours above
+mkdir -p "$TMP/rx"
+python3 -c '
+import http.server, sys, os
+d = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        n = len(os.listdir(d))
+        with open(os.path.join(d, "tmp"), "wb") as f: f.write(body)
+        os.rename(os.path.join(d, "tmp"), os.path.join(d, "rx.%d" % n))
+        self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+' "$TMP/rx" >"$TMP/rx.port" &
+RX_PID=$!
+i=0; while [ ! -s "$TMP/rx.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+BACK_URL="http://127.0.0.1:$(cat "$TMP/rx.port")/notify"
+config "$TMP/cfgn" "$BASE" "upqr.journal = $TMP/journal_n.db"
+CFGN="--config $TMP/cfgn"
+expect_rc "pay with the receiver as backUrl" 0 "$UPQR" pay $CFGN --amount 1300 --qr-no 6225123456789012345 --json
+NOID=$(json "$TMP/out" orderId)
+i=0; while [ ! -s "$TMP/rx/rx.0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+cp "$TMP/rx/rx.0" "$TMP/genuine" 2>/dev/null || : >"$TMP/genuine"
+if grep -q "orderId=$NOID" "$TMP/genuine"; then ok "the simulator notified the receiver"; else not_ok "no notification body for $NOID"; fi
+expect_rc "notify: a genuine body is booked (200)" 0 "$UPQR" notify $CFGN --url-query 'a=b' --json <"$TMP/genuine"
+expect_out "verified" '"verified": true'
+expect_out "answer 200" '"httpStatus": 200'
+expect_out "success" '"outcome": "success"'
+expect_out "booked as new" '"duplicate": false'
+expect_out "its order" "\"orderId\": \"$NOID\""
+expect_rc "notify: the same body again (200, duplicate)" 0 "$UPQR" notify $CFGN --json <"$TMP/genuine"
+expect_out "duplicate" '"duplicate": true'
+sed 's/txnAmt=1300/txnAmt=1301/' "$TMP/genuine" >"$TMP/tampered"
+expect_rc "notify: the body with its amount changed: exit 1" 1 "$UPQR" notify $CFGN --json <"$TMP/tampered"
+expect_out "tampered: 400" '"httpStatus": 400'
+# the second merchant's genuine notification, handed to the first merchant's handler
+MER=777290058110049 PFX=$PKI/merchant2.pfx config "$TMP/cfg2" "$BASE" "upqr.journal = $TMP/journal_2.db"
+expect_rc "pay as the second merchant" 0 "$UPQR" pay --config "$TMP/cfg2" --amount 1400 --qr-no 6225123456789012345 --json
+OID3=$(json "$TMP/out" orderId)
+i=0; while ! grep -qs "orderId=$OID3" "$TMP"/rx/rx.* && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+F=$(grep -ls "orderId=$OID3" "$TMP"/rx/rx.* | head -1)
+cp "${F:-/dev/null}" "$TMP/other"
+expect_rc "notify: another merchant's genuine notification: exit 1" 1 "$UPQR" notify $CFGN --json <"$TMP/other"
+expect_out "another merchant: verified" '"verified": true'
+expect_out "another merchant: 400" '"httpStatus": 400'
+expect_err "another merchant: named" "UPQR_EMISMATCH"
+kill "$RX_PID"; wait "$RX_PID" 2>/dev/null; RX_PID=""
+unset BACK_URL
+
 printf 'respCode=00&signature=AAAA' >"$TMP/forged"
 expect_rc "forged notification: exit 1" 1 "$UPQR" notify $CFG --json <"$TMP/forged"
 expect_out "answer 400" '"httpStatus": 400'

@@ -80,19 +80,50 @@ typedef struct tweak {
 	int insecure;
 	long timeout_ms;
 	bool no_journal;
+	bool merchant2;            /* the simulator's second merchant (merchant2.pfx) */
+	bool v500;                 /* 5.0.0: certId + cert_dir, both versions accepted */
+	bool sha256;               /* signMethod 11 with the first merchant's secure key */
+	bool acquirer;             /* accessType 1 with acqInsCode */
+	bool sync_only;
 } tweak;
+
+#define SIM_MER2 "777290058110049"
+#define SIM_SECURE_KEY "upqr-sim-secure-key-777290058110048"
+
+/* path of a file next to the simulator's root certificate (build/pki/NAME). */
+static void pki_file(char *out, size_t cap, const char *name)
+{
+	const char *slash = strrchr(W.sim.root, '/');
+	snprintf(out, cap, "%.*s/%s", slash ? (int)(slash - W.sim.root) : 1, slash ? W.sim.root : ".", name);
+}
 
 static int client_open(client *c, const tweak *t)
 {
 	memset(c, 0, sizeof *c);
+	char pfx2[600], certdir[600];
+	pki_file(pfx2, sizeof pfx2, "merchant2.pfx");
+	pki_file(certdir, sizeof certdir, "sim_certdir");
 	upqr_signer_options so = UPQR_SIGNER_OPTIONS_INIT;
-	so.pfx_path = W.sim.pfx;
+	so.pfx_path = t && t->merchant2 ? pfx2 : W.sim.pfx;
 	so.password = "000000";
 	so.encrypt_cert_path = W.sim.enc_cert;
 	upqr_verifier_options vo = UPQR_VERIFIER_OPTIONS_INIT;
 	vo.root_cert_path = W.sim.root;
 	vo.middle_cert_path = W.sim.middle;
 	vo.test_env = 1; /* the simulator can sign with the test-environment CN */
+	if (t && t->v500) {
+		so.acp_version = UPQR_ACP_5_0_0;
+		vo.cert_dir = certdir;
+		vo.acp_versions = UPQR_ACCEPT_5_0_0; /* so a 5.1.0 reply would not verify */
+	}
+	if (t && t->sha256) {
+		so.sign_method = UPQR_ACP_SIGN_SHA256;
+		so.secure_key = (const uint8_t *)SIM_SECURE_KEY;
+		so.secure_key_len = strlen(SIM_SECURE_KEY);
+		vo.secure_key = so.secure_key;
+		vo.secure_key_len = so.secure_key_len;
+		vo.root_cert_path = vo.middle_cert_path = NULL; /* only a signMethod 11 reply verifies */
+	}
 	upqr_journal_options jo = UPQR_JOURNAL_OPTIONS_INIT;
 	jo.location = W.journal;
 	jo.lease_ms = 2000;
@@ -105,7 +136,12 @@ static int client_open(client *c, const tweak *t)
 	if (rc != UPQR_OK)
 		return rc;
 	upqr_acquirer_options o = UPQR_ACQUIRER_OPTIONS_INIT;
-	o.mer_id = W.sim.mer_id;
+	o.mer_id = t && t->merchant2 ? SIM_MER2 : W.sim.mer_id;
+	o.acp_version = so.acp_version;
+	o.sign_method = so.sign_method;
+	o.access_type = t && t->acquirer ? "1" : NULL;
+	o.acq_ins_code = t && t->acquirer ? "48020000" : NULL;
+	o.sync_only = t ? t->sync_only : 0;
 	o.base_url = t && t->base_url ? t->base_url : W.sim.base_url;
 	o.signer = c->signer;
 	o.verifier = c->verifier;
@@ -434,6 +470,152 @@ static void test_encrypt_cert_update(void **state)
 	assert_string_equal(r.encrypt_cert_id, upqr_signer_encrypt_cert_id(c.signer));
 	assert_int_equal(upqr_acquirer_update_encrypt_cert(&r, NULL, 0, &w, c.acq), UPQR_EBUFSIZE);
 	assert_true(w > 100);
+	/* a rotated certificate: the signer encrypts with it from now on */
+	char old_id[64];
+	snprintf(old_id, sizeof old_id, "%s", upqr_signer_encrypt_cert_id(c.signer));
+	clear_faults();
+	fault("merchant", W.sim.mer_id, "enccert", "next");
+	assert_int_equal(upqr_acquirer_update_encrypt_cert(&r, pem, sizeof pem, &w, c.acq), UPQR_OK);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
+	assert_string_not_equal(r.encrypt_cert_id, old_id);
+	assert_string_equal(upqr_signer_encrypt_cert_id(c.signer), r.encrypt_cert_id);
+	char next_id[64];
+	snprintf(next_id, sizeof next_id, "%s", r.encrypt_cert_id);
+	/* genuinely signed replies carrying a certificate that must not be used: refused, signer unchanged */
+	static const struct { const char *value; int status; } bad[] = {
+		{ "expired", UPQR_ECERT_EXPIRED }, { "selfsigned", UPQR_ECERT_UNTRUSTED },
+		{ "signing", UPQR_ECERT_PURPOSE } };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		clear_faults();
+		fault("merchant", W.sim.mer_id, "enccert", bad[i].value);
+		int rc = upqr_acquirer_update_encrypt_cert(&r, pem, sizeof pem, &w, c.acq);
+		if (rc != bad[i].status)
+			fail_msg("enccert=%s: %s (%s)", bad[i].value, upqr_status_name(rc),
+					upqr_acquirer_last_error(c.acq));
+		assert_int_equal(r.outcome, UPQR_OUTCOME_FAILED);
+		assert_int_equal(r.cause, bad[i].status);
+		assert_string_equal(upqr_signer_encrypt_cert_id(c.signer), next_id);
+	}
+	clear_faults();
+	client_close(&c);
+}
+
+/*
+ * A consume reversed by someone else (another terminal without this journal):
+ * recovery's query learns it, the result says reversed (not a plain failure)
+ * and the journal books REVERSED.
+ */
+static void test_reversed_by_query(void **state)
+{
+	(void)state;
+	NEED_SIM();
+	use_journal("reversed.db");
+	client c, other;
+	tweak t = { .sync_only = true }, o = { .no_journal = true };
+	assert_int_equal(client_open(&c, &t), UPQR_OK);
+	assert_int_equal(client_open(&other, &o), UPQR_OK);
+	char oid[33];
+	new_order(&c, oid);
+	fault("order", oid, "outcome", "pending");
+	upqr_acq_result r = pay(&c, oid, 4322), rv;
+	assert_int_equal(r.outcome, UPQR_OUTCOME_UNKNOWN);
+	assert_true(r.accepted);
+	upqr_order_ref ref = { oid, r.txn_time };
+	assert_int_equal(upqr_acquirer_reverse(&rv, other.acq, &ref), UPQR_OK);
+	assert_int_equal(rv.outcome, UPQR_OUTCOME_SUCCESS);
+	/* a plain query tells the reversal apart from a failure */
+	assert_int_equal(upqr_acquirer_query(&rv, other.acq, &ref), UPQR_OK);
+	assert_int_equal(rv.outcome, UPQR_OUTCOME_FAILED);
+	assert_true(rv.reversed);
+	assert_string_equal(rv.resp_code, "45");
+	upqr_recover_stats st;
+	assert_int_equal(upqr_journal_recover(&st, c.acq), UPQR_OK);
+	assert_int_equal(st.claimed, 1);
+	assert_int_equal(st.reversed, 1);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(jstate(&c, oid), UPQR_JOURNAL_REVERSED);
+	/* the client's own reversal whose reply is lost: the last query finds it reversed */
+	client d;
+	assert_int_equal(client_open(&d, NULL), UPQR_OK);
+	new_order(&d, oid);
+	clear_faults();
+	fault("order", oid, "outcome", "pending");
+	fault("order", oid, "drop", "1");
+	r = pay(&d, oid, 4324);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_FAILED);
+	assert_true(r.reversed);
+	assert_string_equal(r.resp_code, "45");
+	assert_int_equal(jstate(&d, oid), UPQR_JOURNAL_REVERSED);
+	client_close(&d);
+	/* a declined consume queries as a plain failure */
+	new_order(&c, oid);
+	clear_faults();
+	fault("order", oid, "outcome", "decline");
+	r = pay(&c, oid, 4323);
+	upqr_order_ref ref2 = { oid, r.txn_time };
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(upqr_acquirer_query(&rv, other.acq, &ref2), UPQR_OK);
+		if (rv.outcome != UPQR_OUTCOME_UNKNOWN)
+			break;
+		msleep(10);
+	}
+	assert_int_equal(rv.outcome, UPQR_OUTCOME_FAILED);
+	assert_false(rv.reversed);
+	clear_faults();
+	client_close(&other);
+	client_close(&c);
+}
+
+/*
+ * 5.0.0 (certId, cert_dir; the verifier accepts 5.0.0 only), signMethod 11
+ * (the verifier has the secure key and no certificates) and accessType 1
+ * with acqInsCode, each through a whole consume against the simulator.
+ */
+static void test_versions_and_methods(void **state)
+{
+	(void)state;
+	NEED_SIM();
+	static const tweak variants[] = { { .v500 = true }, { .sha256 = true }, { .acquirer = true } };
+	static const char *const names[] = { "5.0.0", "signMethod 11", "accessType 1" };
+	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+		client c;
+		assert_int_equal(client_open(&c, &variants[i]), UPQR_OK);
+		char oid[33];
+		new_order(&c, oid);
+		upqr_acq_result r = pay(&c, oid, 1500 + (int64_t)i);
+		if (r.outcome != UPQR_OUTCOME_SUCCESS || !r.accepted)
+			fail_msg("%s: %s accepted=%d (%s)", names[i], upqr_outcome_name(r.outcome), r.accepted,
+					upqr_acquirer_last_error(c.acq));
+		assert_int_equal(jstate(&c, oid), UPQR_JOURNAL_SUCCESS);
+		client_close(&c);
+	}
+}
+
+/* A genuine notification for another merchant is refused (400) and books nothing. */
+static void test_notify_other_merchant(void **state)
+{
+	(void)state;
+	NEED_SIM();
+	client c;
+	tweak t = { .merchant2 = true, .no_journal = true };
+	assert_int_equal(client_open(&c, &t), UPQR_OK);
+	char oid[33];
+	new_order(&c, oid);
+	upqr_acq_result r = pay(&c, oid, 2501);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
+	int dups, rej;
+	assert_true(wait_notices(oid, 1, &dups, &rej) >= 1);
+	assert_int_equal(notices_for(oid, &dups, &rej), (size_t)rej); /* every delivery refused */
+	pthread_mutex_lock(&W.lock);
+	for (size_t i = 0; i < W.nlog; i++)
+		if (strcmp(W.log[i].order_id, oid) == 0) {
+			assert_int_equal(W.log[i].status, 400);
+			assert_true(W.log[i].verified);
+		}
+	pthread_mutex_unlock(&W.lock);
+	upqr_journal_record rec;
+	assert_int_equal(upqr_journal_find(&rec, W.rxc.journal, SIM_MER2, oid, UPQR_JOURNAL_KIND_NONE),
+			UPQR_ENOTFOUND);
 	client_close(&c);
 }
 
@@ -523,6 +705,43 @@ static void test_forged_never_success(void **state)
 		assert_int_not_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
 		assert_int_not_equal(jstate(&c, oid), UPQR_JOURNAL_SUCCESS);
 	}
+	clear_faults();
+	client_close(&c);
+}
+
+/*
+ * A genuine, verifiable reply about another order (the simulator replays the
+ * last one it sent) never counts: not accepted, never SUCCESS on its say-so.
+ */
+static void test_replayed_reply(void **state)
+{
+	(void)state;
+	NEED_SIM();
+	client c;
+	assert_int_equal(client_open(&c, NULL), UPQR_OK);
+	char first[33], oid[33];
+	clear_faults();
+	new_order(&c, first);
+	assert_int_equal(pay(&c, first, 3100).outcome, UPQR_OUTCOME_SUCCESS);
+	/* the order goes through, but its sync reply is the earlier one: the query loop decides */
+	new_order(&c, oid);
+	fault("order", oid, "replay", "1");
+	upqr_acq_result r = pay(&c, oid, 3101);
+	assert_int_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
+	assert_false(r.accepted);
+	assert_true(r.queries >= 1 || jstate(&c, oid) == UPQR_JOURNAL_SUCCESS);
+	assert_string_equal(r.order_id, oid);
+	/* the order never settles and every money reply is a replayed 00: never SUCCESS */
+	new_order(&c, first);
+	assert_int_equal(pay(&c, first, 3102).outcome, UPQR_OUTCOME_SUCCESS);
+	new_order(&c, oid);
+	fault("order", oid, "replay", "1");
+	fault("order", oid, "outcome", "pending");
+	r = pay(&c, oid, 3103);
+	assert_int_not_equal(r.outcome, UPQR_OUTCOME_SUCCESS);
+	assert_false(r.accepted);
+	assert_int_not_equal(jstate(&c, oid), UPQR_JOURNAL_SUCCESS);
+	assert_int_equal(jstate(&c, first), UPQR_JOURNAL_SUCCESS);
 	clear_faults();
 	client_close(&c);
 }
@@ -1065,9 +1284,13 @@ int main(void)
 		cmocka_unit_test(test_refund_partial_and_void),
 		cmocka_unit_test(test_reversal_when_unknown),
 		cmocka_unit_test(test_encrypt_cert_update),
+		cmocka_unit_test(test_reversed_by_query),
+		cmocka_unit_test(test_versions_and_methods),
+		cmocka_unit_test(test_notify_other_merchant),
 		cmocka_unit_test(test_sensitive_fields),
 		cmocka_unit_test(test_sync_faults),
 		cmocka_unit_test(test_forged_never_success),
+		cmocka_unit_test(test_replayed_reply),
 		cmocka_unit_test(test_notifications),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_tls),

@@ -388,6 +388,9 @@ static void refuse_key(upqr_emv_key *k, upqr_cpm *c)
 	assert_int_equal(upqr_emv_derive_session_key(out, k, r, 8), UPQR_EINVAL);
 	assert_int_equal(upqr_emv_arpc_method1(out, k, r, arc), UPQR_EINVAL);
 	assert_int_equal(upqr_emv_derive_cvn_session_key(out, k, UPQR_CPM_CVN_TDES, arc, r), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_arqc(out, k, UPQR_CPM_CVN_TDES, arc, r, r, 8), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_arqc_imk(out, k, "6250947000000014", 16, 0, UPQR_CPM_CVN_TDES, arc, r, r, 8),
+		UPQR_EINVAL);
 	assert_int_equal(upqr_emv_key_get_type(k), 0);
 	assert_string_not_equal(upqr_emv_key_last_error(k), ""); /* says the handle is bad */
 	assert_int_equal(upqr_cpm_verify(NULL, k, UPQR_CPM_KEY_ICC_MK, c), UPQR_EINVAL);

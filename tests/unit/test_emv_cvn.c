@@ -2,8 +2,9 @@
  * test_emv_cvn.c - the cryptogram versions of upqr/emv.h: constants as
  * macros and by name, the CVN table, IAD parsing, published known answers
  * per CVN (pyemv's tests and doctests, and UnionPay CVN 01's worked
- * example), generation and issuer-side verification per CVN, and the
- * absent-versus-zero amount rule of the closed-loop layouts.
+ * example), the ARQC entry points over a given input, generation and
+ * issuer-side verification per CVN, and the absent-versus-zero amount rule
+ * of the closed-loop layouts.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -242,6 +243,66 @@ static void test_unionpay_cvn01_worked_example(void **state)
 	upqr_emv_key *aes = key_hex(UPQR_EMV_KEY_AES128, IMK);
 	assert_int_equal(upqr_emv_derive_cvn_session_key(sk, aes, UPQR_EMV_CVN_UNIONPAY_01, atc, un0), UPQR_EKEY);
 	upqr_emv_key_free(aes);
+}
+
+/*
+ * upqr_emv_arqc and upqr_emv_arqc_imk: the published answers above again
+ * (from the card's MK and from the IMK), A2 against its session key and
+ * AES-CMAC, and the refusals.
+ */
+static void test_arqc_entry_points(void **state)
+{
+	(void)state;
+	static const uint8_t atc[2] = { 0x00, 0x1C }, un0[4] = { 0 }, un[4] = { 0xAB, 0xCD, 0xEF, 0x12 };
+	uint8_t in[UPQR_EMV_AC_INPUT_MAX], ac[8], sk[16], mac[16];
+	upqr_emv_key *imk = key_hex(UPQR_EMV_KEY_TDES, IMK);
+	upqr_emv_key *mk = mk_under(key_hex(UPQR_EMV_KEY_TDES, IMK), "1234567890123456", 0, UPQR_EMV_MK_OPTION_A);
+	size_t n = unhex(in, "0000000040000000000000000124800004800001241911050152BF45851800001C03A06010");
+	assert_int_equal(upqr_emv_arqc(ac, mk, UPQR_EMV_CVN_VISA_10, atc, un0, in, n), UPQR_OK);
+	expect_hex(ac, 8, "29CCA15AE665FA2E");
+	assert_int_equal(upqr_emv_arqc_imk(ac, imk, "1234567890123456", 16, 0, UPQR_EMV_CVN_VISA_10, atc, un0, in, n),
+			UPQR_OK);
+	expect_hex(ac, 8, "29CCA15AE665FA2E");
+	n = unhex(in, "0000000040000000000000000124800004800001241911050152BF45851800001C06011203A0B800");
+	assert_int_equal(upqr_emv_arqc_imk(ac, imk, "1234567890123456", 16, 0, UPQR_EMV_CVN_VISA_18, atc, un0, in, n),
+			UPQR_OK);
+	expect_hex(ac, 8, "7A788EA6B8A3E733");
+	n = unhex(in, "00000000999900000000000001248000000000012420990600ABCDEF121800001C"
+			"1501850440B100000000B00000000000000000000000");
+	assert_int_equal(upqr_emv_arqc(ac, mk, UPQR_EMV_CVN_MC_16, atc, un, in, n), UPQR_OK);
+	expect_hex(ac, 8, "18932FECA2D84326");
+	upqr_emv_key_free(imk);
+	/* UnionPay CVN 01's worked example, from its IMK. */
+	static const uint8_t atc01[2] = { 0x02, 0x40 };
+	imk = key_hex(UPQR_EMV_KEY_TDES, "F0C34A8124CEE0A91A0B034AA97D6EAC");
+	n = unhex(in, "000000000001000000000000015600800460000156140701001E78EEBC7D00024003A04002");
+	assert_int_equal(upqr_emv_arqc_imk(ac, imk, "6228000100001", 13, 1, UPQR_EMV_CVN_UNIONPAY_01, atc01, un0,
+			in, n), UPQR_OK);
+	expect_hex(ac, 8, "5D016C91005E7CC2");
+	/* A2: the AES session key, then AES-CMAC, leftmost 8 bytes. */
+	upqr_emv_key *aes = key_hex(UPQR_EMV_KEY_AES128, "00112233445566778899AABBCCDDEEFF");
+	assert_int_equal(upqr_emv_arqc(ac, aes, UPQR_EMV_CVN_UPQR_A2, atc, un0, in, n), UPQR_OK);
+	assert_int_equal(upqr_emv_derive_cvn_session_key(sk, aes, UPQR_EMV_CVN_UPQR_A2, atc, un0), UPQR_OK);
+	assert_int_equal(upqr_emv_aes_cmac(mac, sk, in, n), UPQR_OK);
+	assert_memory_equal(ac, mac, 8);
+	upqr_memzero(sk, sizeof sk);
+	/* Refusals: wrong key type, unknown CVN, IMK derivation from an AES key, NULL arguments. */
+	assert_int_equal(upqr_emv_arqc(ac, aes, UPQR_EMV_CVN_VISA_10, atc, un0, in, n), UPQR_EKEY);
+	assert_int_equal(upqr_emv_arqc(ac, mk, UPQR_EMV_CVN_UPQR_A2, atc, un0, in, n), UPQR_EKEY);
+	assert_int_equal(upqr_emv_arqc(ac, mk, 0x2FF, atc, un0, in, n), UPQR_EUNSUPPORTED);
+	assert_int_equal(upqr_emv_arqc_imk(ac, aes, "6228000100001", 13, 1, UPQR_EMV_CVN_UPQR_A2, atc, un0, in, n),
+			UPQR_EKEY);
+	assert_int_equal(upqr_emv_arqc_imk(ac, imk, "62280001000x1", 13, 1, UPQR_EMV_CVN_UNIONPAY_01, atc01, un0,
+			in, n), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_arqc(NULL, mk, UPQR_EMV_CVN_VISA_10, atc, un0, in, n), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_arqc(ac, NULL, UPQR_EMV_CVN_VISA_10, atc, un0, in, n), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_arqc(ac, mk, UPQR_EMV_CVN_VISA_10, NULL, un0, in, n), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_arqc(ac, mk, UPQR_EMV_CVN_VISA_10, atc, un0, NULL, n), UPQR_EINVAL);
+	assert_int_equal(upqr_emv_arqc_imk(ac, imk, NULL, 13, 1, UPQR_EMV_CVN_UNIONPAY_01, atc01, un0, in, n),
+			UPQR_EINVAL);
+	upqr_emv_key_free(aes);
+	upqr_emv_key_free(imk);
+	upqr_emv_key_free(mk);
 }
 
 /* ---- generation and verification per CVN ------------------------------- */
@@ -502,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_iad_parse),
 		cmocka_unit_test(test_pyemv_published_cvn_vectors),
 		cmocka_unit_test(test_unionpay_cvn01_worked_example),
+		cmocka_unit_test(test_arqc_entry_points),
 		cmocka_unit_test(test_each_cvn_round_trip),
 		cmocka_unit_test(test_profile_iad),
 		cmocka_unit_test(test_unionpay_sm4_unsupported),

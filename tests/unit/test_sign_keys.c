@@ -556,6 +556,76 @@ static void test_cert_purpose(void **state)
 	}
 }
 
+/* Encryption certificates (95/00): their own purpose check, the signing one refused. */
+static void test_encrypt_cert_check(void **state)
+{
+	(void)state;
+	static const struct { const char *file; int64_t at; int want; const char *err; } cases[] = {
+		{ PKI "enc.pem", UPQR_VERIFY_NOW, UPQR_OK, NULL },
+		{ PKI "enc_next.pem", T_2024, UPQR_OK, NULL },
+		{ PKI "upop_sign_enconly.pem", T_2024, UPQR_OK, NULL },
+		{ PKI "enc_expired.pem", UPQR_VERIFY_NOW, UPQR_ECERT_EXPIRED, "expired" },
+		{ PKI "enc_expired.pem", T_2020, UPQR_OK, NULL },
+		{ PKI "enc_rogue.pem", UPQR_VERIFY_NOW, UPQR_ECERT_UNTRUSTED, "chain" },
+		{ PKI "upop_sign.pem", UPQR_VERIFY_NOW, UPQR_ECERT_PURPOSE, "keyEncipherment" },
+		{ PKI "upop_sign_noku.pem", UPQR_VERIFY_NOW, UPQR_ECERT_PURPOSE, "keyEncipherment" },
+		{ PKI "upop_sign_ca.pem", UPQR_VERIFY_NOW, UPQR_ECERT_PURPOSE, "CA:TRUE" },
+		{ PKI "root.pem", UPQR_VERIFY_NOW, UPQR_ECERT_PURPOSE, "CA:TRUE" },
+	};
+	upqr_verifier *v = sim_verifier(0);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *pem = pem_crlf(cases[i].file);
+		int rc = upqr_verifier_check_encrypt_cert(v, pem, strlen(pem), cases[i].at);
+		if (rc != cases[i].want)
+			fail_msg("%s: %s (%s)", cases[i].file, upqr_status_name(rc), upqr_verifier_last_error(v));
+		if (cases[i].err)
+			assert_non_null(strstr(upqr_verifier_last_error(v), cases[i].err));
+		free(pem);
+	}
+	/* and the signing check still refuses an encryption certificate */
+	char *pem = pem_crlf(PKI "enc.pem");
+	assert_int_equal(upqr_verifier_check_cert(v, pem, strlen(pem), UPQR_VERIFY_NOW), UPQR_ECERT_PURPOSE);
+	assert_int_equal(upqr_verifier_check_encrypt_cert(v, "junk", 4, UPQR_VERIFY_NOW), UPQR_ECERT);
+	assert_int_equal(upqr_verifier_check_encrypt_cert(NULL, pem, strlen(pem), UPQR_VERIFY_NOW), UPQR_EINVAL);
+	free(pem);
+	upqr_verifier_free(v);
+}
+
+/* The signer's encryption certificate can be replaced; a bad one changes nothing. */
+static void test_signer_set_encrypt_cert(void **state)
+{
+	(void)state;
+	char hex[128], want[128], out[1400];
+	size_t w;
+	upqr_signer *s = pem_signer(PKI "merchant.key", PKI "merchant.pem", UPQR_ACP_5_1_0);
+	assert_string_equal(upqr_signer_encrypt_cert_id(s), "");
+	assert_int_equal(upqr_signer_encrypt(out, sizeof out, &w, s, (const uint8_t *)"1", 1), UPQR_ECERT_UNKNOWN);
+	assert_int_equal(upqr_signer_set_encrypt_cert(s, "junk", 4), UPQR_ECERT);
+	assert_string_equal(upqr_signer_encrypt_cert_id(s), "");
+	char *pem = pem_crlf(PKI "enc_next.pem");
+	assert_int_equal(upqr_signer_set_encrypt_cert(s, pem, strlen(pem)), UPQR_OK);
+	free(pem);
+	assert_int_equal(sh("openssl x509 -in " PKI "enc_next.pem -noout -serial | cut -d= -f2", hex, sizeof hex), 0);
+	snprintf(want, sizeof want, "%llu", strtoull(hex, NULL, 16));
+	assert_string_equal(upqr_signer_encrypt_cert_id(s), want);
+	/* encrypts for the new key: enc_next.key decrypts it */
+	assert_int_equal(upqr_signer_encrypt(out, sizeof out, &w, s, (const uint8_t *)"6216261000000000018", 19),
+			UPQR_OK);
+	char cmd[2048], plain[64];
+	snprintf(cmd, sizeof cmd, "printf '%%s' '%s' | openssl base64 -d -A | openssl pkeyutl -decrypt "
+		"-inkey " PKI "enc_next.key -pkeyopt rsa_padding_mode:pkcs1", out);
+	assert_int_equal(sh(cmd, plain, sizeof plain), 0);
+	assert_string_equal(plain, "6216261000000000018");
+	/* a bad one later leaves the good one in place */
+	size_t len;
+	char *der = slurp(PKI "rogue.key", &len);
+	assert_int_equal(upqr_signer_set_encrypt_cert(s, der, len), UPQR_ECERT);
+	free(der);
+	assert_string_equal(upqr_signer_encrypt_cert_id(s), want);
+	assert_int_equal(upqr_signer_set_encrypt_cert(NULL, "x", 1), UPQR_EINVAL);
+	upqr_signer_free(s);
+}
+
 /* A leaf for UnionPay's key under SIM TEST OCA1 whose CN is `len` raw bytes of ASN.1 `type`. */
 static char *mint_cn(int type, const unsigned char *cn, int len)
 {
@@ -1056,6 +1126,8 @@ int main(void)
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_common_name),
 		cmocka_unit_test(test_cert_purpose),
+		cmocka_unit_test(test_encrypt_cert_check),
+		cmocka_unit_test(test_signer_set_encrypt_cert),
 		cmocka_unit_test(test_cn_strict),
 		cmocka_unit_test(test_malformed_messages),
 		cmocka_unit_test(test_500_cert_dir),

@@ -15,14 +15,15 @@
 #include "cli.h"
 
 #define ACQ_USAGE \
-	"upqr apply   --config FILE [--amount FEN] [--order-id ID] [--json]\n" \
+	"upqr apply   --config FILE [--journal URL|PATH] [--amount FEN] [--order-id ID] [--json]\n" \
 	"       upqr pay     --config FILE --amount FEN (--qr-no CODE | --cpm PAYLOAD) [--order-id ID] [--json]\n" \
 	"       upqr query   --config FILE --order-id ID --txn-time T [--resolve] [--json]\n" \
 	"       upqr void    --config FILE --amount FEN --orig-order-id ID [--orig-txn-time T] [--orig-query-id Q] [--json]\n" \
 	"       upqr refund  (as void)\n" \
 	"       upqr reverse --config FILE --order-id ID --txn-time T [--json]\n" \
 	"       upqr recover --config FILE [--json]\n" \
-	"       upqr notify  --config FILE [--url-query QS] [--json] < body"
+	"       upqr notify  --config FILE [--url-query QS] [--json] < body\n" \
+	"(every command takes --journal URL|PATH: a SQLite file or postgresql://..., replacing upqr.journal)"
 
 /* ---- configuration ------------------------------------------------------- */
 
@@ -289,9 +290,12 @@ static void close_ctx(acq_ctx *x)
 	free(x->cfg.text);
 }
 
-static int open_ctx(acq_ctx *x, const char *config)
+/* journal: --journal URL|PATH, which takes the place of the file's upqr.journal. */
+static int open_ctx(acq_ctx *x, const char *config, const char *journal)
 {
 	int code = load_config(&x->cfg, config);
+	if (!code && journal)
+		x->cfg.journal = journal;
 	if (!code)
 		code = open_signer(x);
 	if (!code)
@@ -378,7 +382,7 @@ static int report(acq_ctx *x, int rc, const upqr_acq_result *r)
 
 typedef struct acq_args {
 	const char *config, *order_id, *txn_time, *qr_no, *cpm, *orig_order_id, *orig_txn_time;
-	const char *orig_query_id, *url_query;
+	const char *orig_query_id, *url_query, *journal;
 	int64_t amount;
 	bool json, resolve;
 } acq_args;
@@ -398,7 +402,8 @@ static int parse_one(acq_args *a, const char *k, const char *v)
 		!strcmp(k, "--txn-time") ? &a->txn_time : !strcmp(k, "--qr-no") ? &a->qr_no :
 		!strcmp(k, "--cpm") ? &a->cpm : !strcmp(k, "--orig-order-id") ? &a->orig_order_id :
 		!strcmp(k, "--orig-txn-time") ? &a->orig_txn_time :
-		!strcmp(k, "--orig-query-id") ? &a->orig_query_id : !strcmp(k, "--url-query") ? &a->url_query : NULL;
+		!strcmp(k, "--orig-query-id") ? &a->orig_query_id : !strcmp(k, "--url-query") ? &a->url_query :
+		!strcmp(k, "--journal") ? &a->journal : NULL;
 	if (slot) {
 		*slot = v;
 		return CLI_OK;
@@ -528,7 +533,7 @@ int cli_cmd_acquirer(int argc, char **argv)
 	acq_ctx x;
 	memset(&x, 0, sizeof x);
 	x.json = a.json;
-	code = open_ctx(&x, a.config);
+	code = open_ctx(&x, a.config, a.journal);
 	if (!code) {
 		upqr_acq_result r;
 		if (!strcmp(cmd, "recover"))

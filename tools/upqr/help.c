@@ -115,12 +115,14 @@ static const cli_option scan_opts[] = {
 
 static const cli_option acq_common_opts[] = {
 	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--journal", NULL, "URL|PATH", "the order journal: a SQLite file or postgresql://...; replaces upqr.journal" },
 	{ "--json", NULL, NULL, "print the result as JSON" },
 	HELP_OPT, END_OPT
 };
 
 static const cli_option acq_apply_opts[] = {
 	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--journal", NULL, "URL|PATH", "the order journal: a SQLite file or postgresql://...; replaces upqr.journal" },
 	{ "--amount", NULL, "FEN", "amount in fen; without it the payer enters the amount" },
 	{ "--order-id", NULL, "ID", "orderId (8..32 letters and digits), default a new one" },
 	{ "--txn-time", NULL, "T", "txnTime YYYYMMDDhhmmss (Beijing), default now" },
@@ -130,6 +132,7 @@ static const cli_option acq_apply_opts[] = {
 
 static const cli_option acq_pay_opts[] = {
 	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--journal", NULL, "URL|PATH", "the order journal: a SQLite file or postgresql://...; replaces upqr.journal" },
 	{ "--amount", NULL, "FEN", "amount in fen (required)" },
 	{ "--qr-no", NULL, "CODE", "the consumer's 19-digit payment code (starts with 62)" },
 	{ "--cpm", NULL, "PAYLOAD", "or: the consumer's EMV CPM code (base64)" },
@@ -141,6 +144,7 @@ static const cli_option acq_pay_opts[] = {
 
 static const cli_option acq_ref_opts[] = {
 	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--journal", NULL, "URL|PATH", "the order journal: a SQLite file or postgresql://...; replaces upqr.journal" },
 	{ "--order-id", NULL, "ID", "orderId of the order" },
 	{ "--txn-time", NULL, "T", "its txnTime YYYYMMDDhhmmss" },
 	{ "--resolve", NULL, NULL, "query: run the query loop until the order is final" },
@@ -150,6 +154,7 @@ static const cli_option acq_ref_opts[] = {
 
 static const cli_option acq_reverse_opts[] = {
 	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--journal", NULL, "URL|PATH", "the order journal: a SQLite file or postgresql://...; replaces upqr.journal" },
 	{ "--order-id", NULL, "ID", "orderId of the payment to reverse" },
 	{ "--txn-time", NULL, "T", "its txnTime YYYYMMDDhhmmss" },
 	{ "--json", NULL, NULL, "print the result as JSON" },
@@ -158,6 +163,7 @@ static const cli_option acq_reverse_opts[] = {
 
 static const cli_option acq_undo_opts[] = {
 	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--journal", NULL, "URL|PATH", "the order journal: a SQLite file or postgresql://...; replaces upqr.journal" },
 	{ "--amount", NULL, "FEN", "amount in fen (void: the original amount)" },
 	{ "--orig-order-id", NULL, "ID", "orderId of the original payment" },
 	{ "--orig-txn-time", NULL, "T", "its txnTime (default: from the journal)" },
@@ -170,6 +176,7 @@ static const cli_option acq_undo_opts[] = {
 
 static const cli_option acq_notify_opts[] = {
 	{ "--config", NULL, "FILE", "INI file keyed like acp_sdk.properties (docs/acquirer.md)" },
+	{ "--journal", NULL, "URL|PATH", "the order journal: a SQLite file or postgresql://...; replaces upqr.journal" },
 	{ "--url-query", NULL, "QS", "the notification URL's own query string (discarded)" },
 	{ "--json", NULL, NULL, "print the result as JSON" },
 	HELP_OPT, END_OPT

@@ -100,7 +100,9 @@ final class JournalTests: XCTestCase {
         XCTAssertFalse(e?.message.isEmpty ?? true)
         XCTAssertEqual(try String(contentsOfFile: junk, encoding: .utf8), "not a database, just text\n")
         assertThrowsStatus("UPQR_ENOTFOUND", try Journal(options: Journal.Options(location: tempPath(), create: false)))
-        assertThrowsStatus("UPQR_EUNSUPPORTED", try Journal(options: Journal.Options(location: "postgresql://x/y")))
+        // PostgreSQL is a real backend: an unreachable server is a network error that names it.
+        let pg = assertThrowsStatus("UPQR_ENETWORK", try Journal(options: Journal.Options(location: "postgresql://127.0.0.1:1/upqr")))
+        XCTAssertTrue(pg?.message.contains("127.0.0.1") ?? false)
         assertThrowsStatus("UPQR_EINVAL", try Journal(options: Journal.Options(location: "a\u{0}b")))
         let j = try Journal(options: Journal.Options(location: tempPath()))
         // A field longer than the journal keeps is refused, naming it, never cut.
