@@ -323,7 +323,7 @@ $(JNI_LIB): $(JNI_OBJS) $(SHARED_LIB)
 		$(SHARED_LIB) -Wl,-rpath,'$$ORIGIN'
 
 # The JUnit 5 suite alone, as TAP (run.sh runs it as part of make check).
-java-test: java pki
+java-test: java pki sim
 	@UPQR_BUILD=$(BUILD) sh bindings/java/run-tests.sh
 
 # ---- check ---------------------------------------------------------------

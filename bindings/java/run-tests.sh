@@ -45,7 +45,7 @@ jvm() {
 }
 # A fixed, pre-touched heap keeps the native-memory test's VmRSS readings
 # free of Java heap growth.
-jvm -Xcheck:jni -Xms96m -Xmx96m -XX:+AlwaysPreTouch -Dupqr.root=. \
+jvm -Xcheck:jni -Xms96m -Xmx96m -XX:+AlwaysPreTouch -Dupqr.root=. -Dupqr.build="$build" \
 	-Djava.library.path="$build/lib" \
 	-jar "$junit" --disable-banner --details=none \
 	--class-path "$build/java/upqr.jar:$build/java/test-classes" \

@@ -64,4 +64,15 @@ final class Native {
     static native void verifierFree(long verifier);
     static native long verifierCacheCount(long verifier);
     static native byte[] verifierVerify(long verifier, byte[] in, boolean cert, long at);
+
+    static native byte[] acqNew(long signer, long verifier, long journal, byte[] packed, int[] ints,
+            int[] backoff);
+    static native void acqFree(long acq);
+    static native byte[] acqCall(long acq, int op, byte[] packed, long amount);
+    static native byte[] acqNotify(long acq, byte[] body, byte[] urlQuery);
+    static native byte[] acqRecover(long acq);
+    static native byte[] acqIds(long acq, long unixSeconds);
+    static native byte[] journalOpen(byte[] location, boolean create, int busyMs, long leaseMs, byte[] owner);
+    static native void journalFree(long journal);
+    static native byte[] journalFind(long journal, byte[] packed, int kind);
 }

@@ -15,6 +15,7 @@ import java.util.List;
  * <li>{@link ImageException} - images and QR symbols</li>
  * <li>{@link MessageSecurityException} - ACP signatures and certificates (-60..-79)</li>
  * <li>{@link NetworkException} - network and acquirer</li>
+ * <li>{@link JournalException} - the order journal (-100..-119)</li>
  * </ul>
  * Other statuses (bad argument, out of memory, I/O, unsupported) are plain
  * {@code UpqrException}s.
@@ -55,6 +56,19 @@ public class UpqrException extends RuntimeException {
     public static final int ECERT = -68;
     public static final int EAMBIGUOUS = -69;
     public static final int ECERT_PURPOSE = -70;
+    public static final int ENETWORK = -80;
+    public static final int ETLS = -81;
+    public static final int ETIMEOUT = -82;
+    public static final int ESERVER = -83;
+    public static final int EAUTH = -84;
+    public static final int ECANCELLED = -85;
+    public static final int EDUPLICATE = -100;
+    public static final int ESTATE = -101;
+    public static final int EOVERREFUND = -102;
+    public static final int ECLAIMED = -103;
+    public static final int ECORRUPT = -104;
+    public static final int EFOREIGN = -105;
+    public static final int EBUSY = -106;
 
     private final int status;
     private final String statusName;
@@ -103,6 +117,9 @@ public class UpqrException extends RuntimeException {
         }
         if (status <= -80 && status >= -99) {
             return new NetworkException(status, message, diags);
+        }
+        if (status <= EDUPLICATE && status >= -119) {
+            return new JournalException(status, message, diags);
         }
         return new UpqrException(status, message, diags);
     }
