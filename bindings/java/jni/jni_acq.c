@@ -78,13 +78,13 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqNew(JNIEnv *env, jclass cls
 {
 	(void)cls;
 	jint iv[8];
-	unsigned int delays[UPQR_ACQ_BACKOFF_MAX];
+	jint delays[UPQR_ACQ_BACKOFF_MAX];
 	jsize nb = backoff ? (*env)->GetArrayLength(env, backoff) : 0;
 	if (!ints || (*env)->GetArrayLength(env, ints) != 8 || nb > UPQR_ACQ_BACKOFF_MAX)
 		return jb_status(env, UPQR_EINVAL, "bad options");
 	(*env)->GetIntArrayRegion(env, ints, 0, 8, iv);
 	if (nb > 0)
-		(*env)->GetIntArrayRegion(env, backoff, 0, nb, (jint *)delays);
+		(*env)->GetIntArrayRegion(env, backoff, 0, nb, delays);
 	if ((*env)->ExceptionCheck(env))
 		return NULL;
 	uint8_t *data;
@@ -117,7 +117,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqNew(JNIEnv *env, jclass cls
 		o.time_divisor = (unsigned int)iv[6];
 		o.sync_only = iv[7];
 		for (jsize i = 0; i < nb; i++)
-			o.backoff_ms[i] = delays[i];
+			o.backoff_ms[i] = (unsigned int)delays[i];
 		o.backoff_count = (size_t)nb;
 		rc = upqr_acquirer_new(&a, &o);
 	}

@@ -304,6 +304,15 @@ public final class AcquirerClient extends NativeResource {
         if (o.backoffMs.length > BACKOFF_MAX) {
             throw UpqrException.of(UpqrException.EINVAL, "at most " + BACKOFF_MAX + " back-off delays", null);
         }
+        for (int d : o.backoffMs) {
+            if (d < 0) {
+                throw UpqrException.of(UpqrException.EINVAL, "back-off delays must not be negative", null);
+            }
+        }
+        if (o.timeDivisor < 0 || o.connectTimeoutMs < 0 || o.totalTimeoutMs < 0) {
+            throw UpqrException.of(UpqrException.EINVAL, "timeouts and the time divisor must not be negative",
+                    null);
+        }
         if (o.signer == null || o.verifier == null) {
             throw UpqrException.of(UpqrException.EINVAL, "a signer and a verifier are required", null);
         }
