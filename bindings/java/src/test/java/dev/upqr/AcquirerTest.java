@@ -252,6 +252,24 @@ class AcquirerTest {
         }
     }
 
+    /** A consume with an EMV CPM payload generated in Java from the test profile; the replayed code is refused. */
+    @Test
+    void consumeCpm() {
+        String code;
+        try (CpmProfile p = CpmProfile.parse(TestFiles.read(TestFiles.data("cpm-profile.json")));
+                EmvKey mk = p.key()) {
+            code = Cpm.generate(mk, p, 5, new Cpm.Txn().amount(1200)).text();
+        }
+        try (AcquirerClient acq = AcquirerClient.open(options())) {
+            AcquirerClient.Result paid = acq.consumeCpm(code, 1200, null, null);
+            assertEquals(AcquirerClient.Outcome.SUCCESS, paid.outcome(), paid.toString());
+            assertEquals(Journal.Kind.CONSUME_CPM, acq.journalRecord(paid.orderId()).orElseThrow().kind());
+            AcquirerClient.Result replay = acq.consumeCpm(code, 1200, null, null);
+            assertEquals(AcquirerClient.Outcome.FAILED, replay.outcome(), replay.toString());
+            assertFalse(replay.respCode().isEmpty());
+        }
+    }
+
     /**
      * The gateway answers 05 to the consume: the query loop learns the final
      * SUCCESS. Notifications are refused (503) so that a booked one cannot
