@@ -193,6 +193,26 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqCall(JNIEnv *env, jclass cl
 	return jb_finish(env, &b);
 }
 
+/* Encryption-certificate update (95/00): the result, then the new certificate's PEM. */
+JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqUpdateEncryptCert(JNIEnv *env, jclass cls, jlong h)
+{
+	(void)cls;
+	upqr_acquirer *a = acq_of(h);
+	upqr_acq_result r;
+	memset(&r, 0, sizeof r);
+	/* The PEM is far below this; EBUFSIZE would still have refreshed the signer. */
+	char pem[16384];
+	size_t w = 0;
+	int rc = upqr_acquirer_update_encrypt_cert(&r, pem, sizeof pem, &w, a);
+	jblob b;
+	jb_init(&b);
+	acq_head(&b, rc, a);
+	put_result(&b, &r);
+	jb_str(&b, upqr_acquirer_last_error(a));
+	jb_bytes(&b, pem, rc == UPQR_OK ? w : 0);
+	return jb_finish(env, &b);
+}
+
 JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqNotify(JNIEnv *env, jclass cls, jlong h,
 		jbyteArray body, jbyteArray url_query)
 {

@@ -454,6 +454,23 @@ public final class AcquirerClient extends NativeResource {
         return call(REVERSE, 0, orderId, txnTime);
     }
 
+    /** The 95/00 answer: the outcome, and the new encryption certificate (PEM) on SUCCESS. */
+    public record EncryptCertUpdate(Result result, String pem) {
+    }
+
+    /**
+     * Fetches UnionPay's current encryption certificate (95/00) in a verified
+     * reply, checks it (chain, encryption key usage, UnionPay CN, validity)
+     * and makes it this client's signer's encryption certificate: SUCCESS,
+     * {@link Result#encryptCertId()} its serial. A certificate failing a check
+     * is refused: the exception names the check, the signer is unchanged.
+     */
+    public synchronized EncryptCertUpdate updateEncryptionCertificate() {
+        Blob b = new Blob(Native.acqUpdateEncryptCert(handle())).check();
+        Result r = Result.read(b);
+        return new EncryptCertUpdate(r, Text.string(b.bytes()));
+    }
+
     /**
      * Handles one notification POST: {@code body} the raw form body,
      * {@code urlQuery} the notification URL's own query string (may be null;

@@ -69,6 +69,7 @@ final class Native {
             int[] backoff);
     static native void acqFree(long acq);
     static native byte[] acqCall(long acq, int op, byte[] packed, long amount);
+    static native byte[] acqUpdateEncryptCert(long acq);
     static native byte[] acqNotify(long acq, byte[] body, byte[] urlQuery);
     static native byte[] acqRecover(long acq);
     static native byte[] acqIds(long acq, long unixSeconds);

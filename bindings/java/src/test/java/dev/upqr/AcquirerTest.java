@@ -252,6 +252,25 @@ class AcquirerTest {
         }
     }
 
+    /** The encryption-certificate update (95/00), then sensitive fields: the card number never shows unmasked. */
+    @Test
+    void encryptionCertificateAndSensitiveFields() {
+        try (AcquirerClient acq = AcquirerClient.open(options())) {
+            AcquirerClient.EncryptCertUpdate u = acq.updateEncryptionCertificate();
+            assertTrue(u.result().isSuccess(), u.result().toString());
+            assertTrue(u.pem().contains("-----BEGIN CERTIFICATE-----"), u.pem());
+            assertTrue(u.result().encryptCertId().matches("[0-9]+"), u.result().encryptCertId());
+            String pan = "6216261000000000018";
+            AcquirerClient.Result r = acq.consume(QRNO, null, 99, null, null, null, null,
+                    new AcquirerClient.Sensitive().accNo(pan).phoneNo("13552535506").cvn2("123").expired("2912"));
+            assertTrue(r.isSuccess(), r.toString());
+            assertFalse(r.toString().contains(pan), r.toString());
+            if (!r.accNoMasked().isEmpty()) {
+                assertTrue(r.accNoMasked().contains("*"), r.accNoMasked());
+            }
+        }
+    }
+
     /** A consume with an EMV CPM payload generated in Java from the test profile; the replayed code is refused. */
     @Test
     void consumeCpm() {
