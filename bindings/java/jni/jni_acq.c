@@ -327,6 +327,133 @@ JNIEXPORT void JNICALL Java_dev_upqr_Native_journalFree(JNIEnv *env, jclass cls,
 	upqr_journal_free(journal_of(h));
 }
 
+static void put_record(jblob *b, const upqr_journal_record *r)
+{
+	jb_i64(b, r->id);
+	jb_i32(b, (int32_t)r->kind);
+	jb_i32(b, (int32_t)r->state);
+	jb_str(b, r->mer_id);
+	jb_str(b, r->order_id);
+	jb_str(b, r->txn_time);
+	jb_i64(b, r->amount);
+	jb_str(b, r->currency);
+	jb_i64(b, r->orig_id);
+	jb_str(b, r->orig_order_id);
+	jb_str(b, r->orig_txn_time);
+	jb_str(b, r->orig_query_id);
+	jb_str(b, r->resp_code);
+	jb_str(b, r->orig_resp_code);
+	jb_str(b, r->resp_msg);
+	jb_str(b, r->query_id);
+	jb_i64(b, r->refunded_total);
+	jb_i64(b, (int64_t)r->attempts);
+	jb_i64(b, r->created_ms);
+	jb_i64(b, r->updated_ms);
+}
+
+/* The journal's status and last error as a blob head. */
+static void journal_head(jblob *b, int rc, const upqr_journal *j)
+{
+	const char *err = upqr_journal_last_error(j);
+	jb_head(b, rc, rc == UPQR_OK || !err || !*err ? NULL : err, NULL);
+}
+
+/* Copies an optional string into a fixed field; -1 when it does not fit. */
+static int set_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		return -1;
+	memcpy(dst, src ? src : "", n + 1);
+	return 0;
+}
+
+/*
+ * Copies n packed strings into the fixed fields dst[i] (cap[i] bytes); *rc
+ * UPQR_OK or UPQR_EINVAL (malformed, or *too_long set when one does not
+ * fit). Returns -1 with an exception pending, else 0.
+ */
+static int fields_into(JNIEnv *env, jbyteArray packed, char *const *dst, const size_t *cap, int n,
+		int *rc, int *too_long)
+{
+	uint8_t *data;
+	size_t len;
+	const char *s[5];
+	*too_long = 0;
+	if (jin_copy(env, packed, &data, &len) != 0)
+		return -1;
+	*rc = data && n <= 5 ? unpack(data, len, s, n) : UPQR_EINVAL;
+	for (int i = 0; *rc == UPQR_OK && i < n; i++) {
+		if (set_text(dst[i], cap[i], s[i]) != 0) {
+			*rc = UPQR_EINVAL;
+			*too_long = 1;
+		}
+	}
+	free(data);
+	return 0;
+}
+
+/* The reply of begin / transition: the status, then the record as it is now. */
+static jbyteArray journal_reply(JNIEnv *env, int rc, const char *too_long, const upqr_journal *j,
+		const upqr_journal_record *r)
+{
+	jblob b;
+	jb_init(&b);
+	if (too_long)
+		jb_head(&b, rc, too_long, NULL);
+	else
+		journal_head(&b, rc, j);
+	put_record(&b, r);
+	return jb_finish(env, &b);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_journalBegin(JNIEnv *env, jclass cls, jlong h,
+		jint kind, jbyteArray packed, jlong amount)
+{
+	(void)cls;
+	upqr_journal *j = journal_of(h);
+	upqr_journal_order o;
+	upqr_journal_record r;
+	memset(&o, 0, sizeof o);
+	memset(&r, 0, sizeof r);
+	char *const dst[5] = { o.mer_id, o.order_id, o.txn_time, o.currency, o.orig_order_id };
+	const size_t cap[5] = { sizeof o.mer_id, sizeof o.order_id, sizeof o.txn_time, sizeof o.currency,
+		sizeof o.orig_order_id };
+	int rc, too_long;
+	if (fields_into(env, packed, dst, cap, 5, &rc, &too_long) != 0)
+		return NULL;
+	if (rc == UPQR_OK) {
+		o.kind = (upqr_journal_kind)kind;
+		o.amount = amount;
+		rc = upqr_journal_begin(&r, j, &o);
+	}
+	return journal_reply(env, rc, too_long ? "a field is too long (merId 15, orderId 40, txnTime 14, "
+		"currency 3)" : NULL, j, &r);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_journalTransition(JNIEnv *env, jclass cls, jlong h,
+		jlong id, jint to, jbyteArray packed, jlong amount)
+{
+	(void)cls;
+	upqr_journal *j = journal_of(h);
+	upqr_journal_update u;
+	upqr_journal_record r;
+	memset(&u, 0, sizeof u);
+	memset(&r, 0, sizeof r);
+	char *const dst[4] = { u.resp_code, u.orig_resp_code, u.resp_msg, u.query_id };
+	const size_t cap[4] = { sizeof u.resp_code, sizeof u.orig_resp_code, sizeof u.resp_msg,
+		sizeof u.query_id };
+	int rc, too_long;
+	if (fields_into(env, packed, dst, cap, 4, &rc, &too_long) != 0)
+		return NULL;
+	if (rc == UPQR_OK) {
+		u.amount = amount;
+		rc = upqr_journal_transition(&r, j, id, (upqr_journal_state)to, &u);
+	}
+	return journal_reply(env, rc, too_long ? "a field is too long (respCode 2, respMsg 127 bytes, "
+		"queryId 32)" : NULL, j, &r);
+}
+
 JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_journalFind(JNIEnv *env, jclass cls, jlong h,
 		jbyteArray packed, jint kind)
 {
@@ -345,27 +472,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_journalFind(JNIEnv *env, jclas
 	free(data);
 	jblob b;
 	jb_init(&b);
-	const char *err = upqr_journal_last_error(j);
-	jb_head(&b, rc, rc == UPQR_OK || !err || !*err ? NULL : err, NULL);
-	jb_i64(&b, r.id);
-	jb_i32(&b, (int32_t)r.kind);
-	jb_i32(&b, (int32_t)r.state);
-	jb_str(&b, r.mer_id);
-	jb_str(&b, r.order_id);
-	jb_str(&b, r.txn_time);
-	jb_i64(&b, r.amount);
-	jb_str(&b, r.currency);
-	jb_i64(&b, r.orig_id);
-	jb_str(&b, r.orig_order_id);
-	jb_str(&b, r.orig_txn_time);
-	jb_str(&b, r.orig_query_id);
-	jb_str(&b, r.resp_code);
-	jb_str(&b, r.orig_resp_code);
-	jb_str(&b, r.resp_msg);
-	jb_str(&b, r.query_id);
-	jb_i64(&b, r.refunded_total);
-	jb_i64(&b, (int64_t)r.attempts);
-	jb_i64(&b, r.created_ms);
-	jb_i64(&b, r.updated_ms);
+	journal_head(&b, rc, j);
+	put_record(&b, &r);
 	return jb_finish(env, &b);
 }

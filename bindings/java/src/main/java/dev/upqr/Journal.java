@@ -111,19 +111,57 @@ public final class Journal extends NativeResource {
      * reversal of the consume with that orderId); empty when there is none.
      */
     public synchronized Optional<Record> find(String merId, String orderId, Kind kind) {
-        ByteArrayOutputStream packed = new ByteArrayOutputStream();
-        AcquirerClient.slot(packed, merId);
-        AcquirerClient.slot(packed, orderId);
-        Blob b = new Blob(Native.journalFind(handle(), packed.toByteArray(), kind.ordinal()));
+        Blob b = new Blob(Native.journalFind(handle(), pack(merId, orderId), kind.ordinal()));
         if (b.status == UpqrException.ENOTFOUND) {
             return Optional.empty();
         }
-        b.check();
+        return Optional.of(record(b.check()));
+    }
+
+    private static Record record(Blob b) {
         long id = b.i64();
         int k = b.i32();
         State state = State.of(b.i32());
-        return Optional.of(new Record(id, k >= 0 && k < Kind.values().length ? Kind.values()[k] : Kind.NONE,
+        return new Record(id, k >= 0 && k < Kind.values().length ? Kind.values()[k] : Kind.NONE,
                 state, b.str(), b.str(), b.str(), b.i64(), b.str(), b.i64(), b.str(), b.str(), b.str(),
-                b.str(), b.str(), b.str(), b.str(), b.i64(), b.i64(), b.i64(), b.i64()));
+                b.str(), b.str(), b.str(), b.str(), b.i64(), b.i64(), b.i64(), b.i64());
+    }
+
+    private static byte[] pack(String... strings) {
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        for (String s : strings) {
+            AcquirerClient.slot(packed, s);
+        }
+        return packed.toByteArray();
+    }
+
+    /**
+     * Writes a new order in state PENDING, owned by this handle; call it
+     * before the request leaves. {@code currency} null means "156";
+     * {@code origOrderId} names the original of a void, refund or reversal.
+     *
+     * @throws JournalException EDUPLICATE, ESTATE, EOVERREFUND; UpqrException ENOTFOUND (no
+     *                          original), EINVAL (a malformed field, named)
+     */
+    public synchronized Record begin(Kind kind, String merId, String orderId, String txnTime, long amount,
+            String currency, String origOrderId) {
+        return record(new Blob(Native.journalBegin(handle(), kind.ordinal(),
+                pack(merId, orderId, txnTime, currency, origOrderId), amount)).check());
+    }
+
+    /**
+     * Moves record {@code id} to {@code to}, storing the non-null answer
+     * fields; returns the record as it really is afterwards.
+     *
+     * @throws JournalException ESTATE (an illegal change), ECLAIMED; UpqrException ENOTFOUND, EINVAL
+     */
+    public synchronized Record transition(long id, State to, String respCode, String origRespCode,
+            String respMsg, String queryId) {
+        return record(new Blob(Native.journalTransition(handle(), id, to.ordinal() + 1,
+                pack(respCode, origRespCode, respMsg, queryId), 0)).check());
+    }
+
+    public Record transition(long id, State to) {
+        return transition(id, to, null, null, null, null);
     }
 }

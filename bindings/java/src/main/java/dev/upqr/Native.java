@@ -75,5 +75,7 @@ final class Native {
     static native byte[] acqIds(long acq, long unixSeconds);
     static native byte[] journalOpen(byte[] location, boolean create, int busyMs, long leaseMs, byte[] owner);
     static native void journalFree(long journal);
+    static native byte[] journalBegin(long journal, int kind, byte[] packed, long amount);
+    static native byte[] journalTransition(long journal, long id, int to, byte[] packed, long amount);
     static native byte[] journalFind(long journal, byte[] packed, int kind);
 }
