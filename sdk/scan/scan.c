@@ -33,7 +33,7 @@ typedef struct seen_code {
 	uint64_t frame; /* last frame it was seen in; 0 = free entry */
 } seen_code;
 
-#define PASS_COUNT 29
+#define PASS_COUNT 33
 
 /* Camera mode: what one frame leaves for the next. */
 typedef struct video_state {
@@ -299,7 +299,8 @@ typedef enum pass_op {
 	OP_END = 0, OP_INVERT, OP_STRETCH, OP_BINARIZE, OP_BLUR1, OP_SHARPEN, OP_DEBLUR, OP_RESHARPEN,
 	OP_HALF, OP_THIRD, OP_QUARTER, OP_DOUBLE, OP_ROT_P, OP_ROT_M,
 	OP_KEY_RIGHT, OP_KEY_DOWN, OP_KEY_LEFT, OP_KEY_UP,
-	OP_KEY2_RIGHT, OP_KEY2_DOWN, OP_KEY2_LEFT, OP_KEY2_UP, OP_DOUBLE_CUBIC, OP_BINARIZE_FINE
+	OP_KEY2_RIGHT, OP_KEY2_DOWN, OP_KEY2_LEFT, OP_KEY2_UP, OP_DOUBLE_CUBIC, OP_BINARIZE_FINE,
+	OP_KEYC_TL, OP_KEYC_TR, OP_KEYC_BR, OP_KEYC_BL
 } pass_op;
 
 typedef struct pass_def {
@@ -337,6 +338,11 @@ static const pass_def PASSES[] = {
 	{ "keystone-down-35", { OP_KEY2_DOWN } },
 	{ "keystone-left-35", { OP_KEY2_LEFT } },
 	{ "keystone-up-35", { OP_KEY2_UP } },
+	/* Tilts along a diagonal (one corner farthest from the camera). */
+	{ "keystone-top-left", { OP_KEYC_TL } },
+	{ "keystone-top-right", { OP_KEYC_TR } },
+	{ "keystone-bottom-right", { OP_KEYC_BR } },
+	{ "keystone-bottom-left", { OP_KEYC_BL } },
 	/* Codes of 1.5-2 px modules or soft focus that the bilinear double-binarize misses. */
 	{ "cubic-binarize", { OP_DOUBLE_CUBIC, OP_BINARIZE_FINE } },
 };
@@ -368,6 +374,11 @@ static bool apply_op(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, pa
 	case OP_THIRD: return upqr__op_scale(out, pool, in, 1, 3, t);
 	case OP_QUARTER: return upqr__op_scale(out, pool, in, 1, 4, t);
 	case OP_DOUBLE: return upqr__op_scale(out, pool, in, 2, 1, t);
+	/* A corner drawn in by 12%: a 30-45 degree tilt towards it. */
+	case OP_KEYC_TL: return upqr__op_keystone(out, pool, in, 4, 0.12, t);
+	case OP_KEYC_TR: return upqr__op_keystone(out, pool, in, 5, 0.12, t);
+	case OP_KEYC_BR: return upqr__op_keystone(out, pool, in, 6, 0.12, t);
+	case OP_KEYC_BL: return upqr__op_keystone(out, pool, in, 7, 0.12, t);
 	case OP_DOUBLE_CUBIC: return upqr__op_double_cubic(out, pool, in, t);
 	case OP_BINARIZE_FINE: return upqr__op_binarize_fine(out, pool, in);
 	case OP_ROT_P: return upqr__op_rotate(out, pool, in, 15.0, t);

@@ -90,7 +90,9 @@ bool upqr__op_rotate(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, do
 /*
  * Undoes a guessed camera tilt: the side of the image in direction
  * quarter * 90 degrees (0 = right, 1 = down, ...) is taken to be shrunk by
- * `shrink` (0..0.5) and is stretched back; updates t.
+ * `shrink` (0..0.5) and is stretched back; quarter 4..7: corner quarter - 4
+ * (top-left, then clockwise) is taken to be drawn in towards the centre by
+ * `shrink` of its distance (a tilt along a diagonal); updates t.
  */
 bool upqr__op_keystone(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int quarter,
 		double shrink, upqr__xform *t);

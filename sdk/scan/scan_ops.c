@@ -468,11 +468,18 @@ bool upqr__op_keystone(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, 
 	double w = in->w - 1, h = in->h - 1, a = shrink * (quarter % 2 ? w : h) / 2;
 	/* The input quad: the full frame with the chosen side pinched towards its middle. */
 	double q[4][2] = { { 0, 0 }, { w, 0 }, { w, h }, { 0, h } };
-	switch (quarter & 3) {
+	switch (quarter & 7) {
 	case 0: q[1][1] += a; q[2][1] -= a; break;  /* right side short */
 	case 1: q[2][0] -= a; q[3][0] += a; break;  /* bottom side short */
 	case 2: q[0][1] += a; q[3][1] -= a; break;  /* left side short */
-	default: q[0][0] += a; q[1][0] -= a; break; /* top side short */
+	case 3: q[0][0] += a; q[1][0] -= a; break; /* top side short */
+	default: {
+		/* A tilt along a diagonal: corner quarter - 4 (top-left, clockwise) drawn in. */
+		double *c = q[(quarter - 4) & 3];
+		c[0] += (w / 2 - c[0]) * shrink;
+		c[1] += (h / 2 - c[1]) * shrink;
+		break;
+	}
 	}
 	double sq[9];
 	square_to_quad(sq, (const double(*)[2])q);
