@@ -10,6 +10,8 @@
 #                   journal's fleet test (4 x 250 orders) at full size
 #   make bench      benchmarks -> build/bench/results.json
 #   make swift-test the Swift binding's XCTest suite alone (bindings/swift)
+#   make java       Java binding: build/java/upqr.jar, build/lib/libupqr_jni.so and the
+#                   JUnit 5 test classes (JDK 17 and Debian's junit5)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make demo       the end-to-end demonstration
 #   make install    PREFIX=/usr/local DESTDIR= (library, headers, upqr, upqr.pc, man page,
@@ -143,7 +145,7 @@ CORE_SO    := $(BUILD)/lib/libupqr-core.so.$(SOMAJOR)
 CORE_SHARED := $(BUILD)/lib/libupqr-core.so
 SIM_BIN    := $(BUILD)/bin/upqr-sim
 
-.PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check
+.PHONY: swift-test benches samples all deps lib cli sim pki tests check soak bench fuzz fuzz-bins clang-build demo install uninstall clean headers-check java java-test
 .DEFAULT_GOAL := all
 # Keep objects that only feed tests and fuzzers (make deletes intermediates).
 .SECONDARY:
@@ -279,13 +281,76 @@ $(BUILD)/samples/%: samples/%.c samples/sample.c samples/sample.h $(SHARED_LIB)
 
 samples: $(SAMPLE_BINS)
 
+# ---- Java binding (JNI) ----------------------------------------------------
+
+# The JDK that javac belongs to; its include/ has jni.h. javac -h writes
+# the JNI prototypes, which the glue includes, so a signature that drifts
+# from dev.upqr.Native fails the C build.
+JAVAC      ?= javac
+JAR        ?= jar
+JAVA       ?= java
+JDK_HOME   := $(shell d=$$(readlink -f $$(command -v $(JAVAC) 2>/dev/null) 2>/dev/null) && dirname $$(dirname $$d))
+JUNIT_JAR  ?= /usr/share/java/junit-platform-console-standalone.jar
+JAVA_SRCS  := $(wildcard bindings/java/src/main/java/dev/upqr/*.java)
+JTEST_SRCS := $(wildcard bindings/java/src/test/java/dev/upqr/*.java)
+JBENCH_SRCS := $(wildcard bindings/java/bench/*.java)
+JNI_SRCS   := $(wildcard bindings/java/jni/*.c)
+JNI_OBJS   := $(JNI_SRCS:%.c=$(BUILD)/obj/%.o)
+JNI_LIB    := $(BUILD)/lib/libupqr_jni.so
+JAVA_DIR   := $(BUILD)/java
+JAVA_JAR   := $(JAVA_DIR)/upqr.jar
+JAVA_STAMP := $(JAVA_DIR)/.classes
+JTEST_STAMP := $(JAVA_DIR)/.test-classes
+
+java: lib $(JAVA_JAR) $(JNI_LIB) $(JTEST_STAMP) $(JAVA_DIR)/.bench-classes
+
+$(JAVA_STAMP): $(JAVA_SRCS)
+	@rm -rf $(JAVA_DIR)/classes $(JAVA_DIR)/include
+	@mkdir -p $(JAVA_DIR)/classes $(JAVA_DIR)/include
+	$(SAY) JAVAC dev.upqr
+	$(Q)$(JAVAC) -encoding UTF-8 -Xlint:all -Werror --release 17 -d $(JAVA_DIR)/classes \
+		-h $(JAVA_DIR)/include $(JAVA_SRCS)
+	@touch $@
+
+$(JAVA_JAR): $(JAVA_STAMP)
+	$(Q)$(JAR) cf $@ -C $(JAVA_DIR)/classes .
+
+$(JTEST_STAMP): $(JTEST_SRCS) $(JAVA_JAR)
+	@rm -rf $(JAVA_DIR)/test-classes
+	@mkdir -p $(JAVA_DIR)/test-classes
+	$(SAY) JAVAC tests
+	$(Q)$(JAVAC) -encoding UTF-8 -Xlint:all -Werror --release 17 -cp $(JAVA_JAR):$(JUNIT_JAR) \
+		-d $(JAVA_DIR)/test-classes $(JTEST_SRCS)
+	@touch $@
+
+$(JAVA_DIR)/.bench-classes: $(JBENCH_SRCS) $(JAVA_JAR)
+	@mkdir -p $(JAVA_DIR)/bench-classes
+	$(Q)$(JAVAC) -encoding UTF-8 -Xlint:all -Werror --release 17 -cp $(JAVA_JAR) \
+		-d $(JAVA_DIR)/bench-classes $(JBENCH_SRCS)
+	@touch $@
+
+# The glue sees the public headers only, like the CLI.
+$(BUILD)/obj/bindings/java/jni/%.o: bindings/java/jni/%.c $(JAVA_STAMP) | deps
+	@mkdir -p $(dir $@)
+	$(SAY) CC $<
+	$(Q)$(CC) $(PUBLIC_CPPFLAGS) -I$(JAVA_DIR)/include -I$(JDK_HOME)/include -I$(JDK_HOME)/include/linux \
+		$(CFLAGS_ALL) -fvisibility=hidden $(CFLAGS) -c $< -o $@
+
+$(JNI_LIB): $(JNI_OBJS) $(SHARED_LIB)
+	$(Q)$(CC) -shared -Wl,--no-undefined $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(JNI_OBJS) \
+		$(SHARED_LIB) -Wl,-rpath,'$$ORIGIN'
+
+# The JUnit 5 suite alone, as TAP (run.sh runs it as part of make check).
+java-test: java pki
+	@UPQR_BUILD=$(BUILD) sh bindings/java/run-tests.sh
+
 # ---- check ---------------------------------------------------------------
 
 benches: $(BENCH_BINS)
 
 check: deps
-	@$(MAKE) --no-print-directory all tests benches
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all tests
+	@$(MAKE) --no-print-directory all tests benches java
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all tests java
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
 	@$(MAKE) --no-print-directory clang-build
 	@$(MAKE) --no-print-directory headers-check
@@ -297,7 +362,7 @@ headers-check:
 
 # Everything once more with clang, warnings as errors (compile and link only).
 clang-build: deps
-	@$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) all tests benches
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) all tests benches java
 
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz fuzz-bins
@@ -317,7 +382,7 @@ soak: all tests
 	@UPQR_SOAK=1 UPQR_BUILD=$(BUILD) $(BUILD)/tests/test_acquirer_sim
 	@UPQR_SOAK=1 UPQR_TEST_FILTER=test_fleet_kill_and_recover $(BUILD)/tests/test_journal_pg
 
-bench: all $(BENCH_BINS)
+bench: all $(BENCH_BINS) java
 	@sh bench/run.sh $(BUILD)
 
 demo: all samples

@@ -5,7 +5,8 @@
 # A bench program prints human text, plus one line per figure:
 #   RESULT <name> <value> <unit>
 # Those lines are shown as a table and collected; nothing is asserted here.
-# With a swift toolchain, the Swift binding's bench runs too (see below).
+# With a swift toolchain, the Swift binding's bench runs too, and after
+# `make java` the Java binding's (see below).
 set -eu
 build=${1:-build}
 out=$build/bench/results.json
@@ -71,6 +72,40 @@ if command -v swift >/dev/null 2>&1 && [ -x "$build/bench/bench_mpm" ]; then
 	rm -f "$tmp.payloads" "$tmp.log" "$tmp.out" "$tmp.ratio"
 else
 	echo "== upqr-swift-bench: skipped (no swift toolchain on PATH)"
+fi
+# The Java binding (make java): Mpm.decode over the payloads of
+# `bench_mpm --payloads`; java_mpm_decode_ns is the first of them, EMVCo Annex
+# B.7, the payload of the C mpm_decode_ns. On a shared machine one run of
+# each is at the mercy of the load, so bench_mpm and BenchMpm alternate three
+# times and java_mpm_decode_ratio is best Java / best C (target <= 2).
+if [ -x "$build/bench/bench_mpm" ] && [ -f "$build/java/.bench-classes" ] && command -v java >/dev/null 2>&1; then
+	echo "== java BenchMpm (alternating with bench_mpm, 3 rounds)"
+	"$build/bench/bench_mpm" --payloads >"$tmp.payloads"
+	: >"$tmp.alt"
+	for round in 1 2 3; do
+		"$build/bench/bench_mpm" 2>/dev/null | grep '^RESULT mpm_decode_ns ' >>"$tmp.alt" || true
+		java -Djava.library.path="$build/lib" -cp "$build/java/upqr.jar:$build/java/bench-classes" \
+			BenchMpm "$tmp.payloads" 2>/dev/null | grep '^RESULT java_' >>"$tmp.alt" || true
+		: "$round"
+	done
+	awk '{ if (!($2 in best) || $3 < best[$2]) best[$2] = $3 }
+		END {
+			if (best["java_mpm_decode_ns"] > 0 && best["mpm_decode_ns"] > 0) {
+				printf "java_mpm_decode_ns\t%s\tns\n", best["java_mpm_decode_ns"]
+				printf "java_mpm_decode_set_ns\t%s\tns\n", best["java_mpm_decode_set_ns"]
+				printf "java_mpm_decode_ratio\t%.3f\tx\n", best["java_mpm_decode_ns"] / best["mpm_decode_ns"]
+			}
+		}' "$tmp.alt" >"$tmp.out"
+	if [ -s "$tmp.out" ]; then
+		while IFS="$(printf '\t')" read -r name value unit; do
+			printf '  %-34s %14s %s\n' "$name" "$value" "$unit"
+		done <"$tmp.out"
+		cat "$tmp.out" >>"$tmp"
+	else
+		echo "bench: java BenchMpm failed" >&2
+		status=1
+	fi
+	rm -f "$tmp.alt" "$tmp.out" "$tmp.payloads"
 fi
 mkdir -p "$(dirname "$out")"
 awk -F '\t' 'BEGIN { printf "[" }

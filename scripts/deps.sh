@@ -19,14 +19,15 @@ libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev"
 # comparison engines only, never linked into the SDK (about 40 s and 670 MB
 # here, 186 packages); curl, sqlite3 and
 # postgresql (a throwaway server started by the tests) drive the acquirer and
-# journal tests; junit5 runs the Java binding's tests; chromium, chromium-driver and
+# journal tests; junit5 runs the Java binding's tests and the JDK (javac, jni.h)
+# builds it; chromium, chromium-driver and
 # python3-selenium drive the sample checkout page in a headless browser
 # (tests/cli/test_checkout.sh; Debian's /usr/bin/python3 imports selenium), with
 # fonts-wqy-microhei so the merchant's Chinese name renders in its screenshots.
 PKGS="$PKGS
 libcmocka-dev valgrind clang-14 libclang-rt-14-dev imagemagick python3 python3-venv python3-cryptography
 g++ libzxing-dev libopencv-dev libopencv-contrib-dev
-curl sqlite3 postgresql junit5
+curl sqlite3 postgresql junit5 openjdk-17-jdk-headless
 chromium chromium-driver python3-selenium fonts-wqy-microhei"
 
 missing=""

@@ -8,6 +8,9 @@
 #   2. the same again built with ASan+UBSan (build/asan)
 #   3. unit tests of the plain build under valgrind (UPQR_TEST_QUICK=1)
 #   4. a short libFuzzer smoke of every fuzz target (build/fuzz)
+#   5. the Java binding's JUnit 5 suite (-Xcheck:jni), one TAP line per test
+#      from bindings/java/run-tests.sh: with the plain build after step 1, with
+#      the ASan+UBSan build (runtimes preloaded into the JVM) in step 2
 #
 # Each cmocka test case and each CLI check counts once; a TAP line
 # "ok N - ... # SKIP reason" counts as skipped, never as passed; a binary
@@ -83,6 +86,14 @@ run_cli() { # $1 = build dir, $2 = label prefix
 	done
 }
 
+run_java() { # $1 = build dir, $2 = label prefix, $3 = sanitizer (asan) or ""
+	[ -f "$1/java/.test-classes" ] || { skip_missing "$2/java" "$1/java (make java)"; return; }
+	log=$(mktemp)
+	UPQR_BUILD="$1" UPQR_JAVA_SAN="${3:-}" sh bindings/java/run-tests.sh >"$log" 2>&1
+	tally "$log" $? "$2/java"
+	rm -f "$log"
+}
+
 # The Swift binding: bindings/swift/test.sh prints one TAP line per XCTest case
 # (a single SKIP line when swift is not installed).
 run_swift() {
@@ -130,6 +141,7 @@ fi
 echo "== unit and CLI tests (plain build)"
 run_units build plain
 run_cli build plain
+run_java build plain
 echo "== Swift binding (XCTest against the plain build)"
 run_swift
 echo "== unit and CLI tests (ASan+UBSan)"
@@ -137,6 +149,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	run_units build/asan asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_cli build/asan asan
+run_java build/asan asan asan
 if command -v valgrind >/dev/null 2>&1; then
 	echo "== unit tests under valgrind"
 	UPQR_TEST_QUICK=1 run_units build valgrind valgrind -q --error-exitcode=99 --suppressions=tests/valgrind.supp \

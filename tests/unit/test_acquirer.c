@@ -329,6 +329,7 @@ static int serve_conn(dropper *d, int c)
 {
 	char buf[65536];
 	size_t n = 0;
+	buf[0] = '\0'; /* strstr reads it before the first recv */
 	for (;;) {
 		char *end = NULL;
 		while ((end = strstr(buf, "\r\n\r\n")) == NULL || n == 0) {
@@ -346,6 +347,8 @@ static int serve_conn(dropper *d, int c)
 		size_t hl = (size_t)(end - buf) + 4;
 		const char *cl = strstr(buf, "Content-Length:");
 		size_t want = hl + (cl ? strtoul(cl + 15, NULL, 10) : 0);
+		if (want >= sizeof buf)
+			return 0; /* larger than any request of these tests */
 		while (n < want) {
 			ssize_t r = recv(c, buf + n, want - n, 0);
 			if (r <= 0)
