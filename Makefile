@@ -99,11 +99,29 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 SAMPLE_SRCS := $(filter-out samples/sample.c,$(wildcard samples/*.c))
 SIM_SRCS   := $(filter-out sim/main.c,$(wildcard sim/*.c))
 
-# Optional, test-only: a plain zxing-cpp pass to compare the scanner with (C++; only when
-# Debian's libzxing-dev is installed). The SDK itself never links zxing.
-ifeq ($(shell pkg-config --exists zxing 2>/dev/null && command -v $(CXX) >/dev/null && echo yes),yes)
-  TEST_CXX_OBJS := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(wildcard tests/support/*.cpp))
-  TEST_CXX_LIBS := $(shell pkg-config --libs zxing) -lstdc++
+# Optional, test-only comparison engines for the scan tests (C++, each built only when its
+# Debian package is installed; the SDK itself never links them): a plain zxing-cpp pass
+# (libzxing-dev) and OpenCV's WeChat QR decoder without its CNN models (libopencv-contrib-dev,
+# module wechat_qrcode). scan_corpus.c declares their entry points weak.
+TEST_CXX_OBJS :=
+TEST_CXX_LIBS :=
+TEST_CXX_CFLAGS :=
+ifneq ($(shell command -v $(CXX) 2>/dev/null),)
+  ifeq ($(shell pkg-config --exists zxing 2>/dev/null && echo yes),yes)
+    TEST_CXX_OBJS += $(BUILD)/obj/tests/support/scan_zxing.o
+    TEST_CXX_LIBS += $(shell pkg-config --libs zxing)
+    TEST_CXX_CFLAGS += $(shell pkg-config --cflags zxing)
+  endif
+  OPENCV_INC := $(shell pkg-config --variable=includedir opencv4 2>/dev/null)
+  ifneq ($(wildcard $(OPENCV_INC)/opencv2/wechat_qrcode.hpp),)
+    TEST_CXX_OBJS += $(BUILD)/obj/tests/support/scan_wechat.o
+    TEST_CXX_LIBS += -L$(shell pkg-config --variable=libdir opencv4) -lopencv_wechat_qrcode \
+      -lopencv_imgproc -lopencv_core
+    TEST_CXX_CFLAGS += $(shell pkg-config --cflags opencv4)
+  endif
+  ifneq ($(TEST_CXX_OBJS),)
+    TEST_CXX_LIBS += -lstdc++
+  endif
 endif
 
 SDK_OBJS   := $(SDK_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -177,7 +195,7 @@ $(BUILD)/obj/%.o: %.c | deps
 $(BUILD)/obj/%.o: %.cpp | deps
 	@mkdir -p $(dir $@)
 	$(SAY) CXX $<
-	$(Q)$(CXX) $(CPPFLAGS_ALL) $(shell pkg-config --cflags zxing) -std=c++17 $(OPT) -Wall -Wextra -Werror \
+	$(Q)$(CXX) $(CPPFLAGS_ALL) $(TEST_CXX_CFLAGS) -std=c++17 $(OPT) -Wall -Wextra -Werror \
 		$(SANFLAGS) -fPIC -MMD -MP $(CXXFLAGS) -c $< -o $@
 
 # ---- link ----------------------------------------------------------------

@@ -13,7 +13,9 @@
  *                         video (each image as up to 10 jittered frames, default camera options)
  *   scan_decode_rate_pct / zbar_raw_decode_rate_pct and per-family rates on the
  *   degraded corpus of tests/unit/test_scan_corpus.c (same seed, same images),
- *   plus zxing_raw_decode_rate_pct when libzxing-dev is installed
+ *   plus zxing_raw_decode_rate_pct when libzxing-dev is installed and
+ *   wechat_raw_decode_rate_pct (OpenCV's WeChat decoder, no CNN models) when
+ *   libopencv-contrib-dev is
  *
  * Runs from the project root (reads tests/data/scan-payloads.tsv).
  */
@@ -206,27 +208,32 @@ int main(void)
 	int hits[32] = { 0 };
 	if (sc_corpus_run(st, PER_FAMILY, CORPUS_SEED, payloads, np, names, hits, NULL) != 0)
 		return 1;
-	int tot = 0, up = 0, pl = 0, zx = 0, wrong = 0;
-	bool have_zx = st[0].zxing >= 0;
-	printf("degraded corpus (%d images per family; zxing-cpp %s)\n", PER_FAMILY,
-		have_zx ? "1.4 default hints" : "not measured: libzxing-dev absent");
-	printf("  %-14s %8s %8s %8s %6s\n", "family", "upqr%", "zbar%", "zxing%", "wrong");
+	int tot = 0, up = 0, pl = 0, zx = 0, wc = 0, wrong = 0;
+	bool have_zx = st[0].zxing >= 0, have_wc = st[0].wechat >= 0;
+	printf("degraded corpus (%d images per family; zxing-cpp %s; WeChat decoder %s)\n", PER_FAMILY,
+		have_zx ? "1.4 default hints" : "not measured: libzxing-dev absent",
+		have_wc ? "without CNN models" : "not measured: libopencv-contrib-dev absent");
+	printf("  %-14s %8s %8s %8s %8s %6s\n", "family", "upqr%", "zbar%", "zxing%", "wechat%", "wrong");
 	for (int f = 0; f < SC_FAMILIES; f++) {
-		printf("  %-14s %8.1f %8.1f %8.1f %6d\n", sc_family_name(f), 100.0 * st[f].upqr / st[f].total,
-			100.0 * st[f].plain / st[f].total, have_zx ? 100.0 * st[f].zxing / st[f].total : -1.0,
-			st[f].wrong);
+		printf("  %-14s %8.1f %8.1f %8.1f %8.1f %6d\n", sc_family_name(f),
+			100.0 * st[f].upqr / st[f].total, 100.0 * st[f].plain / st[f].total,
+			have_zx ? 100.0 * st[f].zxing / st[f].total : -1.0,
+			have_wc ? 100.0 * st[f].wechat / st[f].total : -1.0, st[f].wrong);
 		tot += st[f].total;
 		up += st[f].upqr;
 		pl += st[f].plain;
 		zx += st[f].zxing;
+		wc += st[f].wechat;
 		wrong += st[f].wrong;
 	}
-	printf("  %-14s %8.1f %8.1f %8.1f %6d\n", "all", 100.0 * up / tot, 100.0 * pl / tot,
-		have_zx ? 100.0 * zx / tot : -1.0, wrong);
+	printf("  %-14s %8.1f %8.1f %8.1f %8.1f %6d\n", "all", 100.0 * up / tot, 100.0 * pl / tot,
+		have_zx ? 100.0 * zx / tot : -1.0, have_wc ? 100.0 * wc / tot : -1.0, wrong);
 	bench_result("scan_decode_rate_pct", 100.0 * up / tot, "%");
 	bench_result("zbar_raw_decode_rate_pct", 100.0 * pl / tot, "%");
 	if (have_zx)
 		bench_result("zxing_raw_decode_rate_pct", 100.0 * zx / tot, "%");
+	if (have_wc)
+		bench_result("wechat_raw_decode_rate_pct", 100.0 * wc / tot, "%");
 	bench_result("scan_wrong_payloads", wrong, "count");
 	for (int f = 0; f < SC_FAMILIES; f++) {
 		char name[64];
@@ -236,10 +243,14 @@ int main(void)
 		bench_result(name, 100.0 * st[f].upqr / st[f].total, "%");
 		memcpy(name, "zbar", 4);
 		bench_result(name, 100.0 * st[f].plain / st[f].total, "%");
+		char other[80];
 		if (have_zx) {
-			char zname[80];
-			snprintf(zname, sizeof zname, "zxing%s", name + 4);
-			bench_result(zname, 100.0 * st[f].zxing / st[f].total, "%");
+			snprintf(other, sizeof other, "zxing%s", name + 4);
+			bench_result(other, 100.0 * st[f].zxing / st[f].total, "%");
+		}
+		if (have_wc) {
+			snprintf(other, sizeof other, "wechat%s", name + 4);
+			bench_result(other, 100.0 * st[f].wechat / st[f].total, "%");
 		}
 	}
 	sc_free_payloads(payloads, np);

@@ -33,7 +33,7 @@ typedef struct seen_code {
 	uint64_t frame; /* last frame it was seen in; 0 = free entry */
 } seen_code;
 
-#define PASS_COUNT 28
+#define PASS_COUNT 33
 
 /* Camera mode: what one frame leaves for the next. */
 typedef struct video_state {
@@ -299,7 +299,8 @@ typedef enum pass_op {
 	OP_END = 0, OP_INVERT, OP_STRETCH, OP_BINARIZE, OP_BLUR1, OP_SHARPEN, OP_DEBLUR, OP_RESHARPEN,
 	OP_HALF, OP_THIRD, OP_QUARTER, OP_DOUBLE, OP_ROT_P, OP_ROT_M,
 	OP_KEY_RIGHT, OP_KEY_DOWN, OP_KEY_LEFT, OP_KEY_UP,
-	OP_KEY2_RIGHT, OP_KEY2_DOWN, OP_KEY2_LEFT, OP_KEY2_UP
+	OP_KEY2_RIGHT, OP_KEY2_DOWN, OP_KEY2_LEFT, OP_KEY2_UP, OP_DOUBLE_CUBIC, OP_BINARIZE_FINE,
+	OP_KEYC_TL, OP_KEYC_TR, OP_KEYC_BR, OP_KEYC_BL
 } pass_op;
 
 typedef struct pass_def {
@@ -337,6 +338,13 @@ static const pass_def PASSES[] = {
 	{ "keystone-down-35", { OP_KEY2_DOWN } },
 	{ "keystone-left-35", { OP_KEY2_LEFT } },
 	{ "keystone-up-35", { OP_KEY2_UP } },
+	/* Tilts along a diagonal (one corner farthest from the camera). */
+	{ "keystone-top-left", { OP_KEYC_TL } },
+	{ "keystone-top-right", { OP_KEYC_TR } },
+	{ "keystone-bottom-right", { OP_KEYC_BR } },
+	{ "keystone-bottom-left", { OP_KEYC_BL } },
+	/* Codes of 1.5-2 px modules or soft focus that the bilinear double-binarize misses. */
+	{ "cubic-binarize", { OP_DOUBLE_CUBIC, OP_BINARIZE_FINE } },
 };
 _Static_assert(UPQR__ARRAY_LEN(PASSES) == PASS_COUNT, "PASS_COUNT must match the pass table");
 
@@ -366,6 +374,13 @@ static bool apply_op(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, pa
 	case OP_THIRD: return upqr__op_scale(out, pool, in, 1, 3, t);
 	case OP_QUARTER: return upqr__op_scale(out, pool, in, 1, 4, t);
 	case OP_DOUBLE: return upqr__op_scale(out, pool, in, 2, 1, t);
+	/* A corner drawn in by 12%: a 30-45 degree tilt towards it. */
+	case OP_KEYC_TL: return upqr__op_keystone(out, pool, in, 4, 0.12, t);
+	case OP_KEYC_TR: return upqr__op_keystone(out, pool, in, 5, 0.12, t);
+	case OP_KEYC_BR: return upqr__op_keystone(out, pool, in, 6, 0.12, t);
+	case OP_KEYC_BL: return upqr__op_keystone(out, pool, in, 7, 0.12, t);
+	case OP_DOUBLE_CUBIC: return upqr__op_double_cubic(out, pool, in, t);
+	case OP_BINARIZE_FINE: return upqr__op_binarize_fine(out, pool, in);
 	case OP_ROT_P: return upqr__op_rotate(out, pool, in, 15.0, t);
 	case OP_ROT_M: return upqr__op_rotate(out, pool, in, -15.0, t);
 	/* A 20% pinch undoes most tilts of 20-45 degrees that ZBar's own fit misses. */
@@ -387,7 +402,7 @@ static bool pass_applies(const pass_def *p, const upqr__gimg *img)
 {
 	int side = img->w > img->h ? img->w : img->h, small = img->w < img->h ? img->w : img->h;
 	for (size_t i = 0; i < UPQR__ARRAY_LEN(p->ops) && p->ops[i] != OP_END; i++) {
-		if (p->ops[i] == OP_DOUBLE && side > DOUBLE_MAX_SIDE)
+		if ((p->ops[i] == OP_DOUBLE || p->ops[i] == OP_DOUBLE_CUBIC) && side > DOUBLE_MAX_SIDE)
 			return false;
 		/*
 		 * A rotated canvas of a long thin picture can be several times its
@@ -507,7 +522,7 @@ static double pass_area(const pass_def *p)
 		case OP_HALF: a /= 4; break;
 		case OP_THIRD: a /= 9; break;
 		case OP_QUARTER: a /= 16; break;
-		case OP_DOUBLE: a *= 4; break;
+		case OP_DOUBLE: case OP_DOUBLE_CUBIC: a *= 4; break;
 		case OP_ROT_P: case OP_ROT_M: a *= 1.6; break;
 		default: a *= 1.25; break; /* the operation's own loop */
 		}

@@ -71,12 +71,16 @@ void upqr__xform_apply(const upqr__xform *t, double x, double y, int *ox, int *o
 bool upqr__op_invert(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
 bool upqr__op_stretch(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
 bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
+/* The same with a small window (two modules of a 2x-upscaled small code). */
+bool upqr__op_binarize_fine(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
 bool upqr__op_box_blur(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius);
 bool upqr__op_sharpen(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius,
 		int amount);
 /* Scales by num/den (1/4 .. 3 in practice) with area averaging or bilinear; updates t. */
 bool upqr__op_scale(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int num, int den,
 		upqr__xform *t);
+/* Doubles the size with cubic convolution (sharper module edges than bilinear); updates t. */
+bool upqr__op_double_cubic(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, upqr__xform *t);
 /* Copies the rectangle (x, y, w, h) of in (clipped by the caller); updates t. */
 bool upqr__op_crop(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int x, int y, int w,
 		int h, upqr__xform *t);
@@ -86,7 +90,9 @@ bool upqr__op_rotate(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, do
 /*
  * Undoes a guessed camera tilt: the side of the image in direction
  * quarter * 90 degrees (0 = right, 1 = down, ...) is taken to be shrunk by
- * `shrink` (0..0.5) and is stretched back; updates t.
+ * `shrink` (0..0.5) and is stretched back; quarter 4..7: corner quarter - 4
+ * (top-left, then clockwise) is taken to be drawn in towards the centre by
+ * `shrink` of its distance (a tilt along a diagonal); updates t.
  */
 bool upqr__op_keystone(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int quarter,
 		double shrink, upqr__xform *t);

@@ -176,7 +176,12 @@ bool upqr__op_stretch(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
  * is 32-bit: the pixel cap keeps 255 * pixels < 2^32 for every image a pass
  * binarises (refused otherwise rather than overflowing).
  */
-bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
+/*
+ * Local-mean threshold over (2r+1)^2 windows (r = 0: about 1/8 of the
+ * image): a pixel is dark when (v + off) * 100 < mean * pct.
+ */
+static bool binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int r, int pct,
+		int off)
 {
 	int w = in->w, h = in->h;
 	size_t iw = (size_t)w + 1;
@@ -203,7 +208,8 @@ bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
 		upqr__pool_put(pool, sum);
 		return false;
 	}
-	int r = (w < h ? w : h) / 16;
+	if (r == 0)
+		r = (w < h ? w : h) / 16;
 	if (r < 4)
 		r = 4;
 	for (int y = 0; y < h; y++) {
@@ -213,13 +219,30 @@ bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
 			uint64_t s = (uint64_t)sum[(size_t)y1 * iw + (size_t)x1] - sum[(size_t)y0 * iw + (size_t)x1] -
 				sum[(size_t)y1 * iw + (size_t)x0] + sum[(size_t)y0 * iw + (size_t)x0];
 			uint64_t area = (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0);
-			/* Dark when 5% below the local mean; flat areas stay light. */
-			uint64_t v = in->px[(size_t)y * (size_t)w + (size_t)x];
-			out->px[(size_t)y * (size_t)w + (size_t)x] = v * area * 100 < s * 95 ? 0 : 255;
+			uint64_t v = in->px[(size_t)y * (size_t)w + (size_t)x] + (uint64_t)off;
+			out->px[(size_t)y * (size_t)w + (size_t)x] =
+				v * area * 100 < s * (uint64_t)pct ? 0 : 255;
 		}
 	}
 	upqr__pool_put(pool, sum);
 	return true;
+}
+
+bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
+{
+	/* Dark when 5% below the local mean; flat areas stay light. */
+	return binarize(out, pool, in, 0, 95, 0);
+}
+
+bool upqr__op_binarize_fine(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
+{
+	/*
+	 * A window of about two modules on an upscaled small or soft code (8 px
+	 * at 2x): each module is judged against its neighbours only, so the grey
+	 * of a blurred or 1.5 px module still separates. 5 grey levels below the
+	 * mean, absolute, so low-contrast codes keep their darks.
+	 */
+	return binarize(out, pool, in, 8, 100, 5);
 }
 
 /* Separable box blur of the given radius (twice in a row approximates a Gaussian). */
@@ -317,6 +340,68 @@ bool upqr__op_scale(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int
 	return true;
 }
 
+/* Keys' cubic convolution kernel with a = -0.75 (as common image libraries use). */
+static double cubic_weight(double x)
+{
+	const double a = -0.75;
+	x = x < 0 ? -x : x;
+	if (x <= 1)
+		return ((a + 2) * x - (a + 3)) * x * x + 1;
+	if (x < 2)
+		return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+	return 0;
+}
+
+/* Sample i of a row or column of n, edges repeated. */
+static int clampi(int i, int n)
+{
+	return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/*
+ * Output sample o (0 .. 2n-1) of a doubled line: source position o/2 - 1/4,
+ * so even samples sit 3/4 past source i-1 and odd ones 1/4 past source i.
+ */
+static uint8_t cubic_tap(const uint8_t *line, size_t step, int n, int o, const double wt[2][4])
+{
+	int i = o / 2 - (o % 2 == 0 ? 1 : 0);
+	const double *k = wt[o % 2];
+	double v = 0;
+	for (int j = 0; j < 4; j++)
+		v += k[j] * line[(size_t)clampi(i - 1 + j, n) * step];
+	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+}
+
+bool upqr__op_double_cubic(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, upqr__xform *t)
+{
+	int w = in->w, h = in->h;
+	double wt[2][4];
+	for (int ph = 0; ph < 2; ph++) {
+		double frac = ph ? 0.25 : 0.75;
+		for (int j = 0; j < 4; j++)
+			wt[ph][j] = cubic_weight(frac - (j - 1));
+	}
+	upqr__gimg tmp;
+	if (!upqr__gimg_get(&tmp, pool, 2 * w, h))
+		return false;
+	if (!upqr__gimg_get(out, pool, 2 * w, 2 * h)) {
+		upqr__gimg_put(&tmp, pool);
+		return false;
+	}
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < 2 * w; x++)
+			tmp.px[(size_t)y * (size_t)(2 * w) + (size_t)x] =
+				cubic_tap(in->px + (size_t)y * (size_t)w, 1, w, x, wt);
+	for (int y = 0; y < 2 * h; y++)
+		for (int x = 0; x < 2 * w; x++)
+			out->px[(size_t)y * (size_t)(2 * w) + (size_t)x] =
+				cubic_tap(tmp.px + x, (size_t)(2 * w), h, y, wt);
+	upqr__gimg_put(&tmp, pool);
+	const double s[9] = { 0.5, 0, 0, 0, 0.5, 0, 0, 0, 1 };
+	xform_then(t, s);
+	return true;
+}
+
 bool upqr__op_crop(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int x, int y, int w,
 		int h, upqr__xform *t)
 {
@@ -383,11 +468,18 @@ bool upqr__op_keystone(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, 
 	double w = in->w - 1, h = in->h - 1, a = shrink * (quarter % 2 ? w : h) / 2;
 	/* The input quad: the full frame with the chosen side pinched towards its middle. */
 	double q[4][2] = { { 0, 0 }, { w, 0 }, { w, h }, { 0, h } };
-	switch (quarter & 3) {
+	switch (quarter & 7) {
 	case 0: q[1][1] += a; q[2][1] -= a; break;  /* right side short */
 	case 1: q[2][0] -= a; q[3][0] += a; break;  /* bottom side short */
 	case 2: q[0][1] += a; q[3][1] -= a; break;  /* left side short */
-	default: q[0][0] += a; q[1][0] -= a; break; /* top side short */
+	case 3: q[0][0] += a; q[1][0] -= a; break; /* top side short */
+	default: {
+		/* A tilt along a diagonal: corner quarter - 4 (top-left, clockwise) drawn in. */
+		double *c = q[(quarter - 4) & 3];
+		c[0] += (w / 2 - c[0]) * shrink;
+		c[1] += (h / 2 - c[1]) * shrink;
+		break;
+	}
 	}
 	double sq[9];
 	square_to_quad(sq, (const double(*)[2])q);

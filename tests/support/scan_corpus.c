@@ -570,9 +570,11 @@ int sc_corpus_run(sc_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
 	if (n_payloads == 0 || upqr_scanner_new(&s, NULL) != UPQR_OK)
 		return -1;
 	memset(stats, 0, sizeof(sc_stats) * SC_FAMILIES);
-	bool zx = &sc_zxing_plain_reads != NULL;
-	for (int f = 0; f < SC_FAMILIES; f++)
+	bool zx = &sc_zxing_plain_reads != NULL, wc = &sc_wechat_plain_reads != NULL;
+	for (int f = 0; f < SC_FAMILIES; f++) {
 		stats[f].zxing = zx ? 0 : -1;
+		stats[f].wechat = wc ? 0 : -1;
+	}
 	for (int f = 0; f < SC_FAMILIES; f++)
 		for (int k = 0; k < per_family; k++) {
 			const char *want = payloads[(size_t)(k + f) % n_payloads];
@@ -588,6 +590,8 @@ int sc_corpus_run(sc_stats stats[SC_FAMILIES], int per_family, uint64_t seed,
 			stats[f].plain += plain;
 			if (zx)
 				stats[f].zxing += sc_zxing_plain_reads(&img, (const uint8_t *)want, len);
+			if (wc)
+				stats[f].wechat += sc_wechat_plain_reads(&img, (const uint8_t *)want, len);
 			stats[f].upqr += pass != NULL;
 			stats[f].upqr_only += pass != NULL && !plain;
 			if (pass)

@@ -93,6 +93,13 @@ int sc_zbar_pass(const sc_img *img, int binary, const uint8_t *want, size_t want
  */
 int sc_zxing_plain_reads(const sc_img *img, const uint8_t *want, size_t want_len)
 	__attribute__((weak));
+/*
+ * One call of OpenCV's WeChat QR decoder without its CNN model files
+ * (tests/support/scan_wechat.cpp). Weak too: only linked when
+ * libopencv-contrib-dev (module wechat_qrcode) is installed.
+ */
+int sc_wechat_plain_reads(const sc_img *img, const uint8_t *want, size_t want_len)
+	__attribute__((weak));
 
 /* Decode tallies of one family: images, read by upqr, read by a plain pass, wrong payloads. */
 typedef struct sc_stats {
@@ -102,12 +109,14 @@ typedef struct sc_stats {
 	int wrong;     /* upqr returned a valid payment code with other bytes */
 	int upqr_only; /* read by upqr, missed by the plain pass */
 	int zxing;     /* read by a plain zxing-cpp call; -1 when zxing is not linked */
+	int wechat;    /* read by OpenCV's WeChat decoder; -1 when it is not linked */
 } sc_stats;
 
 /*
  * Runs the corpus: per_family images of each family, payload k cycling
  * through payloads, each scanned by upqr (grey frame, default options)
- * by one plain ZBar pass and by one plain zxing-cpp call. pass_hits (may be NULL) counts which upqr
+ * by one plain ZBar pass, by one plain zxing-cpp call and by OpenCV's WeChat
+ * decoder (those two when linked). pass_hits (may be NULL) counts which upqr
  * pass read each image, indexed like pass_names (up to 32, filled in).
  * dump_dir (may be NULL) receives the images upqr missed as PNG. 0 or -1.
  */

@@ -3,8 +3,9 @@
  * plain ZBar pass on the same camera-like images (tests/support/scan_corpus.c).
  * Asserted: upqr reads >= 97% overall, at least as many as the plain ZBar
  * pass in every family, and never returns a wrong payload as valid; and, in
- * a test case of its own that reports itself skipped when libzxing-dev is
- * not installed, at least as many as a plain zxing-cpp call.
+ * test cases of their own that report themselves skipped when the engine is
+ * not installed, at least as many as a plain zxing-cpp call (libzxing-dev)
+ * and as OpenCV's WeChat decoder without its models (libopencv-contrib-dev).
  * UPQR_TEST_QUICK: 4 images per family instead of 40. UPQR_SCAN_DUMP=DIR
  * writes the images upqr missed there.
  */
@@ -18,9 +19,15 @@
 #define PER_FAMILY 40
 #define CORPUS_SEED 20261127u
 
-/* The corpus run's figures, kept for the zxing comparison that follows it. */
+/* The corpus run's figures, kept for the engine comparisons that follow it. */
 static sc_stats st[SC_FAMILIES];
 static bool corpus_ran;
+
+/* A rate, or -1 for an engine that was not linked. */
+static double pct(int n, int total)
+{
+	return n < 0 ? -1.0 : 100.0 * n / total;
+}
 
 static void test_degraded_corpus(void **state)
 {
@@ -34,22 +41,26 @@ static void test_degraded_corpus(void **state)
 	int per = getenv("UPQR_TEST_QUICK") ? 4 : PER_FAMILY;
 	assert_int_equal(sc_corpus_run(st, per, CORPUS_SEED, payloads, np, names, hits,
 		getenv("UPQR_SCAN_DUMP")), 0);
-	int tot = 0, up = 0, pl = 0, zx = 0, wrong = 0;
-	printf("# %-14s %6s %8s %8s %8s %6s\n", "family", "images", "upqr%", "zbar%", "zxing%", "wrong");
+	int tot = 0, up = 0, pl = 0, zx = 0, wc = 0, wrong = 0;
+	printf("# %-14s %6s %8s %8s %8s %8s %6s\n", "family", "images", "upqr%", "zbar%", "zxing%",
+		"wechat%", "wrong");
 	for (int f = 0; f < SC_FAMILIES; f++) {
-		printf("# %-14s %6d %8.1f %8.1f %8.1f %6d\n", sc_family_name(f), st[f].total,
-			100.0 * st[f].upqr / st[f].total, 100.0 * st[f].plain / st[f].total,
-			st[f].zxing < 0 ? -1.0 : 100.0 * st[f].zxing / st[f].total, st[f].wrong);
+		printf("# %-14s %6d %8.1f %8.1f %8.1f %8.1f %6d\n", sc_family_name(f), st[f].total,
+			pct(st[f].upqr, st[f].total), pct(st[f].plain, st[f].total),
+			pct(st[f].zxing, st[f].total), pct(st[f].wechat, st[f].total), st[f].wrong);
 		tot += st[f].total;
 		up += st[f].upqr;
 		pl += st[f].plain;
 		zx += st[f].zxing;
+		wc += st[f].wechat;
 		wrong += st[f].wrong;
 	}
-	printf("# %-14s %6d %8.1f %8.1f %8.1f %6d\n", "all", tot, 100.0 * up / tot, 100.0 * pl / tot,
-		st[0].zxing < 0 ? -1.0 : 100.0 * zx / tot, wrong);
+	printf("# %-14s %6d %8.1f %8.1f %8.1f %8.1f %6d\n", "all", tot, pct(up, tot), pct(pl, tot),
+		st[0].zxing < 0 ? -1.0 : pct(zx, tot), st[0].wechat < 0 ? -1.0 : pct(wc, tot), wrong);
 	if (st[0].zxing < 0)
 		printf("# zxing-cpp: not measured (libzxing-dev not installed)\n");
+	if (st[0].wechat < 0)
+		printf("# WeChat decoder: not measured (libopencv-contrib-dev not installed)\n");
 	for (int i = 0; i < 32 && names[i]; i++)
 		printf("# pass %-18s read %d\n", names[i], hits[i]);
 	for (int f = 0; f < SC_FAMILIES; f++)
@@ -63,16 +74,36 @@ static void test_degraded_corpus(void **state)
 	corpus_ran = true;
 }
 
+enum engine { ZXING, WECHAT };
+
+static int engine_reads(const sc_stats *s, enum engine e)
+{
+	return e == WECHAT ? s->wechat : s->zxing;
+}
+
+/* upqr against one comparison engine, family by family; skipped when it is not linked. */
+static void against(enum engine e)
+{
+	static const char *const names[] = { "a plain zxing-cpp call", "OpenCV's WeChat decoder" };
+	assert_true(corpus_ran);
+	if (engine_reads(&st[0], e) < 0)
+		skip(); /* the engine's package is not installed: nothing to compare with */
+	for (int f = 0; f < SC_FAMILIES; f++)
+		if (st[f].upqr < engine_reads(&st[f], e))
+			fail_msg("%s: upqr read %d, %s %d", sc_family_name(f), st[f].upqr, names[e],
+				engine_reads(&st[f], e));
+}
+
 static void test_against_zxing(void **state)
 {
 	(void)state;
-	assert_true(corpus_ran);
-	if (st[0].zxing < 0)
-		skip(); /* libzxing-dev is not installed: nothing to compare with */
-	for (int f = 0; f < SC_FAMILIES; f++)
-		if (st[f].upqr < st[f].zxing)
-			fail_msg("%s: upqr read %d, a plain zxing-cpp call %d", sc_family_name(f),
-				st[f].upqr, st[f].zxing);
+	against(ZXING);
+}
+
+static void test_against_wechat(void **state)
+{
+	(void)state;
+	against(WECHAT);
 }
 
 int main(void)
@@ -80,6 +111,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_degraded_corpus),
 		cmocka_unit_test(test_against_zxing),
+		cmocka_unit_test(test_against_wechat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
