@@ -13,13 +13,29 @@ void jb_init(jblob *b)
 	b->cap = 0;
 	b->oom = 0;
 	b->wipe = 0;
+	b->own = NULL;
+}
+
+void jb_init_buf(jblob *b, uint8_t *buf, size_t cap)
+{
+	jb_init(b);
+	b->p = buf;
+	b->cap = cap;
+	b->own = buf;
+}
+
+/* Frees (after a wipe when asked) a buffer unless it is the caller's. */
+static void jb_drop(jblob *b, uint8_t *p, size_t cap)
+{
+	if (b->wipe && p)
+		upqr_memzero(p, cap);
+	if (p != b->own)
+		free(p);
 }
 
 void jb_free(jblob *b)
 {
-	if (b->wipe && b->p)
-		upqr_memzero(b->p, b->cap);
-	free(b->p);
+	jb_drop(b, b->p, b->cap);
 	jb_init(b);
 }
 
@@ -44,9 +60,7 @@ int jb_grow(jblob *b, size_t more)
 	}
 	if (b->p) {
 		memcpy(p, b->p, b->len);
-		if (b->wipe)
-			upqr_memzero(b->p, b->cap);
-		free(b->p);
+		jb_drop(b, b->p, b->cap);
 	}
 	b->p = p;
 	b->cap = cap;
@@ -129,6 +143,16 @@ jbyteArray jb_finish(JNIEnv *env, jblob *b)
 		return NULL;
 	}
 	return out;
+}
+
+jbyteArray jb_finish_into(JNIEnv *env, jblob *b, jbyteArray into)
+{
+	if (b->oom || !into || (size_t)(*env)->GetArrayLength(env, into) < b->len)
+		return jb_finish(env, b);
+	(*env)->SetByteArrayRegion(env, into, 0, (jsize)b->len, (const jbyte *)b->p);
+	jb_free(b);
+	/* cannot fail after the length check; checked all the same */
+	return (*env)->ExceptionCheck(env) ? NULL : into;
 }
 
 jbyteArray jb_status(JNIEnv *env, int status, const char *message)

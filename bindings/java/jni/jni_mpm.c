@@ -5,6 +5,7 @@
  * never copies of the text: Java builds Strings from its array when asked,
  * which keeps one JNI crossing and one array per decode.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,16 @@ static void str_view(jblob *b, const upqr_mpm_payload *p, upqr_mpm_str s)
 	view(b, p, s.ptr, s.len);
 }
 
+/* Big-endian i32 at w; the fixed-size parts below reserve their room once and write with it. */
+static inline uint8_t *be32(uint8_t *w, uint32_t u)
+{
+	w[0] = (uint8_t)(u >> 24);
+	w[1] = (uint8_t)(u >> 16);
+	w[2] = (uint8_t)(u >> 8);
+	w[3] = (uint8_t)u;
+	return w + 4;
+}
+
 /* Order must match dev.upqr.Mpm.Payload's field indexes (V_*). */
 static void put_views(jblob *b, const upqr_mpm_payload *p)
 {
@@ -47,9 +58,15 @@ static void put_views(jblob *b, const upqr_mpm_payload *p)
 		f->unionpay.acquirer_iin, f->unionpay.forwarding_iin, f->unionpay.merchant_id,
 	};
 	size_t n = sizeof list / sizeof list[0];
-	jb_i32(b, (int32_t)n);
-	for (size_t i = 0; i < n; i++)
-		str_view(b, p, list[i]);
+	if (jb_grow(b, 4 + 8 * n) != 0)
+		return;
+	uint8_t *w = be32(b->p + b->len, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		/* as view(): (-1, 0) for an absent field */
+		w = be32(w, list[i].ptr ? (uint32_t)(list[i].ptr - p->input) : UINT32_MAX);
+		w = be32(w, list[i].ptr ? (uint32_t)list[i].len : 0);
+	}
+	b->len = (size_t)(w - b->p);
 }
 
 static void put_numbers(jblob *b, const upqr_mpm_payload *p)
@@ -62,9 +79,14 @@ static void put_numbers(jblob *b, const upqr_mpm_payload *p)
 		f->poi, f->tip, (int64_t)p->errors, (int64_t)p->warnings,
 	};
 	size_t n = sizeof nums / sizeof nums[0];
-	jb_i32(b, (int32_t)n);
-	for (size_t i = 0; i < n; i++)
-		jb_i64(b, nums[i]);
+	if (jb_grow(b, 4 + 8 * n) != 0)
+		return;
+	uint8_t *w = be32(b->p + b->len, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		w = be32(w, (uint32_t)((uint64_t)nums[i] >> 32));
+		w = be32(w, (uint32_t)(uint64_t)nums[i]);
+	}
+	b->len = (size_t)(w - b->p);
 }
 
 static void put_objects(jblob *b, const upqr_mpm_payload *p, const upqr_mpm_object *o, size_t n)
@@ -108,16 +130,18 @@ static void put_payload(jblob *b, const upqr_mpm_payload *p, int tree)
 }
 
 JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_mpmDecode(JNIEnv *env, jclass cls,
-		jbyteArray input, jint profile, jboolean tree)
+		jbyteArray input, jint profile, jboolean tree, jbyteArray into)
 {
 	(void)cls;
 	/*
 	 * The hot path of the binding: a typical payload (a few hundred bytes)
 	 * is copied to the stack, and the ~30 KiB payload struct lives there
 	 * too (a JVM or Android thread has a stack of about 1 MiB); only larger
-	 * inputs take a heap copy.
+	 * inputs take a heap copy. The result blob is built on the stack too and
+	 * lands in the array Java allocated for it (`into`, when it fits): no
+	 * malloc, and no JVM call to make an array, for a typical decode.
 	 */
-	uint8_t small[1024], *text;
+	uint8_t small[1024], blob[1024], *text;
 	size_t len;
 	if (jin_copy_small(env, input, small, sizeof small, &text, &len) != 0)
 		return NULL;
@@ -125,12 +149,109 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_mpmDecode(JNIEnv *env, jclass 
 	JNI_DIAG_LIST(diags);
 	int rc = upqr_mpm_decode(&p, profile_of(profile), (const char *)text, len, &diags);
 	jblob b;
-	jb_init(&b);
+	jb_init_buf(&b, blob, sizeof blob);
 	jb_head(&b, rc, NULL, &diags);
 	if (rc != UPQR_EINVAL && rc != UPQR_ELIMIT)
 		put_payload(&b, &p, tree == JNI_TRUE);
 	jin_release(text, small);
-	return jb_finish(env, &b);
+	return jb_finish_into(env, &b, into);
+}
+
+/*
+ * UTF-16 to UTF-8 as String.getBytes(UTF_8) writes it, except that an
+ * unpaired surrogate (which getBytes turns into '?') is refused: its index,
+ * or -1 when the text converted. out needs 3 bytes per UTF-16 unit.
+ */
+static jsize utf16_to_utf8(const jchar *s, jsize n, uint8_t *out, size_t *len)
+{
+	uint8_t *w = out;
+	for (jsize i = 0; i < n; i++) {
+		/* eight ASCII units at a time: most of a payload is ASCII */
+		uint64_t lo, hi;
+		if (n - i >= 8 && (memcpy(&lo, s + i, 8), memcpy(&hi, s + i + 4, 8),
+				((lo | hi) & 0xFF80FF80FF80FF80u) == 0)) {
+			for (int k = 0; k < 8; k++)
+				w[k] = (uint8_t)s[i + k];
+			w += 8;
+			i += 7;
+			continue;
+		}
+		uint32_t c = s[i];
+		if (c < 0x80) {
+			*w++ = (uint8_t)c;
+		} else if (c < 0x800) {
+			*w++ = (uint8_t)(0xC0 | c >> 6);
+			*w++ = (uint8_t)(0x80 | (c & 0x3F));
+		} else if (c < 0xD800 || c > 0xDFFF) {
+			*w++ = (uint8_t)(0xE0 | c >> 12);
+			*w++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+			*w++ = (uint8_t)(0x80 | (c & 0x3F));
+		} else if (c <= 0xDBFF && i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
+			c = 0x10000 + ((c - 0xD800) << 10) + (uint32_t)(s[++i] - 0xDC00);
+			*w++ = (uint8_t)(0xF0 | c >> 18);
+			*w++ = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+			*w++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+			*w++ = (uint8_t)(0x80 | (c & 0x3F));
+		} else {
+			return i;
+		}
+	}
+	*len = (size_t)(w - out);
+	return -1;
+}
+
+/*
+ * Mpm.decode(String): the text arrives as the String itself and is turned
+ * into UTF-8 here, once (cheaper than String.getBytes plus a scan for
+ * unpaired surrogates in Java, then a copy of that array). The blob holds
+ * the UTF-8 after its head (u32 length and bytes; 0xFFFFFFFF when the text
+ * has an unpaired surrogate, with EENCODING in the head), for the Java
+ * payload's views, then the payload as mpmDecode writes it.
+ */
+JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_mpmDecodeText(JNIEnv *env, jclass cls,
+		jstring text, jint profile, jbyteArray into)
+{
+	(void)cls;
+	enum { SMALL = 1024 }; /* UTF-16 units: a typical payload is a few hundred */
+	jchar u16_small[SMALL];
+	uint8_t u8_small[3 * SMALL + 1], blob[1536];
+	jsize n = text ? (*env)->GetStringLength(env, text) : 0;
+	jchar *u16 = n <= SMALL ? u16_small : malloc(sizeof *u16 * (size_t)n);
+	uint8_t *u8 = n <= SMALL ? u8_small : malloc(3 * (size_t)n + 1);
+	jbyteArray res = NULL;
+	if (!u16 || !u8) {
+		jni_throw_oom(env);
+		goto out;
+	}
+	if (n)
+		(*env)->GetStringRegion(env, text, 0, n, u16);
+	if ((*env)->ExceptionCheck(env))
+		goto out;
+	size_t len = 0;
+	jsize bad = utf16_to_utf8(u16, n, u8, &len);
+	jblob b;
+	jb_init_buf(&b, blob, sizeof blob);
+	if (bad >= 0) {
+		char msg[64];
+		snprintf(msg, sizeof msg, "unpaired surrogate at index %ld", (long)bad);
+		jb_head(&b, UPQR_EENCODING, msg, NULL);
+		jb_bytes(&b, NULL, 0);
+	} else {
+		upqr_mpm_payload p;
+		JNI_DIAG_LIST(diags);
+		int rc = upqr_mpm_decode(&p, profile_of(profile), (const char *)u8, len, &diags);
+		jb_head(&b, rc, NULL, &diags);
+		jb_bytes(&b, u8, len);
+		if (rc != UPQR_EINVAL && rc != UPQR_ELIMIT)
+			put_payload(&b, &p, 0);
+	}
+	res = jb_finish_into(env, &b, into);
+out:
+	if (u16 != u16_small)
+		free(u16);
+	if (u8 != u8_small)
+		free(u8);
+	return res;
 }
 
 /* ---- encode ------------------------------------------------------------ */

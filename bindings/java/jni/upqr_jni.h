@@ -38,9 +38,16 @@ typedef struct jblob {
 	size_t cap;
 	int oom;
 	int wipe;     /* wipe the C copy when done (secrets) */
+	uint8_t *own; /* the caller's first buffer (not freed), or NULL */
 } jblob;
 
 void jb_init(jblob *b);
+/*
+ * As jb_init, starting in the caller's buf[0..cap) (e.g. on the stack):
+ * a hot call whose blob fits makes no heap allocation; a larger one moves
+ * to the heap as usual.
+ */
+void jb_init_buf(jblob *b, uint8_t *buf, size_t cap);
 void jb_free(jblob *b);
 /* Makes room for `more` bytes; -1 (and b->oom set) when memory runs out. */
 int jb_grow(jblob *b, size_t more);
@@ -72,6 +79,12 @@ void jb_str(jblob *b, const char *s);
 void jb_head(jblob *b, int status, const char *message, const upqr_diag_list *diags);
 /* The blob as a new byte[]; frees b. NULL with OutOfMemoryError pending on failure. */
 jbyteArray jb_finish(JNIEnv *env, jblob *b);
+/*
+ * As jb_finish, but written into the caller's array `into` (returned) when
+ * the blob fits in it, which spares the JVM call that makes a new array;
+ * the bytes after the blob are left as they are.
+ */
+jbyteArray jb_finish_into(JNIEnv *env, jblob *b, jbyteArray into);
 /*
  * A blob with a status, diagnostics (may be NULL) and a new handle h (NULL
  * on failure). When the blob cannot be made, h is freed with free_fn, so

@@ -485,7 +485,7 @@ public final class AcquirerClient extends NativeResource {
         boolean duplicate = b.u8() != 0;
         String txnType = b.str();
         Result r = Result.read(b);
-        UpqrException err = b.status == 0 ? null : UpqrException.of(b.status, b.message, b.diagnostics);
+        UpqrException err = b.status == 0 ? null : UpqrException.of(b.status, b.message(), b.diagnostics);
         return new Notification(http, verified, duplicate, txnType, r, err);
     }
 

@@ -13,16 +13,25 @@ final class Blob {
     private final byte[] b;
     private int at;
     final int status;
-    final String message;
+    // the message is decoded when asked: most successful calls never read it
+    private final int messageAt;
     final List<Diagnostic> diagnostics;
     final int dropped;
 
     Blob(byte[] data) {
         b = data;
         status = i32();
-        message = str();
+        messageAt = at;
+        int n = i32();
+        at += n == -1 ? 0 : n;
         diagnostics = diagnosticList();
         dropped = i32();
+    }
+
+    /** The status message (the library's text for the status when the call gave none), or null. */
+    String message() {
+        int n = i32(b, messageAt);
+        return n == -1 ? null : new String(b, messageAt + 4, n, StandardCharsets.UTF_8);
     }
 
     /** A diagnostics list: count, then code, severity, offset, path, message each. */
@@ -44,7 +53,7 @@ final class Blob {
     /** Throws the exception for a failed status; returns this otherwise. */
     Blob check() {
         if (status != 0) {
-            throw UpqrException.of(status, message, diagnostics);
+            throw UpqrException.of(status, message(), diagnostics);
         }
         return this;
     }

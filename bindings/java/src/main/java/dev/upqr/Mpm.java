@@ -58,7 +58,7 @@ public final class Mpm {
     public static Payload decode(String payload, Profile profile) {
         Payload p = inspect(payload, profile);
         if (p.status != 0) {
-            throw UpqrException.of(p.status, p.message, p.diagnostics);
+            throw UpqrException.of(p.status, p.head.message(), p.diagnostics);
         }
         return p;
     }
@@ -69,7 +69,22 @@ public final class Mpm {
      * only when nothing could be decoded (too large, bad argument).
      */
     public static Payload inspect(String payload, Profile profile) {
-        return decodeOwned(Text.utf8(payload), profile);
+        if (payload == null || profile == null) {
+            throw UpqrException.of(UpqrException.EINVAL, "null payload or profile", null);
+        }
+        // the glue makes the UTF-8 (refusing an unpaired surrogate, as Text.utf8)
+        // and returns it in the blob, where the payload's views point
+        int room = payload.length() <= TEXT_ROOM_MAX ? DECODE_BLOB + 2 * payload.length() : 0;
+        byte[] r = Native.mpmDecodeText(payload, profile.ordinal(), room == 0 ? null : new byte[room]);
+        Blob b = new Blob(r);
+        int n = b.i32();
+        if (n == -1) {
+            b.check();
+            throw UpqrException.of(UpqrException.EINTERNAL, "no UTF-8 from the glue", null);
+        }
+        int at = b.position();
+        b.skip(n);
+        return new Payload(r, at, n, profile, checked(b));
     }
 
     /** As {@link #inspect(String, Profile)} for UTF-8 bytes (e.g. from a scanner); the array is copied. */
@@ -77,16 +92,30 @@ public final class Mpm {
         return decodeOwned(utf8 == null ? null : utf8.clone(), profile);
     }
 
+    /*
+     * Room for the result of a decode without the tables (about 420 bytes
+     * plus the diagnostics): allocated here, where it is cheap, and filled by
+     * the glue, which makes a larger array itself only when it does not fit.
+     */
+    private static final int DECODE_BLOB = 768;
+    // Strings longer than this get their blob array from the glue (no guess)
+    private static final int TEXT_ROOM_MAX = 4096;
+
+    /** Throws when nothing could be decoded (the blob has no payload part). */
+    private static Blob checked(Blob b) {
+        if (b.status == UpqrException.EINVAL || b.status == UpqrException.ELIMIT) {
+            b.check();
+        }
+        return b;
+    }
+
     /** Decodes an array nobody else holds (the payload's views point into it). */
     private static Payload decodeOwned(byte[] input, Profile profile) {
         if (input == null || profile == null) {
             throw UpqrException.of(UpqrException.EINVAL, "null payload or profile", null);
         }
-        Blob b = new Blob(Native.mpmDecode(input, profile.ordinal(), false));
-        if (b.status == UpqrException.EINVAL || b.status == UpqrException.ELIMIT) {
-            b.check();
-        }
-        return new Payload(input, profile, b);
+        Blob b = new Blob(Native.mpmDecode(input, profile.ordinal(), false, new byte[DECODE_BLOB]));
+        return new Payload(input, 0, input.length, profile, checked(b));
     }
 
     /**
@@ -138,26 +167,31 @@ public final class Mpm {
                 N_CURRENCY = 5, N_EXPONENT = 6, N_AMOUNT_EXACT = 7, N_AMOUNT = 8, N_FEE_EXACT = 9,
                 N_FEE = 10, N_PERCENTAGE_BP = 11, N_POI = 12, N_TIP = 13, N_ERRORS = 14, N_WARNINGS = 15;
 
+        // the UTF-8 text: input[inputAt .. inputAt + inputLen) (a caller's copy, or part of the blob)
         private final byte[] input;
+        private final int inputAt;
+        private final int inputLen;
         final int status;
-        final String message;
+        final Blob head; // status message, decoded only for an exception
         final List<Diagnostic> diagnostics;
         private final int dropped;
         // the named fields stay in the result blob and are read in place
         private final byte[] blob;
         private final int numsAt;
         private final int viewsAt;
-        private final String currencyAlpha;
+        private final int alphaAt; // currencyAlpha's string field in the blob
         private final Profile profile;
         private List<Account> accounts;
         private int[] objects;
         private int[] subs;
 
-        Payload(byte[] input, Profile profile, Blob b) {
+        Payload(byte[] input, int inputAt, int inputLen, Profile profile, Blob b) {
             this.input = input;
+            this.inputAt = inputAt;
+            this.inputLen = inputLen;
             this.profile = profile;
             status = b.status;
-            message = b.message;
+            head = b;
             diagnostics = b.diagnostics;
             dropped = b.dropped;
             blob = b.data();
@@ -167,7 +201,7 @@ public final class Mpm {
             int nv = b.i32();
             viewsAt = b.position();
             b.skip(8 * nv);
-            currencyAlpha = b.str();
+            alphaAt = b.position();
         }
 
         /**
@@ -179,7 +213,9 @@ public final class Mpm {
             if (accounts != null) {
                 return;
             }
-            Blob b = new Blob(Native.mpmDecode(input, profile.ordinal(), true));
+            byte[] text = inputAt == 0 && inputLen == input.length ? input
+                    : java.util.Arrays.copyOfRange(input, inputAt, inputAt + inputLen);
+            Blob b = new Blob(Native.mpmDecode(text, profile.ordinal(), true, null));
             skipNamedFields(b);
             int n = b.i32();
             List<Account> acc = new ArrayList<>(n);
@@ -209,7 +245,7 @@ public final class Mpm {
         }
 
         private String text(int off, int len) {
-            return off < 0 ? null : new String(input, off, len, StandardCharsets.UTF_8);
+            return off < 0 ? null : new String(input, inputAt + off, len, StandardCharsets.UTF_8);
         }
 
         private String view(int i) {
@@ -249,7 +285,7 @@ public final class Mpm {
 
         /** The payload text as decoded. */
         public String text() {
-            return new String(input, StandardCharsets.UTF_8);
+            return new String(input, inputAt, inputLen, StandardCharsets.UTF_8);
         }
 
         /** Characters (code points) of the payload. */
@@ -303,7 +339,8 @@ public final class Mpm {
 
         /** ISO 4217 letters ("CNY"), or null when not a current code. */
         public String currencyAlpha() {
-            return currencyAlpha;
+            int n = Blob.i32(blob, alphaAt);
+            return n == -1 ? null : new String(blob, alphaAt + 4, n, StandardCharsets.UTF_8);
         }
 
         /** Minor-unit digits of the currency, -1 when unknown. */

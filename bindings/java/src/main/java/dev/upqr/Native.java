@@ -26,7 +26,10 @@ final class Native {
     static native byte[] statusName(int status);
     static native long limit(int id);
 
-    static native byte[] mpmDecode(byte[] input, int profile, boolean tree);
+    /** The blob goes into {@code into} when it fits (that array is returned), else into a new array. */
+    static native byte[] mpmDecode(byte[] input, int profile, boolean tree, byte[] into);
+    /** As mpmDecode without the tables, from the String (made UTF-8 in C); the UTF-8 is in the blob. */
+    static native byte[] mpmDecodeText(String text, int profile, byte[] into);
     static native byte[] mpmEncode(byte[] records, int profile);
     static native byte[] mpmSetAmount(byte[] payload, int profile, long amount);
 

@@ -15,6 +15,25 @@ final class Text {
         if (s == null) {
             return null;
         }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        // getBytes writes '?' for an unpaired surrogate, so without a '?' byte
+        // there was none: a byte search, cheaper than a char scan of the text.
+        if (hasQuestionMark(b)) {
+            checkSurrogates(s);
+        }
+        return b;
+    }
+
+    private static boolean hasQuestionMark(byte[] b) {
+        for (byte x : b) {
+            if (x == '?') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkSurrogates(String s) {
         for (int i = 0, n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             if (Character.isSurrogate(c)) {
@@ -26,7 +45,6 @@ final class Text {
                 }
             }
         }
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     /** As utf8, for C strings: U+0000 would end the text early, so it is refused too. */

@@ -11,7 +11,7 @@ public final class Upqr {
 
     /** The version of the native library actually loaded, e.g. "0.1.0". */
     public static String version() {
-        return new Blob(Native.version()).message;
+        return new Blob(Native.version()).message();
     }
 
     /** The packed version 0xMMmmpp of the loaded library. */
@@ -26,6 +26,6 @@ public final class Upqr {
 
     /** The library's English text for a status. */
     public static String strerror(int status) {
-        return new Blob(Native.statusName(status)).message;
+        return new Blob(Native.statusName(status)).message();
     }
 }
