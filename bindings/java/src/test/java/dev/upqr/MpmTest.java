@@ -57,6 +57,44 @@ class MpmTest {
         }
     }
 
+    /**
+     * decode(String) makes its UTF-8 in the glue (eight ASCII units at a time,
+     * then one by one): it must give exactly String.getBytes' bytes and the
+     * same result as the byte[] entry point, at every position a non-ASCII
+     * character can fall, for the stack and the heap buffers, and refuse an
+     * unpaired surrogate with its index as Text.utf8 does.
+     */
+    @Test
+    void stringDecodeMatchesTheUtf8Path() {
+        String[] odd = { "\u00e9", "\u9eb5", "\ud842\udfb7", "\ud83d\ude00" };
+        for (String c : odd) {
+            for (int at = 0; at < 20; at++) {
+                String name = ("ABCDEFGHIJKLMNOPQRST".substring(0, at) + c + "XYZ");
+                String text = shop("SHOP", name).build();
+                Mpm.Payload p = Mpm.decode(text);
+                assertEquals(text, p.text());
+                assertEquals(name, p.alternateMerchantName());
+                assertEquals(p.characters(), Mpm.inspect(text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        Mpm.Profile.EMVCO).characters());
+            }
+        }
+        // longer than the glue's stack buffers (1024 units) and than the array Java sizes (4096)
+        for (int n : new int[] { 1100, 5000 }) {
+            String big = "0".repeat(n) + "\u9eb5";
+            Mpm.Payload p = Mpm.inspect(big, Mpm.Profile.EMVCO);
+            assertEquals(big, p.text());
+            assertFalse(p.isValid());
+        }
+        String[] bad = { "0002\uD800", "0002\uDC00AB", "00\uD800\uD800", "0".repeat(40) + "\uDFFF" };
+        int[] index = { 4, 4, 2, 40 };
+        for (int k = 0; k < bad.length; k++) {
+            String t = bad[k];
+            UpqrException e = assertThrows(UpqrException.class, () -> Mpm.inspect(t, Mpm.Profile.EMVCO));
+            assertEquals(UpqrException.EENCODING, e.status());
+            assertTrue(e.getMessage().contains("unpaired surrogate at index " + index[k]), e.getMessage());
+        }
+    }
+
     @Test
     void annexBNamedFields() {
         Mpm.Payload p = Mpm.decode(TestFiles.ANNEX_B);
