@@ -59,15 +59,16 @@ static void put_views(jblob *b, const upqr_mpm_payload *p)
 {
 	const upqr_mpm_fields *f = &p->fields;
 	const upqr_mpm_additional *a = &f->additional;
-	const upqr_mpm_str list[] = {
-		f->payload_format, f->initiation, f->mcc, f->currency, f->amount,
-		f->tip_indicator, f->convenience_fee, f->convenience_percentage, f->country,
-		f->merchant_name, f->merchant_city, f->postal_code, a->bill_number,
-		a->mobile_number, a->store_label, a->loyalty_number, a->reference_label,
-		a->customer_label, a->terminal_label, a->purpose, a->consumer_data_request,
-		a->merchant_tax_id, a->merchant_channel, f->language.preference,
-		f->language.merchant_name, f->language.merchant_city, f->crc,
-		f->unionpay.acquirer_iin, f->unionpay.forwarding_iin, f->unionpay.merchant_id,
+	/* pointers, not copies: this runs once per decode */
+	const upqr_mpm_str *list[] = {
+		&f->payload_format, &f->initiation, &f->mcc, &f->currency, &f->amount,
+		&f->tip_indicator, &f->convenience_fee, &f->convenience_percentage, &f->country,
+		&f->merchant_name, &f->merchant_city, &f->postal_code, &a->bill_number,
+		&a->mobile_number, &a->store_label, &a->loyalty_number, &a->reference_label,
+		&a->customer_label, &a->terminal_label, &a->purpose, &a->consumer_data_request,
+		&a->merchant_tax_id, &a->merchant_channel, &f->language.preference,
+		&f->language.merchant_name, &f->language.merchant_city, &f->crc,
+		&f->unionpay.acquirer_iin, &f->unionpay.forwarding_iin, &f->unionpay.merchant_id,
 	};
 	size_t n = sizeof list / sizeof list[0];
 	if (jb_grow(b, 4 + 8 * n) != 0)
@@ -75,8 +76,9 @@ static void put_views(jblob *b, const upqr_mpm_payload *p)
 	uint8_t *w = be32(b->p + b->len, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) {
 		/* as view(): (-1, 0) for an absent field */
-		w = be32(w, list[i].ptr ? (uint32_t)(list[i].ptr - p->input) : UINT32_MAX);
-		w = be32(w, list[i].ptr ? (uint32_t)list[i].len : 0);
+		const upqr_mpm_str *v = list[i];
+		w = be32(w, v->ptr ? (uint32_t)(v->ptr - p->input) : UINT32_MAX);
+		w = be32(w, v->ptr ? (uint32_t)v->len : 0);
 	}
 	b->len = (size_t)(w - b->p);
 }

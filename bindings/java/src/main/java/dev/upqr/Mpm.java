@@ -73,8 +73,10 @@ public final class Mpm {
             throw UpqrException.of(UpqrException.EINVAL, "null payload or profile", null);
         }
         // the glue makes the UTF-8 (refusing an unpaired surrogate, as Text.utf8)
-        // and returns it in the blob, where the payload's views point
-        int room = payload.length() <= TEXT_ROOM_MAX ? DECODE_BLOB + 2 * payload.length() : 0;
+        // and returns it in the blob, where the payload's views point; the
+        // array is sized for text of at most 1.5 UTF-8 bytes per char (else
+        // the glue makes a larger one)
+        int room = payload.length() <= TEXT_ROOM_MAX ? DECODE_BLOB + payload.length() + payload.length() / 2 : 0;
         byte[] r = Native.mpmDecodeText(payload, profile.ordinal(), room == 0 ? null : new byte[room]);
         Blob b = new Blob(r);
         int n = b.i32();
