@@ -1,9 +1,10 @@
 /*
  * jni_mpm.c - MPM decode, encode and set amount for dev.upqr.Mpm.
  *
- * Decode sends back views (offset, length) into the caller's own byte[],
- * never copies of the text: Java builds Strings from its array when asked,
- * which keeps one JNI crossing and one array per decode.
+ * Decode sends back views (offset, length) into the UTF-8 text, never
+ * copies of the fields: the caller's own byte[], or for a String the UTF-8
+ * the glue made and put in the blob. Java builds Strings from it when
+ * asked, which keeps one JNI crossing and one array per decode.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,9 @@
  * JVM's modified UTF-8.
  *
  * Inputs arrive as byte[] and are copied out with GetByteArrayRegion into
- * C memory (pinned for the copy only), NUL-terminated for the C API.
+ * C memory (pinned for the copy only), NUL-terminated for the C API; the
+ * one String input (MPM decode) is copied with GetStringRegion and made
+ * UTF-8 in C.
  */
 #ifndef UPQR_JNI_H
 #define UPQR_JNI_H
