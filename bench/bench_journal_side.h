@@ -22,7 +22,8 @@ typedef struct jside {
 static int journal_open(jside *s, const char *location)
 {
 	upqr_journal_options o;
-	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	if (upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION) != UPQR_OK)
+		return -1;
 	o.location = location;
 	char err[256];
 	if (upqr_journal_open(&s->j, &o, err, sizeof(err)) != UPQR_OK) {

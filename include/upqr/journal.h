@@ -280,7 +280,8 @@ typedef struct upqr_journal_options {
 	  UPQR_JOURNAL_LEASE_MS_DEFAULT, NULL, NULL, NULL }
 
 /* Fills opts with defaults; unknown version -> UPQR_EVERSION. */
-UPQR_EXTERN int upqr_journal_options_init(upqr_journal_options *opts, unsigned int version);
+UPQR_EXTERN int upqr_journal_options_init(upqr_journal_options *opts, unsigned int version)
+		UPQR_WARN_UNUSED;
 
 /*
  * Opens (or creates) a journal. Checks before it writes anything: a file

@@ -49,7 +49,11 @@ static int64_t jc_clock(void *user)
 static upqr_journal *jc_open_quiet(jc *t, const char *owner, int *rc, char *err, size_t cap)
 {
 	upqr_journal_options o;
-	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	*rc = upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	if (*rc != UPQR_OK) {
+		snprintf(err, cap, "options_init: %s", upqr_strerror(*rc));
+		return NULL;
+	}
 	o.location = t->loc;
 	o.owner = owner;
 	o.lease_ms = JC_LEASE;

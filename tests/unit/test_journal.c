@@ -184,7 +184,7 @@ static void test_missing_and_odd_locations(void **state)
 	sqlite_drop_location(t->loc);
 	sqlite_make_location(t->loc, sizeof(t->loc));
 	upqr_journal_options o;
-	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	assert_int_equal(upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION), UPQR_OK);
 	o.location = t->loc;
 	o.create = 0;
 	upqr_journal *j = NULL;
@@ -319,7 +319,7 @@ static void test_busy_timeout(void **state)
 {
 	jc *t = *state;
 	upqr_journal_options o;
-	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	assert_int_equal(upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION), UPQR_OK);
 	o.location = t->loc;
 	o.busy_timeout_ms = 50;
 	upqr_journal *j = NULL;

@@ -127,7 +127,7 @@ static void test_missing_journal(void **state)
 	jc *t = *state;
 	empty_database(t);
 	upqr_journal_options o;
-	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	assert_int_equal(upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION), UPQR_OK);
 	o.location = t->loc;
 	o.create = 0;
 	upqr_journal *j = NULL;
@@ -157,7 +157,7 @@ static void test_malformed_location(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		upqr_journal_options o;
-		upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+		assert_int_equal(upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION), UPQR_OK);
 		o.location = bad[i];
 		upqr_journal *j = NULL;
 		char err[300];
@@ -207,7 +207,7 @@ static void test_password_masked(void **state)
 	};
 	for (size_t i = 0; i < sizeof(locations) / sizeof(locations[0]); i++) {
 		upqr_journal_options o;
-		upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+		assert_int_equal(upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION), UPQR_OK);
 		o.location = locations[i];
 		upqr_journal *j = NULL;
 		char err[400];
@@ -268,7 +268,7 @@ static void test_lock_timeout(void **state)
 	jc *t = *state;
 	upqr_journal_record p = jc_begin(t->j, UPQR_JOURNAL_CONSUME_QRNO, "PAY0000001", 100, NULL);
 	upqr_journal_options o;
-	upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION);
+	assert_int_equal(upqr_journal_options_init(&o, UPQR_JOURNAL_OPTIONS_VERSION), UPQR_OK);
 	o.location = t->loc;
 	o.owner = "owner-a";
 	o.busy_timeout_ms = 100;
