@@ -33,7 +33,7 @@ typedef struct seen_code {
 	uint64_t frame; /* last frame it was seen in; 0 = free entry */
 } seen_code;
 
-#define PASS_COUNT 33
+#define PASS_COUNT 38
 
 /* Camera mode: what one frame leaves for the next. */
 typedef struct video_state {
@@ -300,7 +300,8 @@ typedef enum pass_op {
 	OP_HALF, OP_THIRD, OP_QUARTER, OP_DOUBLE, OP_ROT_P, OP_ROT_M,
 	OP_KEY_RIGHT, OP_KEY_DOWN, OP_KEY_LEFT, OP_KEY_UP,
 	OP_KEY2_RIGHT, OP_KEY2_DOWN, OP_KEY2_LEFT, OP_KEY2_UP, OP_DOUBLE_CUBIC, OP_BINARIZE_FINE,
-	OP_KEYC_TL, OP_KEYC_TR, OP_KEYC_BR, OP_KEYC_BL
+	OP_KEYC_TL, OP_KEYC_TR, OP_KEYC_BR, OP_KEYC_BL, OP_SHARPEN_FINE, OP_BINARIZE_NEAR,
+	OP_SHARPEN_SOFT, OP_BINARIZE_MEAN
 } pass_op;
 
 typedef struct pass_def {
@@ -345,6 +346,13 @@ static const pass_def PASSES[] = {
 	{ "keystone-bottom-left", { OP_KEYC_BL } },
 	/* Codes of 1.5-2 px modules or soft focus that the bilinear double-binarize misses. */
 	{ "cubic-binarize", { OP_DOUBLE_CUBIC, OP_BINARIZE_FINE } },
+	/* Heavy sensor noise: smooth, upscale, then judge each pixel against about three modules. */
+	{ "denoise-cubic-binarize", { OP_BLUR1, OP_DOUBLE_CUBIC, OP_BINARIZE_NEAR } },
+	/* Defocus of half a module: a tight unsharp mask first restores the module edges. */
+	{ "deblur-cubic-binarize", { OP_SHARPEN_FINE, OP_DOUBLE_CUBIC, OP_BINARIZE_FINE } },
+	{ "cubic-sharpen", { OP_DOUBLE_CUBIC, OP_RESHARPEN } },
+	{ "denoise-cubic-sharpen-binarize", { OP_BLUR1, OP_DOUBLE_CUBIC, OP_RESHARPEN, OP_BINARIZE } },
+	{ "sharpen-cubic-binarize", { OP_SHARPEN_SOFT, OP_DOUBLE_CUBIC, OP_BINARIZE_MEAN } },
 };
 _Static_assert(UPQR__ARRAY_LEN(PASSES) == PASS_COUNT, "PASS_COUNT must match the pass table");
 
@@ -381,6 +389,10 @@ static bool apply_op(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, pa
 	case OP_KEYC_BL: return upqr__op_keystone(out, pool, in, 7, 0.12, t);
 	case OP_DOUBLE_CUBIC: return upqr__op_double_cubic(out, pool, in, t);
 	case OP_BINARIZE_FINE: return upqr__op_binarize_fine(out, pool, in);
+	case OP_BINARIZE_NEAR: return upqr__op_binarize_near(out, pool, in);
+	case OP_SHARPEN_FINE: return upqr__op_sharpen(out, pool, in, 1, 5);
+	case OP_SHARPEN_SOFT: return upqr__op_sharpen(out, pool, in, 1, 2);
+	case OP_BINARIZE_MEAN: return upqr__op_binarize_mean(out, pool, in);
 	case OP_ROT_P: return upqr__op_rotate(out, pool, in, 15.0, t);
 	case OP_ROT_M: return upqr__op_rotate(out, pool, in, -15.0, t);
 	/* A 20% pinch undoes most tilts of 20-45 degrees that ZBar's own fit misses. */
@@ -491,10 +503,18 @@ static int scan_still(upqr_scanner *s, const upqr__gimg *img)
 
 /* ---- camera mode --------------------------------------------------------------- */
 
+/*
+ * The frame budget is the calling thread's processor time, not the wall
+ * clock: time the thread spends preempted is not work a frame can save by
+ * running fewer passes, and counting it would make which passes run (and
+ * so which codes are read) depend on what else the machine is doing. A
+ * platform without a per-thread clock falls back to the monotonic one.
+ */
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -538,7 +558,7 @@ static double pass_cost(const video_state *v, size_t p, size_t n)
 
 /*
  * A running mean per pixel. One sample counts at most twice the estimate:
- * a frame where the thread was preempted must not make a pass look too
+ * a frame run on cold caches or a throttled core must not make a pass look too
  * dear to run for good.
  */
 static void learn_cost(double *per_px, uint64_t ns, size_t n)
@@ -550,17 +570,29 @@ static void learn_cost(double *per_px, uint64_t ns, size_t n)
 }
 
 /*
- * The default budget (frame_budget_us 0): UPQR_SCAN_VIDEO_BUDGET_US, or a
- * third of this frame's plain pass when that is more, so large frames keep
- * the same share of work on slow and fast processors.
+ * A 60 fps frame interval. A small frame's plain pass leaves most of it
+ * idle; the default budget lets further passes use that time (the upscaling
+ * passes a small or soft code needs do not fit in UPQR_SCAN_VIDEO_BUDGET_US
+ * alone), while the whole scan still keeps up with a 30 fps camera with
+ * half of each frame to spare.
+ */
+#define VIDEO_FRAME_NS 16666667.0
+
+/*
+ * The default budget (frame_budget_us 0): the largest of
+ * UPQR_SCAN_VIDEO_BUDGET_US, a third of this frame's plain pass (large
+ * frames keep the same share of work on slow and fast processors) and what
+ * the plain pass leaves of a 60 fps frame.
  */
 static uint64_t frame_budget_ns(const upqr_scanner *s, const upqr__gimg *img)
 {
 	if (s->opts.frame_budget_us)
 		return (uint64_t)s->opts.frame_budget_us * 1000u;
-	double third = s->video.plain_ns_px * (double)img->w * (double)img->h / 3;
-	uint64_t def = (uint64_t)UPQR_SCAN_VIDEO_BUDGET_US * 1000u;
-	return third > (double)def ? (uint64_t)third : def;
+	double plain = s->video.plain_ns_px * (double)img->w * (double)img->h;
+	double b = (double)UPQR_SCAN_VIDEO_BUDGET_US * 1000.0;
+	b = plain / 3 > b ? plain / 3 : b;
+	b = VIDEO_FRAME_NS - plain > b ? VIDEO_FRAME_NS - plain : b;
+	return (uint64_t)b;
 }
 
 static uint64_t spent_ns(const frame_plan *f)

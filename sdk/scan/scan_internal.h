@@ -73,6 +73,10 @@ bool upqr__op_stretch(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
 bool upqr__op_binarize(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
 /* The same with a small window (two modules of a 2x-upscaled small code). */
 bool upqr__op_binarize_fine(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
+/* The same over a window of about three upscaled modules, 5% below the mean (noisy codes). */
+bool upqr__op_binarize_near(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
+/* The same window, threshold at the local mean itself (glare-washed modules). */
+bool upqr__op_binarize_mean(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in);
 bool upqr__op_box_blur(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius);
 bool upqr__op_sharpen(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius,
 		int amount);

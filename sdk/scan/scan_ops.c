@@ -245,6 +245,22 @@ bool upqr__op_binarize_fine(upqr__gimg *out, upqr__pool *pool, const upqr__gimg 
 	return binarize(out, pool, in, 8, 100, 5);
 }
 
+bool upqr__op_binarize_near(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
+{
+	/*
+	 * A 25 px window (about three modules of an upscaled 3-5 px code):
+	 * wide enough that grain left after smoothing averages out of the
+	 * mean, narrow enough to follow uneven light.
+	 */
+	return binarize(out, pool, in, 12, 95, 0);
+}
+
+bool upqr__op_binarize_mean(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in)
+{
+	/* The same window, split at the mean itself: washed-out modules near glare keep their side. */
+	return binarize(out, pool, in, 12, 100, 0);
+}
+
 /* Separable box blur of the given radius (twice in a row approximates a Gaussian). */
 bool upqr__op_box_blur(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int radius)
 {
@@ -340,17 +356,17 @@ bool upqr__op_scale(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, int
 	return true;
 }
 
-/* Keys' cubic convolution kernel with a = -0.75 (as common image libraries use). */
-static double cubic_weight(double x)
-{
-	const double a = -0.75;
-	x = x < 0 ? -x : x;
-	if (x <= 1)
-		return ((a + 2) * x - (a + 3)) * x * x + 1;
-	if (x < 2)
-		return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
-	return 0;
-}
+/*
+ * Keys' cubic convolution kernel with a = -0.75 (as common image libraries
+ * use), at the two offsets a doubling needs: a quarter and three quarters
+ * of a pixel. Its values there are exact multiples of 1/256, so the filter
+ * runs in integers: w(1.75) = -9/256, w(1.25) = -27/256, w(0.75) = 67/256,
+ * w(0.25) = 225/256.
+ */
+static const int CUBIC_256[2][4] = {
+	{ -9, 67, 225, -27 },  /* even outputs: 3/4 past source i-1 */
+	{ -27, 225, 67, -9 },  /* odd outputs: 1/4 past source i */
+};
 
 /* Sample i of a row or column of n, edges repeated. */
 static int clampi(int i, int n)
@@ -361,26 +377,25 @@ static int clampi(int i, int n)
 /*
  * Output sample o (0 .. 2n-1) of a doubled line: source position o/2 - 1/4,
  * so even samples sit 3/4 past source i-1 and odd ones 1/4 past source i.
+ * Rounded to nearest and clamped, as the same filter in floating point.
  */
-static uint8_t cubic_tap(const uint8_t *line, size_t step, int n, int o, const double wt[2][4])
+static uint8_t cubic_tap(const uint8_t *line, size_t step, int n, int o)
 {
 	int i = o / 2 - (o % 2 == 0 ? 1 : 0);
-	const double *k = wt[o % 2];
-	double v = 0;
-	for (int j = 0; j < 4; j++)
-		v += k[j] * line[(size_t)clampi(i - 1 + j, n) * step];
-	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+	const int *k = CUBIC_256[o % 2];
+	int v = 0;
+	if (i >= 1 && i + 2 < n)
+		for (int j = 0; j < 4; j++)
+			v += k[j] * line[(size_t)(i - 1 + j) * step];
+	else
+		for (int j = 0; j < 4; j++)
+			v += k[j] * line[(size_t)clampi(i - 1 + j, n) * step];
+	return (uint8_t)(v < 0 ? 0 : v > 255 * 256 ? 255 : (v + 128) / 256);
 }
 
 bool upqr__op_double_cubic(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *in, upqr__xform *t)
 {
 	int w = in->w, h = in->h;
-	double wt[2][4];
-	for (int ph = 0; ph < 2; ph++) {
-		double frac = ph ? 0.25 : 0.75;
-		for (int j = 0; j < 4; j++)
-			wt[ph][j] = cubic_weight(frac - (j - 1));
-	}
 	upqr__gimg tmp;
 	if (!upqr__gimg_get(&tmp, pool, 2 * w, h))
 		return false;
@@ -391,11 +406,11 @@ bool upqr__op_double_cubic(upqr__gimg *out, upqr__pool *pool, const upqr__gimg *
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < 2 * w; x++)
 			tmp.px[(size_t)y * (size_t)(2 * w) + (size_t)x] =
-				cubic_tap(in->px + (size_t)y * (size_t)w, 1, w, x, wt);
+				cubic_tap(in->px + (size_t)y * (size_t)w, 1, w, x);
 	for (int y = 0; y < 2 * h; y++)
 		for (int x = 0; x < 2 * w; x++)
 			out->px[(size_t)y * (size_t)(2 * w) + (size_t)x] =
-				cubic_tap(tmp.px + x, (size_t)(2 * w), h, y, wt);
+				cubic_tap(tmp.px + x, (size_t)(2 * w), h, y);
 	upqr__gimg_put(&tmp, pool);
 	const double s[9] = { 0.5, 0, 0, 0, 0.5, 0, 0, 0, 1 };
 	xform_then(t, s);

@@ -683,6 +683,65 @@ static void test_passes(void **state)
 	sc_img_free(&img);
 }
 
+/* Keys' cubic kernel, a = -0.75, straight from its formula (the reference for the doubling). */
+static double keys_cubic(double x)
+{
+	const double a = -0.75;
+	x = x < 0 ? -x : x;
+	if (x <= 1)
+		return ((a + 2) * x - (a + 3)) * x * x + 1;
+	return x < 2 ? ((a * x - 5 * a) * x + 8 * a) * x - 4 * a : 0;
+}
+
+/* One output sample of a doubled line in floating point: source position o/2 - 1/4. */
+static uint8_t ref_tap(const uint8_t *line, size_t step, int n, int o)
+{
+	double pos = o / 2.0 - 0.25, v = 0;
+	int base = (int)(pos < 0 ? pos - 1 : pos);
+	for (int i = base - 1; i <= base + 2; i++) {
+		int c = i < 0 ? 0 : i >= n ? n - 1 : i;
+		v += keys_cubic(pos - i) * line[(size_t)c * step];
+	}
+	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+}
+
+/* The integer doubling (exact 1/256 weights) equals the filter computed in floating point. */
+static void test_cubic_doubling(void **state)
+{
+	(void)state;
+	uint64_t rng = 7;
+	for (int it = 0; it < 60; it++) {
+		int w = 1 + (int)(sc_rand(&rng) % 90), h = 1 + (int)(sc_rand(&rng) % 90);
+		upqr__gimg in, out;
+		assert_true(upqr__gimg_alloc(&in, w, h));
+		for (int i = 0; i < w * h; i++) /* a third of the pictures black and white: most overshoot */
+			in.px[i] = (uint8_t)(it % 3 ? sc_rand(&rng) : (sc_rand(&rng) & 1) * 255);
+		upqr__xform t;
+		upqr__xform_identity(&t);
+		assert_true(upqr__op_double_cubic(&out, NULL, &in, &t));
+		assert_int_equal(out.w, 2 * w);
+		assert_int_equal(out.h, 2 * h);
+		uint8_t *tmp = malloc((size_t)(2 * w) * (size_t)h);
+		assert_non_null(tmp);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < 2 * w; x++)
+				tmp[y * 2 * w + x] = ref_tap(in.px + y * w, 1, w, x);
+		for (int y = 0; y < 2 * h; y++)
+			for (int x = 0; x < 2 * w; x++)
+				if (out.px[y * 2 * w + x] != ref_tap(tmp + x, (size_t)(2 * w), h, y))
+					fail_msg("%dx%d: pixel (%d,%d) is %d, the float filter gives %d", w, h, x, y,
+						out.px[y * 2 * w + x], ref_tap(tmp + x, (size_t)(2 * w), h, y));
+		/* Output pixel (2x, 2y) maps back onto (x, y) of the original. */
+		int ox, oy;
+		upqr__xform_apply(&t, 2 * (w / 2), 2 * (h / 2), &ox, &oy);
+		assert_int_equal(ox, w / 2);
+		assert_int_equal(oy, h / 2);
+		free(tmp);
+		upqr__gimg_release(&out);
+		upqr__gimg_release(&in);
+	}
+}
+
 static void test_several_symbols(void **state)
 {
 	(void)state;
@@ -958,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(test_png_chunk_bomb),
 		cmocka_unit_test(test_only_qr),
 		cmocka_unit_test(test_passes),
+		cmocka_unit_test(test_cubic_doubling),
 		cmocka_unit_test(test_several_symbols),
 		cmocka_unit_test(test_alloc_failure),
 		cmocka_unit_test(test_round_trip),

@@ -1,13 +1,15 @@
 /*
  * test_scan_corpus.c - the degraded-corpus decode rates: upqr against one
  * plain ZBar pass on the same camera-like images (tests/support/scan_corpus.c).
- * Asserted: upqr reads >= 97% overall, at least as many as the plain ZBar
- * pass in every family, and never returns a wrong payload as valid; and, in
+ * Asserted: upqr reads >= 99.5% overall (97% of the 40 quick images), at
+ * least as many as the plain ZBar pass in every family, and never returns a
+ * wrong payload as valid; and, in
  * test cases of their own that report themselves skipped when the engine is
  * not installed, at least as many as a plain zxing-cpp call (libzxing-dev)
  * and as OpenCV's WeChat decoder without its models (libopencv-contrib-dev).
  * UPQR_TEST_QUICK: 4 images per family instead of 40. UPQR_SCAN_DUMP=DIR
- * writes the images upqr missed there.
+ * writes the images upqr missed there. UPQR_SCAN_SEED=N draws another corpus
+ * (images the pass table was not tuned on; `make scan-eval` runs several).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +41,10 @@ static void test_degraded_corpus(void **state)
 	const char *names[32] = { 0 };
 	int hits[32] = { 0 };
 	int per = getenv("UPQR_TEST_QUICK") ? 4 : PER_FAMILY;
-	assert_int_equal(sc_corpus_run(st, per, CORPUS_SEED, payloads, np, names, hits,
+	const char *seed_env = getenv("UPQR_SCAN_SEED");
+	uint64_t seed = seed_env && *seed_env ? strtoull(seed_env, NULL, 10) : CORPUS_SEED;
+	printf("# corpus seed %llu\n", (unsigned long long)seed);
+	assert_int_equal(sc_corpus_run(st, per, seed, payloads, np, names, hits,
 		getenv("UPQR_SCAN_DUMP")), 0);
 	int tot = 0, up = 0, pl = 0, zx = 0, wc = 0, wrong = 0;
 	printf("# %-14s %6s %8s %8s %8s %8s %6s\n", "family", "images", "upqr%", "zbar%", "zxing%",
@@ -68,8 +73,9 @@ static void test_degraded_corpus(void **state)
 			fail_msg("%s: upqr read %d, a plain ZBar pass %d", sc_family_name(f), st[f].upqr,
 				st[f].plain);
 	assert_int_equal(wrong, 0);
-	if (up * 100 < tot * 97)
-		fail_msg("upqr read %d of %d (< 97%%)", up, tot);
+	int floor_pm = per == PER_FAMILY ? 995 : 970; /* per mille */
+	if (up * 1000 < tot * floor_pm)
+		fail_msg("upqr read %d of %d (< %d.%d%%)", up, tot, floor_pm / 10, floor_pm % 10);
 	sc_free_payloads(payloads, np);
 	corpus_ran = true;
 }
