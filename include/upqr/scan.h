@@ -214,9 +214,11 @@ typedef struct upqr_scan_options {
 	 */
 	int video;
 	/*
-	 * Camera mode's budget for the work beyond one ZBar pass. 0 (default):
-	 * UPQR_SCAN_VIDEO_BUDGET_US, or a third of the frame's plain ZBar pass
-	 * when that is more (large frames keep the same share on any processor).
+	 * Camera mode's budget for the work beyond one ZBar pass, in the calling
+	 * thread's processor time (a loaded machine runs the same passes). 0
+	 * (default): the largest of UPQR_SCAN_VIDEO_BUDGET_US, a third of the
+	 * frame's plain ZBar pass (large frames keep the same share on any
+	 * processor) and what the plain pass leaves of a 60 fps frame (16.7 ms).
 	 */
 	unsigned int frame_budget_us;
 	/*
