@@ -742,6 +742,46 @@ static void test_cubic_doubling(void **state)
 	}
 }
 
+/*
+ * Corpus images (tests/support/scan_corpus.c) that only an upscaling pass
+ * reads: each must come back valid, read by that pass and no earlier one.
+ */
+static void test_upscaling_passes(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t seed;
+		int family, k;
+		const char *pass;
+	} cases[] = {
+		{ 1, SC_SMALL_MODULE, 1, "sharpen-cubic-binarize" },
+		{ 1, SC_NOISE, 29, "denoise-cubic-binarize" },
+		{ 1, SC_SMALL_MODULE, 20, "cubic-sharpen" },
+		{ 1, SC_BLUR, 19, "deblur-cubic-binarize" },
+		{ 7, SC_COMBINED, 37, "denoise-cubic-sharpen-binarize" },
+	};
+	size_t np = 0;
+	char **payloads = sc_load_payloads("tests/data/scan-payloads.tsv", &np);
+	assert_non_null(payloads);
+	upqr_scanner *s = NULL;
+	assert_int_equal(upqr_scanner_new(&s, NULL), UPQR_OK);
+	for (size_t i = 0; i < UPQR__ARRAY_LEN(cases); i++) {
+		const char *want = payloads[(size_t)(cases[i].k + cases[i].family) % np];
+		sc_img img;
+		assert_int_equal(sc_corpus_image(&img, cases[i].family, cases[i].k, cases[i].seed,
+			(const uint8_t *)want, strlen(want)), 0);
+		size_t count = 0;
+		int rc = scan_img(&count, s, &img);
+		if (rc != UPQR_OK)
+			fail_msg("%s %d (seed %llu): %s", sc_family_name(cases[i].family), cases[i].k,
+				(unsigned long long)cases[i].seed, upqr_scanner_last_error(s));
+		assert_string_equal(only_symbol(s, want)->pass, cases[i].pass);
+		sc_img_free(&img);
+	}
+	upqr_scanner_free(s);
+	sc_free_payloads(payloads, np);
+}
+
 static void test_several_symbols(void **state)
 {
 	(void)state;
@@ -1018,6 +1058,7 @@ int main(void)
 		cmocka_unit_test(test_only_qr),
 		cmocka_unit_test(test_passes),
 		cmocka_unit_test(test_cubic_doubling),
+		cmocka_unit_test(test_upscaling_passes),
 		cmocka_unit_test(test_several_symbols),
 		cmocka_unit_test(test_alloc_failure),
 		cmocka_unit_test(test_round_trip),
