@@ -24,6 +24,13 @@
 
 typedef struct upqr__journal_ops upqr__journal_ops;
 
+/* One schema step of a backend, applied in version order and recorded in upqr_migrations. */
+typedef struct upqr__journal_migration {
+	int version;
+	const char *description;
+	const char *sql; /* in the backend's own SQL dialect */
+} upqr__journal_migration;
+
 struct upqr_journal {
 	uint32_t magic;
 	const upqr__journal_ops *ops;

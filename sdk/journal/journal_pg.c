@@ -50,13 +50,7 @@
 #define MIGRATE_LOCK "1431392586"
 #define MAX_PARAMS 16
 
-typedef struct migration {
-	int version;
-	const char *description;
-	const char *sql;
-} migration;
-
-static const migration migrations[] = {
+static const upqr__journal_migration migrations[] = {
 	{ 1, "operations, notifications, money guards",
 	  "CREATE TABLE upqr_ops ("
 	  " id bigserial PRIMARY KEY,"
@@ -650,7 +644,7 @@ static int identify(upqr_journal *j, int64_t *version)
 	return UPQR_OK;
 }
 
-static int apply_migration(upqr_journal *j, const migration *m)
+static int apply_migration(upqr_journal *j, const upqr__journal_migration *m)
 {
 	int rc = exec_sql(j, m->sql, NULL, "migrate");
 	if (rc != UPQR_OK)

@@ -25,13 +25,7 @@
 /* PRAGMA application_id of a upqr journal: "UPQJ". */
 #define APP_ID 0x5550514a
 
-typedef struct migration {
-	int version;
-	const char *description;
-	const char *sql;
-} migration;
-
-static const migration migrations[] = {
+static const upqr__journal_migration migrations[] = {
 	{ 1, "operations, notifications, money guards",
 	  "CREATE TABLE upqr_ops ("
 	  " id INTEGER PRIMARY KEY,"
@@ -399,7 +393,7 @@ static int exec(upqr_journal *j, const char *sql, const char *what)
 	return rc == SQLITE_OK ? UPQR_OK : db_error(j, rc, what);
 }
 
-static int apply_migration(upqr_journal *j, const migration *m)
+static int apply_migration(upqr_journal *j, const upqr__journal_migration *m)
 {
 	int rc = exec(j, m->sql, "migrate");
 	if (rc != UPQR_OK)
