@@ -118,10 +118,11 @@ int sample_client_open(sample_client *c, const char *back_url, int sync_only)
 	o.back_url = back_url;
 	o.sync_only = sync_only;
 	o.time_divisor = div ? (unsigned int)strtoul(div, NULL, 10) : 1;
-	int rc = upqr_acquirer_new(&c->acq, &o);
+	char why[256];
+	int rc = upqr_acquirer_open(&c->acq, &o, why, sizeof why);
 	if (rc != UPQR_OK) {
 		sample_client_close(c);
-		return sample_fail("acquirer client (UPQR_GATEWAY, UPQR_MER_ID)", rc, NULL);
+		return sample_fail("acquirer client (UPQR_GATEWAY, UPQR_MER_ID)", rc, why);
 	}
 	return SAMPLE_OK;
 }

@@ -94,8 +94,15 @@ UPQR_EXTERN int upqr_acquirer_options_init(upqr_acquirer_options *opts, unsigned
 /*
  * Creates a client: checks the options (merId 15 digits, URL scheme and
  * host, loopback rule), and prepares the libcurl handle. Nothing is sent.
- * UPQR_EINVAL (bad option; *out NULL), UPQR_EVERSION, UPQR_ENOMEM.
+ * UPQR_EINVAL (bad option; *out NULL), UPQR_EVERSION, UPQR_ENOMEM. On
+ * failure, when err is not NULL, a message (at most err_cap bytes,
+ * NUL-terminated) names the option refused and why ("mer_id must be 15
+ * digits"): the handle that would hold it does not exist. It never holds a
+ * key or certificate.
  */
+UPQR_EXTERN int upqr_acquirer_open(upqr_acquirer **out, const upqr_acquirer_options *opts,
+		char *err, size_t err_cap) UPQR_WARN_UNUSED;
+/* upqr_acquirer_open without the message. */
 UPQR_EXTERN int upqr_acquirer_new(upqr_acquirer **out, const upqr_acquirer_options *opts) UPQR_WARN_UNUSED;
 UPQR_EXTERN void upqr_acquirer_free(upqr_acquirer *acq);
 /* Text of the last failure or UNKNOWN cause ("" if none); valid until the next call. */

@@ -278,18 +278,30 @@ static int copy_options(upqr_acquirer *a, const upqr_acquirer_options *o)
 	return UPQR_OK;
 }
 
-int upqr_acquirer_new(upqr_acquirer **out, const upqr_acquirer_options *opts)
+/* A refusal of upqr_acquirer_open: the status, and its reason in err when the caller gave room. */
+static int open_error(char *err, size_t err_cap, int status, const char *msg)
 {
+	if (err != NULL && err_cap > 0)
+		snprintf(err, err_cap, "%s", msg);
+	return status;
+}
+
+int upqr_acquirer_open(upqr_acquirer **out, const upqr_acquirer_options *opts, char *err,
+		size_t err_cap)
+{
+	if (err != NULL && err_cap > 0)
+		err[0] = '\0';
 	if (out == NULL)
-		return UPQR_EINVAL;
+		return open_error(err, err_cap, UPQR_EINVAL, "acquirer: out must not be NULL");
 	*out = NULL;
 	if (opts == NULL)
-		return UPQR_EINVAL;
+		return open_error(err, err_cap, UPQR_EINVAL, "acquirer: no options");
 	if (opts->version != UPQR_ACQUIRER_OPTIONS_VERSION)
-		return UPQR_EVERSION;
+		return open_error(err, err_cap, UPQR_EVERSION,
+			"acquirer: options version not supported (upqr_acquirer_options_init)");
 	upqr_acquirer *a = upqr__calloc(1, sizeof *a);
 	if (a == NULL)
-		return UPQR_ENOMEM;
+		return open_error(err, err_cap, UPQR_ENOMEM, "acquirer: out of memory");
 	a->magic = UPQR__ACQ_MAGIC;
 	bool loopback = false;
 	int rc = check_options(a, opts, &loopback);
@@ -298,11 +310,18 @@ int upqr_acquirer_new(upqr_acquirer **out, const upqr_acquirer_options *opts)
 	if (rc == UPQR_OK)
 		rc = setup_curl(a, opts);
 	if (rc != UPQR_OK) {
+		/* The handle that holds the reason is about to go: hand the reason over first. */
+		open_error(err, err_cap, rc, a->err[0] ? a->err : upqr_strerror(rc));
 		upqr_acquirer_free(a);
 		return rc;
 	}
 	*out = a;
 	return UPQR_OK;
+}
+
+int upqr_acquirer_new(upqr_acquirer **out, const upqr_acquirer_options *opts)
+{
+	return upqr_acquirer_open(out, opts, NULL, 0);
 }
 
 void upqr_acquirer_free(upqr_acquirer *acq)

@@ -64,6 +64,7 @@ expect_err "names the PostgreSQL journal, password masked" "upqr:\*\*\*@/upqr\?h
 if grep -q Pw0rdSecret "$TMP/err"; then not_ok "the journal's password stays out of messages"; else ok "the journal's password stays out of messages"; fi
 config "$TMP/c6" https://gateway.test.95516.com "acpsdk.ifValidateRemoteCert = false"
 expect_rc "TLS verification off refused for a non-loopback host" 1 "$UPQR" pay --config "$TMP/c6" --amount 1 --qr-no 6225123456789012345
+expect_err "the library's reason reaches the user" "insecure_loopback_tls is accepted for loopback hosts only"
 config "$TMP/c7" http://127.0.0.1:1
 expect_rc "connection refused: nothing sent, exit 3" 3 "$UPQR" pay --config "$TMP/c7" --amount 1 --qr-no 6225123456789012345 --json
 expect_out "outcome failed" '"outcome": "failed"'

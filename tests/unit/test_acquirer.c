@@ -113,6 +113,60 @@ static void test_options(void **state)
 	upqr_acquirer_free(NULL);
 }
 
+/* upqr_acquirer_open names the refused option; a buffer too small is cut, never overrun. */
+static void test_open_reason(void **state)
+{
+	fixture *f = *state;
+	upqr_acquirer_options o;
+	upqr_acquirer *a = (upqr_acquirer *)1;
+	char err[128];
+	static const struct {
+		const char *field, *value, *reason;
+	} cases[] = {
+		{ "mer_id", "12345", "mer_id must be 15 digits" },
+		{ "access_type", "7", "access_type must be 0, 1 or 2" },
+		{ "base_url", "not a url", "base_url is not a URL" },
+		{ "base_url", "http://gateway.test.95516.com", "base_url" },
+		{ "back_url", "ftp://example.com/n", "back_url must be an http(s) URL" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		base_options(&o, f);
+		if (strcmp(cases[i].field, "mer_id") == 0)
+			o.mer_id = cases[i].value;
+		else if (strcmp(cases[i].field, "access_type") == 0)
+			o.access_type = cases[i].value;
+		else if (strcmp(cases[i].field, "base_url") == 0)
+			o.base_url = cases[i].value;
+		else
+			o.back_url = cases[i].value;
+		memset(err, 'x', sizeof err);
+		assert_int_equal(upqr_acquirer_open(&a, &o, err, sizeof err), UPQR_EINVAL);
+		assert_null(a);
+		if (strstr(err, cases[i].reason) == NULL)
+			fail_msg("%s=%s: \"%s\" does not say \"%s\"", cases[i].field, cases[i].value, err,
+				cases[i].reason);
+	}
+	base_options(&o, f);
+	o.version = 2;
+	assert_int_equal(upqr_acquirer_open(&a, &o, err, sizeof err), UPQR_EVERSION);
+	assert_non_null(strstr(err, "version"));
+	assert_int_equal(upqr_acquirer_open(&a, NULL, err, sizeof err), UPQR_EINVAL);
+	assert_string_equal(err, "acquirer: no options");
+	/* A 6-byte buffer: the start of the reason and a NUL, the byte after it untouched. */
+	base_options(&o, f);
+	o.mer_id = "1";
+	memset(err, 'x', sizeof err);
+	assert_int_equal(upqr_acquirer_open(&a, &o, err, 6), UPQR_EINVAL);
+	assert_string_equal(err, "mer_i");
+	assert_int_equal(err[6], 'x');
+	/* No buffer at all, and success: err is emptied. */
+	assert_int_equal(upqr_acquirer_open(&a, &o, NULL, 0), UPQR_EINVAL);
+	base_options(&o, f);
+	assert_int_equal(upqr_acquirer_open(&a, &o, err, sizeof err), UPQR_OK);
+	assert_string_equal(err, "");
+	upqr_acquirer_free(a);
+}
+
 /* The only way to switch TLS verification off is refused off loopback. */
 static void test_insecure_only_loopback(void **state)
 {
@@ -427,6 +481,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_open_reason),
 		cmocka_unit_test(test_insecure_only_loopback),
 		cmocka_unit_test(test_txn_time_beijing),
 		cmocka_unit_test(test_order_ids),

@@ -268,11 +268,13 @@ static int open_client(acq_ctx *x)
 	if (c->divisor)
 		o.time_divisor = (unsigned int)strtoul(c->divisor, NULL, 10);
 	upqr_acquirer *a = NULL;
-	int rc = upqr_acquirer_new(&a, &o);
+	char why[256];
+	int rc = upqr_acquirer_open(&a, &o, why, sizeof why);
 	if (rc != UPQR_OK) {
-		/* The handle that would hold the detail does not exist: name the likely keys. */
-		fprintf(stderr, "upqr: config: %s (check upqr.merId, acpsdk.backTransUrl, acpsdk.backUrl, "
-				"acpsdk.ifValidateRemoteCert: false is for loopback simulators only)\n", upqr_strerror(rc));
+		/* The library names the option; the hint names the config keys behind them. */
+		fprintf(stderr, "upqr: config: %s: %s (check upqr.merId, acpsdk.backTransUrl, "
+				"acpsdk.backUrl, acpsdk.ifValidateRemoteCert: false is for loopback simulators "
+				"only)\n", upqr_strerror(rc), why);
 		return CLI_INVALID;
 	}
 	x->acq = a;

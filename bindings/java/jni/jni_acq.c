@@ -94,6 +94,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqNew(JNIEnv *env, jclass cls
 	const char *s[8];
 	int rc = data ? unpack(data, len, s, 8) : UPQR_EINVAL;
 	upqr_acquirer *a = NULL;
+	char why[256] = "";
 	if (rc == UPQR_OK) {
 		upqr_acquirer_options o = UPQR_ACQUIRER_OPTIONS_INIT;
 		o.mer_id = s[0];
@@ -119,15 +120,13 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqNew(JNIEnv *env, jclass cls
 		for (jsize i = 0; i < nb; i++)
 			o.backoff_ms[i] = (unsigned int)delays[i];
 		o.backoff_count = (size_t)nb;
-		rc = upqr_acquirer_new(&a, &o);
+		rc = upqr_acquirer_open(&a, &o, why, sizeof why);
 	}
 	free(data);
 	jblob b;
 	jb_init(&b);
-	/* No handle on failure, so the status and the rules are the diagnosis. */
-	jb_head(&b, rc, rc == UPQR_EINVAL ? "an option was refused (merId 15 digits; base URL https, or http "
-		"on loopback; testEnvironment agreeing with the host; insecureLoopbackTls only on loopback; "
-		"signer and client version and signMethod agreeing)" : NULL, NULL);
+	/* No handle on failure: the library's reason names the option (C field names). */
+	jb_head(&b, rc, rc != UPQR_OK && why[0] ? why : NULL, NULL);
 	jb_i64(&b, (int64_t)(intptr_t)a);
 	jbyteArray res = jb_finish(env, &b);
 	if (!res)

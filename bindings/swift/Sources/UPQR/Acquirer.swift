@@ -273,6 +273,7 @@ public final class Acquirer: @unchecked Sendable {
         o.time_divisor = options.timeDivisor
         o.sync_only = options.syncOnly ? 1 : 0
         var h: OpaquePointer?
+        var why = [CChar](repeating: 0, count: 256)
         // The client copies every string while it is created.
         let rc = try withCStrings([options.merId, options.accessType, options.acqInsCode, options.baseURL,
                                    options.caFile, options.pinnedPublicKey, options.userAgent, options.backURL],
@@ -280,12 +281,10 @@ public final class Acquirer: @unchecked Sendable {
                                    "pinnedPublicKey", "userAgent", "backURL"]) { s in
             o.mer_id = s[0]; o.access_type = s[1]; o.acq_ins_code = s[2]; o.base_url = s[3]
             o.ca_file = s[4]; o.pinned_public_key = s[5]; o.user_agent = s[6]; o.back_url = s[7]
-            return upqr_acquirer_new(&h, &o)
+            return upqr_acquirer_open(&h, &o, &why, why.count)
         }
-        // No handle on failure, so the status and the option names are the diagnosis.
-        try check(rc, message: rc == UPQR_EINVAL.rawValue
-                  ? "an option was refused (merId 15 digits; base URL https, or http on loopback; " +
-                    "testEnvironment agreeing with the host; insecureLoopbackTLS only on loopback)" : nil)
+        // No handle on failure: the library's reason names the option (C field names).
+        try check(rc, message: rc == UPQR_OK.rawValue ? nil : String(cString: why))
         guard let h else { throw UPQRError(status: UPQR_EINTERNAL.rawValue) }
         handle = h
     }

@@ -293,7 +293,10 @@ final class AcquirerTests: XCTestCase {
     func testBadInput() async throws {
         var o = try options()
         o.merId = "12345"
-        XCTAssertThrowsError(try Acquirer(options: o)) { XCTAssertEqual(($0 as? UPQRError)?.statusName, "UPQR_EINVAL") }
+        XCTAssertThrowsError(try Acquirer(options: o)) {
+            XCTAssertEqual(($0 as? UPQRError)?.statusName, "UPQR_EINVAL")
+            XCTAssertTrue(($0 as? UPQRError)?.message.contains("mer_id must be 15 digits") ?? false, "\($0)")
+        }
         o = try options()
         o.baseURL = "http://example.com"  // plain http off loopback
         XCTAssertThrowsError(try Acquirer(options: o)) { XCTAssertEqual(($0 as? UPQRError)?.statusName, "UPQR_EINVAL") }

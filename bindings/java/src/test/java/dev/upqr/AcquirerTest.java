@@ -359,9 +359,11 @@ class AcquirerTest {
                 () -> AcquirerClient.open(new AcquirerClient.Options("12345", field("baseUrl"),
                         options().signer, options().verifier)));
         assertEquals(UpqrException.EINVAL, e.status());
+        assertTrue(e.getMessage().contains("mer_id must be 15 digits"), e.getMessage());
         e = assertThrows(UpqrException.class, () -> AcquirerClient.open(new AcquirerClient.Options(field("merId"),
                 "http://example.com", options().signer, options().verifier)));
         assertEquals(UpqrException.EINVAL, e.status());
+        assertTrue(e.getMessage().contains("base_url"), e.getMessage());
         e = assertThrows(UpqrException.class, () -> AcquirerClient.open(options().backoffMs(new int[17])));
         assertEquals(UpqrException.EINVAL, e.status());
         AcquirerClient.Options wrongPw = new AcquirerClient.Options(field("merId"), field("baseUrl"),
