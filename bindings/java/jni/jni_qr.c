@@ -132,7 +132,8 @@ static void free_scanner(void *h)
 }
 
 JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_scannerNew(JNIEnv *env, jclass cls,
-		jlong max_pixels, jboolean try_harder, jboolean exhaustive, jint max_passes, jint profile)
+		jlong max_pixels, jboolean try_harder, jboolean exhaustive, jint max_passes, jint profile,
+		jboolean video, jint frame_budget_us, jint dedup_frames)
 {
 	(void)cls;
 	upqr_scan_options o = UPQR_SCAN_OPTIONS_INIT;
@@ -141,9 +142,19 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_scannerNew(JNIEnv *env, jclass
 	o.exhaustive = exhaustive ? 1 : 0;
 	o.max_passes = max_passes < 0 ? 0u : (unsigned int)max_passes;
 	o.mpm_profile = profile == 1 ? upqr_mpm_profile_unionpay() : NULL;
+	o.video = video ? 1 : 0;
+	o.frame_budget_us = frame_budget_us < 0 ? 0u : (unsigned int)frame_budget_us;
+	if (dedup_frames >= 0) /* -1: the library's default */
+		o.dedup_frames = (unsigned int)dedup_frames;
 	upqr_scanner *s = NULL;
 	int rc = upqr_scanner_new(&s, &o);
 	return jb_handle(env, rc, NULL, s, free_scanner);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_scannerReset(JNIEnv *env, jclass cls, jlong h)
+{
+	(void)cls;
+	return jb_status(env, upqr_scanner_reset(scanner_of(h)), NULL);
 }
 
 JNIEXPORT void JNICALL Java_dev_upqr_Native_scannerFree(JNIEnv *env, jclass cls, jlong h)

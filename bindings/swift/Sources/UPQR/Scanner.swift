@@ -111,18 +111,35 @@ public final class Scanner {
         public var tryHarder: Bool = true
         /// Run every pass and collect every distinct symbol (slow; for tools).
         public var exhaustive: Bool = false
-        /// Most passes per scan (0 = all); live camera loops want a small number such as 4.
+        /// Most passes per scan (0 = all); in camera mode, most passes per frame
+        /// (0 = as many as `frameBudgetUs` allows).
         public var maxPasses: Int = 0
         /// Check MPM payloads under UnionPay's rules instead of EMVCo's.
         public var unionPay: Bool = false
+        /// Camera mode, for a live stream of frames from one camera: each frame
+        /// costs one plain ZBar pass plus at most `frameBudgetUs` of further
+        /// passes, spread over successive frames; a code in view is reported
+        /// once (see `dedupFrames`); a warm stream allocates nothing per frame.
+        public var video: Bool = false
+        /// Camera mode's budget beyond one ZBar pass, in the scanning thread's
+        /// processor time (µs); 0 = the library's default (at least 8 ms, more on
+        /// large frames, or what the plain pass leaves of a 60 fps frame).
+        public var frameBudgetUs: Int = 0
+        /// Camera mode: a code seen in one of the last `dedupFrames` frames is
+        /// not reported again; 0 reports it on every frame.
+        public var dedupFrames: Int = Int(UPQR_SCAN_VIDEO_DEDUP_FRAMES)
 
         public init(maxPixels: Int = 0, tryHarder: Bool = true, exhaustive: Bool = false,
-                    maxPasses: Int = 0, unionPay: Bool = false) {
+                    maxPasses: Int = 0, unionPay: Bool = false, video: Bool = false,
+                    frameBudgetUs: Int = 0, dedupFrames: Int = Int(UPQR_SCAN_VIDEO_DEDUP_FRAMES)) {
             self.maxPixels = maxPixels
             self.tryHarder = tryHarder
             self.exhaustive = exhaustive
             self.maxPasses = maxPasses
             self.unionPay = unionPay
+            self.video = video
+            self.frameBudgetUs = frameBudgetUs
+            self.dedupFrames = dedupFrames
         }
     }
 
@@ -136,6 +153,12 @@ public final class Scanner {
         o.exhaustive = options.exhaustive ? 1 : 0
         o.max_passes = UInt32(clamping: options.maxPasses)
         o.mpm_profile = options.unionPay ? upqr_mpm_profile_unionpay() : upqr_mpm_profile_emvco()
+        guard options.frameBudgetUs >= 0, options.dedupFrames >= 0 else {
+            throw UPQRError(status: UPQR_EINVAL.rawValue, message: "frameBudgetUs and dedupFrames must not be negative")
+        }
+        o.video = options.video ? 1 : 0
+        o.frame_budget_us = UInt32(clamping: options.frameBudgetUs)
+        o.dedup_frames = UInt32(clamping: options.dedupFrames)
         var h: OpaquePointer?
         try check(upqr_scanner_new(&h, &o))
         guard let h else { throw UPQRError(status: UPQR_EINTERNAL.rawValue) }
@@ -143,6 +166,12 @@ public final class Scanner {
     }
 
     deinit { upqr_scanner_free(handle) }
+
+    /// Camera mode: forgets the frames seen (a new scan session; codes still in
+    /// view are reported again). Buffers and cost measurements stay.
+    public func reset() throws {
+        try check(upqr_scanner_reset(handle))
+    }
 
     /// Runs one scan call and copies its symbols out. No symbol is an empty
     /// array, not an error: a camera loop sees that on most frames.

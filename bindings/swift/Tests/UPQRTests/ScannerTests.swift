@@ -54,6 +54,42 @@ final class ScannerTests: XCTestCase {
         XCTAssertEqual(r.first?.kind, .mpm)
     }
 
+    /// Camera mode: a code held in view is reported once, again after reset(),
+    /// on every frame with dedupFrames 0; a light-on-dark code is read within a few frames.
+    func testCameraMode() throws {
+        let code = try QR.encode(payload)
+        let (side, grey) = try code.greyPixels(options: QR.Options(scale: 3))
+        let camera = try Scanner(options: Scanner.Options(video: true))
+        XCTAssertEqual(try camera.scanGrey(grey, width: side, height: side).first?.text, payload)
+        for _ in 0..<5 {
+            XCTAssertEqual(try camera.scanGrey(grey, width: side, height: side).count, 0)
+        }
+        try camera.reset()
+        XCTAssertEqual(try camera.scanGrey(grey, width: side, height: side).count, 1)
+
+        let every = try Scanner(options: Scanner.Options(video: true, dedupFrames: 0))
+        for _ in 0..<3 {
+            XCTAssertEqual(try every.scanGrey(grey, width: side, height: side).first?.text, payload)
+        }
+
+        // Inverted: the plain pass misses it; one further pass a frame finds the inverting one.
+        let inverted = grey.map { 255 - $0 }
+        let slow = try Scanner(options: Scanner.Options(maxPasses: 2, video: true))
+        var frames = 0
+        var read: [ScannedSymbol] = []
+        while read.isEmpty && frames < 40 {
+            read = try slow.scanGrey(inverted, width: side, height: side)
+            frames += 1
+        }
+        XCTAssertEqual(read.first?.text, payload)
+        XCTAssertEqual(read.first?.pass, "invert")
+        XCTAssertEqual(frames, 1)
+
+        XCTAssertThrowsError(try Scanner(options: Scanner.Options(video: true, frameBudgetUs: -1))) {
+            XCTAssertEqual(($0 as? UPQRError)?.statusName, "UPQR_EINVAL")
+        }
+    }
+
     func testRepositoryImages() throws {
         let scanner = try Scanner()
         let bad = try scanner.scan(file: repoPath("tests/data/scan-mpm-badcrc.png"))

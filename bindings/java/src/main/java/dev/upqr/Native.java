@@ -49,7 +49,8 @@ final class Native {
     static native byte[] qrRender(int format, int[] options, byte[] modules, int size);
 
     static native byte[] scannerNew(long maxPixels, boolean tryHarder, boolean exhaustive,
-            int maxPasses, int profile);
+            int maxPasses, int profile, boolean video, int frameBudgetUs, int dedupFrames);
+    static native byte[] scannerReset(long scanner);
     static native void scannerFree(long scanner);
     static native byte[] scan(long scanner, int kind, byte[] data, int width, int height, int stride);
 

@@ -23,6 +23,9 @@ public final class Scanner extends NativeResource {
         boolean exhaustive;
         int maxPasses;
         Mpm.Profile profile = Mpm.Profile.EMVCO;
+        boolean video;
+        int frameBudgetUs;
+        int dedupFrames = -1;
 
         /** Pixel cap, 0 = {@link Limits#SCAN_MAX_PIXELS}. */
         public Options maxPixels(long n) {
@@ -42,9 +45,49 @@ public final class Scanner extends NativeResource {
             return this;
         }
 
-        /** Most passes per scan, 0 = all; camera loops want a small number such as 4. */
+        /**
+         * Most passes per scan, 0 = all; in camera mode, most passes per frame
+         * (0 = as many as the frame budget allows).
+         */
         public Options maxPasses(int n) {
             maxPasses = n;
+            return this;
+        }
+
+        /**
+         * Camera mode, for a live stream of frames from one camera: each frame
+         * costs one plain ZBar pass plus at most the frame budget of further
+         * passes, spread over successive frames; a code in view is reported
+         * once (see {@link #dedupFrames}); a warm stream allocates nothing per frame.
+         */
+        public Options video(boolean b) {
+            video = b;
+            return this;
+        }
+
+        /**
+         * Camera mode's budget beyond one ZBar pass, in the scanning thread's
+         * processor time (microseconds); 0 (default) = the library's (at least
+         * 8 ms, more on large frames, or what the plain pass leaves of a 60 fps frame).
+         */
+        public Options frameBudgetUs(int us) {
+            if (us < 0) {
+                throw new IllegalArgumentException("frameBudgetUs must not be negative");
+            }
+            frameBudgetUs = us;
+            return this;
+        }
+
+        /**
+         * Camera mode: a code seen in one of the last n frames is not reported
+         * again (0 = report it on every frame). Default: the library's, 30
+         * frames (about a second at 30 fps).
+         */
+        public Options dedupFrames(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("dedupFrames must not be negative");
+            }
+            dedupFrames = n;
             return this;
         }
 
@@ -82,8 +125,16 @@ public final class Scanner extends NativeResource {
 
     public static Scanner open(Options o) {
         Blob b = new Blob(Native.scannerNew(o.maxPixels, o.tryHarder, o.exhaustive, o.maxPasses,
-                o.profile.ordinal())).check();
+                o.profile.ordinal(), o.video, o.frameBudgetUs, o.dedupFrames)).check();
         return new Scanner(b.i64());
+    }
+
+    /**
+     * Camera mode: forgets the frames seen (a new scan session; codes still
+     * in view are reported again). Buffers and cost measurements stay.
+     */
+    public synchronized void reset() {
+        new Blob(Native.scannerReset(handle())).check();
     }
 
     /**

@@ -62,6 +62,34 @@ class QrScanTest {
         }
     }
 
+    /**
+     * Camera mode: a code held in view is reported once, again after reset(),
+     * and on every frame with dedupFrames(0); NV21 frames go through it too.
+     */
+    @Test
+    void cameraMode() {
+        QrImage qr = QrImage.encode(PAYLOAD, new QrImage.Options().scale(3));
+        byte[] grey = qr.pixels();
+        int side = qr.imageSide();
+        byte[] nv21 = java.util.Arrays.copyOf(grey, side * side + side * ((side + 1) / 2));
+        try (Scanner s = Scanner.open(new Scanner.Options().video(true))) {
+            assertEquals(PAYLOAD, s.scanGrey(grey, side, side, side).get(0).text());
+            for (int i = 0; i < 5; i++) {
+                assertTrue(s.scanGrey(grey, side, side, side).isEmpty(), "frame " + i + " repeats the code");
+                assertTrue(s.scanNv21(nv21, side, side, side).isEmpty());
+            }
+            s.reset();
+            assertEquals(1, s.scanNv21(nv21, side, side, side).size());
+        }
+        try (Scanner s = Scanner.open(new Scanner.Options().video(true).dedupFrames(0).frameBudgetUs(1))) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals("plain", s.scanGrey(grey, side, side, side).get(0).pass());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Scanner.Options().dedupFrames(-1));
+        assertThrows(IllegalArgumentException.class, () -> new Scanner.Options().frameBudgetUs(-1));
+    }
+
     @Test
     void svgTextAndMatrix() {
         QrImage qr = QrImage.encode("hello");
