@@ -278,30 +278,22 @@ static int copy_options(upqr_acquirer *a, const upqr_acquirer_options *o)
 	return UPQR_OK;
 }
 
-/* A refusal of upqr_acquirer_open: the status, and its reason in err when the caller gave room. */
-static int open_error(char *err, size_t err_cap, int status, const char *msg)
-{
-	if (err != NULL && err_cap > 0)
-		snprintf(err, err_cap, "%s", msg);
-	return status;
-}
-
 int upqr_acquirer_open(upqr_acquirer **out, const upqr_acquirer_options *opts, char *err,
 		size_t err_cap)
 {
 	if (err != NULL && err_cap > 0)
 		err[0] = '\0';
 	if (out == NULL)
-		return open_error(err, err_cap, UPQR_EINVAL, "acquirer: out must not be NULL");
+		return upqr__set_open_error(err, err_cap, UPQR_EINVAL, "acquirer: out must not be NULL");
 	*out = NULL;
 	if (opts == NULL)
-		return open_error(err, err_cap, UPQR_EINVAL, "acquirer: no options");
+		return upqr__set_open_error(err, err_cap, UPQR_EINVAL, "acquirer: no options");
 	if (opts->version != UPQR_ACQUIRER_OPTIONS_VERSION)
-		return open_error(err, err_cap, UPQR_EVERSION,
+		return upqr__set_open_error(err, err_cap, UPQR_EVERSION,
 			"acquirer: options version not supported (upqr_acquirer_options_init)");
 	upqr_acquirer *a = upqr__calloc(1, sizeof *a);
 	if (a == NULL)
-		return open_error(err, err_cap, UPQR_ENOMEM, "acquirer: out of memory");
+		return upqr__set_open_error(err, err_cap, UPQR_ENOMEM, "acquirer: out of memory");
 	a->magic = UPQR__ACQ_MAGIC;
 	bool loopback = false;
 	int rc = check_options(a, opts, &loopback);
@@ -311,7 +303,7 @@ int upqr_acquirer_open(upqr_acquirer **out, const upqr_acquirer_options *opts, c
 		rc = setup_curl(a, opts);
 	if (rc != UPQR_OK) {
 		/* The handle that holds the reason is about to go: hand the reason over first. */
-		open_error(err, err_cap, rc, a->err[0] ? a->err : upqr_strerror(rc));
+		upqr__set_open_error(err, err_cap, rc, a->err[0] ? a->err : upqr_strerror(rc));
 		upqr_acquirer_free(a);
 		return rc;
 	}

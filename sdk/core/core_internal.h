@@ -51,6 +51,12 @@ void upqr__diag_addv(upqr_diag_list *list, upqr_severity sev, const char *code,
 /* Formats into buf (UPQR__ERR_MAX bytes) and returns status, so `return upqr__set_error(...)` reads well. */
 int upqr__set_error(char *buf, int status, const char *fmt, ...) UPQR__PRINTF(3, 4);
 int upqr__set_errorv(char *buf, int status, const char *fmt, va_list ap) UPQR__PRINTF(3, 0);
+/*
+ * A constructor's refusal (upqr_journal_open, upqr_acquirer_open): copies
+ * msg into the caller's err (err_cap bytes, may be NULL / 0), since no
+ * handle exists to hold it, and returns status.
+ */
+int upqr__set_open_error(char *err, size_t err_cap, int status, const char *msg);
 
 /* ---- output buffers: caller buffer + capacity + written ---------------- */
 /*

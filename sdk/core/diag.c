@@ -85,3 +85,10 @@ int upqr__set_error(char *buf, int status, const char *fmt, ...)
 
 size_t upqr_diag_path_max(void) { return UPQR_DIAG_PATH_MAX; }
 size_t upqr_diag_message_max(void) { return UPQR_DIAG_MESSAGE_MAX; }
+
+int upqr__set_open_error(char *err, size_t err_cap, int status, const char *msg)
+{
+	if (err != NULL && err_cap > 0)
+		snprintf(err, err_cap, "%s", msg);
+	return status;
+}

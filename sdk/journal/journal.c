@@ -71,13 +71,6 @@ static void default_owner(upqr_journal *j)
 			(unsigned long)(uintptr_t)j, (unsigned long long)now_ms(j));
 }
 
-static int set_open_error(char *err, size_t err_cap, int status, const char *msg)
-{
-	if (err && err_cap)
-		snprintf(err, err_cap, "%s", msg);
-	return status;
-}
-
 static bool is_postgres(const char *location)
 {
 	return strncasecmp(location, "postgresql://", 13) == 0
@@ -87,17 +80,17 @@ static bool is_postgres(const char *location)
 static int check_options(const upqr_journal_options *opts, char *err, size_t err_cap)
 {
 	if (!opts)
-		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: no options");
+		return upqr__set_open_error(err, err_cap, UPQR_EINVAL, "journal: no options");
 	if (opts->version != UPQR_JOURNAL_OPTIONS_VERSION)
-		return set_open_error(err, err_cap, UPQR_EVERSION,
+		return upqr__set_open_error(err, err_cap, UPQR_EVERSION,
 				"journal: unknown options version");
 	if (!opts->location || !opts->location[0])
-		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: no location given");
+		return upqr__set_open_error(err, err_cap, UPQR_EINVAL, "journal: no location given");
 	if (opts->lease_ms <= 0)
-		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: lease_ms must be > 0");
+		return upqr__set_open_error(err, err_cap, UPQR_EINVAL, "journal: lease_ms must be > 0");
 	if (opts->owner && (!opts->owner[0] || strlen(opts->owner) > UPQR_JOURNAL_OWNER_MAX
 			|| !printable_ascii(opts->owner)))
-		return set_open_error(err, err_cap, UPQR_EINVAL,
+		return upqr__set_open_error(err, err_cap, UPQR_EINVAL,
 				"journal: owner must be 1..63 printable ASCII characters");
 	return UPQR_OK;
 }
@@ -108,14 +101,14 @@ int upqr_journal_open(upqr_journal **out, const upqr_journal_options *opts,
 	if (err && err_cap)
 		err[0] = '\0';
 	if (!out)
-		return set_open_error(err, err_cap, UPQR_EINVAL, "journal: out is NULL");
+		return upqr__set_open_error(err, err_cap, UPQR_EINVAL, "journal: out is NULL");
 	*out = NULL;
 	int rc = check_options(opts, err, err_cap);
 	if (rc != UPQR_OK)
 		return rc;
 	upqr_journal *j = upqr__calloc(1, sizeof(*j));
 	if (!j)
-		return set_open_error(err, err_cap, UPQR_ENOMEM, "journal: out of memory");
+		return upqr__set_open_error(err, err_cap, UPQR_ENOMEM, "journal: out of memory");
 	j->magic = UPQR__JOURNAL_MAGIC;
 	/* A connection URI selects PostgreSQL; anything else is a file path for SQLite. */
 	j->ops = is_postgres(opts->location) ? &upqr__journal_pg_ops : &upqr__journal_sqlite_ops;
@@ -129,7 +122,7 @@ int upqr_journal_open(upqr_journal **out, const upqr_journal_options *opts,
 		default_owner(j);
 	rc = j->ops->open(j, opts->location, opts->create != 0);
 	if (rc != UPQR_OK) {
-		set_open_error(err, err_cap, rc, j->err);
+		upqr__set_open_error(err, err_cap, rc, j->err);
 		upqr_journal_free(j);
 		return rc;
 	}
