@@ -25,6 +25,17 @@ static upqr_journal *journal_of(jlong h)
 }
 
 /* Splits the packed slots into s[0..n); UPQR_EINVAL when malformed. */
+/* jb_handle's free functions: a new handle whose blob could not be made. */
+static void free_acq(void *h)
+{
+	upqr_acquirer_free(h);
+}
+
+static void free_journal(void *h)
+{
+	upqr_journal_free(h);
+}
+
 static int unpack(uint8_t *data, size_t len, const char **s, int n)
 {
 	size_t at = 0;
@@ -123,15 +134,8 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_acqNew(JNIEnv *env, jclass cls
 		rc = upqr_acquirer_open(&a, &o, why, sizeof why);
 	}
 	free(data);
-	jblob b;
-	jb_init(&b);
 	/* No handle on failure: the library's reason names the option (C field names). */
-	jb_head(&b, rc, rc != UPQR_OK && why[0] ? why : NULL, NULL);
-	jb_i64(&b, (int64_t)(intptr_t)a);
-	jbyteArray res = jb_finish(env, &b);
-	if (!res)
-		upqr_acquirer_free(a);
-	return res;
+	return jb_handle(env, rc, rc != UPQR_OK && why[0] ? why : NULL, NULL, a, free_acq);
 }
 
 JNIEXPORT void JNICALL Java_dev_upqr_Native_acqFree(JNIEnv *env, jclass cls, jlong h)
@@ -309,14 +313,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_journalOpen(JNIEnv *env, jclas
 	/* A postgresql:// URL may carry a password. */
 	jin_wipe_free(loc, len);
 	free(own);
-	jblob b;
-	jb_init(&b);
-	jb_head(&b, rc, rc == UPQR_OK || !err[0] ? NULL : err, NULL);
-	jb_i64(&b, (int64_t)(intptr_t)j);
-	jbyteArray res = jb_finish(env, &b);
-	if (!res)
-		upqr_journal_free(j);
-	return res;
+	return jb_handle(env, rc, rc == UPQR_OK || !err[0] ? NULL : err, NULL, j, free_journal);
 }
 
 JNIEXPORT void JNICALL Java_dev_upqr_Native_journalFree(JNIEnv *env, jclass cls, jlong h)

@@ -163,12 +163,12 @@ jbyteArray jb_status(JNIEnv *env, int status, const char *message)
 	return jb_finish(env, &b);
 }
 
-jbyteArray jb_handle(JNIEnv *env, int status, const upqr_diag_list *diags, void *h,
-		void (*free_fn)(void *))
+jbyteArray jb_handle(JNIEnv *env, int status, const char *message, const upqr_diag_list *diags,
+		void *h, void (*free_fn)(void *))
 {
 	jblob b;
 	jb_init(&b);
-	jb_head(&b, status, NULL, diags);
+	jb_head(&b, status, message, diags);
 	jb_i64(&b, (int64_t)(intptr_t)h);
 	jbyteArray res = jb_finish(env, &b);
 	if (!res && h)

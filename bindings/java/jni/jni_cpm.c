@@ -136,7 +136,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_emvKeyNew(JNIEnv *env, jclass 
 	upqr_emv_key *h = NULL;
 	int rc = k ? upqr_emv_key_new(&h, (upqr_emv_key_type)type, k, len) : UPQR_EINVAL;
 	jin_wipe_free(k, len);
-	return jb_handle(env, rc, NULL, h, free_key);
+	return jb_handle(env, rc, NULL, NULL, h, free_key);
 }
 
 JNIEXPORT void JNICALL Java_dev_upqr_Native_emvKeyFree(JNIEnv *env, jclass cls, jlong h)
@@ -172,7 +172,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_cpmProfileParse(JNIEnv *env, j
 	upqr_cpm_profile_doc *doc = NULL;
 	int rc = s ? upqr_cpm_profile_parse(&doc, (const char *)s, len, &diags) : UPQR_EINVAL;
 	jin_wipe_free(s, len); /* the text may hold a key */
-	return jb_handle(env, rc, &diags, doc, free_doc);
+	return jb_handle(env, rc, NULL, &diags, doc, free_doc);
 }
 
 JNIEXPORT jboolean JNICALL Java_dev_upqr_Native_cpmProfileHasKey(JNIEnv *env, jclass cls, jlong h)
@@ -194,7 +194,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_cpmProfileKey(JNIEnv *env, jcl
 	(void)cls;
 	upqr_emv_key *k = NULL;
 	int rc = upqr_cpm_profile_doc_key(&k, doc_of(h));
-	return jb_handle(env, rc, NULL, k, free_key);
+	return jb_handle(env, rc, NULL, NULL, k, free_key);
 }
 
 /* ---- generate and verify --------------------------------------------------- */

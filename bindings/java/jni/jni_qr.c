@@ -148,7 +148,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_scannerNew(JNIEnv *env, jclass
 		o.dedup_frames = (unsigned int)dedup_frames;
 	upqr_scanner *s = NULL;
 	int rc = upqr_scanner_new(&s, &o);
-	return jb_handle(env, rc, NULL, s, free_scanner);
+	return jb_handle(env, rc, NULL, NULL, s, free_scanner);
 }
 
 JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_scannerReset(JNIEnv *env, jclass cls, jlong h)

@@ -234,7 +234,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_signerNew(JNIEnv *env, jclass 
 	upqr_signer *s = NULL;
 	int rc = upqr_signer_new(&s, &o);
 	copies_free(&c);
-	return jb_handle(env, rc, NULL, s, free_signer);
+	return jb_handle(env, rc, NULL, NULL, s, free_signer);
 }
 
 JNIEXPORT void JNICALL Java_dev_upqr_Native_signerFree(JNIEnv *env, jclass cls, jlong h)
@@ -341,7 +341,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_upqr_Native_verifierNew(JNIEnv *env, jclas
 	upqr_verifier *v = NULL;
 	int rc = upqr_verifier_new(&v, &o);
 	copies_free(&c);
-	return jb_handle(env, rc, NULL, v, free_verifier);
+	return jb_handle(env, rc, NULL, NULL, v, free_verifier);
 }
 
 JNIEXPORT void JNICALL Java_dev_upqr_Native_verifierFree(JNIEnv *env, jclass cls, jlong h)

@@ -88,12 +88,12 @@ jbyteArray jb_finish(JNIEnv *env, jblob *b);
  */
 jbyteArray jb_finish_into(JNIEnv *env, jblob *b, jbyteArray into);
 /*
- * A blob with a status, diagnostics (may be NULL) and a new handle h (NULL
- * on failure). When the blob cannot be made, h is freed with free_fn, so
- * no handle is lost between C and Java.
+ * A blob with a status, a message and diagnostics (both may be NULL) and a
+ * new handle h (NULL on failure). When the blob cannot be made, h is freed
+ * with free_fn, so no handle is lost between C and Java.
  */
-jbyteArray jb_handle(JNIEnv *env, int status, const upqr_diag_list *diags, void *h,
-		void (*free_fn)(void *));
+jbyteArray jb_handle(JNIEnv *env, int status, const char *message, const upqr_diag_list *diags,
+		void *h, void (*free_fn)(void *));
 /* A blob holding only a status and message. */
 jbyteArray jb_status(JNIEnv *env, int status, const char *message);
 
